@@ -1,0 +1,14 @@
+import type { Db } from './db/client.js';
+import type { Logger } from './logger.js';
+import type { Viewer } from './viewer.js';
+
+/**
+ * Everything a resolver may use, built fresh for each operation so that
+ * DataLoader caches (keyed on this object by Pothos) never outlive a request.
+ */
+export interface Context {
+  viewer: Viewer;
+  db: Db;
+  log: Logger;
+  requestId: string;
+}

@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import type { Logger } from 'pino';
+import * as schema from './schema.js';
+import { statementCountingLogger } from './statement-counter.js';
+
+/** The drizzle database, whichever driver is underneath. Code above src/db sees only this. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A transaction handle: the same query API as Db. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface Listener {
+  /** Called with the NOTIFY payload. */
+  onNotify(payload: string): void;
+  /**
+   * Called once LISTEN is in place, and again after every reconnection: the
+   * caller catches up from the event log then, since NOTIFYs sent while the
+   * connection was down are lost.
+   */
+  onListen(): void;
+}
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Db;
+  /** Where it lives, without credentials, for logs. */
+  readonly description: string;
+  listen(channel: string, listener: Listener): Promise<() => Promise<void>>;
+  /** Runs fn on one connection with a session-level advisory lock held (start-up work). */
+  withStartupLock<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; when absent the embedded PGlite is used. */
+  url?: string | undefined;
+  /** PGlite data directory, or `memory://`. */
+  dataDir: string;
+  poolSize?: number;
+  log: Logger;
+}
+
+const STARTUP_LOCK = 4_127_301; // any constant shared by every instance
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir);
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzlePglite({ client, schema, casing: 'snake_case', logger: statementCountingLogger });
+  return {
+    kind: 'pglite',
+    db,
+    description: dataDir.startsWith('memory://') ? 'PGlite (in memory)' : `PGlite (${dataDir})`,
+    async listen(channel, listener) {
+      // PGlite runs in this process: its LISTEN cannot be cut off, so onListen runs once.
+      const unlisten = await client.listen(channel, (payload) => listener.onNotify(payload));
+      listener.onListen();
+      return unlisten;
+    },
+    // A PGlite database belongs to this process alone: nothing to lock against.
+    withStartupLock: (fn) => fn(db),
+    close: () => client.close(),
+  };
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const client = postgres(url, {
+    max: options.poolSize ?? 10,
+    onnotice: () => {},
+    connection: { application_name: 'diretta' },
+  });
+  const db = drizzlePostgres({ client, schema, casing: 'snake_case', logger: statementCountingLogger });
+  const parsed = new URL(url);
+  return {
+    kind: 'postgres',
+    db,
+    description: `PostgreSQL (${parsed.hostname || 'socket'}:${parsed.port || 5432}${parsed.pathname})`,
+    async listen(channel, listener) {
+      // postgres.js keeps one dedicated connection for LISTEN, reconnects it
+      // when it drops and calls the onlisten callback again each time.
+      const { unlisten } = await client.listen(
+        channel,
+        (payload) => listener.onNotify(payload),
+        () => listener.onListen(),
+      );
+      return unlisten;
+    },
+    async withStartupLock(fn) {
+      // A client of its own with one connection, so that the session-level
+      // lock and everything fn runs share that connection.
+      const single = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: 'diretta-startup' } });
+      try {
+        await single`select pg_advisory_lock(${STARTUP_LOCK})`;
+        return await fn(drizzlePostgres({ client: single, schema, casing: 'snake_case', logger: statementCountingLogger }));
+      } finally {
+        await single.end({ timeout: 5 });
+      }
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}

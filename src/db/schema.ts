@@ -1,0 +1,278 @@
+/**
+ * The database tables. Every rule the API relies on (foreign keys, unique
+ * slugs, value checks) lives here so that the database enforces it for every
+ * writer, and every access path the API uses has an index named after it.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  check,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** Millisecond precision so that timestamps survive a round trip through JS Dates (and cursors). */
+const timestamptz = (name?: string) =>
+  name ? timestamp(name, { withTimezone: true, precision: 3, mode: 'date' }) : timestamp({ withTimezone: true, precision: 3, mode: 'date' });
+const nowMs = sql`date_trunc('milliseconds', now())`;
+
+const regconfig = customType<{ data: string }>({ dataType: () => 'regconfig' });
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+const SLUG = `'^[a-z0-9]+(-[a-z0-9]+)*$'`;
+const nonEmpty = (column: string) => sql.raw(`length(btrim(${column})) > 0`);
+
+export const STORY_STATUSES = ['draft', 'live', 'paused', 'ended'] as const;
+export type StoryStatus = (typeof STORY_STATUSES)[number];
+export const ENTRY_STATUSES = ['draft', 'published', 'retracted'] as const;
+export type EntryStatus = (typeof ENTRY_STATUSES)[number];
+export const PLACE_KINDS = ['country', 'region', 'city', 'village', 'site'] as const;
+export type PlaceKind = (typeof PLACE_KINDS)[number];
+export const STORY_EVENT_KINDS = [
+  'published',
+  'updated',
+  'retracted',
+  'pinned',
+  'unpinned',
+  'key_event_set',
+  'key_event_cleared',
+  'story_status_changed',
+] as const;
+export type StoryEventKind = (typeof STORY_EVENT_KINDS)[number];
+
+const inList = (column: string, values: readonly string[]) =>
+  sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
+
+export const stories = pgTable(
+  'stories',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    slug: text().notNull(),
+    title: text().notNull(),
+    summary: text(),
+    /** BCP 47 tag; picks the full-text search configuration of its entries. */
+    language: text().notNull(),
+    /** Full-text configuration for `language` (src/db/search-config.ts); entries copy it. */
+    searchConfig: regconfig().notNull().default(sql`'simple'::regconfig`),
+    status: text().$type<StoryStatus>().notNull().default('draft'),
+    coverageStartAt: timestamptz(),
+    coverageEndAt: timestamptz(),
+    /** Sequence of the story's last event; bumped under the story's row lock (see src/live/event-log.ts). */
+    lastEventSeq: bigint({ mode: 'number' }).notNull().default(0),
+    createdAt: timestamptz().notNull().default(nowMs),
+    updatedAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [
+    uniqueIndex('stories_slug_key').on(t.slug),
+    index('stories_updated_idx').on(t.updatedAt.desc(), t.id.desc()),
+    index('stories_status_updated_idx').on(t.status, t.updatedAt.desc(), t.id.desc()),
+    check('stories_slug_check', sql.raw(`slug ~ ${SLUG} and length(slug) <= 120`)),
+    check('stories_title_check', nonEmpty('title')),
+    check('stories_language_check', sql.raw(`language ~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$'`)),
+    check('stories_status_check', inList('status', STORY_STATUSES)),
+    check('stories_coverage_check', sql`coverage_end_at is null or coverage_start_at is null or coverage_end_at >= coverage_start_at`),
+  ],
+);
+
+export const entries = pgTable(
+  'entries',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    storyId: integer()
+      .notNull()
+      .references(() => stories.id),
+    headline: text().notNull(),
+    body: text().notNull(),
+    status: text().$type<EntryStatus>().notNull().default('draft'),
+    keyEvent: boolean().notNull().default(false),
+    pinned: boolean().notNull().default(false),
+    author: text(),
+    revision: integer().notNull().default(1),
+    correctionNote: text(),
+    publishedAt: timestamptz(),
+    createdAt: timestamptz().notNull().default(nowMs),
+    updatedAt: timestamptz().notNull().default(nowMs),
+    /** Position in the story: when it went public, or when it was drafted. */
+    sortAt: timestamptz()
+      .notNull()
+      .generatedAlwaysAs(sql`coalesce(published_at, created_at)`),
+    /** Copied from the story's language when the entry is written. */
+    searchConfig: regconfig().notNull().default(sql`'simple'::regconfig`),
+    searchVector: tsvector()
+      .notNull()
+      .generatedAlwaysAs(
+        sql`setweight(to_tsvector(search_config, headline), 'A') || setweight(to_tsvector(search_config, body), 'B')`,
+      ),
+  },
+  (t) => [
+    index('entries_story_sort_idx').on(t.storyId, t.sortAt.desc(), t.id.desc()),
+    index('entries_story_key_event_sort_idx').on(t.storyId, t.sortAt.desc(), t.id.desc()).where(sql`key_event`),
+    uniqueIndex('entries_one_pinned_per_story_key').on(t.storyId).where(sql`pinned`),
+    index('entries_search_idx').using('gin', t.searchVector),
+    check('entries_headline_check', nonEmpty('headline')),
+    check('entries_body_check', nonEmpty('body')),
+    check('entries_status_check', inList('status', ENTRY_STATUSES)),
+    check('entries_revision_check', sql`revision >= 1`),
+    check('entries_published_at_check', sql`status = 'draft' or published_at is not null`),
+    check('entries_pinned_public_check', sql`not pinned or status = 'published'`),
+  ],
+);
+
+export const people = pgTable(
+  'people',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    slug: text().notNull(),
+    name: text().notNull(),
+    aliases: text().array().notNull().default(sql`'{}'::text[]`),
+    /** Role as the newsroom writes it, e.g. "portavoce del Cremlino". */
+    description: text(),
+    wikidataId: text(),
+    createdAt: timestamptz().notNull().default(nowMs),
+    updatedAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [
+    uniqueIndex('people_slug_key').on(t.slug),
+    uniqueIndex('people_wikidata_id_key').on(t.wikidataId),
+    index('people_name_idx').on(sql`lower(${t.name}) collate "C"`, t.id),
+    check('people_slug_check', sql.raw(`slug ~ ${SLUG} and length(slug) <= 120`)),
+    check('people_name_check', nonEmpty('name')),
+    check('people_wikidata_id_check', sql`wikidata_id ~ '^Q[1-9][0-9]*$'`),
+  ],
+);
+
+export const places = pgTable(
+  'places',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    slug: text().notNull(),
+    name: text().notNull(),
+    aliases: text().array().notNull().default(sql`'{}'::text[]`),
+    kind: text().$type<PlaceKind>().notNull(),
+    /** ISO 3166-1 alpha-2. */
+    countryCode: text(),
+    latitude: doublePrecision(),
+    longitude: doublePrecision(),
+    parentId: integer().references((): AnyPgColumn => places.id),
+    geonamesId: integer(),
+    wikidataId: text(),
+    createdAt: timestamptz().notNull().default(nowMs),
+    updatedAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [
+    uniqueIndex('places_slug_key').on(t.slug),
+    uniqueIndex('places_geonames_id_key').on(t.geonamesId),
+    uniqueIndex('places_wikidata_id_key').on(t.wikidataId),
+    index('places_parent_idx').on(t.parentId, t.id),
+    index('places_name_idx').on(sql`lower(${t.name}) collate "C"`, t.id),
+    check('places_slug_check', sql.raw(`slug ~ ${SLUG} and length(slug) <= 120`)),
+    check('places_name_check', nonEmpty('name')),
+    check('places_kind_check', inList('kind', PLACE_KINDS)),
+    check('places_country_code_check', sql`country_code ~ '^[A-Z]{2}$'`),
+    check('places_latitude_check', sql`latitude between -90 and 90`),
+    check('places_longitude_check', sql`longitude between -180 and 180`),
+    check('places_coordinates_check', sql`(latitude is null) = (longitude is null)`),
+    check('places_parent_check', sql`parent_id <> id`),
+    check('places_wikidata_id_check', sql`wikidata_id ~ '^Q[1-9][0-9]*$'`),
+    check('places_geonames_id_check', sql`geonames_id > 0`),
+  ],
+);
+
+export const quotes = pgTable(
+  'quotes',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    entryId: integer()
+      .notNull()
+      .references(() => entries.id),
+    /** Null when an institution or outlet said it; then `attribution` names it. */
+    speakerId: integer().references(() => people.id),
+    attribution: text(),
+    text: text().notNull(),
+    language: text().notNull(),
+    /** The outlet or channel it came through (Izvestia, Tass, Telegram, ...). */
+    source: text(),
+    context: text(),
+    createdAt: timestamptz().notNull().default(nowMs),
+    updatedAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [
+    index('quotes_speaker_created_idx').on(t.speakerId, t.createdAt.desc(), t.id),
+    index('quotes_entry_idx').on(t.entryId, t.id),
+    check('quotes_text_check', nonEmpty('text')),
+    check('quotes_speaker_check', sql`speaker_id is not null or length(btrim(attribution)) > 0`),
+    check('quotes_language_check', sql.raw(`language ~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$'`)),
+  ],
+);
+
+export const entryPeople = pgTable(
+  'entry_people',
+  {
+    entryId: integer()
+      .notNull()
+      .references(() => entries.id),
+    personId: integer()
+      .notNull()
+      .references(() => people.id),
+    createdAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [primaryKey({ columns: [t.entryId, t.personId] }), index('entry_people_person_idx').on(t.personId, t.entryId)],
+);
+
+export const entryPlaces = pgTable(
+  'entry_places',
+  {
+    entryId: integer()
+      .notNull()
+      .references(() => entries.id),
+    placeId: integer()
+      .notNull()
+      .references(() => places.id),
+    createdAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [primaryKey({ columns: [t.entryId, t.placeId] }), index('entry_places_place_idx').on(t.placeId, t.entryId)],
+);
+
+/**
+ * The ordered log of what happened to a story. `seq` increases in commit
+ * order per story because writers take the story's row lock before they
+ * append (src/live/event-log.ts).
+ */
+export const storyEvents = pgTable(
+  'story_events',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    storyId: integer()
+      .notNull()
+      .references(() => stories.id),
+    seq: bigint({ mode: 'number' }).notNull(),
+    kind: text().$type<StoryEventKind>().notNull(),
+    entryId: integer().references(() => entries.id),
+    /** False while the entry is a draft: only editors receive the event. */
+    public: boolean().notNull(),
+    actor: text(),
+    occurredAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [
+    uniqueIndex('story_events_story_seq_key').on(t.storyId, t.seq),
+    index('story_events_entry_idx').on(t.entryId),
+    check('story_events_kind_check', inList('kind', STORY_EVENT_KINDS)),
+    check('story_events_seq_check', sql`seq >= 1`),
+  ],
+);
+
+export type StoryRow = typeof stories.$inferSelect;
+export type EntryRow = typeof entries.$inferSelect;
+export type PersonRow = typeof people.$inferSelect;
+export type PlaceRow = typeof places.$inferSelect;
+export type QuoteRow = typeof quotes.$inferSelect;
+export type StoryEventRow = typeof storyEvents.$inferSelect;

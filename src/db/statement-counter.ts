@@ -1,0 +1,25 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger } from 'drizzle-orm/logger';
+
+/**
+ * Counts the SQL statements an operation runs, so that tests and the
+ * benchmark can prove that a request's statement count follows the shape of
+ * its query and not the number of rows. Every statement goes through drizzle,
+ * whose logger is the one hook both drivers share.
+ */
+export interface StatementCount {
+  statements: number;
+}
+
+const storage = new AsyncLocalStorage<StatementCount>();
+
+export function countStatements<T>(counter: StatementCount, fn: () => T): T {
+  return storage.run(counter, fn);
+}
+
+export const statementCountingLogger: Logger = {
+  logQuery() {
+    const counter = storage.getStore();
+    if (counter) counter.statements += 1;
+  },
+};

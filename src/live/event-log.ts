@@ -1,0 +1,55 @@
+/**
+ * The story event log: every change a ticker must see appends one row, in
+ * the transaction that makes the change.
+ *
+ * Ordering: `seq` must increase in commit order within a story, which a
+ * serial id does not guarantee (two transactions can take ids 7 and 8 and
+ * commit 8 first, so a reader that saw 8 would skip 7 for ever). A writer
+ * therefore takes the story's row lock first (`lockStory`); every other
+ * writer of that story waits for it to commit or roll back, so the seq it
+ * reads and bumps afterwards is always higher than any committed one.
+ * Writers of different stories never wait for each other.
+ *
+ * Delivery: pg_notify is transactional, so listeners hear of the event only
+ * once it is committed, and never if it rolls back.
+ */
+import { eq, sql } from 'drizzle-orm';
+import type { Tx } from '../db/client.js';
+import { type StoryEventKind, type StoryEventRow, type StoryRow, stories, storyEvents } from '../db/schema.js';
+
+/** Lower-case: PGlite does not quote LISTEN channel names. */
+export const EVENTS_CHANNEL = 'diretta_story_events';
+
+/** Locks the story row until the transaction ends; returns the story, or undefined if there is none. */
+export async function lockStory(tx: Tx, storyId: number): Promise<StoryRow | undefined> {
+  const [story] = await tx.select().from(stories).where(eq(stories.id, storyId)).for('update');
+  return story;
+}
+
+export interface NewEvent {
+  storyId: number;
+  kind: StoryEventKind;
+  entryId: number | null;
+  /** False for changes to drafts: only editors receive them. */
+  public: boolean;
+  actor: string | null;
+  /** Defaults to now; the demo seed replays its own times. */
+  occurredAt?: Date;
+}
+
+/** Appends an event; the caller must hold the story's lock (lockStory). */
+export async function appendEvent(tx: Tx, event: NewEvent): Promise<StoryEventRow> {
+  const at = event.occurredAt ?? sql`date_trunc('milliseconds', now())`;
+  const [bumped] = await tx
+    .update(stories)
+    .set({ lastEventSeq: sql`${stories.lastEventSeq} + 1`, updatedAt: at })
+    .where(eq(stories.id, event.storyId))
+    .returning({ seq: stories.lastEventSeq });
+  if (!bumped) throw new Error(`appendEvent: story ${event.storyId} does not exist`);
+  const [row] = await tx
+    .insert(storyEvents)
+    .values({ storyId: event.storyId, seq: bumped.seq, kind: event.kind, entryId: event.entryId, public: event.public, actor: event.actor, occurredAt: at })
+    .returning();
+  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${`${event.storyId}:${bumped.seq}`})`);
+  return row!;
+}

@@ -1,0 +1,171 @@
+/**
+ * Keyset pagination shared by every connection: argument checks, opaque
+ * cursors, the SQL order and "after the cursor" condition, and assembling a
+ * Relay connection from the rows of one batched query.
+ *
+ * A connection is ordered by a list of sort keys that ends with a unique
+ * tie-breaker (an id), so the order is total and a cursor (the row's sort
+ * values) pins a position even while rows are added.
+ */
+import { type SQL, and, or, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { badUserInput } from '../errors.js';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface ConnectionArgs {
+  first?: number | null | undefined;
+  last?: number | null | undefined;
+  after?: string | null | undefined;
+  before?: string | null | undefined;
+}
+
+type KeyKind = 'date' | 'int' | 'float' | 'string';
+
+export interface SortKey {
+  expr: AnyPgColumn | SQL;
+  direction: 'asc' | 'desc';
+  kind: KeyKind;
+}
+
+export interface Page {
+  /** Rows wanted; the query asks for one more to learn whether another page exists. */
+  limit: number;
+  /** Paging with `last`/`before`: the query runs in reverse order and the rows are flipped back. */
+  backward: boolean;
+  /** Sort values of the cursor row, or null from the start (or end). */
+  cursor: unknown[] | null;
+}
+
+export function readPage(args: ConnectionArgs, keys: readonly SortKey[]): Page {
+  const { first, last, after, before } = args;
+  if (first != null && last != null) throw badUserInput('first', 'use either `first` (with `after`) or `last` (with `before`), not both');
+  if (after != null && before != null) throw badUserInput('after', 'use either `after` or `before`, not both');
+  if (first != null && before != null) throw badUserInput('before', '`before` pages backwards: use it with `last`');
+  if (last != null && after != null) throw badUserInput('after', '`after` pages forwards: use it with `first`');
+  const backward = last != null || before != null;
+  const size = backward ? (last ?? DEFAULT_PAGE_SIZE) : (first ?? DEFAULT_PAGE_SIZE);
+  const sizeArg = backward ? 'last' : 'first';
+  if (!Number.isInteger(size) || size < 0) throw badUserInput(sizeArg, 'must be zero or a positive whole number');
+  if (size > MAX_PAGE_SIZE) throw badUserInput(sizeArg, `must be at most ${MAX_PAGE_SIZE}`);
+  const cursorArg = backward ? 'before' : 'after';
+  const raw = backward ? before : after;
+  return { limit: size, backward, cursor: raw == null ? null : decodeCursor(raw, keys, cursorArg) };
+}
+
+export function encodeCursor(values: readonly unknown[]): string {
+  return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v))), 'utf8').toString('base64url');
+}
+
+function decodeCursor(raw: string, keys: readonly SortKey[], field: string): unknown[] {
+  const invalid = () => badUserInput(field, 'is not a cursor of this connection');
+  if (raw.length > 500 || !/^[A-Za-z0-9_-]+$/.test(raw)) throw invalid();
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(values) || values.length !== keys.length) throw invalid();
+  return keys.map((key, i) => {
+    const v: unknown = values[i];
+    switch (key.kind) {
+      case 'date': {
+        if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw invalid();
+        return v;
+      }
+      case 'int':
+        if (!Number.isSafeInteger(v)) throw invalid();
+        return v;
+      case 'float':
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid();
+        return v;
+      case 'string':
+        if (typeof v !== 'string') throw invalid();
+        return v;
+    }
+  });
+}
+
+const casts: Record<KeyKind, string> = { date: 'timestamptz', int: 'bigint', float: 'float8', string: 'text' };
+
+function param(key: SortKey, value: unknown): SQL {
+  return sql`cast(${value} as ${sql.raw(casts[key.kind])})`;
+}
+
+/** ORDER BY for the page's direction. */
+export function orderFor(keys: readonly SortKey[], page: Pick<Page, 'backward'>): SQL {
+  return sql.join(
+    keys.map((k) => {
+      const asc = (k.direction === 'asc') !== page.backward;
+      return sql`${k.expr} ${sql.raw(asc ? 'asc' : 'desc')}`;
+    }),
+    sql`, `,
+  );
+}
+
+/** Rows strictly after the cursor in the page's direction; undefined when there is no cursor. */
+export function afterCursor(keys: readonly SortKey[], page: Page): SQL | undefined {
+  const { cursor } = page;
+  if (!cursor) return undefined;
+  const branches = keys.map((key, i) => {
+    const asc = (key.direction === 'asc') !== page.backward;
+    const equalBefore = keys.slice(0, i).map((k, j) => sql`${k.expr} = ${param(k, cursor[j])}`);
+    const beyond = sql`${key.expr} ${sql.raw(asc ? '>' : '<')} ${param(key, cursor[i])}`;
+    return and(...equalBefore, beyond)!;
+  });
+  return or(...branches);
+}
+
+/** row_number() over the parent's rows in page order: the batched query keeps rn <= limit + 1. */
+export function rowNumber(partitionBy: AnyPgColumn | SQL, keys: readonly SortKey[], page: Page): SQL<number> {
+  return sql<number>`row_number() over (partition by ${partitionBy} order by ${orderFor(keys, page)})`;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/**
+ * Builds the connection from rows fetched in page order with one extra row.
+ * `sortValues` returns a row's values for the sort keys, in order.
+ */
+export function toConnection<T>(rows: readonly T[], page: Page, sortValues: (row: T) => unknown[]): Connection<T> {
+  const more = rows.length > page.limit;
+  const kept = rows.slice(0, page.limit);
+  if (page.backward) kept.reverse();
+  const edges = kept.map((node) => ({ cursor: encodeCursor(sortValues(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: page.backward ? page.cursor !== null : more,
+      hasPreviousPage: page.backward ? more : page.cursor !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+/** Splits the rows of a batched query (page order, grouped by parent) into one connection per parent key. */
+export function toConnections<K, T>(
+  parentKeys: readonly K[],
+  rows: readonly T[],
+  parentOf: (row: T) => K,
+  page: Page,
+  sortValues: (row: T) => unknown[],
+): Connection<T>[] {
+  const byParent = new Map<K, T[]>();
+  for (const row of rows) {
+    const key = parentOf(row);
+    const list = byParent.get(key);
+    if (list) list.push(row);
+    else byParent.set(key, [row]);
+  }
+  return parentKeys.map((key) => toConnection(byParent.get(key) ?? [], page, sortValues));
+}

@@ -1,0 +1,72 @@
+import { type SQL, and, eq, inArray, sql } from 'drizzle-orm';
+import type { Context } from '../context.js';
+import { type StoryRow, type StoryStatus, entries, entryPeople, entryPlaces, quotes, stories } from '../db/schema.js';
+import { entryContentVisible, storyVisible } from '../db/visibility.js';
+import { type Connection, type Page, type SortKey, afterCursor, orderFor, toConnection } from './pages.js';
+
+export async function storiesByIds(ctx: Context, ids: readonly number[]): Promise<StoryRow[]> {
+  return ctx.db
+    .select()
+    .from(stories)
+    .where(and(inArray(stories.id, [...ids]), storyVisible(ctx.viewer)));
+}
+
+export async function storyBySlug(ctx: Context, slug: string): Promise<StoryRow | undefined> {
+  const [row] = await ctx.db
+    .select()
+    .from(stories)
+    .where(and(eq(stories.slug, slug), storyVisible(ctx.viewer)));
+  return row;
+}
+
+/** Most recently updated first. */
+export const storyOrder: SortKey[] = [
+  { expr: stories.updatedAt, direction: 'desc', kind: 'date' },
+  { expr: stories.id, direction: 'desc', kind: 'int' },
+];
+
+export async function storiesPage(ctx: Context, page: Page, filter: { statuses: StoryStatus[] | null }): Promise<Connection<StoryRow>> {
+  const rows = await ctx.db
+    .select()
+    .from(stories)
+    .where(
+      and(
+        storyVisible(ctx.viewer),
+        filter.statuses ? inArray(stories.status, filter.statuses) : undefined,
+        afterCursor(storyOrder, page),
+      ),
+    )
+    .orderBy(orderFor(storyOrder, page))
+    .limit(page.limit + 1);
+  return toConnection(rows, page, (s) => [s.updatedAt, s.id]);
+}
+
+export interface StoryCounts {
+  storyId: number;
+  entries: number;
+  keyEvents: number;
+  quotes: number;
+  people: number;
+  places: number;
+}
+
+/** Every count of many stories in one statement. */
+export async function storyCounts(ctx: Context, storyIds: readonly number[]): Promise<StoryCounts[]> {
+  const visible = entryContentVisible(ctx.viewer) ?? sql`true`;
+  const perStory = sql`${entries.storyId} = ${stories.id} and ${visible}`;
+  // Each subquery is its own SQL object: drizzle strips table names from
+  // columns written directly in a single-table select's fields, which would
+  // make "id" ambiguous inside these joins.
+  const scalar = (inner: SQL) => sql<number>`${inner}`.mapWith(Number);
+  return ctx.db
+    .select({
+      storyId: stories.id,
+      entries: scalar(sql`(select count(*) from ${entries} where ${perStory})`),
+      keyEvents: scalar(sql`(select count(*) from ${entries} where ${perStory} and ${entries.keyEvent})`),
+      quotes: scalar(sql`(select count(*) from ${quotes} join ${entries} on ${entries.id} = ${quotes.entryId} where ${perStory})`),
+      people: scalar(sql`(select count(distinct ${entryPeople.personId}) from ${entryPeople} join ${entries} on ${entries.id} = ${entryPeople.entryId} where ${perStory})`),
+      places: scalar(sql`(select count(distinct ${entryPlaces.placeId}) from ${entryPlaces} join ${entries} on ${entries.id} = ${entryPlaces.entryId} where ${perStory})`),
+    })
+    .from(stories)
+    .where(inArray(stories.id, [...storyIds]));
+}

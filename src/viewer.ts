@@ -1,0 +1,13 @@
+/** Who is asking. Authentication decides it once per request (src/context.ts); scopes read it. */
+export type Role = 'reader' | 'editor' | 'admin';
+
+export interface Viewer {
+  role: Role;
+  /** The token's subject (an editor's name or id); null for anonymous readers. */
+  subject: string | null;
+}
+
+export const anonymousReader: Viewer = { role: 'reader', subject: null };
+
+/** Editors and admins see drafts, retracted bodies and editors-only events. */
+export const canSeeUnpublished = (viewer: Viewer) => viewer.role === 'editor' || viewer.role === 'admin';
