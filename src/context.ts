@@ -1,4 +1,5 @@
 import type { Db } from './db/client.js';
+import type { StatementCount } from './db/statement-counter.js';
 import type { Logger } from './logger.js';
 import type { Viewer } from './viewer.js';
 
@@ -11,4 +12,6 @@ export interface Context {
   db: Db;
   log: Logger;
   requestId: string;
+  /** SQL statements this operation has run (see src/db/statement-counter.ts). */
+  statements: StatementCount;
 }

@@ -27,6 +27,6 @@ export const badUserInput = (field: string, message: string) =>
 
 export const notFound = (field: string, message: string) => clientError('NOT_FOUND', message, { field });
 
-export function isClientError(error: unknown): error is GraphQLError {
+export function isClientError(error: unknown): boolean {
   return error instanceof GraphQLError && typeof error.extensions?.code === 'string' && error.extensions.code !== 'INTERNAL_SERVER_ERROR';
 }

@@ -30,6 +30,8 @@ export interface Database {
   /** Where it lives, without credentials, for logs. */
   readonly description: string;
   listen(channel: string, listener: Listener): Promise<() => Promise<void>>;
+  /** Throws when the database does not answer. */
+  ping(): Promise<void>;
   /** Runs fn on one connection with a session-level advisory lock held (start-up work). */
   withStartupLock<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -64,6 +66,9 @@ async function openPglite(dataDir: string): Promise<Database> {
       listener.onListen();
       return unlisten;
     },
+    ping: async () => {
+      await client.query('select 1');
+    },
     // A PGlite database belongs to this process alone: nothing to lock against.
     withStartupLock: (fn) => fn(db),
     close: () => client.close(),
@@ -91,6 +96,9 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
         () => listener.onListen(),
       );
       return unlisten;
+    },
+    ping: async () => {
+      await client`select 1`;
     },
     async withStartupLock(fn) {
       // A client of its own with one connection, so that the session-level

@@ -19,7 +19,7 @@ export function likePrefix(prefix: string): string {
 }
 
 const personName = sql`lower(${people.name}) collate "C"`;
-const byName: SortKey[] = [
+export const peopleOrder: SortKey[] = [
   { expr: personName, direction: 'asc', kind: 'string' },
   { expr: people.id, direction: 'asc', kind: 'int' },
 ];
@@ -28,8 +28,8 @@ export async function peoplePage(ctx: Context, page: Page, filter: { namePrefix:
   const rows = await ctx.db
     .select()
     .from(people)
-    .where(and(filter.namePrefix ? like(personName, likePrefix(filter.namePrefix)) : undefined, afterCursor(byName, page)))
-    .orderBy(orderFor(byName, page))
+    .where(and(filter.namePrefix ? like(personName, likePrefix(filter.namePrefix)) : undefined, afterCursor(peopleOrder, page)))
+    .orderBy(orderFor(peopleOrder, page))
     .limit(page.limit + 1);
   return toConnection(rows, page, (p) => [p.name.toLowerCase(), p.id]);
 }
@@ -48,7 +48,7 @@ export async function entryPeopleLists(ctx: Context, entryIds: readonly number[]
 
 export type RankedPerson = PersonRow & { mentions: number };
 
-const byMentions: SortKey[] = [
+export const storyPeopleOrder: SortKey[] = [
   { expr: sql`count(*)`, direction: 'desc', kind: 'int' },
   { expr: people.id, direction: 'asc', kind: 'int' },
 ];
@@ -56,13 +56,13 @@ const byMentions: SortKey[] = [
 /** People of each story, most mentioned first, one page per story in one statement. */
 export async function storyPeoplePages(ctx: Context, storyIds: readonly number[], page: Page): Promise<Connection<RankedPerson & { storyId: number }>[]> {
   const ranked = ctx.db
-    .select({ ...peopleColumns(), storyId: sql<number>`${entries.storyId}`.as('story_id'), mentions: sql<number>`count(*)`.mapWith(Number).as('mentions'), rn: rowNumber(entries.storyId, byMentions, page).as('rn') })
+    .select({ ...peopleColumns(), storyId: sql<number>`${entries.storyId}`.as('story_id'), mentions: sql<number>`count(*)`.mapWith(Number).as('mentions'), rn: rowNumber(entries.storyId, storyPeopleOrder, page).as('rn') })
     .from(entryPeople)
     .innerJoin(entries, eq(entries.id, entryPeople.entryId))
     .innerJoin(people, eq(people.id, entryPeople.personId))
     .where(and(inArray(entries.storyId, [...storyIds]), entryContentVisible(ctx.viewer)))
     .groupBy(entries.storyId, people.id)
-    .having(afterCursor(byMentions, page))
+    .having(afterCursor(storyPeopleOrder, page))
     .as('ranked');
   const rows = await ctx.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.storyId, ranked.rn);
   return toConnections(storyIds, rows, (r) => r.storyId, page, (r) => [r.mentions, r.id]);
@@ -75,7 +75,7 @@ function peopleColumns() {
 
 export type PersonStory = StoryRow & { lastMentionedAt: Date; mentions: number };
 
-const byLastMention: SortKey[] = [
+export const personStoryOrder: SortKey[] = [
   { expr: sql`max(${entries.sortAt})`, direction: 'desc', kind: 'date' },
   { expr: stories.id, direction: 'desc', kind: 'int' },
 ];
@@ -89,14 +89,14 @@ export async function personStoryPages(ctx: Context, personIds: readonly number[
       personId: sql<number>`${entryPeople.personId}`.as('person_id'),
       lastMentionedAt: sql<Date>`max(${entries.sortAt})`.mapWith(entries.sortAt).as('last_mentioned_at'),
       mentions: count().as('mentions'),
-      rn: rowNumber(entryPeople.personId, byLastMention, page).as('rn'),
+      rn: rowNumber(entryPeople.personId, personStoryOrder, page).as('rn'),
     })
     .from(entryPeople)
     .innerJoin(entries, eq(entries.id, entryPeople.entryId))
     .innerJoin(stories, eq(stories.id, entries.storyId))
     .where(and(inArray(entryPeople.personId, [...personIds]), entryContentVisible(ctx.viewer), storyVisible(ctx.viewer)))
     .groupBy(entryPeople.personId, stories.id)
-    .having(afterCursor(byLastMention, page))
+    .having(afterCursor(personStoryOrder, page))
     .as('ranked');
   const rows = await ctx.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.personId, ranked.rn);
   return toConnections(personIds, rows, (r) => r.personId, page, (r) => [r.lastMentionedAt, r.id]);

@@ -1,0 +1,57 @@
+import { and, asc, eq, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
+import type { Context } from '../context.js';
+import { type QuoteRow, entries, quotes } from '../db/schema.js';
+import { entryContentVisible } from '../db/visibility.js';
+import { type Connection, type Page, type SortKey, afterCursor, rowNumber, toConnections } from './pages.js';
+
+const quoteColumns = getTableColumns(quotes);
+
+export async function quotesByIds(ctx: Context, ids: readonly number[]): Promise<QuoteRow[]> {
+  return ctx.db
+    .select(quoteColumns)
+    .from(quotes)
+    .innerJoin(entries, eq(entries.id, quotes.entryId))
+    .where(and(inArray(quotes.id, [...ids]), entryContentVisible(ctx.viewer)));
+}
+
+/** Quotes of each entry in the order they were added, in one statement. */
+export async function entryQuoteLists(ctx: Context, entryIds: readonly number[]): Promise<QuoteRow[][]> {
+  const rows = await ctx.db
+    .select(quoteColumns)
+    .from(quotes)
+    .innerJoin(entries, eq(entries.id, quotes.entryId))
+    .where(and(inArray(quotes.entryId, [...entryIds]), entryContentVisible(ctx.viewer)))
+    .orderBy(asc(quotes.id));
+  return entryIds.map((id) => rows.filter((q) => q.entryId === id));
+}
+
+/** Newest first; quotes added together keep the order they were written in. */
+export const quoteOrder: SortKey[] = [
+  { expr: quotes.createdAt, direction: 'desc', kind: 'date' },
+  { expr: quotes.id, direction: 'asc', kind: 'int' },
+];
+const quoteSortValues = (q: QuoteRow) => [q.createdAt, q.id];
+
+/** One page of quotes per speaker, in one statement. */
+export async function speakerQuotePages(ctx: Context, personIds: readonly number[], page: Page): Promise<Connection<QuoteRow>[]> {
+  const ranked = ctx.db
+    .select({ ...quoteColumns, rn: rowNumber(quotes.speakerId, quoteOrder, page).as('rn') })
+    .from(quotes)
+    .innerJoin(entries, eq(entries.id, quotes.entryId))
+    .where(and(inArray(quotes.speakerId, [...personIds]), entryContentVisible(ctx.viewer), afterCursor(quoteOrder, page)))
+    .as('ranked');
+  const rows = await ctx.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.speakerId, ranked.rn);
+  return toConnections(personIds, rows, (q) => q.speakerId, page, quoteSortValues);
+}
+
+/** One page of quotes per story, in one statement. */
+export async function storyQuotePages(ctx: Context, storyIds: readonly number[], page: Page): Promise<Connection<QuoteRow>[]> {
+  const ranked = ctx.db
+    .select({ ...quoteColumns, storyId: sql<number>`${entries.storyId}`.as('story_id'), rn: rowNumber(entries.storyId, quoteOrder, page).as('rn') })
+    .from(quotes)
+    .innerJoin(entries, eq(entries.id, quotes.entryId))
+    .where(and(inArray(entries.storyId, [...storyIds]), entryContentVisible(ctx.viewer), afterCursor(quoteOrder, page)))
+    .as('ranked');
+  const rows = await ctx.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.storyId, ranked.rn);
+  return toConnections(storyIds, rows, (q) => q.storyId, page, quoteSortValues);
+}

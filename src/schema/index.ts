@@ -1,0 +1,19 @@
+/** Assembles the schema: imports every type file, then builds. */
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from './builder.js';
+import './types/scalars.js';
+import './types/story.js';
+import './types/person.js';
+import './types/place.js';
+import './types/entry.js';
+import './types/quote.js';
+import './types/search.js';
+
+builder.queryType({ description: 'Reading the story graph. Anonymous readers see what is published; editors see drafts too.' });
+
+export const schema = builder.toSchema();
+
+/** The SDL committed as schema/schema.graphql, sorted so that diffs show real changes only. */
+export function printSortedSchema(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

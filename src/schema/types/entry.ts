@@ -1,0 +1,138 @@
+import { type Entry, entriesByIds, mentioningEntryPages, newestFirst, oldestFirst, pinnedEntries, storyEntryPages } from '../../loaders/entries.js';
+import { readPage } from '../../loaders/pages.js';
+import { entryPeopleLists } from '../../loaders/people.js';
+import { entryPlaceLists } from '../../loaders/places.js';
+import { canSeeUnpublished } from '../../viewer.js';
+import { builder } from '../builder.js';
+import { parseNodeId } from '../global-id.js';
+import { PersonRef } from './person.js';
+import { PlaceRef } from './place.js';
+import { StoryRef } from './story.js';
+
+export const EntryStatusEnum = builder.enumType('EntryStatus', {
+  description: 'Where an entry is in its life.',
+  values: {
+    DRAFT: { value: 'draft', description: 'Written but not published; visible to editors only.' },
+    PUBLISHED: { value: 'published', description: 'Public.' },
+    RETRACTED: { value: 'retracted', description: 'Withdrawn: a tombstone stays in the feed, its body is gone for readers.' },
+  } as const,
+});
+
+export const EntryOrderEnum = builder.enumType('EntryOrder', {
+  description: 'Order of a story\'s entries.',
+  values: {
+    NEWEST_FIRST: { description: 'Latest first, as a live blog reads (the default).' },
+    OLDEST_FIRST: { description: 'In the order they happened, as a timeline reads.' },
+  } as const,
+});
+
+export const EntryRef = builder.loadableNode('Entry', {
+  description: 'One timestamped update in a story: a headline and a short text.',
+  id: { resolve: (entry: Entry) => entry.id, parse: Number },
+  load: (ids: number[], ctx) => entriesByIds(ctx, ids),
+  sort: (entry) => entry.id,
+  fields: (t) => ({
+    headline: t.exposeString('headline', { description: 'Short title of the entry.' }),
+    body: t.string({
+      nullable: true,
+      description: 'Text of the entry; null for readers once the entry is retracted.',
+      resolve: (entry, _args, ctx) => (entry.status === 'retracted' && !canSeeUnpublished(ctx.viewer) ? null : entry.body),
+    }),
+    status: t.field({ type: EntryStatusEnum, resolve: (e) => e.status, description: 'Draft, published or retracted.' }),
+    keyEvent: t.exposeBoolean('keyEvent', { description: 'Whether editors marked it as a key event of the story.' }),
+    pinned: t.exposeBoolean('pinned', { description: 'Whether it is pinned on top of the story (at most one per story).' }),
+    author: t.exposeString('author', { nullable: true, description: 'Byline.' }),
+    revision: t.exposeInt('revision', { description: 'Starts at 1 and goes up with every edit.' }),
+    correctionNote: t.exposeString('correctionNote', { nullable: true, description: 'Public note explaining the latest correction.' }),
+    publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true, description: 'When it went public; null for drafts.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was written.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
+    story: t.field({
+      type: StoryRef,
+      description: 'The story it belongs to.',
+      resolve: (entry, _args, ctx) => StoryRef.getDataloader(ctx).load(entry.storyId),
+    }),
+    people: t.loadableList({
+      type: PersonRef,
+      description: 'People the entry mentions (none for readers once it is retracted).',
+      load: (ids: number[], ctx) => entryPeopleLists(ctx, ids),
+      resolve: (entry) => entry.id,
+    }),
+    places: t.loadableList({
+      type: PlaceRef,
+      description: 'Places the entry mentions (none for readers once it is retracted).',
+      load: (ids: number[], ctx) => entryPlaceLists(ctx, ids),
+      resolve: (entry) => entry.id,
+    }),
+  }),
+});
+
+export const EntryConnection = builder.connectionObject(
+  { type: EntryRef, name: 'EntryConnection', description: 'A page of entries.' },
+  { name: 'EntryEdge', description: 'An entry in a page of entries.' },
+);
+
+builder.objectFields(StoryRef, (t) => ({
+  entries: t.loadable({
+    type: EntryConnection,
+    description:
+      'The story\'s entries, newest first unless `order` says otherwise. Readers see published entries and the tombstones of retracted ones; editors also see drafts.',
+    byPath: true,
+    args: {
+      ...t.arg.connectionArgs(),
+      order: t.arg({ type: EntryOrderEnum, defaultValue: 'NEWEST_FIRST', description: 'Newest or oldest first.' }),
+      keyEventsOnly: t.arg.boolean({ defaultValue: false, description: 'Only entries marked as key events.' }),
+      mentioning: t.arg.id({ description: 'Only entries that mention this Person or Place (by global ID).' }),
+    },
+    load: (ids: number[], ctx, args) => {
+      const order = args.order ?? 'NEWEST_FIRST';
+      return storyEntryPages(ctx, ids, readPage(args, order === 'OLDEST_FIRST' ? oldestFirst : newestFirst), {
+        order,
+        keyEventsOnly: args.keyEventsOnly ?? false,
+        mentioning: args.mentioning == null ? null : parseNodeId(String(args.mentioning), 'mentioning', ['Person', 'Place'] as const),
+      });
+    },
+    resolve: (story) => story.id,
+  }),
+  keyEvents: t.loadable({
+    type: EntryConnection,
+    description: 'The entries marked as key events, newest first: the story in brief.',
+    byPath: true,
+    args: t.arg.connectionArgs(),
+    load: (ids: number[], ctx, args) =>
+      storyEntryPages(ctx, ids, readPage(args, newestFirst), { order: 'NEWEST_FIRST', keyEventsOnly: true, mentioning: null }),
+    resolve: (story) => story.id,
+  }),
+  pinnedEntry: t.loadable({
+    type: EntryRef,
+    nullable: true,
+    description: 'The entry pinned on top of the story, if any.',
+    load: async (storyIds: number[], ctx) => {
+      const pinned = new Map((await pinnedEntries(ctx, storyIds)).map((e) => [e.storyId, e]));
+      return storyIds.map((id) => pinned.get(id) ?? null);
+    },
+    resolve: (story) => story.id,
+  }),
+}));
+
+builder.objectField(PersonRef, 'entries', (t) =>
+  t.loadable({
+    type: EntryConnection,
+    description: 'Entries that mention this person, newest first, across stories.',
+    byPath: true,
+    args: t.arg.connectionArgs(),
+    load: (ids: number[], ctx, args) => mentioningEntryPages(ctx, 'Person', ids, readPage(args, newestFirst)),
+    resolve: (person) => person.id,
+  }),
+);
+
+builder.objectField(PlaceRef, 'entries', (t) =>
+  t.loadable({
+    type: EntryConnection,
+    description: 'Entries that mention this place, newest first, across stories.',
+    byPath: true,
+    args: t.arg.connectionArgs(),
+    load: (ids: number[], ctx, args) => mentioningEntryPages(ctx, 'Place', ids, readPage(args, newestFirst)),
+    resolve: (place) => place.id,
+  }),
+);

@@ -1,0 +1,118 @@
+import type { PlaceRow } from '../../db/schema.js';
+import { badUserInput, notFound } from '../../errors.js';
+import { readPage } from '../../loaders/pages.js';
+import { type RankedPlace, childPlacePages, placeBySlug, placesByIds, placesOrder, placesPage, storyPlacePages, storyPlacesOrder } from '../../loaders/places.js';
+import { builder } from '../builder.js';
+import { StoryRef } from './story.js';
+
+export const PlaceKindEnum = builder.enumType('PlaceKind', {
+  description: 'What sort of place it is.',
+  values: {
+    COUNTRY: { value: 'country', description: 'A sovereign country.' },
+    REGION: { value: 'region', description: 'A region, state, oblast, krai or province.' },
+    CITY: { value: 'city', description: 'A city or town.' },
+    VILLAGE: { value: 'village', description: 'A village or settlement.' },
+    SITE: { value: 'site', description: 'A building, plant, base or other single site.' },
+  } as const,
+});
+
+export const PlaceRef = builder.loadableNode('Place', {
+  description: 'A place the coverage mentions, within a hierarchy (village → region → country).',
+  id: { resolve: (place: PlaceRow) => place.id, parse: Number },
+  load: (ids: number[], ctx) => placesByIds(ctx, ids),
+  sort: (place) => place.id,
+  fields: (t) => ({
+    slug: t.exposeString('slug', { description: 'Unique, URL-friendly name, e.g. `budyonnovsk`.' }),
+    name: t.exposeString('name', { description: 'Name as the newsroom writes it.' }),
+    aliases: t.exposeStringList('aliases', { description: 'Other names and transliterations.' }),
+    kind: t.field({ type: PlaceKindEnum, resolve: (p) => p.kind, description: 'Country, region, city, village or site.' }),
+    countryCode: t.exposeString('countryCode', { nullable: true, description: 'ISO 3166-1 alpha-2 code of its country.' }),
+    latitude: t.exposeFloat('latitude', { nullable: true, description: 'WGS 84 latitude in degrees.' }),
+    longitude: t.exposeFloat('longitude', { nullable: true, description: 'WGS 84 longitude in degrees.' }),
+    geonamesId: t.exposeInt('geonamesId', { nullable: true, description: 'GeoNames id.' }),
+    wikidataId: t.exposeString('wikidataId', { nullable: true, description: 'Wikidata item, e.g. `Q212`.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the place was added.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the place was last changed.' }),
+  }),
+});
+
+export const PlaceConnection = builder.connectionObject(
+  { type: PlaceRef, name: 'PlaceConnection', description: 'A page of places.' },
+  { name: 'PlaceEdge', description: 'A place in a page of places.' },
+);
+
+const StoryPlaceConnection = builder.connectionObject(
+  { type: PlaceRef, name: 'StoryPlaceConnection', description: 'The places of a story, most mentioned first.' },
+  {
+    name: 'StoryPlaceEdge',
+    description: 'A place in a story, with how often the story mentions it.',
+    fields: (t) => ({
+      mentions: t.int({ description: 'Entries of the story that mention this place.', resolve: (edge) => (edge.node as RankedPlace).mentions }),
+    }),
+  },
+);
+
+builder.objectField(PlaceRef, 'parent', (t) =>
+  t.field({
+    type: PlaceRef,
+    nullable: true,
+    description: 'The place it lies in (Hrabovske → Sumy region → Ukraine); null at the top.',
+    resolve: (place, _args, ctx) => (place.parentId === null ? null : PlaceRef.getDataloader(ctx).load(place.parentId)),
+  }),
+);
+
+builder.objectField(PlaceRef, 'children', (t) =>
+  t.loadable({
+    type: PlaceConnection,
+    description: 'Places directly inside this one, by name.',
+    byPath: true,
+    args: t.arg.connectionArgs(),
+    load: (ids: number[], ctx, args) => childPlacePages(ctx, ids, readPage(args, placesOrder)),
+    resolve: (place) => place.id,
+  }),
+);
+
+builder.objectField(StoryRef, 'places', (t) =>
+  t.loadable({
+    type: StoryPlaceConnection,
+    description: 'Places the story mentions, most mentioned first.',
+    byPath: true,
+    args: t.arg.connectionArgs(),
+    load: (ids: number[], ctx, args) => storyPlacePages(ctx, ids, readPage(args, storyPlacesOrder)),
+    resolve: (story) => story.id,
+  }),
+);
+
+builder.queryFields((t) => ({
+  place: t.field({
+    type: PlaceRef,
+    nullable: true,
+    description: 'One place by slug. An unknown slug is a NOT_FOUND error.',
+    args: { slug: t.arg.string({ required: true, description: 'The place\'s slug, e.g. `hrabovske`.' }) },
+    resolve: async (_root, args, ctx) => {
+      const place = await placeBySlug(ctx, args.slug);
+      if (!place) throw notFound('slug', `No place with slug "${args.slug}".`);
+      return place;
+    },
+  }),
+  places: t.field({
+    type: PlaceConnection,
+    description: 'Places in alphabetical order, optionally filtered.',
+    args: {
+      ...t.arg.connectionArgs(),
+      namePrefix: t.arg.string({ description: 'Case-insensitive start of the name.' }),
+      kind: t.arg({ type: PlaceKindEnum, description: 'Only places of this kind.' }),
+      countryCode: t.arg.string({ description: 'Only places in this country (ISO 3166-1 alpha-2, e.g. `UA`).' }),
+      topLevel: t.arg.boolean({ defaultValue: false, description: 'Only places without a parent.' }),
+    },
+    resolve: (_root, args, ctx) => {
+      if (args.countryCode != null && !/^[A-Za-z]{2}$/.test(args.countryCode)) throw badUserInput('countryCode', 'must be two letters (ISO 3166-1 alpha-2)');
+      return placesPage(ctx, readPage(args, placesOrder), {
+        namePrefix: args.namePrefix?.trim() || null,
+        kind: args.kind ?? null,
+        countryCode: args.countryCode?.toUpperCase() ?? null,
+        topLevel: args.topLevel ?? false,
+      });
+    },
+  }),
+}));

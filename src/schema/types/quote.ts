@@ -1,0 +1,78 @@
+import type { QuoteRow } from '../../db/schema.js';
+import { readPage } from '../../loaders/pages.js';
+import { entryQuoteLists, quoteOrder, quotesByIds, speakerQuotePages, storyQuotePages } from '../../loaders/quotes.js';
+import { builder } from '../builder.js';
+import { EntryRef } from './entry.js';
+import { PersonRef } from './person.js';
+import { StoryRef } from './story.js';
+
+export const QuoteRef = builder.loadableNode('Quote', {
+  description: 'Words someone said, as an entry reports them.',
+  id: { resolve: (quote: QuoteRow) => quote.id, parse: Number },
+  load: (ids: number[], ctx) => quotesByIds(ctx, ids),
+  sort: (quote) => quote.id,
+  fields: (t) => ({
+    text: t.exposeString('text', { description: 'The quoted words, without quotation marks.' }),
+    language: t.exposeString('language', { description: 'BCP 47 language tag of the text as published.' }),
+    source: t.exposeString('source', { nullable: true, description: 'Outlet or channel it came through, e.g. "Izvestia", "Tass", "Telegram".' }),
+    context: t.exposeString('context', { nullable: true, description: 'Circumstances, e.g. "in risposta alla domanda del quotidiano Izvestia".' }),
+    attribution: t.string({
+      description: 'Who said it, as printed: the speaker\'s name, or the institution when no person is named.',
+      resolve: async (quote, _args, ctx) =>
+        quote.speakerId === null ? (quote.attribution ?? '') : (quote.attribution ?? (await PersonRef.getDataloader(ctx).load(quote.speakerId)).name),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the quote was recorded.' }),
+    speaker: t.field({
+      type: PersonRef,
+      nullable: true,
+      description: 'The person who said it; null when an institution or outlet did (see `attribution`).',
+      resolve: (quote, _args, ctx) => (quote.speakerId === null ? null : PersonRef.getDataloader(ctx).load(quote.speakerId)),
+    }),
+    entry: t.field({
+      type: EntryRef,
+      description: 'The entry that reports it.',
+      resolve: (quote, _args, ctx) => EntryRef.getDataloader(ctx).load(quote.entryId),
+    }),
+    story: t.field({
+      type: StoryRef,
+      description: 'The story of that entry.',
+      resolve: async (quote, _args, ctx) => StoryRef.getDataloader(ctx).load((await EntryRef.getDataloader(ctx).load(quote.entryId)).storyId),
+    }),
+  }),
+});
+
+export const QuoteConnection = builder.connectionObject(
+  { type: QuoteRef, name: 'QuoteConnection', description: 'A page of quotes.' },
+  { name: 'QuoteEdge', description: 'A quote in a page of quotes.' },
+);
+
+builder.objectField(EntryRef, 'quotes', (t) =>
+  t.loadableList({
+    type: QuoteRef,
+    description: 'Quotes the entry reports, in the order it gives them (none for readers once it is retracted).',
+    load: (ids: number[], ctx) => entryQuoteLists(ctx, ids),
+    resolve: (entry) => entry.id,
+  }),
+);
+
+builder.objectField(PersonRef, 'quotes', (t) =>
+  t.loadable({
+    type: QuoteConnection,
+    description: 'What this person said, newest first, across stories.',
+    byPath: true,
+    args: t.arg.connectionArgs(),
+    load: (ids: number[], ctx, args) => speakerQuotePages(ctx, ids, readPage(args, quoteOrder)),
+    resolve: (person) => person.id,
+  }),
+);
+
+builder.objectField(StoryRef, 'quotes', (t) =>
+  t.loadable({
+    type: QuoteConnection,
+    description: 'Quotes in the story\'s entries, newest first.',
+    byPath: true,
+    args: t.arg.connectionArgs(),
+    load: (ids: number[], ctx, args) => storyQuotePages(ctx, ids, readPage(args, quoteOrder)),
+    resolve: (story) => story.id,
+  }),
+);

@@ -1,0 +1,89 @@
+import type { StoryRow } from '../../db/schema.js';
+import { badUserInput, notFound } from '../../errors.js';
+import { readPage } from '../../loaders/pages.js';
+import { storiesByIds, storiesPage, storyBySlug, storyCounts, storyOrder } from '../../loaders/stories.js';
+import { builder } from '../builder.js';
+import { parseNodeId } from '../global-id.js';
+
+export const StoryStatusEnum = builder.enumType('StoryStatus', {
+  description: 'Where a story is in its life.',
+  values: {
+    DRAFT: { value: 'draft', description: 'Being prepared; visible to editors only.' },
+    LIVE: { value: 'live', description: 'Coverage is under way: entries are being published.' },
+    PAUSED: { value: 'paused', description: 'Coverage is interrupted and expected to resume.' },
+    ENDED: { value: 'ended', description: 'Coverage is over; the story is an archive.' },
+  } as const,
+});
+
+export const StoryRef = builder.loadableNode('Story', {
+  description: 'A live blog: one running story that a newsroom covers with timestamped entries.',
+  id: { resolve: (story: StoryRow) => story.id, parse: Number },
+  load: (ids: number[], ctx) => storiesByIds(ctx, ids),
+  sort: (story) => story.id,
+  fields: (t) => ({
+    slug: t.exposeString('slug', { description: 'Unique, URL-friendly name, e.g. `ucraina-russia-negoziati-miami-2025-12-23`.' }),
+    title: t.exposeString('title', { description: 'Headline of the whole story.' }),
+    summary: t.exposeString('summary', { nullable: true, description: 'Standfirst: what the story is about, in a sentence or two.' }),
+    language: t.exposeString('language', { description: 'BCP 47 language tag of the coverage (e.g. `it`); full-text search analyses entries in it.' }),
+    status: t.field({ type: StoryStatusEnum, resolve: (s) => s.status, description: 'Draft, live, paused or ended.' }),
+    coverageStartAt: t.expose('coverageStartAt', { type: 'DateTime', nullable: true, description: 'When live coverage began.' }),
+    coverageEndAt: t.expose('coverageEndAt', { type: 'DateTime', nullable: true, description: 'When live coverage ended; null while it goes on.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the story was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the story or one of its entries last changed.' }),
+    counts: t.loadable({
+      type: StoryCountsRef,
+      description: 'How much the story holds, as the viewer sees it.',
+      load: (ids: number[], ctx) => storyCounts(ctx, ids),
+      sort: (counts) => counts.storyId,
+      resolve: (story) => story.id,
+    }),
+  }),
+});
+
+const StoryCountsRef = builder.objectRef<Awaited<ReturnType<typeof storyCounts>>[number]>('StoryCounts').implement({
+  description: 'Totals of a story. Drafts and retracted entries count only for editors.',
+  fields: (t) => ({
+    entries: t.exposeInt('entries', { description: 'Entries published (for editors: all entries).' }),
+    keyEvents: t.exposeInt('keyEvents', { description: 'Entries marked as key events.' }),
+    quotes: t.exposeInt('quotes', { description: 'Quotes in its entries.' }),
+    people: t.exposeInt('people', { description: 'Distinct people its entries mention.' }),
+    places: t.exposeInt('places', { description: 'Distinct places its entries mention.' }),
+  }),
+});
+
+export const StoryConnection = builder.connectionObject(
+  { type: StoryRef, name: 'StoryConnection', description: 'A page of stories.' },
+  { name: 'StoryEdge', description: 'A story in a page of stories.' },
+);
+
+builder.queryFields((t) => ({
+  story: t.field({
+    type: StoryRef,
+    nullable: true,
+    description: 'One story, by `slug` or by `id` (give exactly one). An unknown story is a NOT_FOUND error.',
+    args: {
+      slug: t.arg.string({ description: 'The story\'s slug.' }),
+      id: t.arg.id({ description: 'The story\'s global ID.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      if ((args.slug == null) === (args.id == null)) throw badUserInput('slug', 'give either `slug` or `id`');
+      const story = args.slug != null
+        ? await storyBySlug(ctx, args.slug)
+        : await StoryRef.getDataloader(ctx).load(parseNodeId(String(args.id), 'id', ['Story']).id);
+      if (!story) throw notFound(args.slug != null ? 'slug' : 'id', `No story ${args.slug != null ? `with slug "${args.slug}"` : 'with that ID'}.`);
+      return story;
+    },
+  }),
+  stories: t.field({
+    type: StoryConnection,
+    description: 'Stories, most recently updated first.',
+    args: {
+      ...t.arg.connectionArgs(),
+      status: t.arg({ type: [StoryStatusEnum], required: false, description: 'Only stories in these statuses (e.g. `[LIVE]`).' }),
+    },
+    resolve: (_root, args, ctx) => {
+      if (args.status && args.status.length === 0) throw badUserInput('status', 'give at least one status, or leave it out');
+      return storiesPage(ctx, readPage(args, storyOrder), { statuses: args.status ?? null });
+    },
+  }),
+}));

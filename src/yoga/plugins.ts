@@ -1,0 +1,101 @@
+/**
+ * Envelop plugins that every operation goes through, over HTTP, SSE and
+ * WebSocket alike: statement counting, error masking with logging, and
+ * operation logs.
+ */
+import { PothosValidationError } from '@pothos/core';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { type Plugin, handleStreamOrSingleExecutionResult } from 'graphql-yoga';
+import type { Context } from '../context.js';
+import { countStatements } from '../db/statement-counter.js';
+import { isClientError } from '../errors.js';
+
+/** Runs execution inside a statement counter, so `ctx.statements` counts what the operation ran. */
+export function useStatementCounting(options: { report: boolean }): Plugin<Context> {
+  return {
+    onExecute({ executeFn, setExecuteFn }) {
+      setExecuteFn((args) => countStatements((args.contextValue as Context).statements, () => executeFn(args)));
+      if (!options.report) return undefined;
+      return {
+        onExecuteDone(payload) {
+          return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => {
+            result.extensions = { ...result.extensions, sqlStatements: (args.contextValue as Context).statements.statements };
+          });
+        },
+      };
+    },
+    onSubscribe({ subscribeFn, setSubscribeFn }) {
+      setSubscribeFn((args) => countStatements((args.contextValue as Context).statements, () => subscribeFn(args)));
+    },
+  };
+}
+
+/**
+ * Client errors (with a known `extensions.code`) pass through; Pothos'
+ * own input validation errors become BAD_USER_INPUT; anything else is logged
+ * with the request id and replaced by an opaque INTERNAL_SERVER_ERROR that
+ * quotes the id, so a user can report it and we can find it.
+ */
+export function useErrorMasking(): Plugin<Context> {
+  const mask = (result: ExecutionResult, ctx: Context) => {
+    if (!result.errors?.length) return;
+    const errors = result.errors.map((error) => {
+      if (isClientError(error)) return error;
+      const original = error.originalError;
+      if (original instanceof GraphQLError && isClientError(original)) return error;
+      if (original instanceof PothosValidationError) {
+        return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: { code: 'BAD_USER_INPUT' } });
+      }
+      if (!original) return error; // a GraphQL-level error (validation, coercion): the message is meant for the client
+      ctx.log.error({ err: original, path: error.path?.join('.') }, 'internal error while resolving a field');
+      return new GraphQLError(`Unexpected error. Quote request id ${ctx.requestId} when reporting it.`, {
+        nodes: error.nodes,
+        path: error.path,
+        extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ctx.requestId },
+      });
+    });
+    result.errors = errors;
+  };
+  return {
+    onExecute() {
+      return {
+        onExecuteDone(payload) {
+          return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => mask(result, args.contextValue as Context));
+        },
+      };
+    },
+    onSubscribe() {
+      return {
+        onSubscribeResult(payload) {
+          return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => mask(result, args.contextValue as Context));
+        },
+        onSubscribeError({ error, setError }) {
+          if (error instanceof GraphQLError && isClientError(error)) return;
+          setError(new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } }));
+        },
+      };
+    },
+  };
+}
+
+/** One log line per operation: name, type, duration, statements, error codes. */
+export function useOperationLog(): Plugin<Context> {
+  return {
+    onExecute({ args }) {
+      const started = performance.now();
+      const ctx = args.contextValue as Context;
+      const operation = args.operationName ?? undefined;
+      return {
+        onExecuteDone(payload) {
+          return handleStreamOrSingleExecutionResult(payload, ({ result }) => {
+            const codes = result.errors?.map((e) => String(e.extensions?.code ?? 'GRAPHQL_ERROR'));
+            ctx.log.info(
+              { operation, ms: Math.round((performance.now() - started) * 10) / 10, sql: ctx.statements.statements, ...(codes ? { errors: codes } : {}) },
+              'operation',
+            );
+          });
+        },
+      };
+    },
+  };
+}

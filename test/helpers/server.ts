@@ -1,0 +1,56 @@
+/** Starts the real app (HTTP, Yoga, database) on port 0 and talks to it over HTTP. */
+import { type App, buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type TestDatabase, createTestDatabase } from './database.js';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  extensions?: Record<string, unknown>;
+}
+
+export interface TestServer {
+  app: App;
+  url: string;
+  config: Config;
+  database: TestDatabase;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestServer> {
+  const db = database ?? (await createTestDatabase());
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_FORMAT: 'json',
+    REPORT_SQL_STATEMENTS: 'true',
+    ...(db.url ? { DATABASE_URL: db.url } : {}),
+    DATA_DIR: db.dataDir,
+    ...env,
+  });
+  const app = await buildApp(config, createLogger(config));
+  const url = await app.listen();
+  return {
+    app,
+    url,
+    config,
+    database: db,
+    async gql(query, variables, headers) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
+      return { status: response.status, ...body } as GraphQLResponse<never>;
+    },
+    async stop() {
+      await app.stop();
+      if (!database) await db.drop();
+    },
+  };
+}
