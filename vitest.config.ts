@@ -1,17 +1,24 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+// graphql 16 ships CommonJS and ESM builds; Node (and so graphql-yoga and
+// Pothos) load the CommonJS one. Vite would hand our sources the ESM one, and
+// two copies of GraphQLError break every instanceof check. Pin the one Node uses.
+const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 
 // The suite runs on the embedded PGlite always, and a second time on a
 // PostgreSQL server when TEST_DATABASE_URL points at one (.ci/run does).
 const postgresUrl = process.env.TEST_DATABASE_URL;
 
 export default defineConfig({
+  resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'pglite', env: { TEST_DATABASE_KIND: 'pglite' } } },
-      ...(postgresUrl ? [{ extends: true, test: { name: 'postgres', env: { TEST_DATABASE_KIND: 'postgres' } } }] : []),
+      { extends: true as const, test: { name: 'pglite', env: { TEST_DATABASE_KIND: 'pglite' } } },
+      ...(postgresUrl ? [{ extends: true as const, test: { name: 'postgres', env: { TEST_DATABASE_KIND: 'postgres' } } }] : []),
     ],
   },
 });

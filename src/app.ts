@@ -48,6 +48,8 @@ export async function buildApp(config: Config, log: Logger): Promise<App> {
     graphqlEndpoint: '/graphql',
     logging: log.child({ component: 'yoga' }),
     landingPage: false,
+    // Never let error details leak, whatever NODE_ENV says; internal errors are logged instead.
+    maskedErrors: { isDev: false },
     graphiql: config.graphiql ? { title: 'Diretta', defaultQuery: graphiqlDefaultQuery } : false,
     context: ({ request }) => {
       const given = request.headers.get('x-request-id');

@@ -98,7 +98,7 @@ describe('the demo story', () => {
   });
 
   it('ranks the people and places of a story by mentions', async () => {
-    const res = await server.gql<{ story: { pinnedEntry: { headline: string }; people: Conn<{ name: string }> & { edges: { mentions: number }[] }; places: { edges: { mentions: number; node: { name: string } }[] } } }>(`{
+    const res = await server.gql<{ story: { pinnedEntry: { headline: string }; people: { edges: { mentions: number; node: { name: string } }[] }; places: { edges: { mentions: number; node: { name: string } }[] } } }>(`{
       story(slug: "${slug}") {
         pinnedEntry { headline }
         people { edges { mentions node { name } } }

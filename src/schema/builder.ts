@@ -52,7 +52,8 @@ export const builder = new SchemaBuilder<{
     nodeTypeOptions: { description: 'An object with a globally unique, opaque ID that `node` and `nodes` can fetch again.' },
     pageInfoTypeOptions: { description: 'Where a page sits in its connection, and the cursors to move from it.' },
     nodeQueryOptions: { description: 'Fetches any object by its global ID; null when it does not exist or is not visible to you.' },
-    nodesQueryOptions: { description: 'Fetches up to 100 objects by their global IDs, in the same order; null for those not found.' },
+    // `nodes` is defined in ./types/node.ts, where it caps how many IDs one call may ask for.
+    nodesQueryOptions: false,
     idFieldOptions: { description: 'Globally unique, opaque identifier.' },
     nodesOnConnection: { description: 'The items of this page, without their cursors.' },
     cursorFieldOptions: { description: 'Opaque position of this edge; pass it as `after` or `before`.' },

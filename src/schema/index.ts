@@ -8,6 +8,7 @@ import './types/place.js';
 import './types/entry.js';
 import './types/quote.js';
 import './types/search.js';
+import './types/node.js';
 
 builder.queryType({ description: 'Reading the story graph. Anonymous readers see what is published; editors see drafts too.' });
 

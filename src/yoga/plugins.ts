@@ -40,13 +40,19 @@ export function useErrorMasking(): Plugin<Context> {
   const mask = (result: ExecutionResult, ctx: Context) => {
     if (!result.errors?.length) return;
     const errors = result.errors.map((error) => {
-      if (isClientError(error)) return error;
       const original = error.originalError;
-      if (original instanceof GraphQLError && isClientError(original)) return error;
+      // Errors GraphQL itself raises (validation, variable coercion) and the
+      // ones we throw on purpose are meant for the client.
+      if (isClientError(error)) return error;
+      if (!original || original instanceof GraphQLError) {
+        // e.g. a variable of the wrong type: name it as what it is.
+        return error.extensions?.code
+          ? error
+          : new GraphQLError(error.message, { nodes: error.nodes, path: error.path, originalError: original, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+      }
       if (original instanceof PothosValidationError) {
         return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: { code: 'BAD_USER_INPUT' } });
       }
-      if (!original) return error; // a GraphQL-level error (validation, coercion): the message is meant for the client
       ctx.log.error({ err: original, path: error.path?.join('.') }, 'internal error while resolving a field');
       return new GraphQLError(`Unexpected error. Quote request id ${ctx.requestId} when reporting it.`, {
         nodes: error.nodes,

@@ -84,7 +84,7 @@ builder.objectFields(StoryRef, (t) => ({
       keyEventsOnly: t.arg.boolean({ defaultValue: false, description: 'Only entries marked as key events.' }),
       mentioning: t.arg.id({ description: 'Only entries that mention this Person or Place (by global ID).' }),
     },
-    load: (ids: number[], ctx, args) => {
+    load: async (ids: number[], ctx, args) => {
       const order = args.order ?? 'NEWEST_FIRST';
       return storyEntryPages(ctx, ids, readPage(args, order === 'OLDEST_FIRST' ? oldestFirst : newestFirst), {
         order,
@@ -99,7 +99,7 @@ builder.objectFields(StoryRef, (t) => ({
     description: 'The entries marked as key events, newest first: the story in brief.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: (ids: number[], ctx, args) =>
+    load: async (ids: number[], ctx, args) =>
       storyEntryPages(ctx, ids, readPage(args, newestFirst), { order: 'NEWEST_FIRST', keyEventsOnly: true, mentioning: null }),
     resolve: (story) => story.id,
   }),
@@ -121,7 +121,7 @@ builder.objectField(PersonRef, 'entries', (t) =>
     description: 'Entries that mention this person, newest first, across stories.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: (ids: number[], ctx, args) => mentioningEntryPages(ctx, 'Person', ids, readPage(args, newestFirst)),
+    load: async (ids: number[], ctx, args) => mentioningEntryPages(ctx, 'Person', ids, readPage(args, newestFirst)),
     resolve: (person) => person.id,
   }),
 );
@@ -132,7 +132,7 @@ builder.objectField(PlaceRef, 'entries', (t) =>
     description: 'Entries that mention this place, newest first, across stories.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: (ids: number[], ctx, args) => mentioningEntryPages(ctx, 'Place', ids, readPage(args, newestFirst)),
+    load: async (ids: number[], ctx, args) => mentioningEntryPages(ctx, 'Place', ids, readPage(args, newestFirst)),
     resolve: (place) => place.id,
   }),
 );

@@ -55,7 +55,7 @@ builder.objectField(StoryRef, 'people', (t) =>
     description: 'People the story mentions, most mentioned first.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: (ids: number[], ctx, args) => storyPeoplePages(ctx, ids, readPage(args, storyPeopleOrder)),
+    load: async (ids: number[], ctx, args) => storyPeoplePages(ctx, ids, readPage(args, storyPeopleOrder)),
     resolve: (story) => story.id,
   }),
 );
@@ -66,7 +66,7 @@ builder.objectField(PersonRef, 'stories', (t) =>
     description: 'Stories that mention this person, most recent mention first.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: (ids: number[], ctx, args) => personStoryPages(ctx, ids, readPage(args, personStoryOrder)),
+    load: async (ids: number[], ctx, args) => personStoryPages(ctx, ids, readPage(args, personStoryOrder)),
     resolve: (person) => person.id,
   }),
 );

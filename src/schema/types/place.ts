@@ -67,7 +67,7 @@ builder.objectField(PlaceRef, 'children', (t) =>
     description: 'Places directly inside this one, by name.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: (ids: number[], ctx, args) => childPlacePages(ctx, ids, readPage(args, placesOrder)),
+    load: async (ids: number[], ctx, args) => childPlacePages(ctx, ids, readPage(args, placesOrder)),
     resolve: (place) => place.id,
   }),
 );
@@ -78,7 +78,7 @@ builder.objectField(StoryRef, 'places', (t) =>
     description: 'Places the story mentions, most mentioned first.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: (ids: number[], ctx, args) => storyPlacePages(ctx, ids, readPage(args, storyPlacesOrder)),
+    load: async (ids: number[], ctx, args) => storyPlacePages(ctx, ids, readPage(args, storyPlacesOrder)),
     resolve: (story) => story.id,
   }),
 );

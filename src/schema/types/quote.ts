@@ -61,7 +61,7 @@ builder.objectField(PersonRef, 'quotes', (t) =>
     description: 'What this person said, newest first, across stories.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: (ids: number[], ctx, args) => speakerQuotePages(ctx, ids, readPage(args, quoteOrder)),
+    load: async (ids: number[], ctx, args) => speakerQuotePages(ctx, ids, readPage(args, quoteOrder)),
     resolve: (person) => person.id,
   }),
 );
@@ -72,7 +72,7 @@ builder.objectField(StoryRef, 'quotes', (t) =>
     description: 'Quotes in the story\'s entries, newest first.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: (ids: number[], ctx, args) => storyQuotePages(ctx, ids, readPage(args, quoteOrder)),
+    load: async (ids: number[], ctx, args) => storyQuotePages(ctx, ids, readPage(args, quoteOrder)),
     resolve: (story) => story.id,
   }),
 );

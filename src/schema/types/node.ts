@@ -1,0 +1,14 @@
+import { badUserInput } from '../../errors.js';
+import { MAX_PAGE_SIZE } from '../../loaders/pages.js';
+import { builder } from '../builder.js';
+
+builder.queryField('nodes', (t) =>
+  t.nodeList({
+    description: `Fetches up to ${MAX_PAGE_SIZE} objects by their global IDs, in the same order; null for those that do not exist or are not visible to you.`,
+    args: { ids: t.arg.idList({ required: true, description: `Global IDs, at most ${MAX_PAGE_SIZE}.` }) },
+    ids: (_root, args) => {
+      if (args.ids.length > MAX_PAGE_SIZE) throw badUserInput('ids', `at most ${MAX_PAGE_SIZE} IDs at once`);
+      return args.ids.map(String);
+    },
+  }),
+);
