@@ -51,7 +51,11 @@ export const builder = new SchemaBuilder<{
     nodeFieldOptions: { nullable: false, description: 'The item at this edge.' },
     nodeTypeOptions: { description: 'An object with a globally unique, opaque ID that `node` and `nodes` can fetch again.' },
     pageInfoTypeOptions: { description: 'Where a page sits in its connection, and the cursors to move from it.' },
-    nodeQueryOptions: { description: 'Fetches any object by its global ID; null when it does not exist or is not visible to you.' },
+    nodeQueryOptions: {
+      description: 'Fetches any object by its global ID; null when it does not exist or is not visible to you.',
+      args: { id: { description: 'A global ID, as returned by any `id` field.' } },
+    },
+    pageInfoFieldOptions: { description: 'Where this page sits, and the cursors to move from it.' },
     // `nodes` is defined in ./types/node.ts, where it caps how many IDs one call may ask for.
     nodesQueryOptions: false,
     idFieldOptions: { description: 'Globally unique, opaque identifier.' },
