@@ -25,6 +25,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SEED_DEMO: bool.default(true),
   GRAPHIQL: bool.default(true),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
@@ -40,6 +41,8 @@ export type Config = {
   dataDir: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   logFormat: 'json' | 'pretty';
+  /** HS256 secret for bearer tokens; see src/auth/secret.ts for what happens without one. */
+  jwtSecret: string | undefined;
   seedDemo: boolean;
   graphiql: boolean;
   shutdownTimeoutMs: number;
@@ -69,6 +72,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (terminal.isTTY ? 'pretty' : 'json'),
+    jwtSecret: e.JWT_SECRET,
     seedDemo: e.SEED_DEMO,
     graphiql: e.GRAPHIQL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

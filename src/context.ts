@@ -1,5 +1,6 @@
 import type { Db } from './db/client.js';
 import type { StatementCount } from './db/statement-counter.js';
+import type { LiveBus } from './live/bus.js';
 import type { Logger } from './logger.js';
 import type { Viewer } from './viewer.js';
 
@@ -10,6 +11,7 @@ import type { Viewer } from './viewer.js';
 export interface Context {
   viewer: Viewer;
   db: Db;
+  live: LiveBus;
   log: Logger;
   requestId: string;
   /** SQL statements this operation has run (see src/db/statement-counter.ts). */

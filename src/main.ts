@@ -1,13 +1,18 @@
 /** Entry point: loadConfig → buildApp → listen; SIGTERM/SIGINT → stop. */
 import { buildApp } from './app.js';
+import { MissingSecretError, resolveJwtSecret } from './auth/secret.js';
+import { mintToken } from './auth/tokens.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 
 let config: Config;
+let jwtSecret: string;
+let generatedSecret: boolean;
 try {
   config = loadConfig(process.env, { isTTY: Boolean(process.stdout.isTTY) });
+  ({ secret: jwtSecret, generated: generatedSecret } = resolveJwtSecret(config));
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof MissingSecretError) {
     console.error(error.message);
     process.exit(2);
   }
@@ -15,9 +20,16 @@ try {
 }
 
 const log = createLogger(config);
-const app = await buildApp(config, log);
+const app = await buildApp({ config, log, jwtSecret });
 const url = await app.listen();
 log.info({ url: `${url}/graphql`, database: app.database.description }, `Diretta is serving GraphiQL at ${url}/graphql`);
+
+if (generatedSecret) {
+  // A development setup: hand the newcomer a token so GraphiQL can publish at once.
+  const token = await mintToken(jwtSecret, { role: 'editor', subject: 'dev-editor', expiresIn: 30 * 24 * 3600 });
+  log.info({ token }, 'development editor token (valid 30 days); in GraphiQL, add the header below under "Headers"');
+  console.log(`\n  {"Authorization": "Bearer ${token}"}\n`);
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -38,6 +38,7 @@ export type EntryStatus = (typeof ENTRY_STATUSES)[number];
 export const PLACE_KINDS = ['country', 'region', 'city', 'village', 'site'] as const;
 export type PlaceKind = (typeof PLACE_KINDS)[number];
 export const STORY_EVENT_KINDS = [
+  'drafted',
   'published',
   'updated',
   'retracted',
@@ -268,6 +269,24 @@ export const storyEvents = pgTable(
     check('story_events_kind_check', inList('kind', STORY_EVENT_KINDS)),
     check('story_events_seq_check', sql`seq >= 1`),
   ],
+);
+
+/**
+ * Create mutations take an idempotency key: a retried request finds its key
+ * here and returns what the first one created instead of creating it again.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    /** The mutation and the caller, e.g. `createEntry:alice`. */
+    scope: text().notNull(),
+    key: text().notNull(),
+    /** Hash of the request, to refuse a key reused for a different request. */
+    requestHash: text().notNull(),
+    resultId: integer(),
+    createdAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), check('idempotency_keys_key_check', sql`length(key) between 1 and 200`)],
 );
 
 export type StoryRow = typeof stories.$inferSelect;

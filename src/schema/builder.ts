@@ -44,6 +44,7 @@ export const builder = new SchemaBuilder<{
   },
   relay: {
     clientMutationId: 'omit',
+    mutationInputArgOptions: { description: 'What to change; see the input type for each field.' },
     cursorType: 'String',
     encodeGlobalID: encodeGlobalId,
     decodeGlobalID: (globalId) => decodeGlobalId(globalId, 'id'),
@@ -71,3 +72,6 @@ export const builder = new SchemaBuilder<{
     beforeArgOptions: { description: 'Cursor of the edge before which the page ends.' },
   },
 });
+
+/** The builder's SchemaTypes, for helpers that take field builders as parameters. */
+export type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;

@@ -6,11 +6,17 @@ import './types/story.js';
 import './types/person.js';
 import './types/place.js';
 import './types/entry.js';
+import './types/entry-mutations.js';
 import './types/quote.js';
 import './types/search.js';
+import './types/story-event.js';
 import './types/node.js';
 
 builder.queryType({ description: 'Reading the story graph. Anonymous readers see what is published; editors see drafts too.' });
+builder.mutationType({
+  description: 'Writing the story graph: for editors and admins only (send `Authorization: Bearer <token>`).',
+  authScopes: { editor: true },
+});
 
 export const schema = builder.toSchema();
 

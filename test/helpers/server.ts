@@ -1,8 +1,12 @@
 /** Starts the real app (HTTP, Yoga, database) on port 0 and talks to it over HTTP. */
 import { type App, buildApp } from '../../src/app.js';
+import { mintToken } from '../../src/auth/tokens.js';
+import type { Role } from '../../src/viewer.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type TestDatabase, createTestDatabase } from './database.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -17,6 +21,10 @@ export interface TestServer {
   config: Config;
   database: TestDatabase;
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** A valid bearer token for this server. */
+  token(role: Role, subject?: string, expiresIn?: number): Promise<string>;
+  /** gql as an editor. */
+  edit<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
   stop(): Promise<void>;
 }
 
@@ -32,9 +40,11 @@ export async function startTestServer(env: Record<string, string> = {}, database
     DATA_DIR: db.dataDir,
     ...env,
   });
-  const app = await buildApp(config, createLogger(config));
+  const app = await buildApp({ config, log: createLogger(config), jwtSecret: TEST_JWT_SECRET });
+  const token = (role: Role, subject = `test-${role}`, expiresIn = 3600) => mintToken(TEST_JWT_SECRET, { role, subject, expiresIn });
+  const editorToken = await token('editor');
   const url = await app.listen();
-  return {
+  const server: TestServer = {
     app,
     url,
     config,
@@ -48,9 +58,14 @@ export async function startTestServer(env: Record<string, string> = {}, database
       const body = (await response.json()) as Omit<GraphQLResponse, 'status'>;
       return { status: response.status, ...body } as GraphQLResponse<never>;
     },
+    token,
+    edit(query, variables) {
+      return server.gql(query, variables, { authorization: `Bearer ${editorToken}` });
+    },
     async stop() {
       await app.stop();
       if (!database) await db.drop();
     },
   };
+  return server;
 }

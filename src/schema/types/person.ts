@@ -2,7 +2,10 @@ import type { PersonRow } from '../../db/schema.js';
 import { notFound } from '../../errors.js';
 import { readPage } from '../../loaders/pages.js';
 import { type PersonStory, type RankedPerson, peopleByIds, peopleOrder, peoplePage, personBySlug, personStoryOrder, personStoryPages, storyPeopleOrder, storyPeoplePages } from '../../loaders/people.js';
+import { createPerson, updatePerson } from '../../editing/catalog.js';
 import { builder } from '../builder.js';
+import { parseNodeId } from '../global-id.js';
+import { undefinedIfNull } from '../inputs.js';
 import { StoryRef } from './story.js';
 
 export const PersonRef = builder.loadableNode('Person', {
@@ -93,3 +96,50 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => peoplePage(ctx, readPage(args, peopleOrder), { namePrefix: args.namePrefix?.trim() || null }),
   }),
 }));
+
+const personInputFields = {
+  name: 'Name as the newsroom writes it, up to 200 characters.',
+  aliases: 'Other spellings and transliterations (at most 20).',
+  description: 'Role, e.g. "portavoce del Cremlino"; an empty string clears it.',
+  wikidataId: 'Wikidata item, e.g. `Q22686`.',
+};
+
+builder.relayMutationField(
+  'createPerson',
+  {
+    description: 'A new person entries can mention and quotes can attribute.',
+    inputFields: (t) => ({
+      slug: t.string({ required: true, description: 'Unique, URL-friendly name, e.g. `dmitrij-peskov`.' }),
+      name: t.string({ required: true, description: personInputFields.name }),
+      aliases: t.stringList({ description: personInputFields.aliases }),
+      description: t.string({ description: personInputFields.description }),
+      wikidataId: t.string({ description: personInputFields.wikidataId }),
+      idempotencyKey: t.string({ description: 'Retrying with the same key returns the first result instead of creating twice.' }),
+    }),
+  },
+  { description: 'Creates a person (editors).', resolve: async (_root, { input }, ctx) => ({ person: await createPerson(ctx, undefinedIfNull(input, ['aliases'])) }) },
+  { description: 'The person created.', outputFields: (t) => ({ person: t.field({ type: PersonRef, description: 'The new person.', resolve: (p) => p.person }) }) },
+);
+
+builder.relayMutationField(
+  'updatePerson',
+  {
+    description: 'Changes to a person; fields left out stay as they are.',
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: 'The person.' }),
+      slug: t.string({ description: 'New slug.' }),
+      name: t.string({ description: personInputFields.name }),
+      aliases: t.stringList({ description: personInputFields.aliases }),
+      description: t.string({ description: personInputFields.description }),
+      wikidataId: t.string({ description: personInputFields.wikidataId }),
+    }),
+  },
+  {
+    description: 'Edits a person (editors).',
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = input;
+      return { person: await updatePerson(ctx, parseNodeId(String(id), 'input.id', ['Person']).id, undefinedIfNull(changes, ['slug', 'name', 'aliases'])) };
+    },
+  },
+  { description: 'The person after the change.', outputFields: (t) => ({ person: t.field({ type: PersonRef, description: 'The person.', resolve: (p) => p.person }) }) },
+);

@@ -2,7 +2,10 @@ import type { PlaceRow } from '../../db/schema.js';
 import { badUserInput, notFound } from '../../errors.js';
 import { readPage } from '../../loaders/pages.js';
 import { type RankedPlace, childPlacePages, placeBySlug, placesByIds, placesOrder, placesPage, storyPlacePages, storyPlacesOrder } from '../../loaders/places.js';
+import { createPlace, updatePlace } from '../../editing/catalog.js';
 import { builder } from '../builder.js';
+import { parseNodeId } from '../global-id.js';
+import { undefinedIfNull } from '../inputs.js';
 import { StoryRef } from './story.js';
 
 export const PlaceKindEnum = builder.enumType('PlaceKind', {
@@ -116,3 +119,62 @@ builder.queryFields((t) => ({
     },
   }),
 }));
+
+builder.relayMutationField(
+  'createPlace',
+  {
+    description: 'A new place entries can mention.',
+    inputFields: (t) => ({
+      slug: t.string({ required: true, description: 'Unique, URL-friendly name, e.g. `budyonnovsk`.' }),
+      name: t.string({ required: true, description: 'Name as the newsroom writes it.' }),
+      aliases: t.stringList({ description: 'Other names (at most 20).' }),
+      kind: t.field({ type: PlaceKindEnum, required: true, description: 'Country, region, city, village or site.' }),
+      countryCode: t.string({ description: 'ISO 3166-1 alpha-2 code, e.g. `UA`.' }),
+      latitude: t.float({ description: 'WGS 84 latitude, -90 to 90 (with longitude).' }),
+      longitude: t.float({ description: 'WGS 84 longitude, -180 to 180 (with latitude).' }),
+      parent: t.id({ description: 'The place it lies in.' }),
+      geonamesId: t.int({ description: 'GeoNames id.' }),
+      wikidataId: t.string({ description: 'Wikidata item, e.g. `Q1899`.' }),
+      idempotencyKey: t.string({ description: 'Retrying with the same key returns the first result instead of creating twice.' }),
+    }),
+  },
+  {
+    description: 'Creates a place (editors).',
+    resolve: async (_root, { input }, ctx) => {
+      const { parent, ...rest } = input;
+      const parentId = parent == null ? null : parseNodeId(String(parent), 'input.parent', ['Place']).id;
+      return { place: await createPlace(ctx, { ...undefinedIfNull(rest, ['aliases']), parentId }) };
+    },
+  },
+  { description: 'The place created.', outputFields: (t) => ({ place: t.field({ type: PlaceRef, description: 'The new place.', resolve: (p) => p.place }) }) },
+);
+
+builder.relayMutationField(
+  'updatePlace',
+  {
+    description: 'Changes to a place; fields left out stay as they are, null clears an optional one.',
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: 'The place.' }),
+      slug: t.string({ description: 'New slug.' }),
+      name: t.string({ description: 'New name.' }),
+      aliases: t.stringList({ description: 'Other names (at most 20).' }),
+      kind: t.field({ type: PlaceKindEnum, description: 'Country, region, city, village or site.' }),
+      countryCode: t.string({ description: 'ISO 3166-1 alpha-2 code.' }),
+      latitude: t.float({ description: 'WGS 84 latitude, -90 to 90.' }),
+      longitude: t.float({ description: 'WGS 84 longitude, -180 to 180.' }),
+      parent: t.id({ description: 'The place it lies in; null makes it top-level.' }),
+      geonamesId: t.int({ description: 'GeoNames id.' }),
+      wikidataId: t.string({ description: 'Wikidata item.' }),
+    }),
+  },
+  {
+    description: 'Edits a place (editors). A place cannot be moved inside itself.',
+    resolve: async (_root, { input }, ctx) => {
+      const { id, parent, ...rest } = input;
+      const parentId = parent === undefined ? undefined : parent === null ? null : parseNodeId(String(parent), 'input.parent', ['Place']).id;
+      const placeId = parseNodeId(String(id), 'input.id', ['Place']).id;
+      return { place: await updatePlace(ctx, placeId, { ...undefinedIfNull(rest, ['slug', 'name', 'aliases', 'kind']), parentId }) };
+    },
+  },
+  { description: 'The place after the change.', outputFields: (t) => ({ place: t.field({ type: PlaceRef, description: 'The place.', resolve: (p) => p.place }) }) },
+);

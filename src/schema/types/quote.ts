@@ -1,7 +1,10 @@
 import type { QuoteRow } from '../../db/schema.js';
 import { readPage } from '../../loaders/pages.js';
 import { entryQuoteLists, quoteOrder, quotesByIds, speakerQuotePages, storyQuotePages } from '../../loaders/quotes.js';
+import { createQuote, updateQuote } from '../../editing/quotes.js';
 import { builder } from '../builder.js';
+import { parseNodeId } from '../global-id.js';
+import { undefinedIfNull } from '../inputs.js';
 import { EntryRef } from './entry.js';
 import { PersonRef } from './person.js';
 import { StoryRef } from './story.js';
@@ -75,4 +78,61 @@ builder.objectField(StoryRef, 'quotes', (t) =>
     load: async (ids: number[], ctx, args) => storyQuotePages(ctx, ids, readPage(args, quoteOrder)),
     resolve: (story) => story.id,
   }),
+);
+
+const quoteInputFields = {
+  text: 'The quoted words, without quotation marks (up to 5000 characters).',
+  speaker: 'The Person who said it.',
+  attribution: 'Who said it when no person in the catalogue did (e.g. "Ministero della Difesa russo").',
+  source: 'Outlet or channel it came through, e.g. "Tass".',
+  context: 'Circumstances, e.g. "in conferenza stampa".',
+};
+const speakerId = (speaker: string | number | null | undefined) =>
+  speaker === undefined ? undefined : speaker === null ? null : parseNodeId(String(speaker), 'input.speaker', ['Person']).id;
+
+builder.relayMutationField(
+  'createQuote',
+  {
+    description: 'Records a quote in an entry; tickers receive UPDATED for the entry.',
+    inputFields: (t) => ({
+      entry: t.id({ required: true, description: 'The entry that reports it.' }),
+      text: t.string({ required: true, description: quoteInputFields.text }),
+      speaker: t.id({ description: quoteInputFields.speaker }),
+      attribution: t.string({ description: quoteInputFields.attribution }),
+      source: t.string({ description: quoteInputFields.source }),
+      context: t.string({ description: quoteInputFields.context }),
+      idempotencyKey: t.string({ description: 'Retrying with the same key returns the first result instead of creating twice.' }),
+    }),
+  },
+  {
+    description: 'Creates a quote (editors).',
+    resolve: async (_root, { input }, ctx) => {
+      const { entry, speaker, ...rest } = input;
+      return { quote: await createQuote(ctx, parseNodeId(String(entry), 'input.entry', ['Entry']).id, { ...rest, speakerId: speakerId(speaker) }) };
+    },
+  },
+  { description: 'The quote created.', outputFields: (t) => ({ quote: t.field({ type: QuoteRef, description: 'The new quote.', resolve: (p) => p.quote }) }) },
+);
+
+builder.relayMutationField(
+  'updateQuote',
+  {
+    description: 'Corrects a quote; fields left out stay as they are. Tickers receive UPDATED for its entry.',
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: 'The quote.' }),
+      text: t.string({ description: quoteInputFields.text }),
+      speaker: t.id({ description: quoteInputFields.speaker }),
+      attribution: t.string({ description: quoteInputFields.attribution }),
+      source: t.string({ description: quoteInputFields.source }),
+      context: t.string({ description: quoteInputFields.context }),
+    }),
+  },
+  {
+    description: 'Edits a quote (editors).',
+    resolve: async (_root, { input }, ctx) => {
+      const { id, speaker, ...rest } = input;
+      return { quote: await updateQuote(ctx, parseNodeId(String(id), 'input.id', ['Quote']).id, { ...undefinedIfNull(rest, ['text']), speakerId: speakerId(speaker) }) };
+    },
+  },
+  { description: 'The quote after the change.', outputFields: (t) => ({ quote: t.field({ type: QuoteRef, description: 'The quote.', resolve: (p) => p.quote }) }) },
 );

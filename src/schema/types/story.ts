@@ -2,7 +2,9 @@ import type { StoryRow } from '../../db/schema.js';
 import { badUserInput, notFound } from '../../errors.js';
 import { readPage } from '../../loaders/pages.js';
 import { storiesByIds, storiesPage, storyBySlug, storyCounts, storyOrder } from '../../loaders/stories.js';
+import { createStory, setStoryStatus, updateStory } from '../../editing/stories.js';
 import { builder } from '../builder.js';
+import { undefinedIfNull } from '../inputs.js';
 import { parseNodeId } from '../global-id.js';
 
 export const StoryStatusEnum = builder.enumType('StoryStatus', {
@@ -87,3 +89,63 @@ builder.queryFields((t) => ({
     },
   }),
 }));
+
+builder.relayMutationField(
+  'createStory',
+  {
+    description: 'A new story. It starts as a draft unless `status` says otherwise.',
+    inputFields: (t) => ({
+      slug: t.string({ required: true, description: 'Unique, URL-friendly name: lower-case letters, digits and hyphens.' }),
+      title: t.string({ required: true, description: 'Headline of the story, up to 200 characters.' }),
+      summary: t.string({ description: 'Standfirst, up to 1000 characters.' }),
+      language: t.string({ required: true, description: 'BCP 47 language tag of the coverage, e.g. `it`.' }),
+      status: t.field({ type: StoryStatusEnum, defaultValue: 'draft', description: 'Initial status (default DRAFT).' }),
+      coverageStartAt: t.field({ type: 'DateTime', description: 'When coverage began; defaults to now for a live story.' }),
+      idempotencyKey: t.string({ description: 'Any unique string: retrying with the same key returns the first result instead of creating twice.' }),
+    }),
+  },
+  {
+    description: 'Creates a story (editors).',
+    resolve: async (_root, { input }, ctx) => ({ story: await createStory(ctx, { ...input, status: input.status ?? 'draft' }) }),
+  },
+  { description: 'The story created.', outputFields: (t) => ({ story: t.field({ type: StoryRef, description: 'The new story.', resolve: (p) => p.story }) }) },
+);
+
+builder.relayMutationField(
+  'updateStory',
+  {
+    description: 'Changes to a story; fields left out stay as they are.',
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: 'The story.' }),
+      title: t.string({ description: 'New headline.' }),
+      summary: t.string({ description: 'New standfirst; an empty string clears it.' }),
+      language: t.string({ description: 'New language; its entries are re-indexed for search.' }),
+      coverageStartAt: t.field({ type: 'DateTime', description: 'When coverage began.' }),
+      coverageEndAt: t.field({ type: 'DateTime', description: 'When coverage ended.' }),
+    }),
+  },
+  {
+    description: 'Edits a story (editors).',
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = input;
+      return { story: await updateStory(ctx, parseNodeId(String(id), 'input.id', ['Story']).id, undefinedIfNull(changes, ['title', 'language'])) };
+    },
+  },
+  { description: 'The story after the change.', outputFields: (t) => ({ story: t.field({ type: StoryRef, description: 'The story.', resolve: (p) => p.story }) }) },
+);
+
+builder.relayMutationField(
+  'setStoryStatus',
+  {
+    description: 'Moves a story along draft → live ⇄ paused → ended (an ended story may go live again; nothing returns to draft).',
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: 'The story.' }),
+      status: t.field({ type: StoryStatusEnum, required: true, description: 'The new status.' }),
+    }),
+  },
+  {
+    description: 'Changes a story\'s status (editors); live tickers receive a STORY_STATUS_CHANGED event.',
+    resolve: async (_root, { input }, ctx) => ({ story: await setStoryStatus(ctx, parseNodeId(String(input.id), 'input.id', ['Story']).id, input.status) }),
+  },
+  { description: 'The story after the change.', outputFields: (t) => ({ story: t.field({ type: StoryRef, description: 'The story.', resolve: (p) => p.story }) }) },
+);

@@ -1,0 +1,56 @@
+/**
+ * Bearer tokens: HS256 JWTs signed with JWT_SECRET, carrying the role in a
+ * `role` claim and the editor's name in `sub`. Expiry is always checked.
+ */
+import { SignJWT, errors, jwtVerify } from 'jose';
+import { clientError } from '../errors.js';
+import type { Role, Viewer } from '../viewer.js';
+
+export const ROLES: readonly Role[] = ['reader', 'editor', 'admin'];
+const ISSUER = 'diretta';
+
+const keyOf = (secret: string) => new TextEncoder().encode(secret);
+
+export interface MintOptions {
+  role: Role;
+  subject: string;
+  /** Lifetime in seconds. */
+  expiresIn: number;
+}
+
+export async function mintToken(secret: string, options: MintOptions): Promise<string> {
+  return new SignJWT({ role: options.role })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(options.subject)
+    .setIssuer(ISSUER)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + options.expiresIn)
+    .sign(keyOf(secret));
+}
+
+export interface VerifiedToken {
+  viewer: Viewer;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+}
+
+/** Verifies a token; throws UNAUTHENTICATED with the reason when it is not valid. */
+export async function verifyToken(secret: string, token: string): Promise<VerifiedToken> {
+  try {
+    const { payload } = await jwtVerify(token, keyOf(secret), { algorithms: ['HS256'], issuer: ISSUER, requiredClaims: ['exp', 'sub'] });
+    const role = payload.role;
+    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new errors.JWTClaimValidationFailed('unknown role', payload, 'role', 'check_failed');
+    return { viewer: { role: role as Role, subject: payload.sub! }, expiresAt: payload.exp! };
+  } catch (error) {
+    const reason = error instanceof errors.JWTExpired ? 'the token has expired' : 'the token is not valid';
+    throw clientError('UNAUTHENTICATED', `Authentication failed: ${reason}.`, { http: { status: 401 } });
+  }
+}
+
+/** The token of an `Authorization: Bearer <token>` header value, or null when there is none. */
+export function bearerToken(header: string | null | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw clientError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>".', { http: { status: 401 } });
+  return match[1]!;
+}

@@ -1,0 +1,125 @@
+/** People and places: the reference data entries point at. */
+import { eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Context } from '../context.js';
+import { type Tx, queryRows } from '../db/client.js';
+import { PLACE_KINDS, type PersonRow, type PlaceRow, people, places } from '../db/schema.js';
+import { clientError, notFound } from '../errors.js';
+import { withConstraintErrors } from './database-errors.js';
+import { claimIdempotencyKey } from './idempotency.js';
+import { aliases, idempotencyKey, optionalText, parseInput, slug, text, wikidataId } from './validation.js';
+
+const now = sql`date_trunc('milliseconds', now())`;
+
+const personFields = {
+  name: text(200),
+  aliases,
+  description: optionalText(500),
+  wikidataId,
+};
+const createPersonSchema = z.object({ slug, ...personFields, idempotencyKey });
+const updatePersonSchema = z.object({ slug: slug.optional(), ...personFields, name: personFields.name.optional() });
+
+export async function createPerson(ctx: Context, input: z.input<typeof createPersonSchema>): Promise<PersonRow> {
+  const valid = parseInput(createPersonSchema, input);
+  return withConstraintErrors(() =>
+    ctx.db.transaction(async (tx) => {
+      const claim = await claimIdempotencyKey(tx, `createPerson:${ctx.viewer.subject}`, valid.idempotencyKey, valid);
+      if (claim.existingId !== null) return (await tx.select().from(people).where(eq(people.id, claim.existingId)))[0]!;
+      const [person] = await tx
+        .insert(people)
+        .values({ slug: valid.slug, name: valid.name, aliases: valid.aliases ?? [], description: valid.description ?? null, wikidataId: valid.wikidataId ?? null })
+        .returning();
+      await claim.complete(person!.id);
+      return person!;
+    }),
+  );
+}
+
+export async function updatePerson(ctx: Context, id: number, input: z.input<typeof updatePersonSchema>): Promise<PersonRow> {
+  const valid = parseInput(updatePersonSchema, input);
+  return withConstraintErrors(async () => {
+    const [person] = await ctx.db
+      .update(people)
+      .set({ ...definedOnly(valid), updatedAt: now })
+      .where(eq(people.id, id))
+      .returning();
+    if (!person) throw notFound('input.id', 'No person with that ID.');
+    return person;
+  });
+}
+
+const coordinates = {
+  latitude: z.number().min(-90, 'must be between -90 and 90').max(90, 'must be between -90 and 90').nullish(),
+  longitude: z.number().min(-180, 'must be between -180 and 180').max(180, 'must be between -180 and 180').nullish(),
+};
+const placeFields = {
+  name: text(200),
+  aliases,
+  kind: z.enum(PLACE_KINDS),
+  countryCode: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "UA"')
+    .transform((v) => v.toUpperCase())
+    .nullish(),
+  ...coordinates,
+  parentId: z.number().int().nullish(),
+  geonamesId: z.number().int().positive('must be a positive GeoNames id').nullish(),
+  wikidataId,
+};
+const bothOrNeither = (p: { latitude?: number | null; longitude?: number | null }) => (p.latitude == null) === (p.longitude == null);
+const createPlaceSchema = z.object({ slug, ...placeFields, idempotencyKey }).refine(bothOrNeither, { message: 'give latitude and longitude together', path: ['longitude'] });
+const updatePlaceSchema = z.object({ slug: slug.optional(), ...placeFields, name: placeFields.name.optional(), kind: placeFields.kind.optional() });
+
+export async function createPlace(ctx: Context, input: z.input<typeof createPlaceSchema>): Promise<PlaceRow> {
+  const valid = parseInput(createPlaceSchema, input);
+  return withConstraintErrors(() =>
+    ctx.db.transaction(async (tx) => {
+      const claim = await claimIdempotencyKey(tx, `createPlace:${ctx.viewer.subject}`, valid.idempotencyKey, valid);
+      if (claim.existingId !== null) return (await tx.select().from(places).where(eq(places.id, claim.existingId)))[0]!;
+      const { idempotencyKey: _key, ...values } = valid;
+      const [place] = await tx
+        .insert(places)
+        .values({ ...values, aliases: values.aliases ?? [] })
+        .returning();
+      await claim.complete(place!.id);
+      return place!;
+    }),
+  );
+}
+
+export async function updatePlace(ctx: Context, id: number, input: z.input<typeof updatePlaceSchema>): Promise<PlaceRow> {
+  const valid = parseInput(updatePlaceSchema, input);
+  return withConstraintErrors(() =>
+    ctx.db.transaction(async (tx) => {
+      const [current] = await tx.select().from(places).where(eq(places.id, id)).for('update');
+      if (!current) throw notFound('input.id', 'No place with that ID.');
+      const next = { ...current, ...definedOnly(valid) };
+      if (!bothOrNeither(next)) throw clientError('BAD_USER_INPUT', 'input.longitude: give latitude and longitude together', { field: 'input.longitude' });
+      if (valid.parentId != null) await refuseCycle(tx, id, valid.parentId);
+      const [place] = await tx
+        .update(places)
+        .set({ ...definedOnly(valid), updatedAt: now })
+        .where(eq(places.id, id))
+        .returning();
+      return place!;
+    }),
+  );
+}
+
+/** A place cannot lie inside itself, however far up the chain. */
+async function refuseCycle(tx: Tx, id: number, parentId: number) {
+  const found = await queryRows<{ id: number }>(tx, sql`
+    with recursive up(id, parent_id, depth) as (
+      select id, parent_id, 0 from ${places} where id = ${parentId}
+      union all
+      select p.id, p.parent_id, up.depth + 1 from ${places} p join up on p.id = up.parent_id where up.depth < 50
+    )
+    select id from up where id = ${id}`);
+  if (found.length > 0) throw clientError('BAD_USER_INPUT', 'input.parent: a place cannot lie inside itself', { field: 'input.parent' });
+}
+
+/** Drops undefined keys, so that an update touches only what the client sent. */
+export function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

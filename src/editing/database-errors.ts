@@ -1,0 +1,62 @@
+/**
+ * Turns constraint violations into client errors. The API validates inputs
+ * first, so these mostly catch races (two editors taking the same slug) and
+ * references to rows that do not exist.
+ */
+import { clientError } from '../errors.js';
+
+interface PgError {
+  code: string;
+  constraint?: string;
+  constraint_name?: string;
+}
+
+function pgError(error: unknown): PgError | undefined {
+  // drizzle wraps driver errors in DrizzleQueryError with the driver's error as `cause`.
+  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if (typeof (e as PgError).code === 'string' && /^[0-9A-Z]{5}$/.test((e as PgError).code)) return e as PgError;
+  }
+  return undefined;
+}
+
+/** Constraint name → the input field a client should fix. */
+const fields: Record<string, string> = {
+  stories_slug_key: 'input.slug',
+  people_slug_key: 'input.slug',
+  places_slug_key: 'input.slug',
+  people_wikidata_id_key: 'input.wikidataId',
+  places_wikidata_id_key: 'input.wikidataId',
+  places_geonames_id_key: 'input.geonamesId',
+  entry_people_person_id_people_id_fk: 'input.people',
+  entry_places_place_id_places_id_fk: 'input.places',
+  quotes_speaker_id_people_id_fk: 'input.speaker',
+  places_parent_id_places_id_fk: 'input.parent',
+};
+
+export function mapDatabaseError(error: unknown): unknown {
+  const pg = pgError(error);
+  if (!pg) return error;
+  const constraint = pg.constraint ?? pg.constraint_name ?? '';
+  const field = fields[constraint] ?? 'input';
+  switch (pg.code) {
+    case '23505':
+      return clientError('CONFLICT', `${field}: already taken`, { field, constraint });
+    case '23503':
+      return clientError('NOT_FOUND', `${field}: refers to something that does not exist`, { field, constraint });
+    case '23514':
+    case '23502':
+    case '22001':
+      return clientError('BAD_USER_INPUT', `${field}: not accepted (${constraint || pg.code})`, { field, constraint });
+    default:
+      return error;
+  }
+}
+
+/** Runs a write, converting constraint violations into client errors. */
+export async function withConstraintErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw mapDatabaseError(error);
+  }
+}

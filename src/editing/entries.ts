@@ -1,0 +1,214 @@
+/**
+ * What editors do to entries. Each operation is one transaction that takes
+ * the story's lock first (src/live/event-log.ts explains why), changes the
+ * rows, and appends the events tickers must see.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { z } from 'zod';
+import type { Context } from '../context.js';
+import type { Tx } from '../db/client.js';
+import { type EntryRow, type StoryEventKind, type StoryRow, entries, entryPeople, entryPlaces, quotes } from '../db/schema.js';
+import { clientError, notFound } from '../errors.js';
+import { appendEvent, lockStory } from '../live/event-log.js';
+import { withConstraintErrors } from './database-errors.js';
+import { claimIdempotencyKey } from './idempotency.js';
+import { idempotencyKey, optionalText, parseInput, text } from './validation.js';
+
+export const LIMITS = { headline: 200, body: 20_000, author: 120, correctionNote: 1_000, quote: 5_000 } as const;
+
+const now = sql`date_trunc('milliseconds', now())`;
+
+/** Whether readers can see what happens to this entry of this story. */
+const isPublic = (entry: Pick<EntryRow, 'status'>, story: Pick<StoryRow, 'status'>) => entry.status !== 'draft' && story.status !== 'draft';
+
+export async function record(tx: Tx, ctx: Context, story: StoryRow, entry: EntryRow, kind: StoryEventKind) {
+  await appendEvent(tx, { storyId: story.id, kind, entryId: entry.id, public: isPublic(entry, story), actor: ctx.viewer.subject });
+}
+
+/** Locks the entry's story, then the entry; NOT_FOUND when either is missing. */
+export async function lockEntry(tx: Tx, entryId: number, field = 'input.id'): Promise<{ story: StoryRow; entry: EntryRow }> {
+  const [located] = await tx.select({ storyId: entries.storyId }).from(entries).where(eq(entries.id, entryId));
+  if (!located) throw notFound(field, 'No entry with that ID.');
+  const story = await lockStory(tx, located.storyId);
+  const [entry] = await tx.select().from(entries).where(eq(entries.id, entryId)).for('update');
+  return { story: story!, entry: entry! };
+}
+
+const quoteInput = z.object({
+  text: text(LIMITS.quote),
+  speakerId: z.number().int().nullish(),
+  attribution: optionalText(200),
+  source: optionalText(120),
+  context: optionalText(500),
+});
+
+const createEntrySchema = z.object({
+  headline: text(LIMITS.headline),
+  body: text(LIMITS.body),
+  author: optionalText(LIMITS.author),
+  publish: z.boolean(),
+  keyEvent: z.boolean(),
+  peopleIds: z.array(z.number().int()).max(50, 'at most 50 people'),
+  placeIds: z.array(z.number().int()).max(50, 'at most 50 places'),
+  quotes: z
+    .array(quoteInput.refine((q) => q.speakerId != null || q.attribution != null, { message: 'give a speaker or an attribution', path: ['attribution'] }))
+    .max(50, 'at most 50 quotes'),
+  idempotencyKey,
+});
+
+export type CreateEntryInput = z.input<typeof createEntrySchema> & { storyId: number };
+
+export async function createEntry(ctx: Context, input: CreateEntryInput): Promise<EntryRow> {
+  const valid = parseInput(createEntrySchema, input);
+  return withConstraintErrors(() =>
+    ctx.db.transaction(async (tx) => {
+      const story = await lockStory(tx, input.storyId);
+      if (!story) throw notFound('input.story', 'No story with that ID.');
+      const claim = await claimIdempotencyKey(tx, `createEntry:${ctx.viewer.subject}`, valid.idempotencyKey, { ...valid, storyId: story.id });
+      if (claim.existingId !== null) {
+        const [existing] = await tx.select().from(entries).where(eq(entries.id, claim.existingId));
+        return existing!;
+      }
+      const [entry] = await tx
+        .insert(entries)
+        .values({
+          storyId: story.id,
+          headline: valid.headline,
+          body: valid.body,
+          author: valid.author ?? ctx.viewer.subject,
+          status: valid.publish ? 'published' : 'draft',
+          keyEvent: valid.keyEvent,
+          publishedAt: valid.publish ? now : null,
+          searchConfig: story.searchConfig,
+        })
+        .returning();
+      const entryId = entry!.id;
+      const peopleIds = [...new Set(valid.peopleIds)];
+      const placeIds = [...new Set(valid.placeIds)];
+      if (peopleIds.length) await tx.insert(entryPeople).values(peopleIds.map((personId) => ({ entryId, personId })));
+      if (placeIds.length) await tx.insert(entryPlaces).values(placeIds.map((placeId) => ({ entryId, placeId })));
+      if (valid.quotes.length) {
+        await tx.insert(quotes).values(
+          valid.quotes.map((q) => ({ entryId, speakerId: q.speakerId ?? null, attribution: q.attribution ?? null, text: q.text, source: q.source ?? null, context: q.context ?? null, language: story.language })),
+        );
+      }
+      await claim.complete(entryId);
+      await record(tx, ctx, story, entry!, valid.publish ? 'published' : 'drafted');
+      return entry!;
+    }),
+  );
+}
+
+const updateEntrySchema = z.object({
+  headline: text(LIMITS.headline).optional(),
+  body: text(LIMITS.body).optional(),
+  author: optionalText(LIMITS.author),
+  correctionNote: optionalText(LIMITS.correctionNote),
+  expectedRevision: z.number().int().min(1).nullish(),
+});
+
+export type UpdateEntryInput = z.input<typeof updateEntrySchema> & { id: number };
+
+export async function updateEntry(ctx: Context, input: UpdateEntryInput): Promise<EntryRow> {
+  const valid = parseInput(updateEntrySchema, input);
+  return ctx.db.transaction(async (tx) => {
+    const { story, entry } = await lockEntry(tx, input.id);
+    if (entry.status === 'retracted') throw clientError('BAD_USER_INPUT', 'input.id: a retracted entry cannot be edited', { field: 'input.id' });
+    if (valid.expectedRevision != null && valid.expectedRevision !== entry.revision) {
+      throw clientError('CONFLICT', `input.expectedRevision: the entry is at revision ${entry.revision}; someone else edited it`, { field: 'input.expectedRevision', revision: entry.revision });
+    }
+    const [updated] = await tx
+      .update(entries)
+      .set({
+        ...(valid.headline !== undefined ? { headline: valid.headline } : {}),
+        ...(valid.body !== undefined ? { body: valid.body } : {}),
+        ...(valid.author !== undefined ? { author: valid.author } : {}),
+        ...(valid.correctionNote !== undefined ? { correctionNote: valid.correctionNote } : {}),
+        revision: entry.revision + 1,
+        updatedAt: now,
+      })
+      .where(eq(entries.id, entry.id))
+      .returning();
+    await record(tx, ctx, story, updated!, 'updated');
+    return updated!;
+  });
+}
+
+/** Applies a status or flag change, then records `kind`; `check` refuses changes that make no sense. */
+async function transition(
+  ctx: Context,
+  id: number,
+  check: (entry: EntryRow) => string | null,
+  change: (entry: EntryRow) => PgUpdateSetSource<typeof entries>,
+  kind: (entry: EntryRow) => StoryEventKind | null,
+  before?: (tx: Tx, story: StoryRow, entry: EntryRow) => Promise<void>,
+): Promise<EntryRow> {
+  return ctx.db.transaction(async (tx) => {
+    const { story, entry } = await lockEntry(tx, id);
+    const problem = check(entry);
+    if (problem) throw clientError('BAD_USER_INPUT', `input.id: ${problem}`, { field: 'input.id' });
+    const eventKind = kind(entry);
+    if (!eventKind) return entry; // nothing changes
+    if (before) await before(tx, story, entry);
+    const [updated] = await tx.update(entries).set({ ...change(entry), updatedAt: now }).where(eq(entries.id, entry.id)).returning();
+    await record(tx, ctx, story, updated!, eventKind);
+    return updated!;
+  });
+}
+
+export const publishEntry = (ctx: Context, id: number) =>
+  transition(
+    ctx,
+    id,
+    (e) => (e.status === 'retracted' ? 'a retracted entry cannot be published again' : null),
+    () => ({ status: 'published', publishedAt: now }),
+    (e) => (e.status === 'draft' ? 'published' : null),
+  );
+
+export const retractEntry = (ctx: Context, id: number, correctionNote: string | null | undefined) => {
+  const note = parseInput(z.object({ correctionNote: optionalText(LIMITS.correctionNote) }), { correctionNote }).correctionNote;
+  return transition(
+    ctx,
+    id,
+    (e) => (e.status === 'draft' ? 'a draft is not public: there is nothing to retract' : null),
+    (e) => ({ status: 'retracted', pinned: false, revision: e.revision + 1, ...(note !== undefined ? { correctionNote: note } : {}) }),
+    (e) => (e.status === 'published' ? 'retracted' : null),
+  );
+};
+
+export const setKeyEvent = (ctx: Context, id: number, keyEvent: boolean) =>
+  transition(
+    ctx,
+    id,
+    () => null,
+    () => ({ keyEvent }),
+    (e) => (e.keyEvent === keyEvent ? null : keyEvent ? 'key_event_set' : 'key_event_cleared'),
+  );
+
+export const pinEntry = (ctx: Context, id: number) =>
+  transition(
+    ctx,
+    id,
+    (e) => (e.status !== 'published' ? 'only a published entry can be pinned' : null),
+    () => ({ pinned: true }),
+    (e) => (e.pinned ? null : 'pinned'),
+    // One pinned entry per story: the previous one comes down first, and tickers hear of it.
+    async (tx, story) => {
+      const unpinned = await tx
+        .update(entries)
+        .set({ pinned: false, updatedAt: now })
+        .where(and(eq(entries.storyId, story.id), eq(entries.pinned, true)))
+        .returning();
+      for (const previous of unpinned) await record(tx, ctx, story, previous, 'unpinned');
+    },
+  );
+
+export const unpinEntry = (ctx: Context, id: number) =>
+  transition(
+    ctx,
+    id,
+    () => null,
+    () => ({ pinned: false }),
+    (e) => (e.pinned ? 'unpinned' : null),
+  );

@@ -1,0 +1,117 @@
+import { eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Context } from '../context.js';
+import { STORY_STATUSES, type StoryRow, type StoryStatus, entries, stories } from '../db/schema.js';
+import { searchConfigFor } from '../db/search-config.js';
+import { clientError, notFound } from '../errors.js';
+import { appendEvent, lockStory } from '../live/event-log.js';
+import { withConstraintErrors } from './database-errors.js';
+import { claimIdempotencyKey } from './idempotency.js';
+import { idempotencyKey, language, optionalText, parseInput, slug, text } from './validation.js';
+
+const now = sql`date_trunc('milliseconds', now())`;
+
+const createStorySchema = z.object({
+  slug,
+  title: text(200),
+  summary: optionalText(1_000),
+  language,
+  status: z.enum(STORY_STATUSES),
+  coverageStartAt: z.date().nullish(),
+  idempotencyKey,
+});
+
+export async function createStory(ctx: Context, input: z.input<typeof createStorySchema>): Promise<StoryRow> {
+  const valid = parseInput(createStorySchema, input);
+  return withConstraintErrors(() =>
+    ctx.db.transaction(async (tx) => {
+      const claim = await claimIdempotencyKey(tx, `createStory:${ctx.viewer.subject}`, valid.idempotencyKey, valid);
+      if (claim.existingId !== null) return (await tx.select().from(stories).where(eq(stories.id, claim.existingId)))[0]!;
+      const [story] = await tx
+        .insert(stories)
+        .values({
+          slug: valid.slug,
+          title: valid.title,
+          summary: valid.summary ?? null,
+          language: valid.language,
+          searchConfig: searchConfigFor(valid.language),
+          status: valid.status,
+          coverageStartAt: valid.coverageStartAt ?? (valid.status === 'live' ? now : null),
+        })
+        .returning();
+      await claim.complete(story!.id);
+      return story!;
+    }),
+  );
+}
+
+const updateStorySchema = z
+  .object({
+    title: text(200).optional(),
+    summary: optionalText(1_000),
+    language: language.optional(),
+    coverageStartAt: z.date().nullish(),
+    coverageEndAt: z.date().nullish(),
+  })
+  .refine((s) => !s.coverageStartAt || !s.coverageEndAt || s.coverageEndAt >= s.coverageStartAt, {
+    message: 'must not be before coverageStartAt',
+    path: ['coverageEndAt'],
+  });
+
+export async function updateStory(ctx: Context, id: number, input: z.input<typeof updateStorySchema>): Promise<StoryRow> {
+  const valid = parseInput(updateStorySchema, input);
+  return withConstraintErrors(() =>
+    ctx.db.transaction(async (tx) => {
+      const story = await lockStory(tx, id);
+      if (!story) throw notFound('input.id', 'No story with that ID.');
+      const searchConfig = valid.language ? searchConfigFor(valid.language) : story.searchConfig;
+      const [updated] = await tx
+        .update(stories)
+        .set({
+          ...(valid.title !== undefined ? { title: valid.title } : {}),
+          ...(valid.summary !== undefined ? { summary: valid.summary } : {}),
+          ...(valid.language !== undefined ? { language: valid.language, searchConfig } : {}),
+          ...(valid.coverageStartAt !== undefined ? { coverageStartAt: valid.coverageStartAt } : {}),
+          ...(valid.coverageEndAt !== undefined ? { coverageEndAt: valid.coverageEndAt } : {}),
+          updatedAt: now,
+        })
+        .where(eq(stories.id, id))
+        .returning();
+      // Entries are analysed in their story's language: re-index them when it changes.
+      if (searchConfig !== story.searchConfig) await tx.update(entries).set({ searchConfig }).where(eq(entries.storyId, id));
+      return updated!;
+    }),
+  );
+}
+
+/** Which status may follow which: a story goes live, pauses, ends, and may reopen; it never returns to draft. */
+const transitions: Record<StoryStatus, StoryStatus[]> = {
+  draft: ['live', 'ended'],
+  live: ['paused', 'ended'],
+  paused: ['live', 'ended'],
+  ended: ['live'],
+};
+
+export async function setStoryStatus(ctx: Context, id: number, status: StoryStatus): Promise<StoryRow> {
+  return ctx.db.transaction(async (tx) => {
+    const story = await lockStory(tx, id);
+    if (!story) throw notFound('input.id', 'No story with that ID.');
+    if (story.status === status) return story;
+    if (!transitions[story.status].includes(status)) {
+      throw clientError('BAD_USER_INPUT', `input.status: a ${story.status} story cannot become ${status} (allowed: ${transitions[story.status].join(', ')})`, {
+        field: 'input.status',
+      });
+    }
+    await appendEvent(tx, { storyId: id, kind: 'story_status_changed', entryId: null, public: status !== 'draft', actor: ctx.viewer.subject });
+    const [updated] = await tx
+      .update(stories)
+      .set({
+        status,
+        ...(status === 'live' && !story.coverageStartAt ? { coverageStartAt: now } : {}),
+        ...(status === 'ended' ? { coverageEndAt: now } : status === 'live' ? { coverageEndAt: null } : {}),
+      })
+      .where(eq(stories.id, id))
+      .returning();
+    return updated!;
+  });
+}

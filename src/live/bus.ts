@@ -1,0 +1,213 @@
+/**
+ * The live bus: one LISTEN connection per API instance, and in-process
+ * fan-out to every subscriber of a story.
+ *
+ * A NOTIFY only says "story S has a new event"; the bus then loads every
+ * event of S after the last one it dispatched, in sequence order, once for
+ * all its subscribers. Because it always asks for "everything after my last
+ * seq", a lost or reordered notification cannot cause a gap; and when the
+ * LISTEN connection comes back after a drop, the bus asks again for every
+ * story it follows, so events committed while it was deaf are not lost.
+ *
+ * A subscriber that resumes after a cursor is registered first, then the
+ * events between its cursor and the story's current seq are replayed (from
+ * memory when the bus still has them, else from the log); live events that
+ * arrive meanwhile wait in its queue and are delivered after the replay,
+ * skipping anything at or below what was already delivered.
+ */
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { stories } from '../db/schema.js';
+import type { Logger } from '../logger.js';
+import { EVENTS_CHANNEL } from './event-log.js';
+import { type LiveEvent, loadEvents } from './events.js';
+
+export interface BusOptions {
+  /** Events kept per followed story, to replay a resuming subscriber without a query. */
+  recentEvents: number;
+  /** Events loaded per query while catching up. */
+  batchSize: number;
+}
+
+export class SubscriberClosedError extends Error {}
+
+class Subscriber {
+  private queue: LiveEvent[] = [];
+  private wake: (() => void) | null = null;
+  closed = false;
+
+  push(event: LiveEvent) {
+    this.queue.push(event);
+    this.wake?.();
+  }
+
+  close() {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  async take(): Promise<LiveEvent | null> {
+    while (this.queue.length === 0 && !this.closed) await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = null;
+    return this.queue.shift() ?? null;
+  }
+}
+
+interface Channel {
+  storyId: number;
+  /** Seq of the last event dispatched to subscribers. */
+  lastSeq: number;
+  subscribers: Set<Subscriber>;
+  recent: LiveEvent[];
+  catchingUp: Promise<void> | null;
+  again: boolean;
+  ready: Promise<void>;
+}
+
+export class LiveBus {
+  private channels = new Map<number, Channel>();
+  private unlisten: (() => Promise<void>) | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly database: Database,
+    private readonly log: Logger,
+    private readonly options: BusOptions = { recentEvents: 256, batchSize: 500 },
+  ) {}
+
+  async start(): Promise<void> {
+    this.unlisten = await this.database.listen(EVENTS_CHANNEL, {
+      onNotify: (payload) => this.onNotify(payload),
+      onListen: () => {
+        this.log.debug('LISTEN is in place; catching up every followed story');
+        for (const channel of this.channels.values()) this.catchUp(channel);
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const channel of this.channels.values()) for (const subscriber of channel.subscribers) subscriber.close();
+    this.channels.clear();
+    await this.unlisten?.().catch(() => {});
+  }
+
+  /** Stories followed and subscribers, for logs and tests. */
+  stats() {
+    let subscribers = 0;
+    for (const channel of this.channels.values()) subscribers += channel.subscribers.size;
+    return { stories: this.channels.size, subscribers };
+  }
+
+  /**
+   * The events of a story after `afterSeq` (or from now when null), in order,
+   * without gaps or duplicates, until the consumer stops iterating.
+   */
+  async *subscribe(storyId: number, afterSeq: number | null): AsyncGenerator<LiveEvent, void, undefined> {
+    const channel = this.channelFor(storyId);
+    const subscriber = new Subscriber();
+    channel.subscribers.add(subscriber);
+    try {
+      await channel.ready;
+      const upTo = channel.lastSeq;
+      let delivered = afterSeq ?? upTo;
+      if (delivered < upTo) {
+        for await (const event of this.replay(channel, delivered, upTo)) {
+          delivered = event.row.seq;
+          yield event;
+        }
+      }
+      for (;;) {
+        const event = await subscriber.take();
+        if (!event) return;
+        if (event.row.seq <= delivered) continue;
+        delivered = event.row.seq;
+        yield event;
+      }
+    } finally {
+      channel.subscribers.delete(subscriber);
+      if (channel.subscribers.size === 0) this.channels.delete(storyId);
+    }
+  }
+
+  private channelFor(storyId: number): Channel {
+    const existing = this.channels.get(storyId);
+    if (existing) return existing;
+    const channel: Channel = { storyId, lastSeq: 0, subscribers: new Set(), recent: [], catchingUp: null, again: false, ready: Promise.resolve() };
+    channel.ready = (async () => {
+      const [story] = await this.database.db.select({ lastSeq: stories.lastEventSeq }).from(stories).where(eq(stories.id, storyId));
+      channel.lastSeq = story?.lastSeq ?? 0;
+    })();
+    // Notifications that arrived while we read lastSeq were ignored: look once more.
+    void channel.ready.then(
+      () => this.catchUp(channel),
+      () => {},
+    );
+    this.channels.set(storyId, channel);
+    return channel;
+  }
+
+  private async *replay(channel: Channel, afterSeq: number, upToSeq: number): AsyncGenerator<LiveEvent> {
+    let from = afterSeq;
+    const oldest = channel.recent[0];
+    if (oldest && oldest.row.seq <= from + 1) {
+      for (const event of channel.recent) if (event.row.seq > from && event.row.seq <= upToSeq) yield event;
+      return;
+    }
+    while (from < upToSeq) {
+      const batch = await loadEvents(this.database.db, channel.storyId, from, { upToSeq, limit: this.options.batchSize });
+      if (batch.length === 0) return;
+      for (const event of batch) yield event;
+      from = batch.at(-1)!.row.seq;
+    }
+  }
+
+  private onNotify(payload: string) {
+    const storyId = Number(payload.split(':')[0]);
+    const seq = Number(payload.split(':')[1]);
+    const channel = this.channels.get(storyId);
+    if (channel && seq > channel.lastSeq) this.catchUp(channel);
+  }
+
+  /** Loads and dispatches everything after the channel's last seq; coalesces concurrent calls. */
+  private catchUp(channel: Channel) {
+    if (channel.catchingUp) {
+      channel.again = true;
+      return;
+    }
+    channel.catchingUp = (async () => {
+      try {
+        await channel.ready;
+        do {
+          channel.again = false;
+          const batch = await loadEvents(this.database.db, channel.storyId, channel.lastSeq, { limit: this.options.batchSize });
+          for (const event of batch) this.dispatch(channel, event);
+          if (batch.length === this.options.batchSize) channel.again = true;
+        } while (channel.again);
+      } catch (error) {
+        // The database is unreachable: try again shortly; LISTEN's return will also trigger a catch-up.
+        this.log.warn({ err: error, storyId: channel.storyId }, 'could not load new events; retrying');
+        this.scheduleRetry();
+      } finally {
+        channel.catchingUp = null;
+      }
+    })();
+  }
+
+  private dispatch(channel: Channel, event: LiveEvent) {
+    if (event.row.seq <= channel.lastSeq) return;
+    channel.lastSeq = event.row.seq;
+    channel.recent.push(event);
+    if (channel.recent.length > this.options.recentEvents) channel.recent.shift();
+    for (const subscriber of channel.subscribers) subscriber.push(event);
+  }
+
+  private scheduleRetry() {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      for (const channel of this.channels.values()) this.catchUp(channel);
+    }, 1_000);
+    this.retryTimer.unref();
+  }
+}

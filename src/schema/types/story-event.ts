@@ -1,0 +1,118 @@
+/**
+ * Subscriptions for live tickers: the story's event stream, resumable with a
+ * cursor, and the simpler stream of newly published entries.
+ */
+import { STORY_EVENT_KINDS } from '../../db/schema.js';
+import { badUserInput, notFound } from '../../errors.js';
+import { type LiveEvent, decodeEventCursor, encodeEventCursor } from '../../live/events.js';
+import type { Context } from '../../context.js';
+import { canSeeUnpublished } from '../../viewer.js';
+import { builder } from '../builder.js';
+import { parseNodeId } from '../global-id.js';
+import { EntryRef } from './entry.js';
+import { StoryRef } from './story.js';
+
+const kindDescriptions: Record<(typeof STORY_EVENT_KINDS)[number], string> = {
+  drafted: 'A draft was written (editors only).',
+  published: 'An entry went public: add it to the top.',
+  updated: 'An entry changed (text, quotes or mentions): replace it in place.',
+  retracted: 'An entry was withdrawn: show it as withdrawn; its body is gone.',
+  pinned: 'An entry was pinned on top of the story.',
+  unpinned: 'An entry was taken down from the top.',
+  key_event_set: 'An entry was marked as a key event.',
+  key_event_cleared: 'An entry is no longer a key event.',
+  story_status_changed: 'The story went live, paused or ended: read `story.status`.',
+};
+
+export const StoryEventKindEnum = builder.enumType('StoryEventKind', {
+  description: 'What happened.',
+  values: Object.fromEntries(STORY_EVENT_KINDS.map((kind) => [kind.toUpperCase(), { value: kind, description: kindDescriptions[kind] }])) as {
+    [K in (typeof STORY_EVENT_KINDS)[number] as Uppercase<K>]: { value: K; description: string };
+  },
+});
+
+export const StoryEventRef = builder.objectRef<LiveEvent>('StoryEvent').implement({
+  description: 'Something that happened to a story, in the order it was committed.',
+  fields: (t) => ({
+    cursor: t.string({
+      description: 'Position in the story\'s event log; subscribe again with `after: cursor` to resume exactly after this event.',
+      resolve: (e) => encodeEventCursor(e.row.storyId, e.row.seq),
+    }),
+    sequence: t.int({ description: 'The event\'s number in its story: 1, 2, 3… in commit order.', resolve: (e) => e.row.seq }),
+    kind: t.field({ type: StoryEventKindEnum, description: 'What happened.', resolve: (e) => e.row.kind }),
+    occurredAt: t.field({ type: 'DateTime', description: 'When it was committed.', resolve: (e) => e.row.occurredAt }),
+    entry: t.field({
+      type: EntryRef,
+      nullable: true,
+      description: 'The entry it concerns, as it is now (a retracted entry is a tombstone); null for story-level events.',
+      resolve: (e) => e.entry,
+    }),
+    story: t.field({ type: StoryRef, description: 'The story.', resolve: (e, _args, ctx) => StoryRef.getDataloader(ctx).load(e.row.storyId) }),
+  }),
+});
+
+const StoryEventFilter = builder.inputType('StoryEventFilter', {
+  description: 'Narrows a story\'s event stream.',
+  fields: (t) => ({
+    keyEventsOnly: t.boolean({ description: 'Only events about key events (and the marks being set or cleared), plus story status changes.' }),
+    mentioning: t.id({ description: 'Only events about entries that mention this Person or Place, plus story status changes.' }),
+  }),
+});
+
+/** Resolves the story argument to a story the viewer may follow. */
+async function followedStory(ctx: Context, story: string | number) {
+  const { id } = parseNodeId(String(story), 'story', ['Story']);
+  const row = await StoryRef.getDataloader(ctx).load(id).catch(() => null);
+  if (!row) throw notFound('story', 'No story with that ID.');
+  return row;
+}
+
+function afterSeq(storyId: number, after: string | null | undefined): number | null {
+  if (after == null) return null;
+  const cursor = decodeEventCursor(after);
+  if (!cursor || cursor.storyId !== storyId) throw badUserInput('after', 'is not an event cursor of this story');
+  return cursor.seq;
+}
+
+builder.subscriptionType({ description: 'Live updates over WebSocket (graphql-ws at /graphql) or Server-Sent Events.' });
+
+builder.subscriptionFields((t) => ({
+  storyEvents: t.field({
+    type: StoryEventRef,
+    description:
+      'Every change to a story\'s entries, in commit order, the moment it is committed. With `after`, first replays what came after that cursor, then continues live: no gap, no duplicate, across reconnects and restarts. Readers receive public events; editors also drafts.',
+    args: {
+      story: t.arg.id({ required: true, description: 'The story to follow.' }),
+      after: t.arg.string({ description: 'Cursor of the last event you received: resume right after it.' }),
+      filter: t.arg({ type: StoryEventFilter, description: 'Only some events.' }),
+    },
+    subscribe: async function* (_root, args, ctx) {
+      const story = await followedStory(ctx, args.story);
+      const from = afterSeq(story.id, args.after);
+      const drafts = canSeeUnpublished(ctx.viewer);
+      const mentioning = args.filter?.mentioning == null ? null : parseNodeId(String(args.filter.mentioning), 'filter.mentioning', ['Person', 'Place'] as const);
+      const keyEventsOnly = args.filter?.keyEventsOnly ?? false;
+      for await (const event of ctx.live.subscribe(story.id, from)) {
+        if (!event.row.public && !drafts) continue;
+        if (event.row.kind !== 'story_status_changed') {
+          if (keyEventsOnly && !(event.entry?.keyEvent || event.row.kind === 'key_event_cleared')) continue;
+          if (mentioning && !(mentioning.typename === 'Person' ? event.peopleIds : event.placeIds).has(mentioning.id)) continue;
+        }
+        yield event;
+      }
+    },
+    resolve: (event) => event,
+  }),
+  entryPublished: t.field({
+    type: EntryRef,
+    description: 'Each entry of a story as it is published: the simple form for tickers that only add new entries.',
+    args: { story: t.arg.id({ required: true, description: 'The story to follow.' }) },
+    subscribe: async function* (_root, args, ctx) {
+      const story = await followedStory(ctx, args.story);
+      for await (const event of ctx.live.subscribe(story.id, null)) {
+        if (event.row.kind === 'published' && event.row.public && event.entry) yield event;
+      }
+    },
+    resolve: (event) => event.entry!,
+  }),
+}));
