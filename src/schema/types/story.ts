@@ -3,6 +3,7 @@ import { badUserInput, notFound } from '../../errors.js';
 import { readPage } from '../../loaders/pages.js';
 import { storiesByIds, storiesPage, storyBySlug, storyCounts, storyOrder } from '../../loaders/stories.js';
 import { createStory, setStoryStatus, updateStory } from '../../editing/stories.js';
+import { encodeEventCursor } from '../../live/events.js';
 import { builder } from '../builder.js';
 import { undefinedIfNull } from '../inputs.js';
 import { parseNodeId } from '../global-id.js';
@@ -32,6 +33,11 @@ export const StoryRef = builder.loadableNode('Story', {
     coverageEndAt: t.expose('coverageEndAt', { type: 'DateTime', nullable: true, description: 'When live coverage ended; null while it goes on.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the story was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the story or one of its entries last changed.' }),
+    eventCursor: t.string({
+      description:
+        'Cursor of the story\'s latest event. Read it with the page you render, then subscribe to `storyEvents(after: eventCursor)`: you receive exactly what happened since, with no gap between the query and the subscription.',
+      resolve: (story) => encodeEventCursor(story.id, story.lastEventSeq),
+    }),
     counts: t.loadable({
       type: StoryCountsRef,
       description: 'How much the story holds, as the viewer sees it.',
