@@ -22,3 +22,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 4000 });
   });
 });
+
+describe('the JWT secret', () => {
+  it('is required with a server database, and made up for the embedded one', async () => {
+    const { MissingSecretError, resolveJwtSecret } = await import('../src/auth/secret.js');
+    expect(() => resolveJwtSecret({ jwtSecret: undefined, databaseUrl: 'postgres://x/y', dataDir: './data' })).toThrow(MissingSecretError);
+    expect(resolveJwtSecret({ jwtSecret: undefined, databaseUrl: undefined, dataDir: 'memory://' }).generated).toBe(true);
+    expect(resolveJwtSecret({ jwtSecret: 's'.repeat(32), databaseUrl: 'postgres://x/y', dataDir: './data' })).toEqual({ secret: 's'.repeat(32), generated: false });
+  });
+});

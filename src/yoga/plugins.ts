@@ -4,7 +4,7 @@
  * operation logs.
  */
 import { PothosValidationError } from '@pothos/core';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import { type DocumentNode, type ExecutionResult, GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import { type Plugin, handleStreamOrSingleExecutionResult } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { countStatements } from '../db/statement-counter.js';
@@ -90,13 +90,17 @@ export function useOperationLog(): Plugin<Context> {
     onExecute({ args }) {
       const started = performance.now();
       const ctx = args.contextValue as Context;
-      const operation = args.operationName ?? undefined;
+      const definition = (args.document as DocumentNode).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      const type = definition?.operation;
+      // Name the operation, or failing that its first root field (`query { story … }` → "story").
+      const first = definition?.selectionSet.selections[0];
+      const operation = args.operationName ?? definition?.name?.value ?? (first?.kind === Kind.FIELD ? first.name.value : undefined);
       return {
         onExecuteDone(payload) {
           return handleStreamOrSingleExecutionResult(payload, ({ result }) => {
             const codes = result.errors?.map((e) => String(e.extensions?.code ?? 'GRAPHQL_ERROR'));
             ctx.log.info(
-              { operation, ms: Math.round((performance.now() - started) * 10) / 10, sql: ctx.statements.statements, ...(codes ? { errors: codes } : {}) },
+              { type, operation, ms: Math.round((performance.now() - started) * 10) / 10, sql: ctx.statements.statements, ...(codes ? { errors: codes } : {}) },
               'operation',
             );
           });
