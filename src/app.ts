@@ -7,11 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExecutionArgs } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { createYoga } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
 import { bearerToken, verifyToken } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
@@ -21,15 +17,20 @@ import { LiveBus } from './live/bus.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
 import { loadDemoStory } from './seed/load-demo.js';
+import { clientAddress, refuseBadRequest } from './transport/http.js';
+import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { type Viewer, anonymousReader } from './viewer.js';
 import { graphiqlDefaultQuery } from './yoga/graphiql.js';
 import { useSharedEventExecution } from './yoga/live-execution.js';
+import { useQueryLimits } from './yoga/limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './yoga/plugins.js';
+import { useRateLimits } from './yoga/rate-limit.js';
 
 export interface App {
   server: Server;
   database: Database;
   live: LiveBus;
+  websockets: WebSockets;
   /** http://host:port once listening. */
   url: string;
   listen(): Promise<string>;
@@ -44,15 +45,10 @@ export interface AppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** What graphql-ws hands the Yoga context factory for a WebSocket operation. */
-interface SocketContext {
-  viewer: Viewer;
-  requestId: string;
-}
-
 export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<App> {
+  const { limits } = config;
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, log });
-  const live = new LiveBus(database, log.child({ component: 'live' }));
+  const live = new LiveBus(database, log.child({ component: 'live' }), { recentEvents: 256, batchSize: 500, maxQueue: limits.maxSubscriberQueue });
   try {
     await migrateDatabase(database);
     if (config.seedDemo) {
@@ -66,12 +62,14 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     throw error;
   }
 
-  const makeContext = (viewer: Viewer, requestId: string): Context => ({
+  const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection']): Context => ({
     viewer,
     db: database.db,
     live,
     log: log.child({ requestId }),
     requestId,
+    clientAddress: address,
+    connection,
     statements: { statements: 0 },
   });
 
@@ -84,20 +82,26 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     // Never let error details leak, whatever NODE_ENV says; internal errors are logged instead.
     maskedErrors: { isDev: false },
     graphiql: config.graphiql ? { title: 'Diretta', defaultQuery: graphiqlDefaultQuery } : false,
+    cors: { origin: limits.corsOrigins === '*' ? '*' : limits.corsOrigins, credentials: false, maxAge: 600 },
+    batching: limits.batchingLimit > 0 ? { limit: limits.batchingLimit } : false,
     context: async (initial) => {
       // A WebSocket operation was authenticated once, at connection_init.
-      if (initial.viewer && initial.requestId) return makeContext(initial.viewer, initial.requestId);
+      if (initial.viewer && initial.requestId && initial.clientAddress && initial.connection) {
+        return makeContext(initial.viewer, initial.requestId, initial.clientAddress, initial.connection);
+      }
       const { request } = initial;
       const given = request.headers.get('x-request-id');
       const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
       requestIds.set(request, requestId);
       const token = bearerToken(request.headers.get('authorization'));
       const viewer = token ? (await verifyToken(jwtSecret, token)).viewer : anonymousReader;
-      return makeContext(viewer, requestId);
+      return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null);
     },
     plugins: [
+      ...useQueryLimits(limits),
       useSharedEventExecution(),
       useStatementCounting({ report: config.reportSqlStatements }),
+      useRateLimits(limits),
       useErrorMasking(),
       useOperationLog(),
       {
@@ -114,67 +118,17 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       void health(req.url === '/ready', database, res);
       return;
     }
+    if (refuseBadRequest(req, res, limits)) return;
     void yoga(req, res, { req, res });
   });
-
-  const wsServer = new WebSocketServer({ server, path: '/graphql' });
-  useServer<Record<string, unknown> | undefined, { viewer?: Viewer; expiry?: NodeJS.Timeout }>(
-    {
-      // Auth comes in connection_init's payload: { "authorization": "Bearer <token>" }.
-      onConnect: async (ctx) => {
-        const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        try {
-          const token = bearerToken(typeof header === 'string' ? header : null);
-          if (!token) {
-            ctx.extra.viewer = anonymousReader;
-            return true;
-          }
-          const verified = await verifyToken(jwtSecret, token);
-          ctx.extra.viewer = verified.viewer;
-          // Honour expiry on long-lived sockets too: close when the token runs out.
-          const ms = verified.expiresAt * 1000 - Date.now();
-          ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired'), Math.min(ms, 2 ** 31 - 1));
-          ctx.extra.expiry.unref();
-          return true;
-        } catch {
-          return false; // graphql-ws closes with 4403 Forbidden
-        }
-      },
-      onClose: (ctx) => {
-        if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        const { schema: enveloped, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          viewer: ctx.extra.viewer ?? anonymousReader,
-          requestId: randomUUID(),
-        });
-        const args: ExecutionArgs = {
-          schema: enveloped,
-          operationName: payload.operationName,
-          document: parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
-      },
-      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
-    },
-    wsServer,
-  );
+  const websockets = attachWebSockets(server, yoga, { limits, jwtSecret, log: log.child({ component: 'ws' }) });
 
   let url = '';
   return {
     server,
     database,
     live,
+    websockets,
     get url() {
       return url;
     },
@@ -189,13 +143,11 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
         });
       }),
     async stop() {
-      // Tell WebSocket clients to go elsewhere (1001 Going Away): they resume from their cursor.
-      for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      // Stop accepting, tell WebSocket clients to go elsewhere, let in-flight requests finish.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await websockets.close();
+      server.closeIdleConnections();
+      await closed;
       await live.stop();
       await yoga.dispose();
       await database.close();

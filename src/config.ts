@@ -31,7 +31,57 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   /** Adds `extensions.sqlStatements` to every response (tests, benchmarks, debugging). */
   REPORT_SQL_STATEMENTS: bool.default(false),
+  INTROSPECTION: bool.default(true),
+  CORS_ORIGINS: z.string().min(1).default('*'),
+  TRUST_PROXY: bool.default(false),
+  MAX_DEPTH: int(1, 100).default(12),
+  MAX_ALIASES: int(0, 1000).default(15),
+  MAX_DIRECTIVES: int(0, 1000).default(20),
+  MAX_TOKENS: int(10, 100_000).default(2_000),
+  MAX_COST: int(10, 10_000_000).default(20_000),
+  MAX_BODY_BYTES: int(1_024, 100 * 1024 * 1024).default(100 * 1024),
+  BATCHING_LIMIT: int(0, 100).default(0),
+  WS_MAX_PAYLOAD_BYTES: int(1_024, 100 * 1024 * 1024).default(64 * 1024),
+  WS_PING_INTERVAL_MS: int(100, 3_600_000).default(30_000),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1, 10_000).default(50),
+  MAX_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).default(100),
+  MAX_SUBSCRIBER_QUEUE: int(1, 1_000_000).default(1_000),
+  MAX_SOCKET_BUFFER_BYTES: int(1_024, 1024 * 1024 * 1024).default(1024 * 1024),
+  RATE_LIMIT_MUTATIONS: int(0, 1_000_000).default(120),
+  RATE_LIMIT_EXPENSIVE: int(0, 1_000_000).default(60),
+  EXPENSIVE_QUERY_ITEMS: int(1, 1_000_000).default(1_000),
 });
+
+/** Every limit that protects the server, all configurable (README: "Limits and errors"). */
+export interface Limits {
+  introspection: boolean;
+  /** `*` or the list of origins allowed by CORS. */
+  corsOrigins: '*' | string[];
+  /** Take the client address from X-Forwarded-For (behind a proxy you trust). */
+  trustProxy: boolean;
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
+  maxBodyBytes: number;
+  /** 0 turns batching (a JSON array of operations) off. */
+  batchingLimit: number;
+  wsMaxPayloadBytes: number;
+  wsPingIntervalMs: number;
+  maxSubscriptionsPerConnection: number;
+  maxConnectionsPerAddress: number;
+  /** Events waiting for a subscriber that does not keep up, before it is cut off. */
+  maxSubscriberQueue: number;
+  /** Bytes waiting in a socket's send buffer, before its client is cut off. */
+  maxSocketBufferBytes: number;
+  /** Mutations per minute per token (or address); 0 disables. */
+  rateLimitMutations: number;
+  /** Expensive queries per minute per token (or address); 0 disables. */
+  rateLimitExpensive: number;
+  /** A query asking for more list items than this (pages multiplied through nesting) counts as expensive, as does search. */
+  expensiveQueryItems: number;
+}
 
 export type Config = {
   port: number;
@@ -47,6 +97,7 @@ export type Config = {
   graphiql: boolean;
   shutdownTimeoutMs: number;
   reportSqlStatements: boolean;
+  limits: Limits;
 };
 
 export class ConfigError extends Error {
@@ -77,5 +128,26 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
     graphiql: e.GRAPHIQL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     reportSqlStatements: e.REPORT_SQL_STATEMENTS,
+    limits: {
+      introspection: e.INTROSPECTION,
+      corsOrigins: e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      trustProxy: e.TRUST_PROXY,
+      maxDepth: e.MAX_DEPTH,
+      maxAliases: e.MAX_ALIASES,
+      maxDirectives: e.MAX_DIRECTIVES,
+      maxTokens: e.MAX_TOKENS,
+      maxCost: e.MAX_COST,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      batchingLimit: e.BATCHING_LIMIT,
+      wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      wsPingIntervalMs: e.WS_PING_INTERVAL_MS,
+      maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+      maxSubscriberQueue: e.MAX_SUBSCRIBER_QUEUE,
+      maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
+      rateLimitMutations: e.RATE_LIMIT_MUTATIONS,
+      rateLimitExpensive: e.RATE_LIMIT_EXPENSIVE,
+      expensiveQueryItems: e.EXPENSIVE_QUERY_ITEMS,
+    },
   };
 }

@@ -14,6 +14,10 @@ export interface Context {
   live: LiveBus;
   log: Logger;
   requestId: string;
+  /** The client's address (rate limits key on it for anonymous callers). */
+  clientAddress: string;
+  /** The WebSocket this operation runs on, to cut off a subscriber that does not keep up; null over HTTP. */
+  connection: { close(code: number, reason: string): void } | null;
   /** SQL statements this operation has run (see src/db/statement-counter.ts). */
   statements: StatementCount;
 }

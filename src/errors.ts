@@ -10,7 +10,9 @@ export type ClientErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'CONFLICT'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'SLOW_CONSUMER'
+  | 'SERVICE_UNAVAILABLE';
 
 export interface ClientErrorDetails {
   /** The argument or input field that failed, as a dotted path (e.g. `input.slug`). */

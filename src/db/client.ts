@@ -20,6 +20,22 @@ export async function queryRows<T>(db: Db | Tx, query: SQL): Promise<T[]> {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+
+/**
+ * Whether an error means "the database cannot be reached right now" (a
+ * restart, a failover, a network cut) rather than a bug: such errors are
+ * worth a 503 and a retry, not an alarm.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    // SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutdown, crash, starting up).
+    if (typeof code === 'string' && (UNAVAILABLE.has(code) || /^08/.test(code) || /^57P0[123]$/.test(code))) return true;
+  }
+  return false;
+}
+
 export interface Listener {
   /** Called with the NOTIFY payload. */
   onNotify(payload: string): void;

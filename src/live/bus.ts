@@ -27,17 +27,38 @@ export interface BusOptions {
   recentEvents: number;
   /** Events loaded per query while catching up. */
   batchSize: number;
+  /** Undelivered events a subscriber may accumulate before it is cut off as a slow consumer. */
+  maxQueue: number;
 }
 
-export class SubscriberClosedError extends Error {}
+/** A subscriber fell more than `maxQueue` events behind; it should resume from its last cursor. */
+export class SlowConsumerError extends Error {
+  constructor() {
+    super('Slow consumer: too many undelivered events; resume from your last cursor.');
+  }
+}
 
 class Subscriber {
   private queue: LiveEvent[] = [];
   private wake: (() => void) | null = null;
   closed = false;
+  overflowed = false;
+
+  constructor(private readonly maxQueue: number) {}
+
+  get queued() {
+    return this.queue.length;
+  }
 
   push(event: LiveEvent) {
-    this.queue.push(event);
+    if (this.overflowed) return;
+    if (this.queue.length >= this.maxQueue) {
+      // Holding more would let one stalled reader grow the server's memory without bound.
+      this.overflowed = true;
+      this.queue = [];
+    } else {
+      this.queue.push(event);
+    }
     this.wake?.();
   }
 
@@ -47,8 +68,9 @@ class Subscriber {
   }
 
   async take(): Promise<LiveEvent | null> {
-    while (this.queue.length === 0 && !this.closed) await new Promise<void>((resolve) => (this.wake = resolve));
+    while (this.queue.length === 0 && !this.closed && !this.overflowed) await new Promise<void>((resolve) => (this.wake = resolve));
     this.wake = null;
+    if (this.overflowed) throw new SlowConsumerError();
     return this.queue.shift() ?? null;
   }
 }
@@ -72,7 +94,7 @@ export class LiveBus {
   constructor(
     private readonly database: Database,
     private readonly log: Logger,
-    private readonly options: BusOptions = { recentEvents: 256, batchSize: 500 },
+    private readonly options: BusOptions = { recentEvents: 256, batchSize: 500, maxQueue: 1_000 },
   ) {}
 
   async start(): Promise<void> {
@@ -92,11 +114,15 @@ export class LiveBus {
     await this.unlisten?.().catch(() => {});
   }
 
-  /** Stories followed and subscribers, for logs and tests. */
+  /** Stories followed, subscribers and the longest queue of undelivered events, for logs and tests. */
   stats() {
     let subscribers = 0;
-    for (const channel of this.channels.values()) subscribers += channel.subscribers.size;
-    return { stories: this.channels.size, subscribers };
+    let longestQueue = 0;
+    for (const channel of this.channels.values()) {
+      subscribers += channel.subscribers.size;
+      for (const subscriber of channel.subscribers) longestQueue = Math.max(longestQueue, subscriber.queued);
+    }
+    return { stories: this.channels.size, subscribers, longestQueue };
   }
 
   /**
@@ -105,7 +131,7 @@ export class LiveBus {
    */
   async *subscribe(storyId: number, afterSeq: number | null): AsyncGenerator<LiveEvent, void, undefined> {
     const channel = this.channelFor(storyId);
-    const subscriber = new Subscriber();
+    const subscriber = new Subscriber(this.options.maxQueue);
     channel.subscribers.add(subscriber);
     try {
       await channel.ready;

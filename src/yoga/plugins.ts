@@ -7,6 +7,7 @@ import { PothosValidationError } from '@pothos/core';
 import { type DocumentNode, type ExecutionResult, GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import { type Plugin, handleStreamOrSingleExecutionResult } from 'graphql-yoga';
 import type { Context } from '../context.js';
+import { isDatabaseUnavailable } from '../db/client.js';
 import { countStatements } from '../db/statement-counter.js';
 import { isClientError } from '../errors.js';
 
@@ -53,6 +54,14 @@ export function useErrorMasking(): Plugin<Context> {
       if (original instanceof PothosValidationError) {
         return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: { code: 'BAD_USER_INPUT' } });
       }
+      if (isDatabaseUnavailable(original)) {
+        ctx.log.warn({ err: original, path: error.path?.join('.') }, 'database unavailable');
+        return new GraphQLError('The database is unavailable; try again shortly.', {
+          nodes: error.nodes,
+          path: error.path,
+          extensions: { code: 'SERVICE_UNAVAILABLE', requestId: ctx.requestId, http: { status: 503, headers: { 'retry-after': '2' } } },
+        });
+      }
       ctx.log.error({ err: original, path: error.path?.join('.') }, 'internal error while resolving a field');
       return new GraphQLError(`Unexpected error. Quote request id ${ctx.requestId} when reporting it.`, {
         nodes: error.nodes,
@@ -66,14 +75,14 @@ export function useErrorMasking(): Plugin<Context> {
     onExecute() {
       return {
         onExecuteDone(payload) {
-          return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => mask(result, args.contextValue as Context));
+          return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => mask(result as ExecutionResult, args.contextValue as Context));
         },
       };
     },
     onSubscribe() {
       return {
         onSubscribeResult(payload) {
-          return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => mask(result, args.contextValue as Context));
+          return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => mask(result as ExecutionResult, args.contextValue as Context));
         },
         onSubscribeError({ error, setError }) {
           if (error instanceof GraphQLError && isClientError(error)) return;

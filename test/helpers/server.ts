@@ -36,6 +36,9 @@ export async function startTestServer(env: Record<string, string> = {}, database
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     LOG_FORMAT: 'json',
     REPORT_SQL_STATEMENTS: 'true',
+    // Load tests write hundreds of entries; the rate-limit test turns limits on for itself.
+    RATE_LIMIT_MUTATIONS: '0',
+    RATE_LIMIT_EXPENSIVE: '0',
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     DATA_DIR: db.dataDir,
     ...env,

@@ -3,7 +3,9 @@
  * cursor, and the simpler stream of newly published entries.
  */
 import { STORY_EVENT_KINDS } from '../../db/schema.js';
-import { badUserInput, notFound } from '../../errors.js';
+import { badUserInput, clientError, notFound } from '../../errors.js';
+import { SlowConsumerError } from '../../live/bus.js';
+import { SLOW_CONSUMER_CLOSE } from '../../transport/websocket.js';
 import { type LiveEvent, decodeEventCursor, encodeEventCursor } from '../../live/events.js';
 import type { Context } from '../../context.js';
 import { canSeeUnpublished } from '../../viewer.js';
@@ -67,6 +69,21 @@ async function followedStory(ctx: Context, story: string | number) {
   return row;
 }
 
+/**
+ * The story's events for this subscriber. A subscriber that falls too far
+ * behind is cut off (WebSocket close 4008) and resumes from its cursor.
+ */
+async function* follow(ctx: Context, storyId: number, afterSeq: number | null): AsyncGenerator<LiveEvent> {
+  try {
+    yield* ctx.live.subscribe(storyId, afterSeq);
+  } catch (error) {
+    if (!(error instanceof SlowConsumerError)) throw error;
+    ctx.log.warn({ storyId }, 'cut off a slow subscriber');
+    ctx.connection?.close(SLOW_CONSUMER_CLOSE, 'Slow consumer: resume from your last cursor');
+    throw clientError('SLOW_CONSUMER', error.message);
+  }
+}
+
 function afterSeq(storyId: number, after: string | null | undefined): number | null {
   if (after == null) return null;
   const cursor = decodeEventCursor(after);
@@ -92,7 +109,7 @@ builder.subscriptionFields((t) => ({
       const drafts = canSeeUnpublished(ctx.viewer);
       const mentioning = args.filter?.mentioning == null ? null : parseNodeId(String(args.filter.mentioning), 'filter.mentioning', ['Person', 'Place'] as const);
       const keyEventsOnly = args.filter?.keyEventsOnly ?? false;
-      for await (const event of ctx.live.subscribe(story.id, from)) {
+      for await (const event of follow(ctx, story.id, from)) {
         if (!event.row.public && !drafts) continue;
         if (event.row.kind !== 'story_status_changed') {
           if (keyEventsOnly && !(event.entry?.keyEvent || event.row.kind === 'key_event_cleared')) continue;
@@ -109,7 +126,7 @@ builder.subscriptionFields((t) => ({
     args: { story: t.arg.id({ required: true, description: 'The story to follow.' }) },
     subscribe: async function* (_root, args, ctx) {
       const story = await followedStory(ctx, args.story);
-      for await (const event of ctx.live.subscribe(story.id, null)) {
+      for await (const event of follow(ctx, story.id, null)) {
         if (event.row.kind === 'published' && event.row.public && event.entry) yield event;
       }
     },

@@ -1,0 +1,185 @@
+/**
+ * graphql-ws on the HTTP server's /graphql path, through Yoga's envelop so
+ * that authentication, limits, error masking and logs are the same as over
+ * HTTP. Also the protections a public WebSocket endpoint needs:
+ *
+ * - authentication once, in connection_init (`{ authorization: "Bearer …" }`);
+ *   an invalid token, or one expiring on an open connection, closes with 4403;
+ * - at most N connections per client address (the upgrade is refused with 429)
+ *   and M subscriptions per connection;
+ * - frames larger than WS_MAX_PAYLOAD_BYTES close the socket (1009);
+ * - dead peers are found with pings from one shared timer, not one per socket;
+ * - a client that stops reading is cut off with 4008 once its socket buffer
+ *   (or its queue of undelivered events) passes the limit, so it costs the
+ *   server bounded memory and resumes from its cursor when it comes back.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { bearerToken, verifyToken } from '../auth/tokens.js';
+import type { Limits } from '../config.js';
+import type { Context } from '../context.js';
+import type { Logger } from '../logger.js';
+import { type Viewer, anonymousReader } from '../viewer.js';
+import { clientAddress } from './http.js';
+
+/** Close code for a client that does not keep up: reconnect and resume after your last cursor. */
+export const SLOW_CONSUMER_CLOSE = 4008;
+
+/** What a WebSocket operation hands the Yoga context factory. */
+export interface SocketContext {
+  viewer: Viewer;
+  requestId: string;
+  clientAddress: string;
+  connection: { close(code: number, reason: string): void };
+}
+
+type Extra = {
+  viewer?: Viewer;
+  expiry?: NodeJS.Timeout;
+};
+
+export interface WebSockets {
+  /** Closes every socket with 1001 (going away) and stops accepting. */
+  close(): Promise<void>;
+  stats(): { connections: number; bufferedBytes: number };
+}
+
+export function attachWebSockets(
+  server: Server,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yoga's server context type is the app's business
+  yoga: YogaServerInstance<any, Context>,
+  options: { limits: Limits; jwtSecret: string; log: Logger },
+): WebSockets {
+  const { limits, jwtSecret, log } = options;
+  const perAddress = new Map<string, number>();
+  const alive = new WeakMap<WebSocket, boolean>();
+
+  const wsServer = new WebSocketServer({
+    server,
+    path: '/graphql',
+    maxPayload: limits.wsMaxPayloadBytes,
+    verifyClient: (info, accept) => {
+      const address = clientAddress(info.req, limits.trustProxy);
+      if ((perAddress.get(address) ?? 0) >= limits.maxConnectionsPerAddress) {
+        log.warn({ address }, 'refused a WebSocket: too many connections from this address');
+        return accept(false, 429, 'Too many connections from your address');
+      }
+      accept(true);
+    },
+  });
+
+  wsServer.on('connection', (socket, req) => {
+    const address = clientAddress(req, limits.trustProxy);
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    alive.set(socket, true);
+    socket.on('pong', () => alive.set(socket, true));
+    socket.once('close', () => {
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(address);
+      else perAddress.set(address, left);
+    });
+  });
+
+  const pings = setInterval(() => {
+    for (const socket of wsServer.clients) {
+      if (!alive.get(socket)) {
+        socket.terminate();
+        continue;
+      }
+      alive.set(socket, false);
+      socket.ping();
+    }
+  }, limits.wsPingIntervalMs);
+  pings.unref();
+
+  useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      onConnect: async (ctx) => {
+        const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        try {
+          const token = bearerToken(typeof header === 'string' ? header : null);
+          if (!token) {
+            ctx.extra.viewer = anonymousReader;
+            return true;
+          }
+          const verified = await verifyToken(jwtSecret, token);
+          ctx.extra.viewer = verified.viewer;
+          // Honour expiry on long-lived sockets too: close when the token runs out.
+          const ms = verified.expiresAt * 1000 - Date.now();
+          ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired'), Math.min(ms, 2 ** 31 - 1));
+          ctx.extra.expiry.unref();
+          return true;
+        } catch {
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+      },
+      onClose: (ctx) => {
+        if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        if (Object.keys(ctx.subscriptions).length >= limits.maxSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(`At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED' } }),
+          ];
+        }
+        const socket = ctx.extra.socket;
+        const initial: SocketContext = {
+          viewer: ctx.extra.viewer ?? anonymousReader,
+          requestId: randomUUID(),
+          clientAddress: clientAddress(ctx.extra.request as IncomingMessage, limits.trustProxy),
+          connection: { close: (code, reason) => socket.close(code, reason) },
+        };
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket,
+          params: payload,
+          ...initial,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Could not parse the operation.')];
+        }
+        const args: ExecutionArgs = {
+          schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+      onNext: (ctx) => {
+        // The peer is not reading: stop buffering for it.
+        if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) ctx.extra.socket.close(SLOW_CONSUMER_CLOSE, 'Slow consumer: resume from your last cursor');
+      },
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+    },
+    wsServer,
+  );
+
+  return {
+    async close() {
+      clearInterval(pings);
+      // 1001 Going Away: clients reconnect (elsewhere) and resume from their cursor.
+      for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+    stats() {
+      let bufferedBytes = 0;
+      for (const client of wsServer.clients) bufferedBytes += client.bufferedAmount;
+      return { connections: wsServer.clients.size, bufferedBytes };
+    },
+  };
+}
