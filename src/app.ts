@@ -15,6 +15,7 @@ import { type Database, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { LiveBus } from './live/bus.js';
 import type { Logger } from './logger.js';
+import { createPages } from './pages/router.js';
 import { schema } from './schema/index.js';
 import { loadDemoStory } from './seed/load-demo.js';
 import { clientAddress, refuseBadRequest } from './transport/http.js';
@@ -113,9 +114,15 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     ],
   });
 
+  // The reader-facing pages (/, /live/<slug>, /embed.js) query the API through Yoga like any client.
+  const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }) });
   const server = createServer((req, res) => {
     if (req.url === '/health' || req.url === '/ready') {
       void health(req.url === '/ready', database, res);
+      return;
+    }
+    if (pages.handles(req)) {
+      void pages.serve(req, res);
       return;
     }
     if (refuseBadRequest(req, res, limits)) return;

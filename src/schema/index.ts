@@ -10,6 +10,7 @@ import './types/entry-mutations.js';
 import './types/quote.js';
 import './types/search.js';
 import './types/story-event.js';
+import './types/live-blog-posting.js';
 import './types/node.js';
 
 builder.queryType({ description: 'Reading the story graph. Anonymous readers see what is published; editors see drafts too.' });

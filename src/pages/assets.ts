@@ -1,0 +1,58 @@
+/**
+ * The pages' static files: the stylesheet, and the browser scripts bundled
+ * from src/pages/browser with esbuild (graphql-ws's browser client included)
+ * the first time they are asked for. Nothing comes from another origin.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+export interface Asset {
+  body: Buffer;
+  contentType: string;
+  etag: string;
+}
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+async function bundle(entry: string): Promise<Buffer> {
+  const result = await build({
+    entryPoints: [here(entry)],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['es2020'],
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  return Buffer.from(result.outputFiles[0]!.contents);
+}
+
+const sources: Record<string, { contentType: string; load: () => Promise<Buffer> }> = {
+  '/assets/ticker.css': { contentType: 'text/css; charset=utf-8', load: () => readFile(here('./assets/ticker.css')) },
+  '/assets/live-page.js': { contentType: 'text/javascript; charset=utf-8', load: () => bundle('./browser/live-page.ts') },
+  '/embed.js': { contentType: 'text/javascript; charset=utf-8', load: () => bundle('./browser/embed.ts') },
+};
+
+export const assetPaths: ReadonlySet<string> = new Set(Object.keys(sources));
+
+const built = new Map<string, Promise<Asset>>();
+
+/** The asset at `path`, built once per process; a failed build is tried again on the next request. */
+export function asset(path: string): Promise<Asset> | null {
+  const source = sources[path];
+  if (!source) return null;
+  let pending = built.get(path);
+  if (!pending) {
+    pending = source.load().then((body) => ({
+      body,
+      contentType: source.contentType,
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+    }));
+    pending.catch(() => built.delete(path));
+    built.set(path, pending);
+  }
+  return pending;
+}

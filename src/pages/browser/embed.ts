@@ -1,0 +1,61 @@
+/// <reference lib="dom" />
+/**
+ * The ticker for other sites:
+ *   <script src="https://diretta.example/embed.js" data-story="slug"></script>
+ * renders the story right after the script tag, inside a shadow root so that
+ * the host page's styles and ours leave each other alone, and follows it live
+ * from the API that served this script.
+ */
+import { PAGE_SIZE, type StoryPageResult, storyPageQuery } from '../page-data.js';
+import { h } from '../html.js';
+import { shellContent, tickerView } from '../views/story-view.js';
+import { toElement } from './dom.js';
+import { startTicker } from './ticker.js';
+import { formatReaderTime } from './time-format.js';
+
+async function mount(script: HTMLScriptElement) {
+  script.dataset.direttaMounted = 'true';
+  const slug = script.dataset.story;
+  if (!slug) {
+    console.warn('diretta: the embed script needs data-story="<story slug>"');
+    return;
+  }
+  const base = new URL(script.src, window.location.href).origin;
+  const endpoint = `${base}/graphql`;
+  const host = document.createElement('div');
+  host.className = 'diretta-embed-host';
+  script.after(host);
+  const shadow = host.attachShadow({ mode: 'open' });
+  const stylesheet = document.createElement('link');
+  stylesheet.rel = 'stylesheet';
+  stylesheet.href = `${base}/assets/ticker.css`;
+  const styled = new Promise((resolve) => {
+    stylesheet.addEventListener('load', resolve);
+    stylesheet.addEventListener('error', resolve);
+  });
+  shadow.append(stylesheet);
+
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+    body: JSON.stringify({ query: storyPageQuery, variables: { slug, first: PAGE_SIZE, withJsonLd: false } }),
+  }).catch(() => null);
+  const body = response ? ((await response.json().catch(() => null)) as { data?: StoryPageResult | null } | null) : null;
+  const story = body?.data?.story;
+  await styled;
+  if (!story) {
+    shadow.append(toElement(h('p', { class: 'diretta diretta-embed embed-error' }, `The live story "${slug}" could not be loaded.`)));
+    return;
+  }
+  const view = { time: formatReaderTime, storyHref: `${base}/live/${encodeURIComponent(story.slug)}`, embed: true, language: story.language };
+  shadow.append(toElement(tickerView(shellContent(story), view)));
+  startTicker({ root: shadow, state: { story, atHead: true }, endpoint, view });
+}
+
+// document.currentScript names this very tag; without it (some loaders), take every embed tag not yet mounted.
+const current = document.currentScript;
+const tags =
+  current instanceof HTMLScriptElement
+    ? [current]
+    : [...document.querySelectorAll<HTMLScriptElement>('script[data-story]')].filter((s) => !s.dataset.direttaMounted && /\/embed\.js(\?|$)/.test(s.src));
+for (const tag of tags) void mount(tag);

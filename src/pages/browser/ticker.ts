@@ -1,0 +1,374 @@
+/// <reference lib="dom" />
+/**
+ * The ticker in the browser: takes over a rendered story (the page's or the
+ * embed's), follows its event stream over graphql-ws and keeps the feed
+ * current, loads older entries on scroll, and resumes after a dropped
+ * connection from the last event it received.
+ *
+ * Resuming is ours, not graphql-ws's: its retry would subscribe again with
+ * the variables of the first subscribe, replaying everything since the page
+ * loaded. Each attempt here is a fresh client subscribed with `after:` the
+ * last cursor, so the server sends exactly what was missed, then live events.
+ */
+import { type Client, createClient } from 'graphql-ws';
+import {
+  type EntryPage,
+  type OlderEntriesResult,
+  PAGE_SIZE,
+  type StoryEventResult,
+  type TickerEntry,
+  type TickerState,
+  olderEntriesQuery,
+  storyEventsSubscription,
+} from '../page-data.js';
+import { type ViewOptions, entryView, olderHref, storyStatusView } from '../views/story-view.js';
+import { toElement } from './dom.js';
+
+export interface TickerOptions {
+  /** The element (or shadow root) holding the rendered tickerView. */
+  root: Element | ShadowRoot;
+  state: TickerState;
+  /** http(s)://…/graphql of the API that serves the story. */
+  endpoint: string;
+  view: ViewOptions;
+}
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
+
+const CONNECTION_LABELS: Record<ConnectionState, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+};
+
+/** A missed pong means the socket is dead even if no close event says so (sleeping laptops, lost Wi-Fi). */
+const KEEP_ALIVE_MS = 15_000;
+const PONG_TIMEOUT_MS = 5_000;
+const MAX_RETRY_MS = 5_000;
+
+function byNewest(a: TickerEntry, b: TickerEntry): number {
+  const at = a.publishedAt ?? '';
+  const bt = b.publishedAt ?? '';
+  if (at !== bt) return at < bt ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+function slot<T extends Element = HTMLElement>(root: Element | ShadowRoot, name: string): T {
+  const found = root.querySelector<T>(`[data-slot="${name}"]`);
+  if (!found) throw new Error(`the ticker has no ${name} slot`);
+  return found;
+}
+
+export function startTicker(options: TickerOptions): { stop(): void } {
+  const { root, view, endpoint } = options;
+  const story = options.state.story;
+  const entries = new Map<string, TickerEntry>();
+  const rendered = new Map<string, { key: string; element: HTMLElement }>();
+  /** Entries to mark: just arrived, or arrived while the connection was down. */
+  const marks = new Map<string, 'new' | 'missed'>();
+  let olderCursor = story.entries.pageInfo.hasNextPage ? story.entries.pageInfo.endCursor : null;
+  let lastCursor = story.eventCursor;
+  let stopped = false;
+
+  const container = root instanceof ShadowRoot ? root.querySelector<HTMLElement>('[data-ticker]')! : (root as HTMLElement);
+  const feed = slot(root, 'feed');
+  const pinnedSlot = slot(root, 'pinned');
+  const pinnedSection = slot(root, 'pinned-section');
+  const empty = slot(root, 'empty');
+  const notice = slot(root, 'notice');
+  const announcer = slot(root, 'announcer');
+  const connection = slot(root, 'connection');
+  const toggle = slot(root, 'toggle');
+  const keyOnly = slot<HTMLInputElement>(root, 'key-only');
+  const olderLine = slot(root, 'older-line');
+  const olderLink = slot<HTMLAnchorElement>(root, 'older');
+
+  const addPage = (page: EntryPage) => {
+    for (const { node } of page.edges) if (!entries.has(node.id)) entries.set(node.id, node);
+  };
+  addPage(story.entries);
+  if (story.pinnedEntry) entries.set(story.pinnedEntry.id, story.pinnedEntry);
+
+  // --- rendering -----------------------------------------------------------
+
+  function elementFor(entry: TickerEntry): HTMLElement {
+    const key = JSON.stringify(entry);
+    const known = rendered.get(entry.id);
+    if (known && known.key === key) return known.element;
+    const element = toElement(entryView(entry, view));
+    const mark = marks.get(entry.id);
+    if (mark) element.classList.add(mark === 'new' ? 'is-new' : 'is-missed');
+    // "New" is for the moment it arrives; "missed" stays until the next reconnection.
+    if (mark === 'new') marks.delete(entry.id);
+    rendered.set(entry.id, { key, element });
+    return element;
+  }
+
+  /** Puts exactly these elements, in this order, into the container, moving rather than recreating. */
+  function place(into: HTMLElement, list: readonly TickerEntry[]) {
+    list.forEach((entry, i) => {
+      const element = elementFor(entry);
+      if (into.children[i] !== element) into.insertBefore(element, into.children[i] ?? null);
+    });
+    while (into.children.length > list.length) into.lastElementChild!.remove();
+  }
+
+  function sync() {
+    const focused = (root instanceof ShadowRoot ? root.activeElement : document.activeElement)?.closest<HTMLElement>('[data-entry]');
+    const focusedId = focused?.dataset.entry;
+    const all = [...entries.values()].filter((e) => e.status !== 'DRAFT').sort(byNewest);
+    const pinned = all.find((e) => e.pinned && e.status === 'PUBLISHED') ?? null;
+    const list = all.filter((e) => e !== pinned);
+    place(pinnedSlot, pinned ? [pinned] : []);
+    place(feed, list);
+    list.forEach((entry, i) => {
+      const element = rendered.get(entry.id)!.element;
+      element.setAttribute('aria-posinset', String(i + 1));
+      element.setAttribute('aria-setsize', olderCursor ? '-1' : String(list.length));
+    });
+    pinnedSection.hidden = !pinned;
+    empty.hidden = all.length > 0;
+    olderLine.hidden = !olderCursor;
+    olderLink.href = olderHref(view.storyHref, olderCursor);
+    // An entry replaced while it had focus keeps it.
+    if (focusedId && focused && !focused.isConnected) rendered.get(focusedId)?.element.focus({ preventScroll: true });
+  }
+
+  function announce(text: string) {
+    // Clearing first makes screen readers announce the same text twice in a row too.
+    announcer.textContent = '';
+    window.setTimeout(() => {
+      announcer.textContent = text;
+    }, 50);
+  }
+
+  function setConnection(state: ConnectionState) {
+    connection.dataset.connection = state;
+    connection.textContent = CONNECTION_LABELS[state];
+  }
+
+  // The server wrote UTC; the reader reads their own time.
+  for (const time of root.querySelectorAll<HTMLTimeElement>('.masthead time[datetime]')) time.textContent = view.time(time.dateTime);
+  connection.hidden = false;
+  toggle.hidden = false;
+  sync();
+
+  // --- live events ---------------------------------------------------------
+
+  /** Where an entry we have not loaded belongs: above the oldest loaded one, or nowhere yet. */
+  function belongs(entry: TickerEntry): boolean {
+    const loaded = [...entries.values()].sort(byNewest);
+    if (!options.state.atHead && loaded[0] && byNewest(entry, loaded[0]) < 0) return false;
+    const oldest = loaded.at(-1);
+    return !olderCursor || !oldest || byNewest(entry, oldest) <= 0;
+  }
+
+  let catchUp: { since: number; missed: number; timer: number } | null = null;
+  let lostAt: number | null = null;
+
+  function apply(event: StoryEventResult['storyEvents']) {
+    lastCursor = event.cursor;
+    if (event.story.status !== story.status) {
+      story.status = event.story.status;
+      slot(root, 'status').replaceWith(toElement(storyStatusView(story.status)));
+    }
+    const entry = event.entry;
+    if (!entry || entry.status === 'DRAFT') return;
+    const known = entries.has(entry.id);
+    if (!known && !belongs(entry)) return;
+    entries.set(entry.id, entry);
+    const missed = catchUp !== null && Date.parse(event.occurredAt) <= catchUp.since;
+    if (missed) {
+      catchUp!.missed += 1;
+      marks.set(entry.id, 'missed');
+      rendered.delete(entry.id);
+      summariseCatchUp();
+    } else if (event.kind === 'PUBLISHED' && !known) {
+      marks.set(entry.id, 'new');
+      announce(`New entry: ${entry.headline}`);
+    }
+    sync();
+  }
+
+  function summariseCatchUp() {
+    if (!catchUp) return;
+    window.clearTimeout(catchUp.timer);
+    const current = catchUp;
+    current.timer = window.setTimeout(() => {
+      const text =
+        current.missed === 0
+          ? 'Back live: nothing was missed while the connection was down.'
+          : `Back live: ${current.missed} ${current.missed === 1 ? 'update' : 'updates'} arrived while the connection was down, marked below.`;
+      notice.textContent = text;
+      notice.hidden = false;
+      announce(text);
+      if (catchUp === current) catchUp = null;
+    }, 800);
+  }
+
+  const wsUrl = endpoint.replace(/^http/, 'ws');
+  let client: Client | null = null;
+  let attempt = 0;
+  let retryTimer = 0;
+
+  function connect() {
+    if (stopped) return;
+    window.clearTimeout(retryTimer);
+    setConnection(lostAt === null ? 'connecting' : 'reconnecting');
+    let pongTimer = 0;
+    let socket: WebSocket | null = null;
+    let done = false;
+    const current = createClient({
+      url: wsUrl,
+      lazy: true,
+      retryAttempts: 0,
+      keepAlive: KEEP_ALIVE_MS,
+      on: {
+        connected: (opened) => {
+          socket = opened as WebSocket;
+          attempt = 0;
+          setConnection('live');
+          if (lostAt !== null) {
+            for (const [id, mark] of marks) {
+              if (mark !== 'missed') continue;
+              marks.delete(id);
+              rendered.delete(id);
+            }
+            sync();
+            catchUp = { since: Date.now(), missed: 0, timer: 0 };
+            summariseCatchUp();
+            lostAt = null;
+          }
+        },
+        ping: (received) => {
+          if (!received) pongTimer = window.setTimeout(() => socket?.close(4408, 'Pong timeout'), PONG_TIMEOUT_MS);
+        },
+        pong: (received) => {
+          if (received) window.clearTimeout(pongTimer);
+        },
+        closed: () => window.clearTimeout(pongTimer),
+      },
+    });
+    client = current;
+    const lost = (reason: unknown) => {
+      if (done) return;
+      done = true;
+      if (reason) console.warn('diretta: live connection lost', reason);
+      void current.dispose();
+      if (client === current) client = null;
+      if (stopped) return;
+      lostAt ??= Date.now();
+      setConnection('reconnecting');
+      const wait = Math.min(MAX_RETRY_MS, 500 * 2 ** attempt) + Math.random() * 500;
+      attempt += 1;
+      retryTimer = window.setTimeout(connect, wait);
+    };
+    current.subscribe<StoryEventResult>(
+      { query: storyEventsSubscription, variables: { story: story.id, after: lastCursor } },
+      {
+        next: (message) => {
+          if (message.errors?.length) return lost(message.errors);
+          if (message.data) apply(message.data.storyEvents);
+        },
+        error: lost,
+        complete: () => lost(null),
+      },
+    );
+  }
+
+  const onOnline = () => {
+    if (!client && !stopped) connect();
+  };
+  window.addEventListener('online', onOnline);
+  connect();
+
+  // --- older entries -------------------------------------------------------
+
+  let loading: Promise<void> | null = null;
+
+  async function fetchOlder(): Promise<TickerEntry[]> {
+    if (!olderCursor) return [];
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      body: JSON.stringify({ query: olderEntriesQuery, variables: { slug: story.slug, first: PAGE_SIZE, after: olderCursor } }),
+    });
+    const body = (await response.json()) as { data?: OlderEntriesResult | null; errors?: unknown[] };
+    const page = body.data?.story?.entries;
+    if (!page) throw new Error(`could not load older entries: ${JSON.stringify(body.errors ?? response.status)}`);
+    addPage(page);
+    olderCursor = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    sync();
+    return page.edges.map((e) => e.node);
+  }
+
+  function loadOlder(): Promise<TickerEntry[]> {
+    if (loading || !olderCursor) return Promise.resolve([]);
+    feed.setAttribute('aria-busy', 'true');
+    let result: TickerEntry[] = [];
+    loading = fetchOlder()
+      .then((loaded) => {
+        result = loaded;
+      })
+      .catch((error: unknown) => console.warn('diretta:', error))
+      .finally(() => {
+        loading = null;
+        feed.removeAttribute('aria-busy');
+        // Hidden entries (key events only) take no room: keep going while the end of the list is in sight.
+        if (olderCursor && inView(olderLine)) void loadOlder();
+      });
+    return loading.then(() => result);
+  }
+
+  function inView(element: HTMLElement): boolean {
+    if (element.hidden) return false;
+    const box = element.getBoundingClientRect();
+    return box.top < window.innerHeight + 400 && box.bottom > -400;
+  }
+
+  const observer = new IntersectionObserver((seen) => {
+    if (seen.some((s) => s.isIntersecting)) void loadOlder();
+  }, { rootMargin: '400px 0px' });
+  observer.observe(olderLine);
+
+  olderLink.addEventListener('click', (event) => {
+    event.preventDefault();
+    // Keyboard and click users land on the first entry that was loaded.
+    void loadOlder().then((loaded) => {
+      const first = loaded.find((e) => e.status !== 'DRAFT');
+      if (first) rendered.get(first.id)?.element.focus();
+    });
+  });
+
+  // --- key events only, keyboard ------------------------------------------
+
+  keyOnly.addEventListener('change', () => {
+    container.classList.toggle('key-only', keyOnly.checked);
+    announce(keyOnly.checked ? 'Showing key events only.' : 'Showing all entries.');
+    if (olderCursor && inView(olderLine)) void loadOlder();
+  });
+
+  // The ARIA feed pattern: Page Down / Page Up (and j / k) move between entries.
+  container.addEventListener('keydown', (event: Event) => {
+    const key = (event as KeyboardEvent).key;
+    const from = (event.target as HTMLElement).closest<HTMLElement>('article[data-entry]');
+    if (!from || !['PageDown', 'PageUp', 'j', 'k'].includes(key)) return;
+    const visible = [...container.querySelectorAll<HTMLElement>('article[data-entry]')].filter((a) => a.offsetParent !== null);
+    const index = visible.indexOf(from);
+    const next = visible[key === 'PageDown' || key === 'j' ? index + 1 : index - 1];
+    if (next) {
+      event.preventDefault();
+      next.focus();
+    }
+  });
+
+  return {
+    stop() {
+      stopped = true;
+      window.clearTimeout(retryTimer);
+      window.removeEventListener('online', onOnline);
+      observer.disconnect();
+      void client?.dispose();
+    },
+  };
+}

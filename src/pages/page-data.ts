@@ -1,0 +1,155 @@
+/**
+ * What the pages ask the API, and the shapes of the answers. The server
+ * renders from these queries (run in process through Yoga) and the browser
+ * sends the same documents over HTTP and WebSocket, so the page a crawler
+ * reads and the page a reader watches come from one source.
+ */
+
+/** Entries per page, on the server and for each "older entries" load. */
+export const PAGE_SIZE = 20;
+
+const entryFields = `
+fragment TickerEntry on Entry {
+  id headline body status keyEvent pinned revision correctionNote publishedAt updatedAt author
+  people { id name description }
+  places { id name }
+  quotes { id text source attribution speaker { id name } }
+}`;
+
+export const storyPageQuery = `
+query StoryPage($slug: String!, $first: Int!, $after: String, $url: String, $withJsonLd: Boolean! = true) {
+  story(slug: $slug) {
+    id slug title summary language status coverageStartAt coverageEndAt updatedAt
+    eventCursor
+    liveBlogPosting(url: $url) @include(if: $withJsonLd)
+    pinnedEntry { ...TickerEntry }
+    entries(first: $first, after: $after) { edges { node { ...TickerEntry } } pageInfo { hasNextPage endCursor } }
+  }
+}
+${entryFields}`;
+
+export const olderEntriesQuery = `
+query OlderEntries($slug: String!, $first: Int!, $after: String!) {
+  story(slug: $slug) {
+    entries(first: $first, after: $after) { edges { node { ...TickerEntry } } pageInfo { hasNextPage endCursor } }
+  }
+}
+${entryFields}`;
+
+export const storyEventsSubscription = `
+subscription StoryTicker($story: ID!, $after: String) {
+  storyEvents(story: $story, after: $after) {
+    cursor kind occurredAt
+    entry { ...TickerEntry }
+    story { status coverageEndAt }
+  }
+}
+${entryFields}`;
+
+export const storyListQuery = `
+query StoryList {
+  stories(first: 100) {
+    edges { node { slug title summary status updatedAt entries(first: 1) { edges { node { headline publishedAt } } } } }
+  }
+}`;
+
+export type StoryStatus = 'DRAFT' | 'LIVE' | 'PAUSED' | 'ENDED';
+export type EntryStatus = 'DRAFT' | 'PUBLISHED' | 'RETRACTED';
+
+export interface TickerEntry {
+  id: string;
+  headline: string;
+  body: string | null;
+  status: EntryStatus;
+  keyEvent: boolean;
+  pinned: boolean;
+  revision: number;
+  correctionNote: string | null;
+  publishedAt: string | null;
+  updatedAt: string;
+  author: string | null;
+  people: { id: string; name: string; description: string | null }[];
+  places: { id: string; name: string }[];
+  quotes: { id: string; text: string; source: string | null; attribution: string; speaker: { id: string; name: string } | null }[];
+}
+
+export interface EntryPage {
+  edges: { node: TickerEntry }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+export interface StoryPage {
+  id: string;
+  slug: string;
+  title: string;
+  summary: string | null;
+  language: string;
+  status: StoryStatus;
+  coverageStartAt: string | null;
+  coverageEndAt: string | null;
+  updatedAt: string;
+  eventCursor: string;
+  /** Absent when the query left it out (the embed does). */
+  liveBlogPosting?: unknown;
+  pinnedEntry: TickerEntry | null;
+  entries: EntryPage;
+}
+
+export interface StoryPageResult {
+  story: StoryPage | null;
+}
+
+export interface OlderEntriesResult {
+  story: { entries: EntryPage } | null;
+}
+
+export type StoryEventKind =
+  | 'DRAFTED'
+  | 'PUBLISHED'
+  | 'UPDATED'
+  | 'RETRACTED'
+  | 'PINNED'
+  | 'UNPINNED'
+  | 'KEY_EVENT_SET'
+  | 'KEY_EVENT_CLEARED'
+  | 'STORY_STATUS_CHANGED';
+
+export interface StoryEventResult {
+  storyEvents: {
+    cursor: string;
+    kind: StoryEventKind;
+    occurredAt: string;
+    entry: TickerEntry | null;
+    story: { status: StoryStatus; coverageEndAt: string | null };
+  };
+}
+
+export interface StoryListResult {
+  stories: {
+    edges: {
+      node: {
+        slug: string;
+        title: string;
+        summary: string | null;
+        status: StoryStatus;
+        updatedAt: string;
+        entries: { edges: { node: { headline: string; publishedAt: string | null } }[] };
+      };
+    }[];
+  };
+}
+
+/**
+ * What the story page hands its script (and the embed fetches): the story as
+ * first rendered, plus where the list stopped.
+ */
+export interface TickerState {
+  story: StoryPage;
+  /** False when the server rendered an older page (`?after=`): new entries do not belong on it. */
+  atHead: boolean;
+}
+
+/** The element id of an entry, also the fragment of its URL in the JSON-LD. */
+export function entryAnchor(entryGlobalId: string): string {
+  return `entry-${entryGlobalId.replace(/=+$/, '').replace(/[+/]/g, (c) => (c === '+' ? '-' : '_'))}`;
+}

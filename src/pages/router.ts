@@ -1,0 +1,196 @@
+/**
+ * The reader-facing pages: `/` (the stories), `/live/<slug>` (one story's
+ * ticker), `/embed.js` and the assets they load. Pages get their data the
+ * way any client does, with GraphQL through Yoga (in process, as an
+ * anonymous reader), so visibility rules, limits and logs are the API's own.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logger.js';
+import { asset, assetPaths } from './assets.js';
+import { htmlDocument } from './document.js';
+import { h } from './html.js';
+import { PAGE_SIZE, type StoryListResult, type StoryPageResult, type TickerState, storyListQuery, storyPageQuery } from './page-data.js';
+import { storyListView } from './views/story-list-view.js';
+import { shellContent, tickerView } from './views/story-view.js';
+
+/**
+ * What the pages need of Yoga: its fetch entry point. The reader's request
+ * goes along as server context, so that the API sees who is asking (rate
+ * limits, logs) exactly as if the reader had queried it.
+ */
+export interface GraphQLFetch {
+  fetch(
+    url: string,
+    init: { method: 'POST'; headers: Record<string, string>; body: string },
+    context: { req: IncomingMessage },
+  ): Promise<{ json(): Promise<unknown> }> | { json(): Promise<unknown> };
+}
+
+interface GraphQLResult<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+// The server cannot know the reader's time zone: it writes UTC and says so; the script rewrites times in the reader's.
+const utcTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' });
+const serverTime = (iso: string) => utcTime.format(new Date(iso));
+
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  // Everything a page loads comes from here: its script, its stylesheet, its API and WebSocket.
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'",
+};
+
+class PageError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Pages {
+  handles(req: IncomingMessage): boolean;
+  serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+export function createPages({ graphql, log }: { graphql: GraphQLFetch; log: Logger }): Pages {
+  async function query<T>(req: IncomingMessage, requestId: string, document: string, variables: Record<string, unknown>): Promise<T> {
+    const response = await graphql.fetch(
+      'http://pages.local/graphql',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', 'x-request-id': requestId },
+        body: JSON.stringify({ query: document, variables }),
+      },
+      { req },
+    );
+    const result = (await response.json()) as GraphQLResult<T>;
+    const error = result.errors?.[0];
+    if (error) {
+      const code = error.extensions?.code;
+      if (code === 'NOT_FOUND') throw new PageError(404, 'There is no such story.');
+      if (code === 'BAD_USER_INPUT') throw new PageError(400, 'That link is not valid any more.');
+      if (code === 'RATE_LIMITED') throw new PageError(429, 'Too many requests: try again in a moment.');
+      throw new Error(`GraphQL error: ${error.message}`);
+    }
+    if (!result.data) throw new Error('GraphQL returned no data');
+    return result.data;
+  }
+
+  async function storyPage(requestId: string, req: IncomingMessage, slug: string, after: string | null) {
+    const origin = requestOrigin(req);
+    const pageUrl = origin ? `${origin}/live/${slug}` : null;
+    const { story } = await query<StoryPageResult>(req, requestId, storyPageQuery, { slug, first: PAGE_SIZE, after, url: pageUrl });
+    if (!story) throw new PageError(404, 'There is no such story.');
+    const state: TickerState = { story, atHead: after === null };
+    const view = { time: serverTime, storyHref: `/live/${slug}`, embed: false, language: story.language };
+    return htmlDocument({
+      title: `${story.title} · Diretta`,
+      description: story.summary,
+      canonical: pageUrl,
+      body: [tickerView(shellContent(story), view)],
+      jsonLd: story.liveBlogPosting,
+      data: state,
+      script: '/assets/live-page.js',
+      skipTo: 'diretta-feed',
+    });
+  }
+
+  async function storyList(req: IncomingMessage, requestId: string) {
+    const { stories } = await query<StoryListResult>(req, requestId, storyListQuery, {});
+    return htmlDocument({
+      title: 'Diretta · live blogs',
+      body: [storyListView(stories.edges.map((e) => e.node), serverTime)],
+      skipTo: 'main',
+    });
+  }
+
+  function errorPage(status: number, message: string) {
+    return htmlDocument({
+      title: `${status} · Diretta`,
+      body: [h('main', { id: 'main', class: 'error-page' }, h('h1', {}, message), h('p', {}, h('a', { href: '/' }, 'All stories')))],
+      skipTo: 'main',
+    });
+  }
+
+  return {
+    handles(req) {
+      const path = pathOf(req);
+      return path === '/' || path.startsWith('/live/') || assetPaths.has(path);
+    },
+
+    async serve(req, res) {
+      const given = req.headers['x-request-id'];
+      const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      res.setHeader('x-request-id', requestId);
+      const head = req.method === 'HEAD';
+      if (req.method !== 'GET' && !head) {
+        res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Method not allowed\n');
+        return;
+      }
+      const url = new URL(req.url ?? '/', 'http://pages.local');
+      try {
+        const file = asset(url.pathname);
+        if (file) {
+          const { body, contentType, etag } = await file;
+          const headers = { 'content-type': contentType, etag, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
+          if (req.headers['if-none-match'] === etag) {
+            res.writeHead(304, headers);
+            res.end();
+            return;
+          }
+          res.writeHead(200, { ...headers, 'content-length': body.length });
+          res.end(head ? undefined : body);
+          return;
+        }
+        let html: string;
+        if (url.pathname === '/') {
+          html = await storyList(req, requestId);
+        } else {
+          const slug = url.pathname.slice('/live/'.length);
+          if (!SLUG.test(slug) || slug.length > 120) throw new PageError(404, 'There is no such story.');
+          html = await storyPage(requestId, req, slug, url.searchParams.get('after'));
+        }
+        send(res, 200, html, head);
+      } catch (error) {
+        if (error instanceof PageError) {
+          send(res, error.status, errorPage(error.status, error.message), head);
+          return;
+        }
+        log.error({ err: error, requestId, url: req.url }, 'page failed');
+        send(res, 500, errorPage(500, `Something went wrong (request ${requestId}).`), head);
+      }
+    },
+  };
+}
+
+function pathOf(req: IncomingMessage): string {
+  const raw = req.url ?? '/';
+  const end = raw.search(/[?#]/);
+  return end === -1 ? raw : raw.slice(0, end);
+}
+
+/** The origin the reader asked for, for the page's canonical URL and JSON-LD; null when the Host header is unusable. */
+function requestOrigin(req: IncomingMessage): string | null {
+  const host = req.headers.host;
+  if (!host || !HOST.test(host)) return null;
+  const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  return `${proto}://${host}`;
+}
+
+function send(res: ServerResponse, status: number, html: string, head: boolean) {
+  const body = Buffer.from(html, 'utf8');
+  res.writeHead(status, { ...PAGE_HEADERS, 'content-length': body.length });
+  res.end(head ? undefined : body);
+}

@@ -1,0 +1,63 @@
+/** Story.liveBlogPosting: the story as schema.org JSON-LD, the document the story page embeds. */
+import { createContextCache } from '@pothos/core';
+import DataLoader from 'dataloader';
+import type { Context } from '../../context.js';
+import { badUserInput } from '../../errors.js';
+import { type Entry, newestFirst, storyEntryPages } from '../../loaders/entries.js';
+import { readPage } from '../../loaders/pages.js';
+import { liveBlogPosting } from '../../pages/live-blog-posting.js';
+import { anonymousReader } from '../../viewer.js';
+import { builder } from '../builder.js';
+import { encodeGlobalId } from '../global-id.js';
+import { StoryRef } from './story.js';
+
+/** Updates in the document: a page's worth of recent news, as search engines read it. */
+export const LIVE_BLOG_UPDATES = 100;
+
+// The document is public whoever asks: the feed is read as an anonymous
+// reader, so an editor's drafts neither appear nor take an update's place.
+const publicFeeds = createContextCache(
+  (ctx: Context) =>
+    new DataLoader<number, Entry[]>(async (storyIds) => {
+      const pages = await storyEntryPages({ ...ctx, viewer: anonymousReader }, storyIds, readPage({ first: LIVE_BLOG_UPDATES }, newestFirst), {
+        order: 'NEWEST_FIRST',
+        keyEventsOnly: false,
+        mentioning: null,
+      });
+      return pages.map((page) => page.edges.map((edge) => edge.node));
+    }),
+);
+
+function pageUrl(url: string | null | undefined): string | null {
+  if (url == null) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw badUserInput('url', 'must be an absolute http or https URL');
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || url.length > 2000) throw badUserInput('url', 'must be an absolute http or https URL');
+  parsed.hash = '';
+  return parsed.toString();
+}
+
+builder.objectField(StoryRef, 'liveBlogPosting', (t) =>
+  t.field({
+    type: 'JSON',
+    description: `The story as a schema.org \`LiveBlogPosting\` (JSON-LD), ready for a \`<script type="application/ld+json">\`: coverage start and end, and its latest ${LIVE_BLOG_UPDATES} published entries as \`liveBlogUpdate\` BlogPostings (headline, articleBody, datePublished, dateModified). Drafts never appear and retracted entries are left out, whoever asks. Diretta's own story page embeds this document.`,
+    args: {
+      url: t.arg.string({
+        description: 'Absolute URL of the page that shows the story on your site: it becomes the document\'s `url` and `mainEntityOfPage`, and each update\'s `url` is it plus `#entry-…`, the anchor Diretta\'s own page uses. Left out, the document has no URLs.',
+      }),
+    },
+    resolve: async (story, args, ctx) => {
+      const url = pageUrl(args.url);
+      const entries = await publicFeeds(ctx).load(story.id);
+      return liveBlogPosting(
+        story,
+        entries.map((e) => ({ ...e, globalId: encodeGlobalId('Entry', e.id) })),
+        url,
+      );
+    },
+  }),
+);
