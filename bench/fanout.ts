@@ -1,0 +1,183 @@
+/**
+ * The fan-out benchmark: N graphql-ws subscribers (bench/fanout-clients.ts,
+ * a process of its own) follow one story of one API instance; entries are
+ * published through the HTTP API one after the other, and every subscriber
+ * times each event from its commit (`occurredAt`) to its receipt. Then the
+ * same clients connect to a bare ws server (bench/bare-ws.ts) that
+ * broadcasts a message of the same size: the floor.
+ */
+import { createInterface } from 'node:readline';
+import { mintToken } from '../src/auth/tokens.js';
+import type { ClientCommand, ClientMessage, LatencySummary } from './fanout-clients.js';
+import { BENCH_JWT_SECRET, type Service, freePort, graphql, rssBytes, sleep, startApi, startNode, waitForLine } from './services.js';
+
+export interface FanoutOptions {
+  databaseUrl: string;
+  subscribers: number;
+  events: number;
+  log: (message: string) => void;
+}
+
+export interface FanoutSide {
+  latency: LatencySummary;
+  perEvent: (LatencySummary & { seq: number })[];
+  lost: number;
+  duplicates: number;
+  outOfOrder: number;
+  connectSeconds: number;
+  failedConnections: number;
+}
+
+export interface FanoutResults {
+  subscribers: number;
+  events: number;
+  messageBytes: number;
+  api: FanoutSide & { rssBeforeBytes: number; rssIdleBytes: number; rssPerSubscriberBytes: number };
+  floor: FanoutSide;
+}
+
+/** What a live ticker subscribes to (README, "Live"). */
+export const TICKER_SUBSCRIPTION = `subscription Ticker($story: ID!) {
+  storyEvents(story: $story) {
+    cursor sequence kind occurredAt
+    entry { id headline body status pinned keyEvent revision correctionNote
+            people { name } places { name } quotes { text speaker { name } } }
+    story { status }
+  }
+}`;
+
+const PUBLISH = `mutation Publish($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`;
+
+/** The clients process, with a typed request/answer channel over its stdin and stdout. */
+class Clients {
+  private pending: ((message: ClientMessage) => void)[] = [];
+  constructor(readonly service: Service) {
+    createInterface({ input: service.process.stdout! }).on('line', (line) => {
+      if (!line.startsWith('MSG ')) return;
+      this.pending.shift()?.(JSON.parse(line.slice(4)) as ClientMessage);
+    });
+  }
+  request<T extends ClientMessage['type']>(command: ClientCommand, timeoutMs = 600_000): Promise<Extract<ClientMessage, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`clients did not answer ${command.cmd}:\n${this.service.output()}`)), timeoutMs);
+      this.pending.push((message) => {
+        clearTimeout(timer);
+        resolve(message as Extract<ClientMessage, { type: T }>);
+      });
+      this.service.process.stdin!.write(`${JSON.stringify(command)}\n`);
+    });
+  }
+}
+
+function side(summary: Extract<ClientMessage, { type: 'summary' }>, connected: Extract<ClientMessage, { type: 'connected' }>): FanoutSide {
+  return {
+    latency: summary.latency,
+    perEvent: summary.perEvent,
+    lost: summary.lost,
+    duplicates: summary.duplicates,
+    outOfOrder: summary.outOfOrder,
+    connectSeconds: connected.ms / 1000,
+    failedConnections: connected.failed,
+  };
+}
+
+export async function runFanout(options: FanoutOptions): Promise<FanoutResults> {
+  const { log, subscribers: n, events } = options;
+  const token = await mintToken(BENCH_JWT_SECRET, { role: 'editor', subject: 'bench-desk', expiresIn: 3600 });
+  const api = await startApi({ databaseUrl: options.databaseUrl, port: await freePort() });
+  const clients = new Clients(startNode('bench/fanout-clients.ts', {}, { stdin: true }));
+  const timeoutMs = Math.max(15_000, n * 3);
+  let apiSide: FanoutResults['api'];
+  let messageBytes: number;
+  try {
+    const found = await graphql<{ stories: { edges: { node: { id: string; slug: string } }[] } }>(api.url, '{ stories(first: 1, status: [LIVE]) { edges { node { id slug } } } }');
+    const story = found.data?.stories.edges[0]?.node;
+    if (!story) throw new Error(`no live story to follow: run \`npm run bench:data\` first (${JSON.stringify(found.errors)})`);
+    const mentions = await graphql<{ people: { edges: { node: { id: string } }[] } }>(api.url, '{ people(first: 2) { edges { node { id } } } }');
+    const people = mentions.data?.people.edges.map((e) => e.node.id) ?? [];
+    let published = 0;
+    const publish = async () => {
+      published++;
+      const response = await graphql(
+        api.url,
+        PUBLISH,
+        {
+          input: {
+            story: story.id,
+            headline: `Benchmark update ${published}: negotiations resume after the night's attacks`,
+            body: 'Delegations met again this morning. Air defence intercepted drones over the capital overnight; power is being restored in the eastern districts, the regional administration said.',
+            people,
+            quotes: people.slice(0, 1).map((speaker) => ({ text: 'We are ready to continue the talks as long as it takes.', speaker, source: 'Agency' })),
+          },
+        },
+        { authorization: `Bearer ${token}` },
+      );
+      if (response.errors) throw new Error(`publishing failed: ${JSON.stringify(response.errors)}`);
+    };
+    // As an editor: never a cached response.
+    const storySeq = async () => {
+      const r = await graphql<{ story: { eventCursor: string } }>(api.url, 'query ($slug: String!) { story(slug: $slug) { eventCursor } }', { slug: story.slug }, { authorization: `Bearer ${token}` });
+      return Number(Buffer.from(r.data!.story.eventCursor, 'base64url').toString().split(':')[1]);
+    };
+
+    // Warm the API up (JIT, pools) before taking its baseline memory.
+    for (let i = 0; i < 20; i++) await storySeq();
+    await sleep(1_000);
+    const rssBeforeBytes = rssBytes(api.pid);
+
+    log(`fanout: connecting ${n} graphql-ws subscribers to ${story.slug}`);
+    const connected = await clients.request<'connected'>({ cmd: 'connect', url: `${api.url.replace('http', 'ws')}/graphql`, n, protocol: true, query: TICKER_SUBSCRIPTION, variables: { story: story.id }, concurrency: 200 });
+    if (connected.ok === 0) throw new Error(`no subscriber could connect: ${connected.firstError}`);
+    log(`fanout: ${connected.ok} connected, ${connected.failed} failed, in ${(connected.ms / 1000).toFixed(1)} s`);
+
+    // A first event that every subscriber must receive: proves they are all subscribed (not measured).
+    await publish();
+    const warm = await clients.request<'received'>({ cmd: 'expect', seq: await storySeq(), timeoutMs: timeoutMs * 4 });
+    log(`fanout: warm-up event reached ${warm.count}/${n} subscribers`);
+    await sleep(2_000);
+    const rssIdleBytes = rssBytes(api.pid);
+
+    const seqs: number[] = [];
+    for (let i = 0; i < events; i++) {
+      await publish();
+      const seq = await storySeq();
+      seqs.push(seq);
+      const got = await clients.request<'received'>({ cmd: 'expect', seq, timeoutMs });
+      if (got.count < n) log(`fanout: event ${seq} reached only ${got.count}/${n} subscribers`);
+      await sleep(250);
+    }
+    const summary = await clients.request<'summary'>({ cmd: 'summary', seqs });
+    messageBytes = summary.bytes;
+    apiSide = { ...side(summary, connected), rssBeforeBytes, rssIdleBytes, rssPerSubscriberBytes: (rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok) };
+    log(`fanout: API p50 ${summary.latency.p50.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms, max ${summary.latency.max.toFixed(1)} ms, lost ${summary.lost}, ${messageBytes} bytes a message`);
+    await clients.request<'closed'>({ cmd: 'close' });
+  } catch (error) {
+    await clients.service.stop();
+    throw error;
+  } finally {
+    await api.stop();
+  }
+
+  // The floor: the same clients, a bare ws server, a message of the same size.
+  const bare = startNode('bench/bare-ws.ts', {});
+  try {
+    const [, url] = await waitForLine(bare, /listening (http:\/\/\S+)/);
+    log(`fanout: connecting ${n} clients to the bare ws server`);
+    const connected = await clients.request<'connected'>({ cmd: 'connect', url: url!.replace('http', 'ws'), n, protocol: false, concurrency: 200 });
+    const seqs: number[] = [];
+    for (let seq = 1; seq <= events + 1; seq++) {
+      const response = await fetch(`${url}/broadcast?seq=${seq}&bytes=${messageBytes}`, { method: 'POST' });
+      await response.arrayBuffer();
+      if (seq > 1) seqs.push(seq); // the first one warms up, as on the API
+      await clients.request<'received'>({ cmd: 'expect', seq, timeoutMs });
+      await sleep(250);
+    }
+    const summary = await clients.request<'summary'>({ cmd: 'summary', seqs });
+    log(`fanout: floor p50 ${summary.latency.p50.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms, max ${summary.latency.max.toFixed(1)} ms, lost ${summary.lost}`);
+    await clients.request<'closed'>({ cmd: 'close' });
+    return { subscribers: n, events, messageBytes, api: apiSide, floor: side(summary, connected) };
+  } finally {
+    await bare.stop();
+    await clients.service.stop();
+  }
+}

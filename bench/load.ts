@@ -1,0 +1,50 @@
+/**
+ * The HTTP load generator, a process of its own so that it does not share
+ * an event loop with the server it measures: autocannon at a fixed
+ * concurrency, cycling over a list of request bodies. Reads its job from
+ * BENCH_LOAD (JSON) and prints one JSON line with the figures.
+ */
+import autocannon from 'autocannon';
+
+export interface LoadJob {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  bodies: string[];
+  headers?: Record<string, string>;
+}
+
+export interface LoadResult {
+  requests: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  non2xx: number;
+  timeouts: number;
+}
+
+const job = JSON.parse(process.env.BENCH_LOAD ?? 'null') as LoadJob | null;
+if (!job) throw new Error('BENCH_LOAD is not set');
+
+const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...job.headers };
+const result = await autocannon({
+  url: job.url,
+  connections: job.connections,
+  duration: job.durationSeconds,
+  // Each connection walks the list in order, so the requests in flight spread over its bodies.
+  requests: job.bodies.map((body) => ({ method: 'POST' as const, path: new URL(job.url).pathname, headers, body })),
+});
+
+const out: LoadResult = {
+  requests: result.requests.total,
+  requestsPerSecond: result.requests.total / result.duration,
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  max: result.latency.max,
+  errors: result.errors,
+  non2xx: result.non2xx,
+  timeouts: result.timeouts,
+};
+console.log(`RESULT ${JSON.stringify(out)}`);

@@ -1,0 +1,163 @@
+/**
+ * The read benchmark: the same three operations against Diretta and against
+ * PostGraphile on the same database, each under HTTP load at a fixed
+ * concurrency from a separate process (bench/load.ts).
+ */
+import postgres from 'postgres';
+import type { LoadJob, LoadResult } from './load.js';
+import { type ReadOperation, type ReadTargets, readOperations } from './queries.js';
+import { type Service, freePort, graphql, startApi, startNode, waitForLine } from './services.js';
+
+export interface ReadOptions {
+  databaseUrl: string;
+  connections: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  /** Also measure Diretta with its response cache off. */
+  uncached: boolean;
+  log: (message: string) => void;
+}
+
+export interface ServerFigures extends LoadResult {
+  server: string;
+}
+
+export interface ReadFigures {
+  operation: ReadOperation['name'];
+  /** SQL statements of one Diretta request (not served from a cache), by page size. */
+  statements: { pageSize: number; statements: number }[];
+  /** Whether Diretta and PostGraphile returned the same data for the first variables. */
+  sameData: boolean;
+  responseBytes: number;
+  diretta: ServerFigures;
+  postgraphile: ServerFigures;
+}
+
+export interface ReadResults {
+  connections: number;
+  durationSeconds: number;
+  targets: { stories: number; people: number; terms: string[] };
+  operations: ReadFigures[];
+  /** Diretta with RESPONSE_CACHE_TTL_MS=0: every request executed. */
+  uncached?: (LoadResult & { operation: ReadOperation['name'] })[];
+}
+
+/** Search terms in the data set's languages, each with matches. */
+const TERMS = ['trattativa', 'tregua', 'blackout', 'ceasefire', 'shelter', 'sirènes', 'Luftabwehr', 'refugio'];
+
+export async function readTargets(databaseUrl: string): Promise<ReadTargets> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const stories = await sql<{ slug: string }[]>`select slug from stories where status <> 'draft' order by id`;
+    // The people a person page is worth benchmarking for: those with a full page of quotes.
+    const people = await sql<{ slug: string }[]>`
+      select p.slug from people p join quotes q on q.speaker_id = p.id
+      group by p.id having count(*) >= 50 order by count(*) desc, p.id limit 100`;
+    const fallback = people.length ? [] : await sql<{ slug: string }[]>`select p.slug from people p join quotes q on q.speaker_id = p.id group by p.id order by count(*) desc limit 20`;
+    if (stories.length === 0) throw new Error('no stories: run `npm run bench:data` first');
+    return { stories: stories.map((s) => s.slug), people: [...people, ...fallback].map((p) => p.slug), terms: TERMS };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+export async function startPostGraphile(databaseUrl: string): Promise<Service & { url: string }> {
+  const port = await freePort();
+  const service = startNode('bench/postgraphile.ts', { DATABASE_URL: databaseUrl, PORT: String(port), NODE_ENV: 'production' });
+  const [, url] = await waitForLine(service, /listening (http:\/\/\S+)/);
+  return Object.assign(service, { url: url! });
+}
+
+export async function runLoad(job: LoadJob): Promise<LoadResult> {
+  const loader = startNode('bench/load.ts', { BENCH_LOAD: JSON.stringify(job) });
+  const [, json] = await waitForLine(loader, /RESULT (\{.*\})\n/, (job.durationSeconds + 60) * 1000);
+  await loader.stop();
+  return JSON.parse(json!) as LoadResult;
+}
+
+/** Data as a comparable list of leaf values: no ids (they are encoded differently), dates as instants, enums in one case. */
+function leaves(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value.flatMap(leaves);
+  if (value && typeof value === 'object') {
+    return Object.keys(value)
+      .filter((k) => k !== 'id')
+      .sort()
+      .flatMap((k) => leaves((value as Record<string, unknown>)[k]));
+  }
+  if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value)) return [Date.parse(value)];
+  if (typeof value === 'string') return [value.toLowerCase()];
+  return [value];
+}
+
+export async function runReads(options: ReadOptions): Promise<ReadResults> {
+  const { log } = options;
+  const targets = await readTargets(options.databaseUrl);
+  const operations = readOperations(targets);
+  log(`reads: ${targets.stories.length} stories, ${targets.people.length} people with 50+ quotes, ${targets.terms.length} search terms`);
+
+  let api = await startApi({ databaseUrl: options.databaseUrl, port: await freePort() });
+  let pgl: (Service & { url: string }) | null = null;
+  try {
+    pgl = await startPostGraphile(options.databaseUrl);
+    log(`reads: Diretta at ${api.url}, PostGraphile at ${pgl.url}`);
+    const results: ReadFigures[] = [];
+    for (const operation of operations) {
+      const variables = operation.variables(0);
+      const direttaFirst = await graphql(api.url, operation.diretta, variables);
+      const pglFirst = await graphql(pgl.url, operation.postgraphile, variables);
+      if (direttaFirst.errors) throw new Error(`Diretta failed ${operation.name}: ${JSON.stringify(direttaFirst.errors)}`);
+      if (pglFirst.errors) throw new Error(`PostGraphile failed ${operation.name}: ${JSON.stringify(pglFirst.errors)}`);
+      const sorted = (data: unknown) => JSON.stringify(leaves(data).map((v) => JSON.stringify(v)).sort());
+      const sameData = sorted(direttaFirst.data) === sorted(pglFirst.data);
+
+      // Statements of an execution, at three page sizes (each a query text of its own, so not a cached response).
+      const statements = [];
+      const size = operation.name === 'person page' ? 50 : 20;
+      for (const pageSize of [5, size, 100]) {
+        const text = operation.diretta.replace(`first: ${size}`, `first: ${pageSize}`).replace('query ', `query Size${pageSize}`);
+        const response = await graphql(api.url, text, operation.variables(1));
+        if (response.errors) throw new Error(`Diretta failed ${operation.name} at ${pageSize}: ${JSON.stringify(response.errors)}`);
+        statements.push({ pageSize, statements: Number(response.extensions?.sqlStatements ?? NaN) });
+      }
+
+      const figures: Partial<ReadFigures> = { operation: operation.name, statements, sameData, responseBytes: JSON.stringify(direttaFirst).length };
+      for (const [server, url, query] of [
+        ['Diretta', api.url, operation.diretta],
+        ['PostGraphile', pgl.url, operation.postgraphile],
+      ] as const) {
+        const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ query, variables: operation.variables(i) }));
+        const job = { url: `${url}/graphql`, connections: options.connections, bodies };
+        if (options.warmupSeconds > 0) await runLoad({ ...job, durationSeconds: options.warmupSeconds });
+        const result = await runLoad({ ...job, durationSeconds: options.durationSeconds });
+        log(`reads: ${operation.name} on ${server}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.errors + result.non2xx} errors`);
+        if (server === 'Diretta') figures.diretta = { server, ...result };
+        else figures.postgraphile = { server, ...result };
+      }
+      results.push(figures as ReadFigures);
+    }
+    const uncached: ReadResults['uncached'] = [];
+    if (options.uncached) {
+      await pgl.stop();
+      await api.stop();
+      api = await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { RESPONSE_CACHE_TTL_MS: '0' } });
+      for (const operation of operations) {
+        const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ query: operation.diretta, variables: operation.variables(i) }));
+        const job = { url: `${api.url}/graphql`, connections: options.connections, bodies };
+        if (options.warmupSeconds > 0) await runLoad({ ...job, durationSeconds: options.warmupSeconds });
+        const result = await runLoad({ ...job, durationSeconds: options.durationSeconds });
+        log(`reads: ${operation.name} on Diretta without cache: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
+        uncached.push({ operation: operation.name, ...result });
+      }
+    }
+    return {
+      connections: options.connections,
+      durationSeconds: options.durationSeconds,
+      targets: { stories: targets.stories.length, people: targets.people.length, terms: targets.terms },
+      operations: results,
+      ...(options.uncached ? { uncached } : {}),
+    };
+  } finally {
+    await pgl?.stop();
+    await api.stop();
+  }
+}

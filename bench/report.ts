@@ -1,0 +1,179 @@
+/** The markdown report of a benchmark run: machine, versions, scale, figures, ratios and targets. */
+import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import postgres from 'postgres';
+import type { FanoutResults } from './fanout.js';
+import type { ReadResults } from './reads.js';
+import { ROOT } from './services.js';
+
+export interface Environment {
+  date: string;
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  kernel: string;
+  node: string;
+  postgres: string;
+  commit: string;
+  versions: Record<string, string>;
+  scale: Record<string, number>;
+}
+
+export interface BenchReport {
+  environment: Environment;
+  reads?: ReadResults;
+  fanout?: FanoutResults;
+}
+
+function version(pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(`${ROOT}/node_modules/${pkg}/package.json`, 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+export async function describeEnvironment(databaseUrl: string): Promise<Environment> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [{ server }] = (await sql`select current_setting('server_version') as server`) as unknown as [{ server: string }];
+    const [counts] = (await sql`
+      select (select count(*) from stories)::int as stories, (select count(*) from entries)::int as entries,
+             (select count(*) from people)::int as people, (select count(*) from places)::int as places,
+             (select count(*) from quotes)::int as quotes,
+             ((select count(*) from entry_people) + (select count(*) from entry_places))::int as mentions,
+             (select count(*) from story_events)::int as events`) as unknown as [Record<string, number>];
+    let commit = '?';
+    try {
+      commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
+    } catch {
+      // not a git checkout
+    }
+    let kernel = '?';
+    try {
+      kernel = execSync('uname -sr').toString().trim();
+    } catch {
+      // not a Unix
+    }
+    return {
+      date: new Date().toISOString(),
+      cpu: cpus()[0]?.model ?? '?',
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      kernel,
+      node: process.version,
+      postgres: server,
+      commit,
+      versions: Object.fromEntries(['graphql-yoga', 'graphql-ws', 'ws', 'postgres', 'drizzle-orm', 'postgraphile', 'autocannon'].map((p) => [p, version(p)])),
+      scale: counts!,
+    };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 1 : 0)} ms` : '—');
+const num = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '—');
+const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : '—');
+const yes = (ok: boolean) => (ok ? 'met' : '**not met**');
+
+export interface Target {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export function targets(report: BenchReport): Target[] {
+  const list: Target[] = [];
+  const { reads, fanout } = report;
+  if (reads) {
+    for (const op of reads.operations.filter((o) => o.operation !== 'search')) {
+      list.push({
+        target: `${op.operation}: Diretta req/s ≥ PostGraphile's`,
+        measured: `${num(op.diretta.requestsPerSecond)} vs ${num(op.postgraphile.requestsPerSecond)} (${ratio(op.diretta.requestsPerSecond, op.postgraphile.requestsPerSecond)})`,
+        met: op.diretta.requestsPerSecond >= op.postgraphile.requestsPerSecond,
+      });
+      list.push({ target: `${op.operation}: p99 ≤ 50 ms at concurrency ${reads.connections}`, measured: ms(op.diretta.p99), met: op.diretta.p99 <= 50 });
+    }
+    const independent = reads.operations.every((o) => new Set(o.statements.map((s) => s.statements)).size === 1);
+    list.push({
+      target: 'SQL statements per request independent of page size',
+      measured: reads.operations.map((o) => `${o.operation} ${o.statements.map((s) => s.statements).join('/')}`).join(', '),
+      met: independent,
+    });
+  }
+  if (fanout) {
+    list.push({ target: `fan-out to ${fanout.subscribers}: p99 commit-to-receipt ≤ 250 ms`, measured: ms(fanout.api.latency.p99), met: fanout.api.latency.p99 <= 250 });
+    list.push({ target: 'fan-out: 0 messages lost', measured: String(fanout.api.lost), met: fanout.api.lost === 0 && fanout.api.duplicates === 0 && fanout.api.outOfOrder === 0 });
+    list.push({ target: 'fan-out: p99 ≤ 3× the bare-ws floor', measured: ratio(fanout.api.latency.p99, fanout.floor.latency.p99), met: fanout.api.latency.p99 <= 3 * fanout.floor.latency.p99 });
+    list.push({ target: 'fan-out: ≤ 40 KB of API RSS per idle subscriber', measured: `${(fanout.api.rssPerSubscriberBytes / 1024).toFixed(1)} KB`, met: fanout.api.rssPerSubscriberBytes <= 40 * 1024 });
+  }
+  return list;
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const { environment: env, reads, fanout } = report;
+  const lines: string[] = [];
+  lines.push(`# Diretta benchmark, ${env.date.slice(0, 16).replace('T', ' ')} UTC`, '');
+  lines.push(`- Machine: ${env.cpu}, ${env.cores} cores, ${env.memoryGiB} GiB, ${env.kernel}`);
+  lines.push(`- Node ${env.node}, PostgreSQL ${env.postgres}, Diretta ${env.commit}`);
+  lines.push(`- ${Object.entries(env.versions).map(([p, v]) => `${p} ${v}`).join(', ')}`);
+  lines.push(`- Data: ${Object.entries(env.scale).map(([k, v]) => `${v.toLocaleString('en')} ${k}`).join(', ')}`);
+  lines.push('- Everything on this one machine: the database, the server under test and the load generator share its cores.', '');
+  if (reads) {
+    lines.push(`## Reads: ${reads.connections} concurrent connections, ${reads.durationSeconds} s per run`, '');
+    lines.push('| operation | Diretta req/s | p50 | p99 | SQL statements (page 5 / default / 100) | PostGraphile req/s | p50 | p99 | req/s Diretta/PostGraphile | same data |');
+    lines.push('| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |');
+    for (const op of reads.operations) {
+      const d = op.diretta;
+      const p = op.postgraphile;
+      lines.push(
+        `| ${op.operation} | ${num(d.requestsPerSecond)} | ${ms(d.p50)} | ${ms(d.p99)} | ${op.statements.map((s) => s.statements).join(' / ')} | ${num(p.requestsPerSecond)} | ${ms(p.p50)} | ${ms(p.p99)} | ${ratio(d.requestsPerSecond, p.requestsPerSecond)} | ${op.sameData ? 'yes' : 'no'} |`,
+      );
+    }
+    const failures = reads.operations.flatMap((o) => [o.diretta, o.postgraphile]).reduce((sum, r) => sum + r.errors + r.non2xx + r.timeouts, 0);
+    lines.push('', `Requests rotate over ${reads.targets.stories} stories, ${reads.targets.people} people with at least 50 quotes and ${reads.targets.terms.length} search terms. Failed requests: ${failures}.`);
+    if (reads.uncached) {
+      lines.push('', `Diretta with its response cache off (RESPONSE_CACHE_TTL_MS=0), every request executed:`, '');
+      lines.push('| operation | req/s | p50 | p99 | req/s vs PostGraphile |', '| --- | ---: | ---: | ---: | ---: |');
+      for (const u of reads.uncached) {
+        const p = reads.operations.find((o) => o.operation === u.operation)!.postgraphile;
+        lines.push(`| ${u.operation} | ${num(u.requestsPerSecond)} | ${ms(u.p50)} | ${ms(u.p99)} | ${ratio(u.requestsPerSecond, p.requestsPerSecond)} |`);
+      }
+    }
+    lines.push('');
+  }
+  if (fanout) {
+    lines.push(`## Fan-out: ${fanout.subscribers.toLocaleString('en')} graphql-ws subscribers on one story, ${fanout.events} entries published`, '');
+    lines.push('| | p50 | p99 | max | lost | duplicates | out of order | connect time |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const [name, s] of [
+      ['Diretta (commit → receipt)', fanout.api],
+      ['bare ws floor (send → receipt)', fanout.floor],
+    ] as const) {
+      lines.push(`| ${name} | ${ms(s.latency.p50)} | ${ms(s.latency.p99)} | ${ms(s.latency.max)} | ${s.lost} | ${s.duplicates} | ${s.outOfOrder} | ${s.connectSeconds.toFixed(1)} s |`);
+    }
+    lines.push(`| ratio Diretta/floor | ${ratio(fanout.api.latency.p50, fanout.floor.latency.p50)} | ${ratio(fanout.api.latency.p99, fanout.floor.latency.p99)} | ${ratio(fanout.api.latency.max, fanout.floor.latency.max)} | | | | |`);
+    lines.push(
+      '',
+      `Messages of ${fanout.messageBytes} bytes. API RSS: ${(fanout.api.rssBeforeBytes / 2 ** 20).toFixed(0)} MiB before the subscribers, ${(fanout.api.rssIdleBytes / 2 ** 20).toFixed(0)} MiB with them idle: **${(fanout.api.rssPerSubscriberBytes / 1024).toFixed(1)} KB per subscriber**.`,
+      'Commit time is the event\'s `occurredAt` (the transaction\'s start, so the figure includes the publishing transaction itself).',
+      '',
+      '<details><summary>Per event (Diretta)</summary>',
+      '',
+      '| sequence | p50 | p99 | max | received |',
+      '| ---: | ---: | ---: | ---: | ---: |',
+      ...fanout.api.perEvent.map((e) => `| ${e.seq} | ${ms(e.p50)} | ${ms(e.p99)} | ${ms(e.max)} | ${e.count} |`),
+      '',
+      '</details>',
+      '',
+    );
+  }
+  const list = targets(report);
+  if (list.length) {
+    lines.push('## Targets', '', '| target | measured | |', '| --- | --- | --- |');
+    for (const t of list) lines.push(`| ${t.target} | ${t.measured} | ${yes(t.met)} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,75 @@
+/**
+ * `npm run bench -- [reads|fanout|all] [options]`: runs the benchmarks
+ * against the PostgreSQL database of DATABASE_URL (default
+ * postgres://postgres@127.0.0.1:5432/diretta_bench, filled by
+ * `npm run bench:data`) and writes a markdown report (and its JSON) to
+ * bench/results/.
+ *
+ *   --subscribers N   fan-out subscribers (default 10000)
+ *   --events N        entries published during the fan-out (default 20)
+ *   --duration S      seconds of load per read run (default 15)
+ *   --warmup S        seconds of load before each read run (default 3)
+ *   --connections N   read concurrency (default 50)
+ *   --no-uncached     skip the read runs with Diretta's response cache off
+ *   --out DIR         where reports go (default bench/results)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runFanout } from './fanout.js';
+import { runReads } from './reads.js';
+import { type BenchReport, describeEnvironment, renderMarkdown, targets } from './report.js';
+import { ROOT } from './services.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    subscribers: { type: 'string', default: '10000' },
+    events: { type: 'string', default: '20' },
+    duration: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    'no-uncached': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(ROOT, 'bench', 'results') },
+  },
+});
+const what = positionals[0] ?? 'all';
+if (!['reads', 'fanout', 'all'].includes(what)) throw new Error('usage: npm run bench -- [reads|fanout|all] [--subscribers N] [--duration S] …');
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/diretta_bench';
+const positive = (name: string, value: string | undefined) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} takes a whole number`);
+  return n;
+};
+
+const started = performance.now();
+const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${message}`);
+
+const report: BenchReport = { environment: await describeEnvironment(databaseUrl) };
+if (report.environment.scale.entries === 0) throw new Error('the database has no entries: run `npm run bench:data` first');
+log(`on ${databaseUrl.replace(/\/\/[^@]*@/, '//')}: ${report.environment.scale.entries} entries`);
+
+if (what === 'reads' || what === 'all') {
+  report.reads = await runReads({
+    databaseUrl,
+    connections: positive('connections', values.connections),
+    durationSeconds: positive('duration', values.duration),
+    warmupSeconds: positive('warmup', values.warmup),
+    uncached: !values['no-uncached'],
+    log,
+  });
+}
+if (what === 'fanout' || what === 'all') {
+  report.fanout = await runFanout({ databaseUrl, subscribers: positive('subscribers', values.subscribers), events: positive('events', values.events), log });
+}
+
+const out = resolve(values.out!);
+mkdirSync(out, { recursive: true });
+const name = `${report.environment.date.slice(0, 19).replace(/[:T]/g, '-')}-${what}`;
+const markdown = renderMarkdown(report);
+writeFileSync(join(out, `${name}.md`), markdown);
+writeFileSync(join(out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+console.log(`\n${markdown}`);
+log(`report written to ${join(out, `${name}.md`)}`);
+const missed = targets(report).filter((t) => !t.met);
+if (missed.length) log(`targets not met: ${missed.map((t) => t.target).join('; ')}`);

@@ -1,0 +1,172 @@
+/**
+ * The processes a benchmark runs: the API, PostGraphile, the bare ws server
+ * and the load generators, each a child process of its own with a raised
+ * open-files limit (10,000 sockets need as many descriptors on each side).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const BENCH_JWT_SECRET = 'diretta-benchmark-secret-at-least-32-characters';
+const OPEN_FILES = 65_536;
+
+export interface Service {
+  process: ChildProcess;
+  pid: number;
+  /** Output so far, for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `node --import tsx <script>` through bash so that `ulimit -n` applies to it. */
+export function startNode(script: string, env: Record<string, string>, options: { stdin?: boolean; nodeArgs?: string[] } = {}): Service {
+  const args = [...(options.nodeArgs ?? []), '--import', 'tsx', script].join(' ');
+  const child = spawn('bash', ['-c', `ulimit -n ${OPEN_FILES} 2>/dev/null || ulimit -n $(ulimit -Hn); exec node ${args}`], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    process: child,
+    pid: child.pid!,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Resolves with the first stdout line matching `pattern`, or rejects if the process exits first. */
+export function waitForLine(service: Service, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const match = pattern.exec(buffer);
+      if (match) {
+        done();
+        resolve(match);
+      }
+    };
+    const onExit = () => {
+      done();
+      reject(new Error(`process exited before printing ${pattern}:\n${service.output()}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`timed out waiting for ${pattern}:\n${service.output()}`));
+    }, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      service.process.stdout!.off('data', onData);
+      service.process.off('exit', onExit);
+    };
+    service.process.stdout!.on('data', onData);
+    service.process.once('exit', onExit);
+  });
+}
+
+export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Resident set size of a process, in bytes (Linux). */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  if (!match) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+export interface ApiOptions {
+  databaseUrl: string;
+  port: number;
+  /** Extra environment, e.g. to turn the response cache off. */
+  env?: Record<string, string>;
+  /** Extra node options, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+}
+
+/**
+ * The API as it runs in production, plus statement reporting, with every
+ * protection against abusive clients opened up: a benchmark is one client
+ * address opening 10,000 sockets and thousands of requests a second.
+ */
+export async function startApi(options: ApiOptions): Promise<Service & { url: string }> {
+  const api = startNode('src/main.ts', {
+    DATABASE_URL: options.databaseUrl,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    PORT: String(options.port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    SEED_DEMO: 'false',
+    GRAPHIQL: 'false',
+    REPORT_SQL_STATEMENTS: 'true',
+    NODE_ENV: 'production',
+    MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+    RATE_LIMIT_MUTATIONS: '0',
+    RATE_LIMIT_EXPENSIVE: '0',
+    ...options.env,
+  }, { nodeArgs: options.nodeArgs ?? [] });
+  const url = `http://127.0.0.1:${options.port}`;
+  try {
+    await waitForHttp(`${url}/ready`);
+  } catch (error) {
+    await api.stop();
+    throw new Error(`the API did not start: ${(error as Error).message}\n${api.output()}`);
+  }
+  return Object.assign(api, { url });
+}
+
+/** A free TCP port on the loopback interface. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function graphql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<{ data?: T; errors?: { message: string }[]; extensions?: Record<string, unknown> }> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: T; errors?: { message: string }[]; extensions?: Record<string, unknown> };
+}
