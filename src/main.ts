@@ -23,6 +23,7 @@ const log = createLogger(config);
 const app = await buildApp({ config, log, jwtSecret });
 const url = await app.listen();
 log.info({ url: `${url}/graphql`, database: app.database.description }, `Diretta is serving GraphiQL at ${url}/graphql`);
+log.info({ url: `${url}/` }, `Readers' live pages are at ${url}/`);
 
 if (generatedSecret) {
   // A development setup: hand the newcomer a token so GraphiQL can publish at once.
