@@ -44,7 +44,10 @@ class Subscriber {
   closed = false;
   overflowed = false;
 
-  constructor(private readonly maxQueue: number) {}
+  constructor(
+    private readonly maxQueue: number,
+    private readonly onOverflow: (() => void) | undefined,
+  ) {}
 
   get queued() {
     return this.queue.length;
@@ -54,8 +57,10 @@ class Subscriber {
     if (this.overflowed) return;
     if (this.queue.length >= this.maxQueue) {
       // Holding more would let one stalled reader grow the server's memory without bound.
+      // Its consumer may be blocked on a full socket and never pull again: tell its owner now.
       this.overflowed = true;
       this.queue = [];
+      this.onOverflow?.();
     } else {
       this.queue.push(event);
     }
@@ -127,11 +132,16 @@ export class LiveBus {
 
   /**
    * The events of a story after `afterSeq` (or from now when null), in order,
-   * without gaps or duplicates, until the consumer stops iterating.
+   * without gaps or duplicates, until the consumer stops iterating. A consumer
+   * more than `maxQueue` events behind is dropped: `onOverflow` is called at
+   * once and the iterator throws SlowConsumerError when next pulled.
    */
-  async *subscribe(storyId: number, afterSeq: number | null): AsyncGenerator<LiveEvent, void, undefined> {
+  async *subscribe(storyId: number, afterSeq: number | null, options: { onOverflow?: () => void } = {}): AsyncGenerator<LiveEvent, void, undefined> {
     const channel = this.channelFor(storyId);
-    const subscriber = new Subscriber(this.options.maxQueue);
+    const subscriber = new Subscriber(this.options.maxQueue, () => {
+      channel.subscribers.delete(subscriber);
+      options.onOverflow?.();
+    });
     channel.subscribers.add(subscriber);
     try {
       await channel.ready;

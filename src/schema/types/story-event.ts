@@ -74,12 +74,14 @@ async function followedStory(ctx: Context, story: string | number) {
  * behind is cut off (WebSocket close 4008) and resumes from its cursor.
  */
 async function* follow(ctx: Context, storyId: number, afterSeq: number | null): AsyncGenerator<LiveEvent> {
-  try {
-    yield* ctx.live.subscribe(storyId, afterSeq);
-  } catch (error) {
-    if (!(error instanceof SlowConsumerError)) throw error;
+  const cutOff = () => {
     ctx.log.warn({ storyId }, 'cut off a slow subscriber');
     ctx.connection?.close(SLOW_CONSUMER_CLOSE, 'Slow consumer: resume from your last cursor');
+  };
+  try {
+    yield* ctx.live.subscribe(storyId, afterSeq, { onOverflow: cutOff });
+  } catch (error) {
+    if (!(error instanceof SlowConsumerError)) throw error;
     throw clientError('SLOW_CONSUMER', error.message);
   }
 }

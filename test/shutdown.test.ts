@@ -1,0 +1,69 @@
+/**
+ * SIGTERM: stop accepting, finish in-flight requests, close WebSockets with
+ * 1001 so that clients reconnect elsewhere and resume, exit within the deadline.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { databaseKind } from './helpers/database.js';
+import { TEST_JWT_SECRET } from './helpers/server.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'diretta-shutdown-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function startProcess(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', JWT_SECRET: TEST_JWT_SECRET, PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '5000' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const url = /"url":"(http:[^"]+)\/graphql"/.exec(line)?.[1];
+    if (url) return { child, url };
+  }
+  throw new Error('the server exited before listening');
+}
+
+describe.runIf(databaseKind === 'pglite')('graceful shutdown', () => {
+  it('finishes in-flight requests, closes sockets with 1001 and exits 0', async () => {
+    const { child, url } = await startProcess();
+    const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+
+    const socket = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    await once(socket, 'open');
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await once(socket, 'message');
+
+    // An in-flight request: headers sent, body not yet complete when SIGTERM arrives.
+    const body = JSON.stringify({ query: '{ stories { edges { node { slug } } } }' });
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 300);
+      }, 100);
+    });
+
+    const started = Date.now();
+    expect(await closed).toBe(1001);
+    const answered = await response;
+    expect(answered.status).toBe(200);
+    expect(answered.text).toContain('"slug"');
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+});
