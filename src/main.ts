@@ -51,5 +51,7 @@ async function shutdown(signal: string) {
     process.exit(1);
   }
 }
+// A bug on one request must not take the server down for everyone: log it loudly and keep serving.
+process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
