@@ -1,0 +1,76 @@
+/**
+ * The benchmarks, in miniature, so that they cannot rot: a tiny data set,
+ * a second of load per read run, a few dozen subscribers. Asserts that the
+ * report is produced with sane numbers and that no message is lost; never
+ * timings (they belong to `npm run bench` on a quiet machine).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchReport } from '../bench/report.js';
+import { type TestDatabase, createTestDatabase, databaseKind } from './helpers/database.js';
+
+const run = promisify(execFile);
+
+describe.runIf(databaseKind === 'postgres')('benchmark smoke run', () => {
+  let database: TestDatabase;
+  let out: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    out = mkdtempSync(join(tmpdir(), 'diretta-bench-'));
+  });
+  afterAll(async () => {
+    if (out) rmSync(out, { recursive: true, force: true });
+    await database?.drop();
+  });
+
+  it('generates data, runs both benchmarks and writes the report', async () => {
+    const env = { ...process.env, DATABASE_URL: database.url! };
+    const data = await run('node', ['--import', 'tsx', 'bench/data.ts', '--scale', '0.01'], { env });
+    expect(data.stdout).toMatch(/done: 2 stories × 20 entries/);
+
+    const bench = await run(
+      'node',
+      ['--import', 'tsx', 'bench/run.ts', 'all', '--subscribers', '25', '--events', '2', '--duration', '1', '--warmup', '0', '--no-uncached', '--out', out],
+      { env, maxBuffer: 10 * 1024 * 1024 },
+    );
+    expect(bench.stdout).toMatch(/report written to/);
+
+    const files = readdirSync(out);
+    const markdown = files.find((f) => f.endsWith('-all.md'));
+    const json = files.find((f) => f.endsWith('-all.json'));
+    expect(markdown).toBeDefined();
+    expect(json).toBeDefined();
+    expect(readFileSync(join(out, markdown!), 'utf8')).toMatch(/## Reads[\s\S]*## Fan-out[\s\S]*## Targets/);
+
+    const report = JSON.parse(readFileSync(join(out, json!), 'utf8')) as BenchReport;
+    expect(report.environment.scale.entries).toBe(40);
+    expect(report.reads!.operations.map((o) => o.operation)).toEqual(['story page', 'person page', 'search']);
+    for (const op of report.reads!.operations) {
+      expect(op.sameData).toBe(true);
+      for (const side of [op.diretta, op.postgraphile]) {
+        expect(side.requests).toBeGreaterThan(0);
+        expect(side.errors + side.non2xx + side.timeouts).toBe(0);
+        expect(side.p99).toBeGreaterThanOrEqual(side.p50);
+      }
+      const statements = op.statements.map((s) => s.statements);
+      expect(statements.every((n) => Number.isInteger(n) && n > 0)).toBe(true);
+      expect(new Set(statements).size).toBe(1);
+    }
+
+    const { fanout } = report;
+    expect(fanout!.api.lost).toBe(0);
+    expect(fanout!.api.duplicates).toBe(0);
+    expect(fanout!.api.outOfOrder).toBe(0);
+    expect(fanout!.api.latency.count).toBe(25 * 2);
+    expect(fanout!.api.latency.p99).toBeGreaterThan(0);
+    expect(fanout!.floor.lost).toBe(0);
+    expect(fanout!.floor.latency.count).toBe(25 * 2);
+    expect(fanout!.messageBytes).toBeGreaterThan(100);
+    expect(Number.isFinite(fanout!.api.rssPerSubscriberBytes)).toBe(true);
+  }, 300_000);
+});
