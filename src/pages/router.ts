@@ -45,9 +45,18 @@ const PAGE_HEADERS = {
   'cache-control': 'no-cache',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'strict-origin-when-cross-origin',
-  // Everything a page loads comes from here: its script, its stylesheet, its API and WebSocket.
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'",
 };
+
+/**
+ * Everything a page loads comes from here: its script, its stylesheet, its
+ * API and WebSocket. The WebSocket origin is spelled out because older
+ * browsers do not count ws: as 'self'.
+ */
+function contentSecurityPolicy(req: IncomingMessage): string {
+  const host = req.headers.host && HOST.test(req.headers.host) ? req.headers.host : null;
+  const sockets = host ? ` ws://${host} wss://${host}` : '';
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'${sockets}; base-uri 'none'; form-action 'self'`;
+}
 
 class PageError extends Error {
   constructor(
@@ -162,14 +171,14 @@ export function createPages({ graphql, log }: { graphql: GraphQLFetch; log: Logg
           if (!SLUG.test(slug) || slug.length > 120) throw new PageError(404, 'There is no such story.');
           html = await storyPage(requestId, req, slug, url.searchParams.get('after'));
         }
-        send(res, 200, html, head);
+        send(req, res, 200, html, head);
       } catch (error) {
         if (error instanceof PageError) {
-          send(res, error.status, errorPage(error.status, error.message), head);
+          send(req, res, error.status, errorPage(error.status, error.message), head);
           return;
         }
         log.error({ err: error, requestId, url: req.url }, 'page failed');
-        send(res, 500, errorPage(500, `Something went wrong (request ${requestId}).`), head);
+        send(req, res, 500, errorPage(500, `Something went wrong (request ${requestId}).`), head);
       }
     },
   };
@@ -189,8 +198,8 @@ function requestOrigin(req: IncomingMessage): string | null {
   return `${proto}://${host}`;
 }
 
-function send(res: ServerResponse, status: number, html: string, head: boolean) {
+function send(req: IncomingMessage, res: ServerResponse, status: number, html: string, head: boolean) {
   const body = Buffer.from(html, 'utf8');
-  res.writeHead(status, { ...PAGE_HEADERS, 'content-length': body.length });
+  res.writeHead(status, { ...PAGE_HEADERS, 'content-security-policy': contentSecurityPolicy(req), 'content-length': body.length });
   res.end(head ? undefined : body);
 }
