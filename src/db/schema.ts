@@ -23,7 +23,8 @@ import {
 /** Millisecond precision so that timestamps survive a round trip through JS Dates (and cursors). */
 const timestamptz = (name?: string) =>
   name ? timestamp(name, { withTimezone: true, precision: 3, mode: 'date' }) : timestamp({ withTimezone: true, precision: 3, mode: 'date' });
-const nowMs = sql`date_trunc('milliseconds', now())`;
+/** The transaction's time at the precision every timestamp column keeps. */
+export const nowMs = sql`date_trunc('milliseconds', now())`;
 
 const regconfig = customType<{ data: string }>({ dataType: () => 'regconfig' });
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });

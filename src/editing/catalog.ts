@@ -3,13 +3,11 @@ import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import { type Tx, queryRows } from '../db/client.js';
-import { PLACE_KINDS, type PersonRow, type PlaceRow, people, places } from '../db/schema.js';
+import { PLACE_KINDS, type PersonRow, type PlaceRow, people, places, nowMs } from '../db/schema.js';
 import { clientError, notFound } from '../errors.js';
 import { withConstraintErrors } from './database-errors.js';
 import { claimIdempotencyKey } from './idempotency.js';
 import { aliases, idempotencyKey, optionalText, parseInput, slug, text, wikidataId } from './validation.js';
-
-const now = sql`date_trunc('milliseconds', now())`;
 
 const personFields = {
   name: text(200),
@@ -41,7 +39,7 @@ export async function updatePerson(ctx: Context, id: number, input: z.input<type
   return withConstraintErrors(async () => {
     const [person] = await ctx.db
       .update(people)
-      .set({ ...definedOnly(valid), updatedAt: now })
+      .set({ ...definedOnly(valid), updatedAt: nowMs })
       .where(eq(people.id, id))
       .returning();
     if (!person) throw notFound('input.id', 'No person with that ID.');
@@ -99,7 +97,7 @@ export async function updatePlace(ctx: Context, id: number, input: z.input<typeo
       if (valid.parentId != null) await refuseCycle(tx, id, valid.parentId);
       const [place] = await tx
         .update(places)
-        .set({ ...definedOnly(valid), updatedAt: now })
+        .set({ ...definedOnly(valid), updatedAt: nowMs })
         .where(eq(places.id, id))
         .returning();
       return place!;

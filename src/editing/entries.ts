@@ -3,12 +3,12 @@
  * the story's lock first (src/live/event-log.ts explains why), changes the
  * rows, and appends the events tickers must see.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import type { Tx } from '../db/client.js';
-import { type EntryRow, type StoryEventKind, type StoryRow, entries, entryPeople, entryPlaces, quotes } from '../db/schema.js';
+import { type EntryRow, type StoryEventKind, type StoryRow, entries, entryPeople, entryPlaces, quotes, nowMs } from '../db/schema.js';
 import { clientError, notFound } from '../errors.js';
 import { appendEvent, lockStory } from '../live/event-log.js';
 import { withConstraintErrors } from './database-errors.js';
@@ -16,8 +16,6 @@ import { claimIdempotencyKey } from './idempotency.js';
 import { idempotencyKey, optionalText, parseInput, text } from './validation.js';
 
 export const LIMITS = { headline: 200, body: 20_000, author: 120, correctionNote: 1_000, quote: 5_000 } as const;
-
-const now = sql`date_trunc('milliseconds', now())`;
 
 /** Whether readers can see what happens to this entry of this story. */
 const isPublic = (entry: Pick<EntryRow, 'status'>, story: Pick<StoryRow, 'status'>) => entry.status !== 'draft' && story.status !== 'draft';
@@ -79,7 +77,7 @@ export async function createEntry(ctx: Context, input: CreateEntryInput): Promis
           author: valid.author ?? ctx.viewer.subject,
           status: valid.publish ? 'published' : 'draft',
           keyEvent: valid.keyEvent,
-          publishedAt: valid.publish ? now : null,
+          publishedAt: valid.publish ? nowMs : null,
           searchConfig: story.searchConfig,
         })
         .returning();
@@ -126,7 +124,7 @@ export async function updateEntry(ctx: Context, input: UpdateEntryInput): Promis
         ...(valid.author !== undefined ? { author: valid.author } : {}),
         ...(valid.correctionNote !== undefined ? { correctionNote: valid.correctionNote } : {}),
         revision: entry.revision + 1,
-        updatedAt: now,
+        updatedAt: nowMs,
       })
       .where(eq(entries.id, entry.id))
       .returning();
@@ -151,7 +149,7 @@ async function transition(
     const eventKind = kind(entry);
     if (!eventKind) return entry; // nothing changes
     if (before) await before(tx, story, entry);
-    const [updated] = await tx.update(entries).set({ ...change(entry), updatedAt: now }).where(eq(entries.id, entry.id)).returning();
+    const [updated] = await tx.update(entries).set({ ...change(entry), updatedAt: nowMs }).where(eq(entries.id, entry.id)).returning();
     await record(tx, ctx, story, updated!, eventKind);
     return updated!;
   });
@@ -162,7 +160,7 @@ export const publishEntry = (ctx: Context, id: number) =>
     ctx,
     id,
     (e) => (e.status === 'retracted' ? 'a retracted entry cannot be published again' : null),
-    () => ({ status: 'published', publishedAt: now }),
+    () => ({ status: 'published', publishedAt: nowMs }),
     (e) => (e.status === 'draft' ? 'published' : null),
   );
 
@@ -197,7 +195,7 @@ export const pinEntry = (ctx: Context, id: number) =>
     async (tx, story) => {
       const unpinned = await tx
         .update(entries)
-        .set({ pinned: false, updatedAt: now })
+        .set({ pinned: false, updatedAt: nowMs })
         .where(and(eq(entries.storyId, story.id), eq(entries.pinned, true)))
         .returning();
       for (const previous of unpinned) await record(tx, ctx, story, previous, 'unpinned');

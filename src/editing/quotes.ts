@@ -1,16 +1,14 @@
 /** Quotes and mentions: what an entry reports and who or what it is about. */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Context } from '../context.js';
-import { type QuoteRow, entries, entryPeople, entryPlaces, quotes } from '../db/schema.js';
+import { type QuoteRow, entries, entryPeople, entryPlaces, quotes, nowMs } from '../db/schema.js';
 import { clientError, notFound } from '../errors.js';
 import { withConstraintErrors } from './database-errors.js';
 import { lockEntry, record } from './entries.js';
 import { claimIdempotencyKey } from './idempotency.js';
 import { definedOnly } from './catalog.js';
 import { idempotencyKey, optionalText, parseInput, text } from './validation.js';
-
-const now = sql`date_trunc('milliseconds', now())`;
 
 const quoteFields = {
   text: text(5_000),
@@ -37,7 +35,7 @@ export async function createQuote(ctx: Context, entryId: number, input: z.input<
         .values({ entryId, speakerId: valid.speakerId ?? null, attribution: valid.attribution ?? null, text: valid.text, source: valid.source ?? null, context: valid.context ?? null, language: story.language })
         .returning();
       await claim.complete(quote!.id);
-      const [touched] = await tx.update(entries).set({ updatedAt: now }).where(eq(entries.id, entry.id)).returning();
+      const [touched] = await tx.update(entries).set({ updatedAt: nowMs }).where(eq(entries.id, entry.id)).returning();
       await record(tx, ctx, story, touched!, 'updated');
       return quote!;
     }),
@@ -53,13 +51,13 @@ export async function updateQuote(ctx: Context, id: number, input: z.input<typeo
       const { story, entry } = await lockEntry(tx, current.entryId);
       const [quote] = await tx
         .update(quotes)
-        .set({ ...definedOnly(valid), updatedAt: now })
+        .set({ ...definedOnly(valid), updatedAt: nowMs })
         .where(eq(quotes.id, id))
         .returning();
       if (quote!.speakerId === null && !quote!.attribution) {
         throw clientError('BAD_USER_INPUT', 'input.attribution: give a speaker or an attribution', { field: 'input.attribution' });
       }
-      const [touched] = await tx.update(entries).set({ updatedAt: now }).where(eq(entries.id, entry.id)).returning();
+      const [touched] = await tx.update(entries).set({ updatedAt: nowMs }).where(eq(entries.id, entry.id)).returning();
       await record(tx, ctx, story, touched!, 'updated');
       return quote!;
     }),
@@ -82,7 +80,7 @@ export async function setMention(ctx: Context, entryId: number, target: MentionT
             ? await tx.insert(entryPlaces).values({ entryId, placeId: target.id }).onConflictDoNothing().returning({ entryId: entryPlaces.entryId })
             : await tx.delete(entryPlaces).where(and(eq(entryPlaces.entryId, entryId), eq(entryPlaces.placeId, target.id))).returning({ entryId: entryPlaces.entryId });
       if (changed.length === 0) return entry;
-      const [touched] = await tx.update(entries).set({ updatedAt: now }).where(eq(entries.id, entry.id)).returning();
+      const [touched] = await tx.update(entries).set({ updatedAt: nowMs }).where(eq(entries.id, entry.id)).returning();
       await record(tx, ctx, story, touched!, 'updated');
       return touched!;
     }),

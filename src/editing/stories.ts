@@ -1,15 +1,13 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Context } from '../context.js';
-import { STORY_STATUSES, type StoryRow, type StoryStatus, entries, stories } from '../db/schema.js';
+import { STORY_STATUSES, type StoryRow, type StoryStatus, entries, stories, nowMs } from '../db/schema.js';
 import { searchConfigFor } from '../db/search-config.js';
 import { clientError, notFound } from '../errors.js';
 import { appendEvent, lockStory } from '../live/event-log.js';
 import { withConstraintErrors } from './database-errors.js';
 import { claimIdempotencyKey } from './idempotency.js';
 import { idempotencyKey, language, optionalText, parseInput, slug, text } from './validation.js';
-
-const now = sql`date_trunc('milliseconds', now())`;
 
 const createStorySchema = z.object({
   slug,
@@ -36,7 +34,7 @@ export async function createStory(ctx: Context, input: z.input<typeof createStor
           language: valid.language,
           searchConfig: searchConfigFor(valid.language),
           status: valid.status,
-          coverageStartAt: valid.coverageStartAt ?? (valid.status === 'live' ? now : null),
+          coverageStartAt: valid.coverageStartAt ?? (valid.status === 'live' ? nowMs : null),
         })
         .returning();
       await claim.complete(story!.id);
@@ -73,7 +71,7 @@ export async function updateStory(ctx: Context, id: number, input: z.input<typeo
           ...(valid.language !== undefined ? { language: valid.language, searchConfig } : {}),
           ...(valid.coverageStartAt !== undefined ? { coverageStartAt: valid.coverageStartAt } : {}),
           ...(valid.coverageEndAt !== undefined ? { coverageEndAt: valid.coverageEndAt } : {}),
-          updatedAt: now,
+          updatedAt: nowMs,
         })
         .where(eq(stories.id, id))
         .returning();
@@ -107,8 +105,8 @@ export async function setStoryStatus(ctx: Context, id: number, status: StoryStat
       .update(stories)
       .set({
         status,
-        ...(status === 'live' && !story.coverageStartAt ? { coverageStartAt: now } : {}),
-        ...(status === 'ended' ? { coverageEndAt: now } : status === 'live' ? { coverageEndAt: null } : {}),
+        ...(status === 'live' && !story.coverageStartAt ? { coverageStartAt: nowMs } : {}),
+        ...(status === 'ended' ? { coverageEndAt: nowMs } : status === 'live' ? { coverageEndAt: null } : {}),
       })
       .where(eq(stories.id, id))
       .returning();

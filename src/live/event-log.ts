@@ -15,7 +15,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import { type StoryEventKind, type StoryEventRow, type StoryRow, stories, storyEvents } from '../db/schema.js';
+import { type StoryEventKind, type StoryEventRow, type StoryRow, nowMs, stories, storyEvents } from '../db/schema.js';
 
 /** Lower-case: PGlite does not quote LISTEN channel names. */
 export const EVENTS_CHANNEL = 'diretta_story_events';
@@ -39,7 +39,7 @@ export interface NewEvent {
 
 /** Appends an event; the caller must hold the story's lock (lockStory). */
 export async function appendEvent(tx: Tx, event: NewEvent): Promise<StoryEventRow> {
-  const at = event.occurredAt ?? sql`date_trunc('milliseconds', now())`;
+  const at = event.occurredAt ?? nowMs;
   const [bumped] = await tx
     .update(stories)
     .set({ lastEventSeq: sql`${stories.lastEventSeq} + 1`, updatedAt: at })
