@@ -53,6 +53,11 @@ class Subscriber {
     return this.queue.length;
   }
 
+  /** Waiting for an event: whatever it was handed last has gone all the way down to its socket. */
+  get idle() {
+    return this.wake !== null || this.closed || this.overflowed;
+  }
+
   push(event: LiveEvent) {
     if (this.overflowed) return;
     if (this.queue.length >= this.maxQueue) {
@@ -89,7 +94,13 @@ interface Channel {
   catchingUp: Promise<void> | null;
   again: boolean;
   ready: Promise<void>;
+  /** Events dispatched but not yet handed to every subscriber, in order (see deliver). */
+  outbox: LiveEvent[];
+  delivering: boolean;
 }
+
+/** Subscribers handed an event at once before the bus waits for them to send it (see deliver). */
+const DELIVERY_CHUNK = 256;
 
 export class LiveBus {
   private channels = new Map<number, Channel>();
@@ -169,7 +180,17 @@ export class LiveBus {
   private channelFor(storyId: number): Channel {
     const existing = this.channels.get(storyId);
     if (existing) return existing;
-    const channel: Channel = { storyId, lastSeq: 0, subscribers: new Set(), recent: [], catchingUp: null, again: false, ready: Promise.resolve() };
+    const channel: Channel = {
+      storyId,
+      lastSeq: 0,
+      subscribers: new Set(),
+      recent: [],
+      catchingUp: null,
+      again: false,
+      ready: Promise.resolve(),
+      outbox: [],
+      delivering: false,
+    };
     channel.ready = (async () => {
       const [story] = await this.database.db.select({ lastSeq: stories.lastEventSeq }).from(stories).where(eq(stories.id, storyId));
       channel.lastSeq = story?.lastSeq ?? 0;
@@ -235,7 +256,43 @@ export class LiveBus {
     channel.lastSeq = event.row.seq;
     channel.recent.push(event);
     if (channel.recent.length > this.options.recentEvents) channel.recent.shift();
-    for (const subscriber of channel.subscribers) subscriber.push(event);
+    channel.outbox.push(event);
+    if (!channel.delivering) void this.deliver(channel);
+  }
+
+  /**
+   * Hands each event to every subscriber, a few hundred at a time, waiting
+   * between two chunks until the first has sent it on (its subscribers are
+   * waiting for the next event again) or a few milliseconds have passed.
+   *
+   * Why not all at once: every subscriber's event then travels down its
+   * chain of async iterators (bus, resolver, execution, graphql-ws) one
+   * step at a time for all of them together, so no socket is written before
+   * the last subscriber has been through every step, and 10,000 half-done
+   * deliveries sit in memory at once (garbage collection dominated). Chunks
+   * let the first sockets receive the event while the last ones are still
+   * waiting, as a plain broadcast loop would. Events still reach each
+   * subscriber in order: the next event waits for the previous one to be
+   * handed to everyone.
+   */
+  private async deliver(channel: Channel) {
+    channel.delivering = true;
+    try {
+      for (let event = channel.outbox.shift(); event; event = channel.outbox.shift()) {
+        const subscribers = [...channel.subscribers];
+        for (let from = 0; from < subscribers.length; from += DELIVERY_CHUNK) {
+          const chunk = subscribers.slice(from, from + DELIVERY_CHUNK);
+          for (const subscriber of chunk) subscriber.push(event);
+          if (from + DELIVERY_CHUNK >= subscribers.length) break;
+          // The first chunk also waits for the event's shared execution (a few queries).
+          const deadline = performance.now() + (from === 0 ? 100 : 10);
+          do await new Promise<void>((resolve) => setImmediate(resolve));
+          while (performance.now() < deadline && !chunk.every((s) => s.idle));
+        }
+      }
+    } finally {
+      channel.delivering = false;
+    }
   }
 
   private scheduleRetry() {

@@ -26,6 +26,7 @@ import type { Context } from '../context.js';
 import type { Logger } from '../logger.js';
 import { type Viewer, anonymousReader } from '../viewer.js';
 import { clientAddress } from './http.js';
+import { sendSharedBytes, sharedNext } from './shared-bytes.js';
 
 /** Close code for a client that does not keep up: reconnect and resume after your last cursor. */
 export const SLOW_CONSUMER_CLOSE = 4008;
@@ -74,6 +75,7 @@ export function attachWebSockets(
   });
 
   wsServer.on('connection', (socket, req) => {
+    sendSharedBytes(socket);
     const address = clientAddress(req, limits.trustProxy);
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     alive.set(socket, true);
@@ -159,14 +161,17 @@ export function attachWebSockets(
         if (errors.length) return errors;
         return args;
       },
-      onNext: (ctx) => {
+      // One serialisation of an event's result for all its subscribers (src/transport/shared-bytes.ts).
+      onNext: sharedNext((ctx) => {
         // The peer is not reading: stop buffering for it.
         if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) ctx.extra.socket.close(SLOW_CONSUMER_CLOSE, 'Slow consumer: resume from your last cursor');
-      },
+      }),
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
     },
     wsServer,
+    // graphql-ws would otherwise start a ping interval (and a pong timeout) per socket: the shared pinger above does that job.
+    0,
   );
 
   return {

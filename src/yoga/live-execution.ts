@@ -21,26 +21,49 @@ function isLiveEvent(value: unknown): value is LiveEvent {
   return typeof value === 'object' && value !== null && 'shared' in value && (value as LiveEvent).shared instanceof Map;
 }
 
+/** Per subscription: the key of its operation among an event's shared results (its args never change). */
+const operationKeys = new WeakMap<ExecutionArgs, string>();
+
+interface SharedResult {
+  promise: Promise<ExecutionResult>;
+  /** Once settled: handed out as is, saving every later subscriber a promise hop. */
+  value?: ExecutionResult;
+}
+
 /** The payload a subscribe resolver yields is whatever the field's `resolve` gets: here always a LiveEvent. */
 function executeEvent(args: ExecutionArgs, payload: unknown): ExecutionResult | Promise<ExecutionResult> {
   const subscriberContext = args.contextValue as Context;
   if (!isLiveEvent(payload)) return execute({ ...args, rootValue: payload });
   const role = subscriberContext.viewer.role;
-  const byDocument = (payload.shared.get(args.document) as Map<string, Promise<ExecutionResult>> | undefined) ?? new Map<string, Promise<ExecutionResult>>();
-  payload.shared.set(args.document as DocumentNode, byDocument);
-  const key = `${role}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
-  let result = byDocument.get(key);
-  if (!result) {
-    const sharedContext: Context = {
-      ...subscriberContext,
-      viewer: { role, subject: null },
-      requestId: `event:${payload.row.storyId}:${payload.row.seq}`,
-      statements: { statements: 0 },
-    };
-    result = Promise.resolve(countStatements(sharedContext.statements, () => execute({ ...args, rootValue: payload, contextValue: sharedContext })));
-    byDocument.set(key, result);
+  let byDocument = payload.shared.get(args.document) as Map<string, SharedResult> | undefined;
+  if (!byDocument) {
+    byDocument = new Map();
+    payload.shared.set(args.document as DocumentNode, byDocument);
   }
-  return result;
+  let key = operationKeys.get(args);
+  if (key === undefined) {
+    key = `${role}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+    operationKeys.set(args, key);
+  }
+  const shared = byDocument.get(key);
+  if (shared) return shared.value ?? shared.promise;
+  const sharedContext: Context = {
+    ...subscriberContext,
+    viewer: { role, subject: null },
+    requestId: `event:${payload.row.storyId}:${payload.row.seq}`,
+    // Not the first subscriber's socket: the execution belongs to all of them.
+    connection: null,
+    statements: { statements: 0 },
+  };
+  const created: SharedResult = {
+    promise: Promise.resolve(countStatements(sharedContext.statements, () => execute({ ...args, rootValue: payload, contextValue: sharedContext }))),
+  };
+  void created.promise.then(
+    (value) => (created.value = value),
+    () => {},
+  );
+  byDocument.set(key, created);
+  return created.promise;
 }
 
 export function useSharedEventExecution(): Plugin<Context> {

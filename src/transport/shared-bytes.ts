@@ -1,0 +1,90 @@
+/**
+ * Subscribers of the same operation receive the very same result object
+ * for an event (src/yoga/live-execution.ts executes it once); this module
+ * makes them receive the same bytes too, serialised once.
+ *
+ * graphql-ws serialises every `next` message on its own, result included:
+ * 10,000 subscribers, 10,000 JSON.stringify calls of the same result. It
+ * offers no hook to send pre-serialised JSON, so `sharedNext` (its onNext
+ * hook) hands it an empty stand-in payload and remembers the real one, and
+ * `sendSharedBytes` (on each socket) swaps the stand-in for the result's
+ * JSON, serialised on first use and kept with the result object. The whole
+ * message is cached too, per subscription id: clients that number their
+ * subscriptions alike ("1") get one Buffer written to every socket, as a
+ * bare broadcast would.
+ */
+import type { ExecutionResult } from 'graphql';
+import type { ServerOptions } from 'graphql-ws';
+import type { WebSocket } from 'ws';
+
+interface Serialised {
+  json: string;
+  /** Whole `next` messages by subscription id (bounded). */
+  messages: Map<string, Buffer>;
+}
+
+const MESSAGES_PER_RESULT = 64;
+const serialisedResults = new WeakMap<object, Serialised>();
+/** Per socket: the payload each subscription id's stand-in stands for. */
+const pending = new WeakMap<object, Map<string, Serialised>>();
+const STAND_IN: ExecutionResult = Object.freeze({});
+const STAND_IN_END = ',"payload":{}}';
+const STAND_IN_START = '{"id":"';
+const STAND_IN_TAIL = '","type":"next","payload":{}}';
+
+function serialise(result: ExecutionResult): Serialised {
+  let serialised = serialisedResults.get(result);
+  if (!serialised) {
+    serialised = { json: JSON.stringify(result), messages: new Map() };
+    serialisedResults.set(result, serialised);
+  }
+  return serialised;
+}
+
+function message(serialised: Serialised, id: string): Buffer | string {
+  const cached = serialised.messages.get(id);
+  if (cached) return cached;
+  const text = `{"id":${JSON.stringify(id)},"type":"next","payload":${serialised.json}}`;
+  if (serialised.messages.size >= MESSAGES_PER_RESULT) return text;
+  const bytes = Buffer.from(text);
+  serialised.messages.set(id, bytes);
+  return bytes;
+}
+
+type OnNext<E> = NonNullable<ServerOptions<Record<string, unknown> | undefined, E>['onNext']>;
+
+/** Wraps graphql-ws's onNext hook (and whatever it returns) so that the result goes out as shared bytes. */
+export function sharedNext<E extends { socket: WebSocket }>(inner?: OnNext<E>): OnNext<E> {
+  return async (ctx, id, payload, args, result) => {
+    const replaced = inner ? await inner(ctx, id, payload, args, result) : undefined;
+    const final = (replaced ?? result) as ExecutionResult;
+    let waiting = pending.get(ctx.extra.socket);
+    if (!waiting) {
+      waiting = new Map();
+      pending.set(ctx.extra.socket, waiting);
+    }
+    waiting.set(id, serialise(final));
+    return STAND_IN;
+  };
+}
+
+/** Makes a socket send the shared bytes in place of the stand-in `sharedNext` gave graphql-ws. */
+export function sendSharedBytes(socket: WebSocket): void {
+  const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
+  socket.send = ((data: unknown, ...rest: unknown[]) => {
+    const waiting = pending.get(socket);
+    if (waiting?.size && typeof data === 'string' && data.endsWith(STAND_IN_END)) {
+      // `{"id":"<id>","type":"next","payload":{}}`: the id as written, unless it needed escaping.
+      const written = data.slice(STAND_IN_START.length, -STAND_IN_TAIL.length);
+      const id = written.includes('\\') || written.includes('"') ? (JSON.parse(data) as { id: string }).id : written;
+      const serialised = waiting.get(id);
+      if (serialised) {
+        waiting.delete(id);
+        // A Buffer goes out as a binary frame unless told otherwise; graphql-ws clients expect text.
+        const [first, second] = rest;
+        return typeof first === 'function' ? send(message(serialised, id), { binary: false }, first) : send(message(serialised, id), { ...(first as object), binary: false }, second);
+      }
+    }
+    return send(data, ...rest);
+  }) as WebSocket['send'];
+}
