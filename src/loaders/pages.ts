@@ -152,6 +152,18 @@ export function toConnection<T>(rows: readonly T[], page: Page, sortValues: (row
   };
 }
 
+/** The rows of a batched query, one list per key in `keys` order (a DataLoader's answer), keeping row order. */
+export function groupRows<K, T>(keys: readonly K[], rows: readonly T[], keyOf: (row: T) => K): T[][] {
+  const byKey = new Map<K, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const list = byKey.get(key);
+    if (list) list.push(row);
+    else byKey.set(key, [row]);
+  }
+  return keys.map((key) => byKey.get(key) ?? []);
+}
+
 /** Splits the rows of a batched query (page order, grouped by parent) into one connection per parent key. */
 export function toConnections<K, T>(
   parentKeys: readonly K[],
@@ -160,12 +172,5 @@ export function toConnections<K, T>(
   page: Page,
   sortValues: (row: T) => unknown[],
 ): Connection<T>[] {
-  const byParent = new Map<K, T[]>();
-  for (const row of rows) {
-    const key = parentOf(row);
-    const list = byParent.get(key);
-    if (list) list.push(row);
-    else byParent.set(key, [row]);
-  }
-  return parentKeys.map((key) => toConnection(byParent.get(key) ?? [], page, sortValues));
+  return groupRows(parentKeys, rows, parentOf).map((group) => toConnection(group, page, sortValues));
 }

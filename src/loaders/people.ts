@@ -2,7 +2,7 @@ import { and, asc, count, eq, inArray, like, lte, sql } from 'drizzle-orm';
 import type { Context } from '../context.js';
 import { type PersonRow, type StoryRow, entries, entryPeople, people, stories } from '../db/schema.js';
 import { entryContentVisible, storyVisible } from '../db/visibility.js';
-import { type Connection, type Page, type SortKey, afterCursor, orderFor, rowNumber, toConnection, toConnections } from './pages.js';
+import { type Connection, type Page, type SortKey, afterCursor, orderFor, groupRows, rowNumber, toConnection, toConnections } from './pages.js';
 
 export async function peopleByIds(ctx: Context, ids: readonly number[]): Promise<PersonRow[]> {
   return ctx.db.select().from(people).where(inArray(people.id, [...ids]));
@@ -43,7 +43,7 @@ export async function entryPeopleLists(ctx: Context, entryIds: readonly number[]
     .innerJoin(people, eq(people.id, entryPeople.personId))
     .where(and(inArray(entryPeople.entryId, [...entryIds]), entryContentVisible(ctx.viewer)))
     .orderBy(asc(entryPeople.createdAt), asc(people.id));
-  return entryIds.map((id) => rows.filter((r) => r.entryId === id).map((r) => r.person));
+  return groupRows(entryIds, rows, (r) => r.entryId).map((group) => group.map((r) => r.person));
 }
 
 export type RankedPerson = PersonRow & { mentions: number };

@@ -2,7 +2,7 @@ import { type SQL, and, asc, eq, inArray, isNull, like, lte, sql } from 'drizzle
 import type { Context } from '../context.js';
 import { type PlaceKind, type PlaceRow, entries, entryPlaces, places } from '../db/schema.js';
 import { entryContentVisible } from '../db/visibility.js';
-import { type Connection, type Page, type SortKey, afterCursor, orderFor, rowNumber, toConnection, toConnections } from './pages.js';
+import { type Connection, type Page, type SortKey, afterCursor, orderFor, groupRows, rowNumber, toConnection, toConnections } from './pages.js';
 import { likePrefix } from './people.js';
 
 export async function placesByIds(ctx: Context, ids: readonly number[]): Promise<PlaceRow[]> {
@@ -66,7 +66,7 @@ export async function entryPlaceLists(ctx: Context, entryIds: readonly number[])
     .innerJoin(places, eq(places.id, entryPlaces.placeId))
     .where(and(inArray(entryPlaces.entryId, [...entryIds]), entryContentVisible(ctx.viewer)))
     .orderBy(asc(entryPlaces.createdAt), asc(places.id));
-  return entryIds.map((id) => rows.filter((r) => r.entryId === id).map((r) => r.place));
+  return groupRows(entryIds, rows, (r) => r.entryId).map((group) => group.map((r) => r.place));
 }
 
 export type RankedPlace = PlaceRow & { mentions: number };

@@ -2,7 +2,7 @@ import { and, asc, eq, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
 import type { Context } from '../context.js';
 import { type QuoteRow, entries, quotes } from '../db/schema.js';
 import { entryContentVisible } from '../db/visibility.js';
-import { type Connection, type Page, type SortKey, afterCursor, rowNumber, toConnections } from './pages.js';
+import { type Connection, type Page, type SortKey, afterCursor, groupRows, rowNumber, toConnections } from './pages.js';
 
 const quoteColumns = getTableColumns(quotes);
 
@@ -22,7 +22,7 @@ export async function entryQuoteLists(ctx: Context, entryIds: readonly number[])
     .innerJoin(entries, eq(entries.id, quotes.entryId))
     .where(and(inArray(quotes.entryId, [...entryIds]), entryContentVisible(ctx.viewer)))
     .orderBy(asc(quotes.id));
-  return entryIds.map((id) => rows.filter((q) => q.entryId === id));
+  return groupRows(entryIds, rows, (q) => q.entryId);
 }
 
 /** Newest first; quotes added together keep the order they were written in. */
