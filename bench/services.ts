@@ -107,7 +107,7 @@ export interface ApiOptions {
   port: number;
   /** Extra environment, e.g. to turn the response cache off. */
   env?: Record<string, string>;
-  /** Extra node options, e.g. --cpu-prof. */
+  /** Extra node options, e.g. --cpu-prof (default: BENCH_API_NODE_ARGS, a profiling aid). */
   nodeArgs?: string[];
 }
 
@@ -132,7 +132,7 @@ export async function startApi(options: ApiOptions): Promise<Service & { url: st
     RATE_LIMIT_MUTATIONS: '0',
     RATE_LIMIT_EXPENSIVE: '0',
     ...options.env,
-  }, { nodeArgs: options.nodeArgs ?? [] });
+  }, { nodeArgs: options.nodeArgs ?? (process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []) });
   const url = `http://127.0.0.1:${options.port}`;
   try {
     await waitForHttp(`${url}/ready`);

@@ -23,6 +23,7 @@ import { type SocketContext, type WebSockets, attachWebSockets } from './transpo
 import { type Viewer, anonymousReader } from './viewer.js';
 import { graphiqlDefaultQuery } from './yoga/graphiql.js';
 import { useSharedEventExecution } from './yoga/live-execution.js';
+import { createResponseCache } from './yoga/response-cache.js';
 import { useQueryLimits } from './yoga/limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './yoga/plugins.js';
 import { useRateLimits } from './yoga/rate-limit.js';
@@ -45,6 +46,7 @@ export interface AppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const requestIdFrom = (given: string | null) => (given && REQUEST_ID.test(given) ? given : randomUUID());
 
 export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<App> {
   const { limits } = config;
@@ -75,6 +77,13 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   });
 
   const requestIds = new WeakMap<Request, string>();
+  // Public reads answered from memory until the next story event (src/yoga/response-cache.ts).
+  const responseCache = createResponseCache(database, {
+    ttlMs: config.responseCacheTtlMs,
+    limits,
+    onHit: (request) => requestIds.set(request, requestIdFrom(request.headers.get('x-request-id'))),
+  });
+  await responseCache.start();
   const yoga = createYoga<{ req?: IncomingMessage; res?: ServerResponse } & Partial<SocketContext>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -85,24 +94,29 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     graphiql: config.graphiql ? { title: 'Diretta', defaultQuery: graphiqlDefaultQuery } : false,
     cors: { origin: limits.corsOrigins === '*' ? '*' : limits.corsOrigins, credentials: false, maxAge: 600 },
     batching: limits.batchingLimit > 0 ? { limit: limits.batchingLimit } : false,
+    // refuseBadRequest (src/transport/http.ts) already requires a Content-Length within MAX_BODY_BYTES on every
+    // POST, and Node reads no more than that: Yoga's own cap would only pipe each body through a stream of its
+    // own (a fifth of the cost of a cached answer).
+    maxRequestBodySize: false,
     context: async (initial) => {
       // A WebSocket operation was authenticated once, at connection_init.
       if (initial.viewer && initial.requestId && initial.clientAddress && initial.connection) {
         return makeContext(initial.viewer, initial.requestId, initial.clientAddress, initial.connection);
       }
       const { request } = initial;
-      const given = request.headers.get('x-request-id');
-      const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+      const requestId = requestIdFrom(request.headers.get('x-request-id'));
       requestIds.set(request, requestId);
       const token = bearerToken(request.headers.get('authorization'));
       const viewer = token ? (await verifyToken(jwtSecret, token)).viewer : anonymousReader;
       return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null);
     },
     plugins: [
+      responseCache.plugin,
       ...useQueryLimits(limits),
       useSharedEventExecution(),
       useStatementCounting({ report: config.reportSqlStatements }),
       useRateLimits(limits),
+      responseCache.afterRateLimits,
       useErrorMasking(),
       useOperationLog(),
       {
@@ -156,6 +170,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       server.closeIdleConnections();
       await closed;
       await live.stop();
+      await responseCache.stop();
       await yoga.dispose();
       await database.close();
     },

@@ -31,6 +31,7 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   /** Adds `extensions.sqlStatements` to every response (tests, benchmarks, debugging). */
   REPORT_SQL_STATEMENTS: bool.default(false),
+  RESPONSE_CACHE_TTL_MS: int(0, 3_600_000).default(10_000),
   INTROSPECTION: bool.default(true),
   CORS_ORIGINS: z.string().min(1).default('*'),
   TRUST_PROXY: bool.default(false),
@@ -97,6 +98,8 @@ export type Config = {
   graphiql: boolean;
   shutdownTimeoutMs: number;
   reportSqlStatements: boolean;
+  /** How long an anonymous query's answer is reused (until a story event drops it); 0 turns the cache off. */
+  responseCacheTtlMs: number;
   limits: Limits;
 };
 
@@ -128,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
     graphiql: e.GRAPHIQL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     reportSqlStatements: e.REPORT_SQL_STATEMENTS,
+    responseCacheTtlMs: e.RESPONSE_CACHE_TTL_MS,
     limits: {
       introspection: e.INTROSPECTION,
       corsOrigins: e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),

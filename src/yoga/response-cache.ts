@@ -1,0 +1,233 @@
+/**
+ * A response cache for public reads: the same anonymous query (text,
+ * operation name, variables) within a short time gets the bytes of the
+ * first answer, without parsing, validating or running a statement.
+ *
+ * Live blogs are read by many people at once and change in bursts, so the
+ * cache is dropped as a whole the moment anything a reader could see may
+ * have changed:
+ *
+ * - a story event is committed, on any instance: every instance LISTENs to
+ *   the events channel anyway, and hears the NOTIFY of every story, followed
+ *   or not; also when LISTEN comes back after a drop (notifications may have
+ *   been missed meanwhile);
+ * - a mutation runs on this instance (catalog edits such as renaming a
+ *   person append no story event).
+ *
+ * Catalog edits made through another instance are the one change nothing
+ * announces: they show once the entry's time to live (RESPONSE_CACHE_TTL_MS)
+ * has passed. An answer is stored only if nothing was invalidated while it
+ * was computed, so a response cannot outlive a change it did not see.
+ * Requests with a token (editors see drafts) are never cached, nor are
+ * answers with errors, mutations and subscriptions.
+ *
+ * A hit is answered at once, before parsing; except a hit on a query that
+ * the rate limits count as expensive (src/yoga/rate-limit.ts), which is
+ * answered only once it has gone through them (`afterRateLimits`, a second
+ * plugin placed after them): the limit is per client, whatever the cache.
+ */
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, Kind, type OperationDefinitionNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Limits } from '../config.js';
+import type { Context } from '../context.js';
+import type { Database } from '../db/client.js';
+import { EVENTS_CHANNEL } from '../live/event-log.js';
+import { estimateListItems } from './rate-limit.js';
+
+export interface ResponseCacheOptions {
+  /** How long an answer may be served; 0 turns the cache off. */
+  ttlMs: number;
+  /** Answers kept at most; the oldest goes first. */
+  maxEntries?: number;
+  /** Called for a request answered before parsing (it never builds a context), e.g. to give it a request id. */
+  onHit?: (request: Request) => void;
+  /** The thresholds of the expensive-query rate limit. */
+  limits: Pick<Limits, 'rateLimitExpensive' | 'expensiveQueryItems'>;
+}
+
+interface Entry {
+  result: ExecutionResult & { stringify: () => string };
+  /** The answer as UTF-8, written as is when the client takes JSON. */
+  bytes: Uint8Array<ArrayBuffer>;
+  expiresAt: number;
+  /** Counts against the expensive-query rate limit: answered after it, not before parsing. */
+  expensive: boolean;
+}
+
+interface Pending {
+  key: string;
+  generation: number;
+  cacheable: boolean;
+  expensive: boolean;
+}
+
+export interface ResponseCache {
+  /** Goes first: answers hits and stores answers. */
+  plugin: Plugin<Context>;
+  /** Goes after the rate limits: answers the hits that count against them. */
+  afterRateLimits: Plugin<Context>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Drops every answer. */
+  invalidate(): void;
+  stats(): { entries: number; hits: number; misses: number; invalidations: number };
+}
+
+const encoder = new TextEncoder();
+
+function operationOf(document: DocumentNode, name: string | null | undefined): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  return name ? operations.find((o) => o.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
+}
+
+export function createResponseCache(database: Database, options: ResponseCacheOptions): ResponseCache {
+  const enabled = options.ttlMs > 0;
+  const maxEntries = options.maxEntries ?? 1_000;
+  const entries = new Map<string, Entry>();
+  /** Keys being computed, and what waits for them: identical misses run once (see onParams). */
+  const inFlight = new Map<string, Promise<void>>();
+  const pending = new WeakMap<Request, Pending & { done: () => void }>();
+  const lateHits = new WeakMap<Request, Entry>();
+  const served = new WeakMap<Request, Entry>();
+  let generation = 0;
+  let unlisten: (() => Promise<void>) | null = null;
+  const counts = { hits: 0, misses: 0, invalidations: 0 };
+
+  const invalidate = () => {
+    generation++;
+    counts.invalidations++;
+    entries.clear();
+  };
+
+  const serve = (request: Request, entry: Entry, setResult: (result: ExecutionResult) => void) => {
+    counts.hits++;
+    if (entry.expensive) {
+      lateHits.set(request, entry);
+      return;
+    }
+    options.onHit?.(request);
+    served.set(request, entry);
+    setResult(entry.result);
+  };
+
+  /** This request computes the key's answer; others asking meanwhile wait for it (or get the stale one). */
+  const compute = (request: Request, key: string) => {
+    let done!: () => void;
+    const flight = new Promise<void>((resolve) => (done = resolve));
+    inFlight.set(key, flight);
+    counts.misses++;
+    pending.set(request, {
+      key,
+      generation,
+      cacheable: false,
+      expensive: false,
+      done: () => {
+        if (inFlight.get(key) === flight) inFlight.delete(key);
+        done();
+      },
+    });
+  };
+
+  const finish = (request: Request) => {
+    const waiting = pending.get(request);
+    if (!waiting) return undefined;
+    pending.delete(request);
+    waiting.done();
+    return waiting;
+  };
+
+  const plugin: Plugin<Context> = {
+    async onParams({ request, params, setResult }) {
+      if (!enabled || typeof params.query !== 'string' || request.headers.has('authorization')) return;
+      const key = `${params.operationName ?? ''}\u0000${JSON.stringify(params.variables ?? {})}\u0000${params.query}`;
+      let entry = entries.get(key);
+      if (entry && entry.expiresAt > Date.now()) return serve(request, entry, setResult);
+      if (entry) {
+        // Expired (invalidation removes entries, expiry does not): one request refreshes it, the others
+        // meanwhile get the answer that is a few milliseconds older than the refresh.
+        if (inFlight.has(key)) return serve(request, entry, setResult);
+        return compute(request, key);
+      }
+      const flight = inFlight.get(key);
+      if (flight) {
+        // The same query is being answered right now: wait for that answer rather than run it again.
+        await flight;
+        entry = entries.get(key);
+        if (entry) return serve(request, entry, setResult);
+      }
+      return compute(request, key);
+    },
+    onExecute({ args }) {
+      const request = (args.contextValue as { request?: Request }).request;
+      const operation = operationOf(args.document, args.operationName)?.operation;
+      if (operation === 'mutation') {
+        // Whatever it changed, answers computed before it ends may be stale.
+        invalidate();
+        return { onExecuteDone: () => invalidate() };
+      }
+      const waiting = request && pending.get(request);
+      if (waiting && operation === 'query') {
+        waiting.cacheable = true;
+        waiting.expensive = isExpensive(args);
+      }
+      return undefined;
+    },
+    onExecutionResult({ request, result }) {
+      const waiting = finish(request);
+      if (!waiting || !waiting.cacheable || waiting.generation !== generation || !result || Symbol.asyncIterator in result) return;
+      const single = result as ExecutionResult;
+      if (single.errors?.length) return;
+      // A cached answer runs no statement: say so where statements are reported.
+      const extensions = single.extensions && 'sqlStatements' in single.extensions ? { ...single.extensions, sqlStatements: 0 } : single.extensions;
+      const stored = extensions ? { ...single, extensions } : { ...single };
+      const json = JSON.stringify(stored);
+      entries.delete(waiting.key);
+      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+      entries.set(waiting.key, { result: { ...stored, stringify: () => json }, bytes: encoder.encode(json), expiresAt: Date.now() + options.ttlMs, expensive: waiting.expensive });
+    },
+    onResultProcess({ request, acceptableMediaTypes, setResultProcessor }) {
+      const entry = served.get(request);
+      const preferred = acceptableMediaTypes[0];
+      if (!entry || (preferred !== 'application/json' && preferred !== 'application/graphql-response+json' && preferred !== '*/*')) return;
+      // The bytes as they were stored: no serialising, no encoding of a large string per answer.
+      const mediaType = preferred === '*/*' ? 'application/json' : preferred;
+      setResultProcessor((_result, fetchAPI) => new fetchAPI.Response(entry.bytes, { status: 200, headers: { 'content-type': `${mediaType}; charset=utf-8` } }), mediaType);
+    },
+    // Whatever happened to the request (a parse error, an exception), nobody may wait for it for ever.
+    onResponse({ request }) {
+      finish(request);
+    },
+  };
+
+  const afterRateLimits: Plugin<Context> = {
+    onExecute({ args, setResultAndStopExecution }) {
+      const request = (args.contextValue as { request?: Request }).request;
+      const entry = request && lateHits.get(request);
+      if (entry) setResultAndStopExecution(entry.result);
+    },
+  };
+
+  function isExpensive(args: ExecutionArgs): boolean {
+    if (options.limits.rateLimitExpensive <= 0) return false;
+    const operation = operationOf(args.document, args.operationName);
+    if (!operation) return false;
+    const estimate = estimateListItems(args.schema, args.document, operation, args.variableValues as Record<string, unknown> | undefined);
+    return estimate.search || estimate.items > options.limits.expensiveQueryItems;
+  }
+
+  return {
+    plugin,
+    afterRateLimits,
+    async start() {
+      if (!enabled) return;
+      unlisten = await database.listen(EVENTS_CHANNEL, { onNotify: invalidate, onListen: invalidate });
+    },
+    async stop() {
+      await unlisten?.().catch(() => {});
+      unlisten = null;
+      entries.clear();
+    },
+    invalidate,
+    stats: () => ({ entries: entries.size, ...counts }),
+  };
+}
