@@ -24,6 +24,8 @@ export type ClientCommand =
 
 export interface LatencySummary {
   count: number;
+  /** The first receipt: the fixed cost of the pipeline, before any fan-out. */
+  min: number;
   p50: number;
   p99: number;
   max: number;
@@ -150,7 +152,7 @@ function percentile(sorted: Float64Array, p: number): number {
 
 function summarise(values: number[] | Float64Array): LatencySummary {
   const sorted = Float64Array.from(values).sort();
-  return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN };
+  return { count: sorted.length, min: sorted.length ? sorted[0]! : Number.NaN, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN };
 }
 
 function summary(seqs: number[]) {

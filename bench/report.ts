@@ -146,14 +146,14 @@ export function renderMarkdown(report: BenchReport): string {
   }
   if (fanout) {
     lines.push(`## Fan-out: ${fanout.subscribers.toLocaleString('en')} graphql-ws subscribers on one story, ${fanout.events} entries published`, '');
-    lines.push('| | p50 | p99 | max | lost | duplicates | out of order | connect time |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    lines.push('| | first | p50 | p99 | max | lost | duplicates | out of order | connect time |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const [name, s] of [
       ['Diretta (commit → receipt)', fanout.api],
       ['bare ws floor (send → receipt)', fanout.floor],
     ] as const) {
-      lines.push(`| ${name} | ${ms(s.latency.p50)} | ${ms(s.latency.p99)} | ${ms(s.latency.max)} | ${s.lost} | ${s.duplicates} | ${s.outOfOrder} | ${s.connectSeconds.toFixed(1)} s |`);
+      lines.push(`| ${name} | ${ms(s.latency.min)} | ${ms(s.latency.p50)} | ${ms(s.latency.p99)} | ${ms(s.latency.max)} | ${s.lost} | ${s.duplicates} | ${s.outOfOrder} | ${s.connectSeconds.toFixed(1)} s |`);
     }
-    lines.push(`| ratio Diretta/floor | ${ratio(fanout.api.latency.p50, fanout.floor.latency.p50)} | ${ratio(fanout.api.latency.p99, fanout.floor.latency.p99)} | ${ratio(fanout.api.latency.max, fanout.floor.latency.max)} | | | | |`);
+    lines.push(`| ratio Diretta/floor | | ${ratio(fanout.api.latency.p50, fanout.floor.latency.p50)} | ${ratio(fanout.api.latency.p99, fanout.floor.latency.p99)} | ${ratio(fanout.api.latency.max, fanout.floor.latency.max)} | | | | |`);
     lines.push(
       '',
       `Messages of ${fanout.messageBytes} bytes. API RSS: ${(fanout.api.rssBeforeBytes / 2 ** 20).toFixed(0)} MiB before the subscribers, ${(fanout.api.rssIdleBytes / 2 ** 20).toFixed(0)} MiB with them idle: **${(fanout.api.rssPerSubscriberBytes / 1024).toFixed(1)} KB per subscriber**.`,
@@ -161,9 +161,9 @@ export function renderMarkdown(report: BenchReport): string {
       '',
       '<details><summary>Per event (Diretta)</summary>',
       '',
-      '| sequence | p50 | p99 | max | received |',
-      '| ---: | ---: | ---: | ---: | ---: |',
-      ...fanout.api.perEvent.map((e) => `| ${e.seq} | ${ms(e.p50)} | ${ms(e.p99)} | ${ms(e.max)} | ${e.count} |`),
+      '| sequence | first | p50 | p99 | max | received |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...fanout.api.perEvent.map((e) => `| ${e.seq} | ${ms(e.min)} | ${ms(e.p50)} | ${ms(e.p99)} | ${ms(e.max)} | ${e.count} |`),
       '',
       '</details>',
       '',

@@ -55,16 +55,19 @@ type OnNext<E> = NonNullable<ServerOptions<Record<string, unknown> | undefined, 
 
 /** Wraps graphql-ws's onNext hook (and whatever it returns) so that the result goes out as shared bytes. */
 export function sharedNext<E extends { socket: WebSocket }>(inner?: OnNext<E>): OnNext<E> {
-  return async (ctx, id, payload, args, result) => {
-    const replaced = inner ? await inner(ctx, id, payload, args, result) : undefined;
-    const final = (replaced ?? result) as ExecutionResult;
-    let waiting = pending.get(ctx.extra.socket);
-    if (!waiting) {
-      waiting = new Map();
-      pending.set(ctx.extra.socket, waiting);
-    }
-    waiting.set(id, serialise(final));
-    return STAND_IN;
+  return (ctx, id, payload, args, result) => {
+    const stand = (replaced: unknown) => {
+      let waiting = pending.get(ctx.extra.socket);
+      if (!waiting) {
+        waiting = new Map();
+        pending.set(ctx.extra.socket, waiting);
+      }
+      waiting.set(id, serialise((replaced ?? result) as ExecutionResult));
+      return STAND_IN;
+    };
+    // No promise unless the inner hook makes one: this runs once per subscriber per event.
+    const replaced = inner?.(ctx, id, payload, args, result);
+    return replaced instanceof Promise ? replaced.then(stand) : stand(replaced);
   };
 }
 
