@@ -126,7 +126,8 @@ export async function startApi(options: ApiOptions): Promise<Service & { url: st
     LOG_FORMAT: 'json',
     SEED_DEMO: 'false',
     GRAPHIQL: 'false',
-    REPORT_SQL_STATEMENTS: 'true',
+    // Counting statements taxes every promise (AsyncLocalStorage): off under load, on for the statement check.
+    REPORT_SQL_STATEMENTS: 'false',
     NODE_ENV: 'production',
     MAX_CONNECTIONS_PER_ADDRESS: '1000000',
     RATE_LIMIT_MUTATIONS: '0',

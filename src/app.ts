@@ -21,6 +21,7 @@ import { loadDemoStory } from './seed/load-demo.js';
 import { clientAddress, refuseBadRequest } from './transport/http.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { type Viewer, anonymousReader } from './viewer.js';
+import { encodeGlobalId } from './schema/global-id.js';
 import { graphiqlDefaultQuery } from './yoga/graphiql.js';
 import { useSharedEventExecution } from './yoga/live-execution.js';
 import { createResponseCache } from './yoga/response-cache.js';
@@ -52,11 +53,13 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   const { limits } = config;
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, log });
   const live = new LiveBus(database, log.child({ component: 'live' }), { recentEvents: 256, batchSize: 500, maxQueue: limits.maxSubscriberQueue });
+  let demoStoryId: number | null = null;
   try {
     await migrateDatabase(database);
     if (config.seedDemo) {
       const seeded = await database.withStartupLock((db) => loadDemoStory(db));
       if (seeded.created) log.info({ storyId: seeded.storyId }, 'loaded the demo story');
+      demoStoryId = seeded.storyId;
     }
     await live.start();
   } catch (error) {
@@ -73,7 +76,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     requestId,
     clientAddress: address,
     connection,
-    statements: { statements: 0 },
+    statements: config.reportSqlStatements ? { statements: 0 } : null,
   });
 
   const requestIds = new WeakMap<Request, string>();
@@ -91,7 +94,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     landingPage: false,
     // Never let error details leak, whatever NODE_ENV says; internal errors are logged instead.
     maskedErrors: { isDev: false },
-    graphiql: config.graphiql ? { title: 'Diretta', defaultQuery: graphiqlDefaultQuery } : false,
+    graphiql: config.graphiql ? { title: 'Diretta', defaultQuery: graphiqlDefaultQuery(demoStoryId === null ? null : encodeGlobalId('Story', demoStoryId)) } : false,
     cors: { origin: limits.corsOrigins === '*' ? '*' : limits.corsOrigins, credentials: false, maxAge: 600 },
     batching: limits.batchingLimit > 0 ? { limit: limits.batchingLimit } : false,
     // refuseBadRequest (src/transport/http.ts) already requires a Content-Length within MAX_BODY_BYTES on every
@@ -114,7 +117,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       responseCache.plugin,
       ...useQueryLimits(limits),
       useSharedEventExecution(),
-      useStatementCounting({ report: config.reportSqlStatements }),
+      ...(config.reportSqlStatements ? [useStatementCounting()] : []),
       useRateLimits(limits),
       responseCache.afterRateLimits,
       useErrorMasking(),
@@ -129,7 +132,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   });
 
   // The reader-facing pages (/, /live/<slug>, /embed.js) query the API through Yoga like any client.
-  const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }) });
+  const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }), trustProxy: limits.trustProxy });
   const server = createServer((req, res) => {
     if (req.url === '/health' || req.url === '/ready') {
       void health(req.url === '/ready', database, res);

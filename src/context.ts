@@ -18,6 +18,10 @@ export interface Context {
   clientAddress: string;
   /** The WebSocket this operation runs on, to cut off a subscriber that does not keep up; null over HTTP. */
   connection: { close(code: number, reason: string): void } | null;
-  /** SQL statements this operation has run (see src/db/statement-counter.ts). */
-  statements: StatementCount;
+  /**
+   * SQL statements this operation has run (see src/db/statement-counter.ts);
+   * null unless REPORT_SQL_STATEMENTS is on, since the counting rides on
+   * AsyncLocalStorage, whose promise hooks tax every promise in the process.
+   */
+  statements: StatementCount | null;
 }

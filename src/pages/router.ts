@@ -72,7 +72,7 @@ export interface Pages {
   serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-export function createPages({ graphql, log }: { graphql: GraphQLFetch; log: Logger }): Pages {
+export function createPages({ graphql, log, trustProxy }: { graphql: GraphQLFetch; log: Logger; trustProxy: boolean }): Pages {
   async function query<T>(req: IncomingMessage, requestId: string, document: string, variables: Record<string, unknown>): Promise<T> {
     const response = await graphql.fetch(
       'http://pages.local/graphql',
@@ -97,7 +97,7 @@ export function createPages({ graphql, log }: { graphql: GraphQLFetch; log: Logg
   }
 
   async function storyPage(requestId: string, req: IncomingMessage, slug: string, after: string | null) {
-    const origin = requestOrigin(req);
+    const origin = requestOrigin(req, trustProxy);
     const pageUrl = origin ? `${origin}/live/${slug}` : null;
     const { story } = await query<StoryPageResult>(req, requestId, storyPageQuery, { slug, first: PAGE_SIZE, after, url: pageUrl });
     if (!story) throw new PageError(404, 'There is no such story.');
@@ -190,11 +190,15 @@ function pathOf(req: IncomingMessage): string {
   return end === -1 ? raw : raw.slice(0, end);
 }
 
-/** The origin the reader asked for, for the page's canonical URL and JSON-LD; null when the Host header is unusable. */
-function requestOrigin(req: IncomingMessage): string | null {
+/**
+ * The origin the reader asked for, for the page's canonical URL and JSON-LD;
+ * null when the Host header is unusable. X-Forwarded-Proto counts only
+ * behind a proxy the operator trusts (TRUST_PROXY).
+ */
+function requestOrigin(req: IncomingMessage, trustProxy: boolean): string | null {
   const host = req.headers.host;
   if (!host || !HOST.test(host)) return null;
-  const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  const proto = trustProxy && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
   return `${proto}://${host}`;
 }
 

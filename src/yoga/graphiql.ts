@@ -1,7 +1,15 @@
 import { demoStory } from '../seed/demo-story.js';
 
-/** What GraphiQL opens on: the demo story with its entries, people, places and quotes. */
-export const graphiqlDefaultQuery = `# Welcome to Diretta: the story graph of a live blog.
+/**
+ * What GraphiQL opens on: the demo story with its entries, people, places
+ * and quotes, and — when the demo story exists — a ready mutation that
+ * publishes into it with the token printed at start-up.
+ */
+export function graphiqlDefaultQuery(demoStoryGlobalId: string | null): string {
+  return demoStoryGlobalId ? `${readQuery}\n${publishMutation(demoStoryGlobalId)}` : readQuery;
+}
+
+const readQuery = `# Welcome to Diretta: the story graph of a live blog.
 # Press ▶ to run this query on the demo story; open the docs (top left) to explore.
 
 query DemoStory {
@@ -26,7 +34,24 @@ query DemoStory {
       }
       pageInfo { hasNextPage endCursor }
     }
-    people(first: 5) { edges { mentions node { name description } } }
+    people(first: 5) { edges { mentions node { id name description } } }
+    eventCursor
+  }
+}
+`;
+
+const publishMutation = (storyId: string) => `
+# To publish: paste the editor token printed at start-up into Headers as
+# {"Authorization": "Bearer <token>"}, choose PublishEntry with ▶, and watch
+# the entry arrive on http://localhost:4000/live/${demoStory.slug}
+mutation PublishEntry {
+  createEntry(input: {
+    story: "${storyId}"
+    headline: "Nuovo allarme aereo a Kiev"
+    body: "Le sirene suonano di nuovo nella capitale ucraina."
+    keyEvent: false
+  }) {
+    entry { id status publishedAt headline }
   }
 }
 `;

@@ -53,7 +53,7 @@ function executeEvent(args: ExecutionArgs, payload: unknown): ExecutionResult | 
     requestId: `event:${payload.row.storyId}:${payload.row.seq}`,
     // Not the first subscriber's socket: the execution belongs to all of them.
     connection: null,
-    statements: { statements: 0 },
+    statements: subscriberContext.statements ? { statements: 0 } : null,
   };
   const created: SharedResult = {
     promise: Promise.resolve(countStatements(sharedContext.statements, () => execute({ ...args, rootValue: payload, contextValue: sharedContext }))),

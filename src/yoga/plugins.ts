@@ -11,16 +11,19 @@ import { isDatabaseUnavailable } from '../db/client.js';
 import { countStatements } from '../db/statement-counter.js';
 import { isClientError } from '../errors.js';
 
-/** Runs execution inside a statement counter, so `ctx.statements` counts what the operation ran. */
-export function useStatementCounting(options: { report: boolean }): Plugin<Context> {
+/**
+ * Runs execution inside a statement counter, so that `ctx.statements`
+ * counts what the operation ran, and reports it in `extensions.sqlStatements`
+ * (REPORT_SQL_STATEMENTS: tests, benchmarks, debugging).
+ */
+export function useStatementCounting(): Plugin<Context> {
   return {
     onExecute({ executeFn, setExecuteFn }) {
       setExecuteFn((args) => countStatements((args.contextValue as Context).statements, () => executeFn(args)));
-      if (!options.report) return undefined;
       return {
         onExecuteDone(payload) {
           return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => {
-            result.extensions = { ...result.extensions, sqlStatements: (args.contextValue as Context).statements.statements };
+            result.extensions = { ...result.extensions, sqlStatements: (args.contextValue as Context).statements?.statements };
           });
         },
       };
@@ -109,7 +112,7 @@ export function useOperationLog(): Plugin<Context> {
           return handleStreamOrSingleExecutionResult(payload, ({ result }) => {
             const codes = result.errors?.map((e) => String(e.extensions?.code ?? 'GRAPHQL_ERROR'));
             ctx.log.info(
-              { type, operation, ms: Math.round((performance.now() - started) * 10) / 10, sql: ctx.statements.statements, ...(codes ? { errors: codes } : {}) },
+              { type, operation, ms: Math.round((performance.now() - started) * 10) / 10, ...(ctx.statements ? { sql: ctx.statements.statements } : {}), ...(codes ? { errors: codes } : {}) },
               'operation',
             );
           });
