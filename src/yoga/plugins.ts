@@ -43,6 +43,8 @@ export function useStatementCounting(): Plugin<Context> {
 export function useErrorMasking(): Plugin<Context> {
   const mask = (result: ExecutionResult, ctx: Context) => {
     if (!result.errors?.length) return;
+    // One failed batch fails every field it fed: log the outage once per operation, not per field.
+    let outageLogged = false;
     const errors = result.errors.map((error) => {
       const original = error.originalError;
       // Errors GraphQL itself raises (validation, variable coercion) and the
@@ -58,7 +60,8 @@ export function useErrorMasking(): Plugin<Context> {
         return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: { code: 'BAD_USER_INPUT' } });
       }
       if (isDatabaseUnavailable(original)) {
-        ctx.log.warn({ err: original, path: error.path?.join('.') }, 'database unavailable');
+        if (!outageLogged) ctx.log.warn({ err: original, path: error.path?.join('.'), fields: result.errors!.length }, 'database unavailable');
+        outageLogged = true;
         return new GraphQLError('The database is unavailable; try again shortly.', {
           nodes: error.nodes,
           path: error.path,
