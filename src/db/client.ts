@@ -98,13 +98,43 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
-  const client = postgres(url, {
-    max: options.poolSize ?? 10,
-    onnotice: () => {},
-    connection: { application_name: 'diretta' },
+/**
+ * postgres.js takes a Unix socket only as an option, not in the URL; accept
+ * libpq's spelling, `postgres://user@/db?host=/var/run/postgresql`, which
+ * spares every statement a trip through the TCP stack.
+ */
+function connectionOptions(url: string): { url: string; socketDir: string | undefined } {
+  const parsed = new URL(url);
+  const socketDir = parsed.searchParams.get('host') ?? undefined;
+  if (!socketDir?.startsWith('/')) return { url, socketDir: undefined };
+  parsed.searchParams.delete('host');
+  return { url: parsed.toString(), socketDir };
+}
+
+function connect(url: string, extra: postgres.Options<Record<string, postgres.PostgresType>>) {
+  const { url: withoutSocket, socketDir } = connectionOptions(url);
+  return postgres(withoutSocket, { onnotice: () => {}, ...extra, ...(socketDir ? { host: socketDir } : {}) });
+}
+
+/**
+ * drizzle sends each query unprepared, so PostgreSQL parses and plans it on
+ * every execution — for our join-heavy loaders, planning took longer than
+ * running. Asking postgres.js to prepare every statement (it keeps them per
+ * connection, by text) and planning them generically once makes a repeated
+ * query cost only its execution.
+ */
+function preparing(client: postgres.Sql): postgres.Sql {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== 'unsafe') return Reflect.get(target, property, receiver);
+      return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) => target.unsafe(query, params, { ...options, prepare: true });
+    },
   });
-  const db = drizzlePostgres({ client, schema, casing: 'snake_case', logger: statementCountingLogger });
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const client = connect(url, { max: options.poolSize ?? 10, connection: { application_name: 'diretta', plan_cache_mode: 'force_generic_plan' } });
+  const db = drizzlePostgres({ client: preparing(client), schema, casing: 'snake_case', logger: statementCountingLogger });
   const parsed = new URL(url);
   return {
     kind: 'postgres',
@@ -126,7 +156,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     async withStartupLock(fn) {
       // A client of its own with one connection, so that the session-level
       // lock and everything fn runs share that connection.
-      const single = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: 'diretta-startup' } });
+      const single = connect(url, { max: 1, connection: { application_name: 'diretta-startup' } });
       try {
         await single`select pg_advisory_lock(${STARTUP_LOCK})`;
         return await fn(drizzlePostgres({ client: single, schema, casing: 'snake_case', logger: statementCountingLogger }));

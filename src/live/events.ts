@@ -3,7 +3,8 @@
  * entry as it is now and its mentions. Used for live dispatch (once per
  * instance per event) and for replays after a cursor.
  */
-import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
+import { and, asc, eq, gt, lte } from 'drizzle-orm';
+import { anyOf } from '../db/any-of.js';
 import type { Db } from '../db/client.js';
 import { type StoryEventRow, entries, entryPeople, entryPlaces, storyEvents } from '../db/schema.js';
 import { type Entry, entryColumns } from '../loaders/entries.js';
@@ -31,9 +32,9 @@ export async function loadEvents(db: Db, storyId: number, afterSeq: number, opti
   const entryIds = [...new Set(rows.map((r) => r.entryId).filter((id): id is number => id !== null))];
   const [entryRows, personLinks, placeLinks] = entryIds.length
     ? await Promise.all([
-        db.select(entryColumns).from(entries).where(inArray(entries.id, entryIds)),
-        db.select({ entryId: entryPeople.entryId, id: entryPeople.personId }).from(entryPeople).where(inArray(entryPeople.entryId, entryIds)),
-        db.select({ entryId: entryPlaces.entryId, id: entryPlaces.placeId }).from(entryPlaces).where(inArray(entryPlaces.entryId, entryIds)),
+        db.select(entryColumns).from(entries).where(anyOf(entries.id, entryIds)),
+        db.select({ entryId: entryPeople.entryId, id: entryPeople.personId }).from(entryPeople).where(anyOf(entryPeople.entryId, entryIds)),
+        db.select({ entryId: entryPlaces.entryId, id: entryPlaces.placeId }).from(entryPlaces).where(anyOf(entryPlaces.entryId, entryIds)),
       ])
     : [[], [], []];
   const byId = new Map(entryRows.map((e) => [e.id, e]));

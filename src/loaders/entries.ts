@@ -1,4 +1,5 @@
-import { type SQL, and, eq, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
+import { type SQL, and, eq, getTableColumns, lte, sql } from 'drizzle-orm';
+import { anyOf } from '../db/any-of.js';
 import type { Context } from '../context.js';
 import { type EntryRow, entries, entryPeople, entryPlaces } from '../db/schema.js';
 import { entryContentVisible, entryInFeed } from '../db/visibility.js';
@@ -14,14 +15,14 @@ export async function entriesByIds(ctx: Context, ids: readonly number[]): Promis
   return ctx.db
     .select(entryColumns)
     .from(entries)
-    .where(and(inArray(entries.id, [...ids]), entryInFeed(ctx.viewer)));
+    .where(and(anyOf(entries.id, ids), entryInFeed(ctx.viewer)));
 }
 
 export async function pinnedEntries(ctx: Context, storyIds: readonly number[]): Promise<Entry[]> {
   return ctx.db
     .select(entryColumns)
     .from(entries)
-    .where(and(inArray(entries.storyId, [...storyIds]), eq(entries.pinned, true), entryInFeed(ctx.viewer)));
+    .where(and(anyOf(entries.storyId, storyIds), eq(entries.pinned, true), entryInFeed(ctx.viewer)));
 }
 
 export const newestFirst: SortKey[] = [
@@ -62,7 +63,7 @@ export async function storyEntryPages(
     .from(entries)
     .where(
       and(
-        inArray(entries.storyId, [...storyIds]),
+        anyOf(entries.storyId, storyIds),
         visible,
         filter.keyEventsOnly ? eq(entries.keyEvent, true) : undefined,
         mentions(filter.mentioning),
@@ -86,7 +87,7 @@ export async function mentioningEntryPages(
     .select({ ...entryColumns, mentionedId: sql<number>`${link.key}`.as('mentioned_id'), rn: rowNumber(link.key, newestFirst, page).as('rn') })
     .from(link.table)
     .innerJoin(entries, eq(entries.id, link.table.entryId))
-    .where(and(inArray(link.key, [...ids]), entryContentVisible(ctx.viewer), afterCursor(newestFirst, page)))
+    .where(and(anyOf(link.key, ids), entryContentVisible(ctx.viewer), afterCursor(newestFirst, page)))
     .as('ranked');
   const rows = await ctx.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.mentionedId, ranked.rn);
   return toConnections(ids, rows, (e) => e.mentionedId, page, entrySortValues);

@@ -1,11 +1,12 @@
-import { and, asc, count, eq, inArray, like, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, like, lte, sql } from 'drizzle-orm';
+import { anyOf } from '../db/any-of.js';
 import type { Context } from '../context.js';
 import { type PersonRow, type StoryRow, entries, entryPeople, people, stories } from '../db/schema.js';
 import { entryContentVisible, storyVisible } from '../db/visibility.js';
 import { type Connection, type Page, type SortKey, afterCursor, orderFor, groupRows, rowNumber, toConnection, toConnections } from './pages.js';
 
 export async function peopleByIds(ctx: Context, ids: readonly number[]): Promise<PersonRow[]> {
-  return ctx.db.select().from(people).where(inArray(people.id, [...ids]));
+  return ctx.db.select().from(people).where(anyOf(people.id, ids));
 }
 
 export async function personBySlug(ctx: Context, slug: string): Promise<PersonRow | undefined> {
@@ -41,7 +42,7 @@ export async function entryPeopleLists(ctx: Context, entryIds: readonly number[]
     .from(entryPeople)
     .innerJoin(entries, eq(entries.id, entryPeople.entryId))
     .innerJoin(people, eq(people.id, entryPeople.personId))
-    .where(and(inArray(entryPeople.entryId, [...entryIds]), entryContentVisible(ctx.viewer)))
+    .where(and(anyOf(entryPeople.entryId, entryIds), entryContentVisible(ctx.viewer)))
     .orderBy(asc(entryPeople.createdAt), asc(people.id));
   return groupRows(entryIds, rows, (r) => r.entryId).map((group) => group.map((r) => r.person));
 }
@@ -60,7 +61,7 @@ export async function storyPeoplePages(ctx: Context, storyIds: readonly number[]
     .from(entryPeople)
     .innerJoin(entries, eq(entries.id, entryPeople.entryId))
     .innerJoin(people, eq(people.id, entryPeople.personId))
-    .where(and(inArray(entries.storyId, [...storyIds]), entryContentVisible(ctx.viewer)))
+    .where(and(anyOf(entries.storyId, storyIds), entryContentVisible(ctx.viewer)))
     .groupBy(entries.storyId, people.id)
     .having(afterCursor(storyPeopleOrder, page))
     .as('ranked');
@@ -94,7 +95,7 @@ export async function personStoryPages(ctx: Context, personIds: readonly number[
     .from(entryPeople)
     .innerJoin(entries, eq(entries.id, entryPeople.entryId))
     .innerJoin(stories, eq(stories.id, entries.storyId))
-    .where(and(inArray(entryPeople.personId, [...personIds]), entryContentVisible(ctx.viewer), storyVisible(ctx.viewer)))
+    .where(and(anyOf(entryPeople.personId, personIds), entryContentVisible(ctx.viewer), storyVisible(ctx.viewer)))
     .groupBy(entryPeople.personId, stories.id)
     .having(afterCursor(personStoryOrder, page))
     .as('ranked');

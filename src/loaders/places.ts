@@ -1,4 +1,5 @@
-import { type SQL, and, asc, eq, inArray, isNull, like, lte, sql } from 'drizzle-orm';
+import { type SQL, and, asc, eq, isNull, like, lte, sql } from 'drizzle-orm';
+import { anyOf } from '../db/any-of.js';
 import type { Context } from '../context.js';
 import { type PlaceKind, type PlaceRow, entries, entryPlaces, places } from '../db/schema.js';
 import { entryContentVisible } from '../db/visibility.js';
@@ -6,7 +7,7 @@ import { type Connection, type Page, type SortKey, afterCursor, orderFor, groupR
 import { likePrefix } from './people.js';
 
 export async function placesByIds(ctx: Context, ids: readonly number[]): Promise<PlaceRow[]> {
-  return ctx.db.select().from(places).where(inArray(places.id, [...ids]));
+  return ctx.db.select().from(places).where(anyOf(places.id, ids));
 }
 
 export async function placeBySlug(ctx: Context, slug: string): Promise<PlaceRow | undefined> {
@@ -51,7 +52,7 @@ export async function childPlacePages(ctx: Context, parentIds: readonly number[]
   const ranked = ctx.db
     .select({ ...placeColumns(), rn: rowNumber(places.parentId, placesOrder, page).as('rn') })
     .from(places)
-    .where(and(inArray(places.parentId, [...parentIds]), afterCursor(placesOrder, page)))
+    .where(and(anyOf(places.parentId, parentIds), afterCursor(placesOrder, page)))
     .as('ranked');
   const rows = await ctx.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.parentId, ranked.rn);
   return toConnections(parentIds, rows, (p) => p.parentId, page, nameValues);
@@ -64,7 +65,7 @@ export async function entryPlaceLists(ctx: Context, entryIds: readonly number[])
     .from(entryPlaces)
     .innerJoin(entries, eq(entries.id, entryPlaces.entryId))
     .innerJoin(places, eq(places.id, entryPlaces.placeId))
-    .where(and(inArray(entryPlaces.entryId, [...entryIds]), entryContentVisible(ctx.viewer)))
+    .where(and(anyOf(entryPlaces.entryId, entryIds), entryContentVisible(ctx.viewer)))
     .orderBy(asc(entryPlaces.createdAt), asc(places.id));
   return groupRows(entryIds, rows, (r) => r.entryId).map((group) => group.map((r) => r.place));
 }
@@ -88,7 +89,7 @@ export async function storyPlacePages(ctx: Context, storyIds: readonly number[],
     .from(entryPlaces)
     .innerJoin(entries, eq(entries.id, entryPlaces.entryId))
     .innerJoin(places, eq(places.id, entryPlaces.placeId))
-    .where(and(inArray(entries.storyId, [...storyIds]), entryContentVisible(ctx.viewer)))
+    .where(and(anyOf(entries.storyId, storyIds), entryContentVisible(ctx.viewer)))
     .groupBy(entries.storyId, places.id)
     .having(afterCursor(storyPlacesOrder, page))
     .as('ranked');

@@ -1,4 +1,5 @@
-import { and, asc, eq, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, lte, sql } from 'drizzle-orm';
+import { anyOf } from '../db/any-of.js';
 import type { Context } from '../context.js';
 import { type QuoteRow, entries, quotes } from '../db/schema.js';
 import { entryContentVisible } from '../db/visibility.js';
@@ -11,7 +12,7 @@ export async function quotesByIds(ctx: Context, ids: readonly number[]): Promise
     .select(quoteColumns)
     .from(quotes)
     .innerJoin(entries, eq(entries.id, quotes.entryId))
-    .where(and(inArray(quotes.id, [...ids]), entryContentVisible(ctx.viewer)));
+    .where(and(anyOf(quotes.id, ids), entryContentVisible(ctx.viewer)));
 }
 
 /** Quotes of each entry in the order they were added, in one statement. */
@@ -20,7 +21,7 @@ export async function entryQuoteLists(ctx: Context, entryIds: readonly number[])
     .select(quoteColumns)
     .from(quotes)
     .innerJoin(entries, eq(entries.id, quotes.entryId))
-    .where(and(inArray(quotes.entryId, [...entryIds]), entryContentVisible(ctx.viewer)))
+    .where(and(anyOf(quotes.entryId, entryIds), entryContentVisible(ctx.viewer)))
     .orderBy(asc(quotes.id));
   return groupRows(entryIds, rows, (q) => q.entryId);
 }
@@ -38,7 +39,7 @@ export async function speakerQuotePages(ctx: Context, personIds: readonly number
     .select({ ...quoteColumns, rn: rowNumber(quotes.speakerId, quoteOrder, page).as('rn') })
     .from(quotes)
     .innerJoin(entries, eq(entries.id, quotes.entryId))
-    .where(and(inArray(quotes.speakerId, [...personIds]), entryContentVisible(ctx.viewer), afterCursor(quoteOrder, page)))
+    .where(and(anyOf(quotes.speakerId, personIds), entryContentVisible(ctx.viewer), afterCursor(quoteOrder, page)))
     .as('ranked');
   const rows = await ctx.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.speakerId, ranked.rn);
   return toConnections(personIds, rows, (q) => q.speakerId, page, quoteSortValues);
@@ -50,7 +51,7 @@ export async function storyQuotePages(ctx: Context, storyIds: readonly number[],
     .select({ ...quoteColumns, storyId: sql<number>`${entries.storyId}`.as('story_id'), rn: rowNumber(entries.storyId, quoteOrder, page).as('rn') })
     .from(quotes)
     .innerJoin(entries, eq(entries.id, quotes.entryId))
-    .where(and(inArray(entries.storyId, [...storyIds]), entryContentVisible(ctx.viewer), afterCursor(quoteOrder, page)))
+    .where(and(anyOf(entries.storyId, storyIds), entryContentVisible(ctx.viewer), afterCursor(quoteOrder, page)))
     .as('ranked');
   const rows = await ctx.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.storyId, ranked.rn);
   return toConnections(storyIds, rows, (q) => q.storyId, page, quoteSortValues);

@@ -1,4 +1,5 @@
 import { type SQL, and, eq, inArray, sql } from 'drizzle-orm';
+import { anyOf } from '../db/any-of.js';
 import type { Context } from '../context.js';
 import { type StoryRow, type StoryStatus, entries, entryPeople, entryPlaces, quotes, stories } from '../db/schema.js';
 import { entryContentVisible, storyVisible } from '../db/visibility.js';
@@ -8,7 +9,7 @@ export async function storiesByIds(ctx: Context, ids: readonly number[]): Promis
   return ctx.db
     .select()
     .from(stories)
-    .where(and(inArray(stories.id, [...ids]), storyVisible(ctx.viewer)));
+    .where(and(anyOf(stories.id, ids), storyVisible(ctx.viewer)));
 }
 
 export async function storyBySlug(ctx: Context, slug: string): Promise<StoryRow | undefined> {
@@ -68,5 +69,5 @@ export async function storyCounts(ctx: Context, storyIds: readonly number[]): Pr
       places: scalar(sql`(select count(distinct ${entryPlaces.placeId}) from ${entryPlaces} join ${entries} on ${entries.id} = ${entryPlaces.entryId} where ${perStory})`),
     })
     .from(stories)
-    .where(inArray(stories.id, [...storyIds]));
+    .where(anyOf(stories.id, storyIds));
 }
