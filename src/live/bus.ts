@@ -106,6 +106,8 @@ export class LiveBus {
   private channels = new Map<number, Channel>();
   private unlisten: (() => Promise<void>) | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Event rows loaded from the log, live or for replays: once per event per instance, whatever the subscribers. */
+  private eventsLoaded = 0;
 
   constructor(
     private readonly database: Database,
@@ -138,7 +140,7 @@ export class LiveBus {
       subscribers += channel.subscribers.size;
       for (const subscriber of channel.subscribers) longestQueue = Math.max(longestQueue, subscriber.queued);
     }
-    return { stories: this.channels.size, subscribers, longestQueue };
+    return { stories: this.channels.size, subscribers, longestQueue, eventsLoaded: this.eventsLoaded };
   }
 
   /**
@@ -213,6 +215,7 @@ export class LiveBus {
     }
     while (from < upToSeq) {
       const batch = await loadEvents(this.database.db, channel.storyId, from, { upToSeq, limit: this.options.batchSize });
+      this.eventsLoaded += batch.length;
       if (batch.length === 0) return;
       for (const event of batch) yield event;
       from = batch.at(-1)!.row.seq;
@@ -238,6 +241,7 @@ export class LiveBus {
         do {
           channel.again = false;
           const batch = await loadEvents(this.database.db, channel.storyId, channel.lastSeq, { limit: this.options.batchSize });
+          this.eventsLoaded += batch.length;
           for (const event of batch) this.dispatch(channel, event);
           if (batch.length === this.options.batchSize) channel.again = true;
         } while (channel.again);

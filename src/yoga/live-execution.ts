@@ -21,6 +21,9 @@ function isLiveEvent(value: unknown): value is LiveEvent {
   return typeof value === 'object' && value !== null && 'shared' in value && (value as LiveEvent).shared instanceof Map;
 }
 
+/** How often an event's selection was executed, and how often a subscriber got a result executed for another. */
+export const liveExecutionStats = { executions: 0, shared: 0 };
+
 /** Per subscription: the key of its operation among an event's shared results (its args never change). */
 const operationKeys = new WeakMap<ExecutionArgs, string>();
 
@@ -46,7 +49,11 @@ function executeEvent(args: ExecutionArgs, payload: unknown): ExecutionResult | 
     operationKeys.set(args, key);
   }
   const shared = byDocument.get(key);
-  if (shared) return shared.value ?? shared.promise;
+  if (shared) {
+    liveExecutionStats.shared++;
+    return shared.value ?? shared.promise;
+  }
+  liveExecutionStats.executions++;
   const sharedContext: Context = {
     ...subscriberContext,
     viewer: { role, subject: null },
