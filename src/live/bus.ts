@@ -148,35 +148,71 @@ export class LiveBus {
    * without gaps or duplicates, until the consumer stops iterating. A consumer
    * more than `maxQueue` events behind is dropped: `onOverflow` is called at
    * once and the iterator throws SlowConsumerError when next pulled.
+   *
+   * A hand-written iterator rather than an async generator: a generator's
+   * `return()` waits until it next yields, so a ticker leaving a quiet story
+   * would stay registered until the story's next event — on an ended story,
+   * for ever. Here `return()` unregisters at once.
    */
-  async *subscribe(storyId: number, afterSeq: number | null, options: { onOverflow?: () => void } = {}): AsyncGenerator<LiveEvent, void, undefined> {
+  subscribe(storyId: number, afterSeq: number | null, options: { onOverflow?: () => void } = {}): AsyncIterableIterator<LiveEvent> {
     const channel = this.channelFor(storyId);
-    const subscriber = new Subscriber(this.options.maxQueue, () => {
+    const leave = () => {
       channel.subscribers.delete(subscriber);
+      // Only if it is still this story's channel: a newer one may have replaced it meanwhile.
+      if (channel.subscribers.size === 0 && this.channels.get(storyId) === channel) this.channels.delete(storyId);
+    };
+    const subscriber = new Subscriber(this.options.maxQueue, () => {
+      leave();
       options.onOverflow?.();
     });
     channel.subscribers.add(subscriber);
-    try {
-      await channel.ready;
-      const upTo = channel.lastSeq;
-      let delivered = afterSeq ?? upTo;
-      if (delivered < upTo) {
-        for await (const event of this.replay(channel, delivered, upTo)) {
-          delivered = event.row.seq;
-          yield event;
+
+    let started = false;
+    let delivered = 0;
+    let replay: AsyncGenerator<LiveEvent> | null = null;
+    const done = (): IteratorResult<LiveEvent> => ({ done: true, value: undefined });
+    const iterator: AsyncIterableIterator<LiveEvent> = {
+      [Symbol.asyncIterator]: () => iterator,
+      next: async () => {
+        try {
+          if (!started) {
+            started = true;
+            await channel.ready;
+            const upTo = channel.lastSeq;
+            delivered = afterSeq ?? upTo;
+            if (delivered < upTo) replay = this.replay(channel, delivered, upTo);
+          }
+          if (replay) {
+            const replayed = await replay.next();
+            if (!replayed.done && !subscriber.closed) {
+              delivered = replayed.value.row.seq;
+              return replayed;
+            }
+            replay = null;
+          }
+          for (;;) {
+            const event = await subscriber.take();
+            if (!event) {
+              leave();
+              return done();
+            }
+            if (event.row.seq <= delivered) continue;
+            delivered = event.row.seq;
+            return { done: false, value: event };
+          }
+        } catch (error) {
+          leave();
+          throw error;
         }
-      }
-      for (;;) {
-        const event = await subscriber.take();
-        if (!event) return;
-        if (event.row.seq <= delivered) continue;
-        delivered = event.row.seq;
-        yield event;
-      }
-    } finally {
-      channel.subscribers.delete(subscriber);
-      if (channel.subscribers.size === 0) this.channels.delete(storyId);
-    }
+      },
+      return: async () => {
+        subscriber.close();
+        leave();
+        await replay?.return(undefined);
+        return done();
+      },
+    };
+    return iterator;
   }
 
   private channelFor(storyId: number): Channel {
@@ -210,7 +246,15 @@ export class LiveBus {
     let from = afterSeq;
     const oldest = channel.recent[0];
     if (oldest && oldest.row.seq <= from + 1) {
-      for (const event of channel.recent) if (event.row.seq > from && event.row.seq <= upToSeq) yield event;
+      // A copy: dispatch keeps shifting the buffer while this replay is suspended.
+      const recent = channel.recent.filter((event) => event.row.seq > from && event.row.seq <= upToSeq);
+      // Each event shows its entry as it is now: the snapshot taken with the entry's latest event.
+      const latest = new Map<number, LiveEvent>();
+      for (const event of channel.recent) if (event.row.entryId !== null && event.row.seq <= upToSeq) latest.set(event.row.entryId, event);
+      for (const event of recent) {
+        const newest = event.row.entryId === null ? event : latest.get(event.row.entryId)!;
+        yield newest === event ? event : { ...event, entry: newest.entry, peopleIds: newest.peopleIds, placeIds: newest.placeIds, shared: new Map() };
+      }
       return;
     }
     while (from < upToSeq) {

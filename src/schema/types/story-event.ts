@@ -70,26 +70,42 @@ async function followedStory(ctx: Context, story: string | number) {
 }
 
 /**
- * The story's events for this subscriber. A subscriber that falls too far
- * behind is cut off (WebSocket close 4008) and resumes from its cursor.
+ * The story's events for this subscriber that pass `keep`. A subscriber
+ * that falls too far behind is cut off (WebSocket close 4008) and resumes
+ * from its cursor. Not an async generator, so that a departing subscriber
+ * leaves the bus at once (see LiveBus.subscribe).
  */
-async function* follow(ctx: Context, storyId: number, afterSeq: number | null): AsyncGenerator<LiveEvent> {
-  const cutOff = () => {
-    ctx.log.warn({ storyId }, 'cut off a slow subscriber');
-    ctx.connection?.close(SLOW_CONSUMER_CLOSE, 'Slow consumer: resume from your last cursor');
+function follow(ctx: Context, storyId: number, afterSeq: number | null, keep: (event: LiveEvent) => boolean): AsyncIterableIterator<LiveEvent> {
+  const source = ctx.live.subscribe(storyId, afterSeq, {
+    onOverflow: () => {
+      ctx.log.warn({ storyId }, 'cut off a slow subscriber');
+      ctx.connection?.close(SLOW_CONSUMER_CLOSE, 'Slow consumer: resume from your last cursor');
+    },
+  });
+  const iterator: AsyncIterableIterator<LiveEvent> = {
+    [Symbol.asyncIterator]: () => iterator,
+    async next() {
+      try {
+        for (;;) {
+          const result = await source.next();
+          if (result.done || keep(result.value)) return result;
+        }
+      } catch (error) {
+        if (error instanceof SlowConsumerError) throw clientError('SLOW_CONSUMER', error.message);
+        throw error;
+      }
+    },
+    return: () => source.return!(),
   };
-  try {
-    yield* ctx.live.subscribe(storyId, afterSeq, { onOverflow: cutOff });
-  } catch (error) {
-    if (!(error instanceof SlowConsumerError)) throw error;
-    throw clientError('SLOW_CONSUMER', error.message);
-  }
+  return iterator;
 }
 
-function afterSeq(storyId: number, after: string | null | undefined): number | null {
+function afterSeq(storyId: number, lastSeq: number, after: string | null | undefined): number | null {
   if (after == null) return null;
   const cursor = decodeEventCursor(after);
   if (!cursor || cursor.storyId !== storyId) throw badUserInput('after', 'is not an event cursor of this story');
+  // A cursor from the future would silently swallow every event up to it.
+  if (cursor.seq > lastSeq) throw badUserInput('after', 'is beyond the story\'s latest event');
   return cursor.seq;
 }
 
@@ -105,20 +121,20 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string({ description: 'Cursor of the last event you received: resume right after it.' }),
       filter: t.arg({ type: StoryEventFilter, description: 'Only some events.' }),
     },
-    subscribe: async function* (_root, args, ctx) {
+    subscribe: async (_root, args, ctx) => {
       const story = await followedStory(ctx, args.story);
-      const from = afterSeq(story.id, args.after);
+      const from = afterSeq(story.id, story.lastEventSeq, args.after);
       const drafts = canSeeUnpublished(ctx.viewer);
       const mentioning = args.filter?.mentioning == null ? null : parseNodeId(String(args.filter.mentioning), 'filter.mentioning', ['Person', 'Place'] as const);
       const keyEventsOnly = args.filter?.keyEventsOnly ?? false;
-      for await (const event of follow(ctx, story.id, from)) {
-        if (!event.row.public && !drafts) continue;
-        if (event.row.kind !== 'story_status_changed') {
-          if (keyEventsOnly && !(event.entry?.keyEvent || event.row.kind === 'key_event_cleared')) continue;
-          if (mentioning && !(mentioning.typename === 'Person' ? event.peopleIds : event.placeIds).has(mentioning.id)) continue;
-        }
-        yield event;
-      }
+      return follow(ctx, story.id, from, (event) => {
+        if (!event.row.public && !drafts) return false;
+        if (event.row.kind === 'story_status_changed') return true;
+        if (keyEventsOnly && !(event.entry?.keyEvent || event.row.kind === 'key_event_cleared')) return false;
+        // A retraction still reaches those who follow its former mentions: they have the entry to take down.
+        if (mentioning && !(mentioning.typename === 'Person' ? event.peopleIds : event.placeIds).has(mentioning.id)) return false;
+        return true;
+      });
     },
     resolve: (event) => event,
   }),
@@ -126,11 +142,9 @@ builder.subscriptionFields((t) => ({
     type: EntryRef,
     description: 'Each entry of a story as it is published: the simple form for tickers that only add new entries.',
     args: { story: t.arg.id({ required: true, description: 'The story to follow.' }) },
-    subscribe: async function* (_root, args, ctx) {
+    subscribe: async (_root, args, ctx) => {
       const story = await followedStory(ctx, args.story);
-      for await (const event of follow(ctx, story.id, null)) {
-        if (event.row.kind === 'published' && event.row.public && event.entry) yield event;
-      }
+      return follow(ctx, story.id, null, (event) => event.row.kind === 'published' && event.row.public && event.entry !== null);
     },
     resolve: (event) => event.entry!,
   }),
