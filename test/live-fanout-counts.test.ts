@@ -49,4 +49,23 @@ describe('fan-out counts', () => {
     expect(liveExecutionStats.executions - executionsBefore).toBe(3);
     await Promise.all([...readers, ...briefReaders, ...editors].map((c) => c.dispose()));
   });
+
+  it('shares one execution between readers who resumed from different cursors', async () => {
+    const follow = `subscription ($story: ID!, $after: String) { storyEvents(story: $story, after: $after) { cursor entry { headline } } }`;
+    const cursor = async () => (await server.gql<{ story: { eventCursor: string } }>(`{ story(slug: "counts") { eventCursor } }`)).data!.story.eventCursor;
+    const publish = (headline: string) =>
+      server.edit(`mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`, { input: { story: storyId, headline, body: 'Text.' } });
+    const first = wsClient(server.url);
+    const a = collect(first, follow, { story: storyId, after: await cursor() });
+    await publish('Before the second reader');
+    await a.waitFor(1);
+    const second = wsClient(server.url);
+    const b = collect(second, follow, { story: storyId, after: await cursor() });
+    for (let i = 0; i < 200 && server.app.live.stats().subscribers < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    const executionsBefore = liveExecutionStats.executions;
+    await publish('For both');
+    await Promise.all([a.waitFor(2), b.waitFor(1)]);
+    expect(liveExecutionStats.executions - executionsBefore).toBe(1);
+    await Promise.all([first.dispose(), second.dispose()]);
+  });
 });

@@ -11,7 +11,7 @@
  * other one receives the same result. Results can only differ by role
  * (drafts, retracted bodies), which is why the role is part of the key.
  */
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, createSourceEventStream, execute } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, Kind, createSourceEventStream, execute, visit } from 'graphql';
 import { type Plugin, isAsyncIterable, mapAsyncIterator } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { countStatements } from '../db/statement-counter.js';
@@ -23,6 +23,40 @@ function isLiveEvent(value: unknown): value is LiveEvent {
 
 /** How often an event's selection was executed, and how often a subscriber got a result executed for another. */
 export const liveExecutionStats = { executions: 0, shared: 0 };
+
+/**
+ * Variables that only say where a replay starts (the root field's `after`)
+ * cannot change what an event looks like: leaving them out of the key lets
+ * readers who resumed from different cursors share one execution.
+ */
+const replayOnlyVariables = new WeakMap<DocumentNode, ReadonlySet<string>>();
+function replayOnly(document: DocumentNode): ReadonlySet<string> {
+  let names = replayOnlyVariables.get(document);
+  if (names) return names;
+  const rootAfterUses = new Map<string, number>();
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const root of definition.selectionSet.selections) {
+      if (root.kind !== Kind.FIELD) continue;
+      for (const argument of root.arguments ?? []) {
+        if (argument.name.value === 'after' && argument.value.kind === Kind.VARIABLE) {
+          const name = argument.value.name.value;
+          rootAfterUses.set(name, (rootAfterUses.get(name) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  const uses = new Map<string, number>();
+  visit(document, {
+    Variable(node, _key, parent) {
+      const declaration = !Array.isArray(parent) && (parent as { kind?: string }).kind === Kind.VARIABLE_DEFINITION;
+      if (!declaration) uses.set(node.name.value, (uses.get(node.name.value) ?? 0) + 1);
+    },
+  });
+  names = new Set([...rootAfterUses].filter(([name, count]) => uses.get(name) === count).map(([name]) => name));
+  replayOnlyVariables.set(document, names);
+  return names;
+}
 
 /** Per subscription: the key of its operation among an event's shared results (its args never change). */
 const operationKeys = new WeakMap<ExecutionArgs, string>();
@@ -45,7 +79,9 @@ function executeEvent(args: ExecutionArgs, payload: unknown): ExecutionResult | 
   }
   let key = operationKeys.get(args);
   if (key === undefined) {
-    key = `${role}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+    const skip = replayOnly(args.document);
+    const variables = Object.entries(args.variableValues ?? {}).filter(([name]) => !skip.has(name));
+    key = `${role}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(variables)}`;
     operationKeys.set(args, key);
   }
   const shared = byDocument.get(key);
