@@ -61,3 +61,31 @@ describe('response cache', () => {
     expect(slugs(await server.gql<List>(list))).not.toContain('cached-draft');
   });
 });
+
+describe('response cache with batching on', () => {
+  let batching: TestServer;
+  beforeAll(async () => {
+    batching = await startTestServer({ SEED_DEMO: 'false', BATCHING_LIMIT: '5' });
+    await insertSyntheticStory(batching.app.database.db, { slug: 'batched', entries: 1 });
+  });
+  afterAll(async () => {
+    await batching?.stop();
+  });
+
+  it('never mixes up the answers of a batch, and caches nothing from one', async () => {
+    const a = '{ story(slug: "batched") { title: summary } }';
+    const b = '{ story(slug: "batched") { title } }';
+    const batch = await fetch(`${batching.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ query: a }, { query: b }]),
+    });
+    const [ra, rb] = (await batch.json()) as { data: { story: { title: string } } }[];
+    expect(ra!.data.story.title).toBe('Generated for tests.');
+    expect(rb!.data.story.title).toBe('Synthetic story batched');
+    const alone = await Promise.race([batching.gql<{ story: { title: string } }>(b), new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
+    expect(alone?.data?.story.title).toBe('Synthetic story batched');
+    const aloneA = await Promise.race([batching.gql<{ story: { title: string } }>(a), new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
+    expect(aloneA?.data?.story.title).toBe('Generated for tests.');
+  });
+});

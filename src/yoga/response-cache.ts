@@ -89,6 +89,8 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
   const pending = new WeakMap<Request, Pending & { done: () => void }>();
   const lateHits = new WeakMap<Request, Entry>();
   const served = new WeakMap<Request, Entry>();
+  /** Batched requests carry several operations on one Request, which the maps above are keyed by: never cached. */
+  const batched = new WeakSet<Request>();
   let generation = 0;
   let unlisten: (() => Promise<void>) | null = null;
   const counts = { hits: 0, misses: 0, invalidations: 0 };
@@ -137,8 +139,15 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
   };
 
   const plugin: Plugin<Context> = {
+    onRequestParse({ request }) {
+      return {
+        onRequestParseDone({ requestParserResult }) {
+          if (Array.isArray(requestParserResult)) batched.add(request);
+        },
+      };
+    },
     async onParams({ request, params, setResult }) {
-      if (!enabled || typeof params.query !== 'string' || request.headers.has('authorization')) return;
+      if (!enabled || typeof params.query !== 'string' || request.headers.has('authorization') || batched.has(request)) return;
       const key = `${params.operationName ?? ''}\u0000${JSON.stringify(params.variables ?? {})}\u0000${params.query}`;
       let entry = entries.get(key);
       if (entry && entry.expiresAt > Date.now()) return serve(request, entry, setResult);
