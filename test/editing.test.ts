@@ -127,3 +127,41 @@ describe('people, places, quotes and mentions', () => {
     expect(res.data!.node).toEqual({ people: [{ name: 'Mario Rossi' }], places: [], quotes: [{ text: 'Andiamo avanti insieme' }] });
   });
 });
+
+describe('edge cases that once reached the database', () => {
+  it('refuses a DateTime outside years 1–9999 as BAD_USER_INPUT', async () => {
+    for (const value of ['0000-01-01T00:00:00Z', '9999-12-31T23:59:59-14:00']) {
+      const res = await m('createStory', { slug: `year-${value.slice(0, 4)}`, title: 'Y', language: 'en', coverageStartAt: value });
+      expect(res.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
+    }
+  });
+
+  it('ends a story whose coverage was set to start in the future', async () => {
+    const created = await m<{ story: { id: string } }>('createStory', { slug: 'future-start', title: 'Future', language: 'en', status: 'LIVE', coverageStartAt: '2099-01-01T00:00:00Z' }, 'story { id }');
+    const ended = await m<{ story: { status: string; coverageEndAt: string } }>('setStoryStatus', { id: created.data!.story.id, status: 'ENDED' }, 'story { status coverageEndAt }');
+    expect(ended.errors).toBeUndefined();
+    expect(ended.data!.story).toEqual({ status: 'ENDED', coverageEndAt: '2099-01-01T00:00:00.000Z' });
+  });
+
+  it('refuses NUL characters in editors\' input', async () => {
+    const res = await m('createPerson', { slug: 'nul', name: 'a\u0000b' });
+    expect(res.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('the place hierarchy', () => {
+  it('refuses a cycle however long the chain', async () => {
+    const db = server.app.database.db;
+    const { places } = await import('../src/db/schema.js');
+    let parentId: number | null = null;
+    const ids: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const rows: { id: number }[] = await db.insert(places).values({ slug: `chain-${i}`, name: `Chain ${i}`, kind: 'site', parentId }).returning({ id: places.id });
+      ids.push(rows[0]!.id);
+      parentId = rows[0]!.id;
+    }
+    const { encodeGlobalId } = await import('../src/schema/global-id.js');
+    const res = await m('updatePlace', { id: encodeGlobalId('Place', ids[0]!), parent: encodeGlobalId('Place', ids[59]!) });
+    expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.parent' });
+  });
+});

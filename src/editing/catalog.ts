@@ -105,13 +105,21 @@ export async function updatePlace(ctx: Context, id: number, input: z.input<typeo
   );
 }
 
-/** A place cannot lie inside itself, however far up the chain. */
+/** Any constant shared by every instance: moves in the place hierarchy take turns. */
+const PLACE_HIERARCHY_LOCK = 4_127_302;
+
+/**
+ * A place cannot lie inside itself, however far up the chain. The check
+ * and the move run under one transaction-level lock, so that two editors
+ * moving A under B and B under A at once cannot both pass it.
+ */
 async function refuseCycle(tx: Tx, id: number, parentId: number) {
+  await tx.execute(sql`select pg_advisory_xact_lock(${PLACE_HIERARCHY_LOCK})`);
   const found = await queryRows<{ id: number }>(tx, sql`
-    with recursive up(id, parent_id, depth) as (
-      select id, parent_id, 0 from ${places} where id = ${parentId}
-      union all
-      select p.id, p.parent_id, up.depth + 1 from ${places} p join up on p.id = up.parent_id where up.depth < 50
+    with recursive up(id, parent_id) as (
+      select id, parent_id from ${places} where id = ${parentId}
+      union
+      select p.id, p.parent_id from ${places} p join up on p.id = up.parent_id
     )
     select id from up where id = ${id}`);
   if (found.length > 0) throw clientError('BAD_USER_INPUT', 'input.parent: a place cannot lie inside itself', { field: 'input.parent' });

@@ -31,6 +31,7 @@ const fields: Record<string, string> = {
   entry_places_place_id_places_id_fk: 'input.places',
   quotes_speaker_id_people_id_fk: 'input.speaker',
   places_parent_id_places_id_fk: 'input.parent',
+  stories_coverage_check: 'input.coverageEndAt',
 };
 
 export function mapDatabaseError(error: unknown): unknown {

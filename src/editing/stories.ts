@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import { STORY_STATUSES, type StoryRow, type StoryStatus, entries, stories, nowMs } from '../db/schema.js';
@@ -91,7 +91,7 @@ const transitions: Record<StoryStatus, StoryStatus[]> = {
 };
 
 export async function setStoryStatus(ctx: Context, id: number, status: StoryStatus): Promise<StoryRow> {
-  return ctx.db.transaction(async (tx) => {
+  return withConstraintErrors(() => ctx.db.transaction(async (tx) => {
     const story = await lockStory(tx, id);
     if (!story) throw notFound('input.id', 'No story with that ID.');
     if (story.status === status) return story;
@@ -106,10 +106,11 @@ export async function setStoryStatus(ctx: Context, id: number, status: StoryStat
       .set({
         status,
         ...(status === 'live' && !story.coverageStartAt ? { coverageStartAt: nowMs } : {}),
-        ...(status === 'ended' ? { coverageEndAt: nowMs } : status === 'live' ? { coverageEndAt: null } : {}),
+        // Coverage cannot end before it began (a start set in the future).
+        ...(status === 'ended' ? { coverageEndAt: sql`greatest(${nowMs}, ${stories.coverageStartAt})` } : status === 'live' ? { coverageEndAt: null } : {}),
       })
       .where(eq(stories.id, id))
       .returning();
     return updated!;
-  });
+  }));
 }

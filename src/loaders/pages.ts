@@ -72,7 +72,10 @@ function decodeCursor(raw: string, keys: readonly SortKey[], field: string): unk
     const v: unknown = values[i];
     switch (key.kind) {
       case 'date': {
-        if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw invalid();
+        // Exactly what encodeCursor writes, within years PostgreSQL accepts.
+        if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v)) throw invalid();
+        const date = new Date(v);
+        if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.toISOString() !== v) throw invalid();
         return v;
       }
       case 'int':

@@ -25,6 +25,7 @@ import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
 import type { Logger } from '../logger.js';
 import { type Viewer, anonymousReader } from '../viewer.js';
+import { containsNul, nulRefused } from '../yoga/limits.js';
 import { clientAddress } from './http.js';
 import { sendSharedBytes, sharedNext } from './shared-bytes.js';
 
@@ -129,6 +130,7 @@ export function attachWebSockets(
             new GraphQLError(`At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED' } }),
           ];
         }
+        if (containsNul(payload.query, payload.variables)) return [nulRefused()];
         const socket = ctx.extra.socket;
         const initial: SocketContext = {
           viewer: ctx.extra.viewer ?? anonymousReader,
