@@ -142,4 +142,27 @@ describe('Server-Sent Events', () => {
     expect(text).toContain('"entryPublished":{"headline":"Via SSE"}');
     controller.abort();
   });
+
+  it('stops an SSE stream once its token has expired, before any further event', async () => {
+    const token = await server.token('editor', 'brief-sse', 2);
+    const controller = new AbortController();
+    const query = `subscription ($story: ID!) { storyEvents(story: $story) { kind entry { headline } } }`;
+    const response = await fetch(`${server.url}/graphql?query=${encodeURIComponent(query)}&variables=${encodeURIComponent(JSON.stringify({ story: storyId }))}`, {
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` },
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    await new Promise((r) => setTimeout(r, 3_000));
+    await server.edit(createEntry, { input: { story: storyId, headline: 'Draft after expiry', body: 'Bozza.', publish: false } });
+    let text = '';
+    const deadline = Date.now() + 5_000;
+    while (!text.includes('UNAUTHENTICATED') && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain('UNAUTHENTICATED');
+    expect(text).not.toContain('Draft after expiry');
+    controller.abort();
+  });
 });

@@ -40,7 +40,7 @@ export async function verifyToken(secret: string, token: string): Promise<Verifi
     const { payload } = await jwtVerify(token, keyOf(secret), { algorithms: ['HS256'], issuer: ISSUER, requiredClaims: ['exp', 'sub'] });
     const role = payload.role;
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new errors.JWTClaimValidationFailed('unknown role', payload, 'role', 'check_failed');
-    return { viewer: { role: role as Role, subject: payload.sub! }, expiresAt: payload.exp! };
+    return { viewer: { role: role as Role, subject: payload.sub!, expiresAt: payload.exp! }, expiresAt: payload.exp! };
   } catch (error) {
     const reason = error instanceof errors.JWTExpired ? 'the token has expired' : 'the token is not valid';
     throw clientError('UNAUTHENTICATED', `Authentication failed: ${reason}.`, { http: { status: 401 } });

@@ -88,6 +88,11 @@ function follow(ctx: Context, storyId: number, afterSeq: number | null, keep: (e
       try {
         for (;;) {
           const result = await source.next();
+          // Over SSE nothing else watches the token (a WebSocket is closed with 4403 when it runs out).
+          if (ctx.viewer.expiresAt !== undefined && Date.now() / 1000 >= ctx.viewer.expiresAt) {
+            await source.return!();
+            throw clientError('UNAUTHENTICATED', 'Your token has expired: subscribe again with a fresh one.');
+          }
           if (result.done || keep(result.value)) return result;
         }
       } catch (error) {
