@@ -4,7 +4,7 @@
  * operation logs.
  */
 import { PothosValidationError } from '@pothos/core';
-import { type DocumentNode, type ExecutionResult, GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
+import { type DocumentNode, type ExecutionResult, GraphQLError, Kind, getOperationAST } from 'graphql';
 import { type Plugin, handleStreamOrSingleExecutionResult } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { isDatabaseUnavailable } from '../db/client.js';
@@ -105,7 +105,7 @@ export function useOperationLog(): Plugin<Context> {
     onExecute({ args }) {
       const started = performance.now();
       const ctx = args.contextValue as Context;
-      const definition = (args.document as DocumentNode).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      const definition = getOperationAST(args.document as DocumentNode, args.operationName);
       const type = definition?.operation;
       // Name the operation, or failing that its first root field (`query { story … }` → "story").
       const first = definition?.selectionSet.selections[0];

@@ -13,6 +13,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
   getNamedType,
+  getOperationAST,
   getNullableType,
   isInterfaceType,
   isListType,
@@ -115,9 +116,7 @@ export function useRateLimits(limits: Limits): Plugin<Context> {
     onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as Context;
       const document = args.document as DocumentNode;
-      const operation = document.definitions.find(
-        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!args.operationName || d.name?.value === args.operationName),
-      );
+      const operation = getOperationAST(document, args.operationName);
       if (!operation) return;
       const key = ctx.viewer.subject ? `sub:${ctx.viewer.subject}` : `ip:${ctx.clientAddress}`;
       let wait = 0;

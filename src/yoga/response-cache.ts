@@ -26,7 +26,7 @@
  * answered only once it has gone through them (`afterRateLimits`, a second
  * plugin placed after them): the limit is per client, whatever the cache.
  */
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, Kind, type OperationDefinitionNode } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
@@ -75,10 +75,6 @@ export interface ResponseCache {
 
 const encoder = new TextEncoder();
 
-function operationOf(document: DocumentNode, name: string | null | undefined): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  return name ? operations.find((o) => o.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
-}
 
 export function createResponseCache(database: Database, options: ResponseCacheOptions): ResponseCache {
   const enabled = options.ttlMs > 0;
@@ -168,7 +164,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     },
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
-      const operation = operationOf(args.document, args.operationName)?.operation;
+      const operation = getOperationAST(args.document, args.operationName)?.operation;
       if (operation === 'mutation') {
         // Whatever it changed, answers computed before it ends may be stale.
         invalidate();
@@ -218,7 +214,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
 
   function isExpensive(args: ExecutionArgs): boolean {
     if (options.limits.rateLimitExpensive <= 0) return false;
-    const operation = operationOf(args.document, args.operationName);
+    const operation = getOperationAST(args.document, args.operationName);
     if (!operation) return false;
     const estimate = estimateListItems(args.schema, args.document, operation, args.variableValues as Record<string, unknown> | undefined);
     return estimate.search || estimate.items > options.limits.expensiveQueryItems;
