@@ -7,7 +7,7 @@
 import type { Socket as NetSocket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { SLOW_CONSUMER_CLOSE } from '../src/transport/websocket.js';
+import { SLOW_CONSUMER_CLOSE } from '../src/live/bus.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 
 const MAX_QUEUE = 20;

@@ -31,6 +31,9 @@ export interface BusOptions {
   maxQueue: number;
 }
 
+/** WebSocket close code for a subscriber cut off as too slow: reconnect and resume after your last cursor. */
+export const SLOW_CONSUMER_CLOSE = 4008;
+
 /** A subscriber fell more than `maxQueue` events behind; it should resume from its last cursor. */
 export class SlowConsumerError extends Error {
   constructor() {

@@ -23,14 +23,13 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, verifyToken } from '../auth/tokens.js';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
+import { SLOW_CONSUMER_CLOSE } from '../live/bus.js';
 import type { Logger } from '../logger.js';
 import { type Viewer, anonymousReader } from '../viewer.js';
 import { containsNul, nulRefused } from '../yoga/limits.js';
 import { clientAddress } from './http.js';
 import { sendSharedBytes, sharedNext } from './shared-bytes.js';
 
-/** Close code for a client that does not keep up: reconnect and resume after your last cursor. */
-export const SLOW_CONSUMER_CLOSE = 4008;
 
 /** What a WebSocket operation hands the Yoga context factory. */
 export interface SocketContext {

@@ -4,8 +4,7 @@
  */
 import { STORY_EVENT_KINDS } from '../../db/schema.js';
 import { badUserInput, clientError, notFound } from '../../errors.js';
-import { SlowConsumerError } from '../../live/bus.js';
-import { SLOW_CONSUMER_CLOSE } from '../../transport/websocket.js';
+import { SLOW_CONSUMER_CLOSE, SlowConsumerError } from '../../live/bus.js';
 import { type LiveEvent, decodeEventCursor, encodeEventCursor } from '../../live/events.js';
 import type { Context } from '../../context.js';
 import { canSeeUnpublished } from '../../viewer.js';
@@ -64,7 +63,8 @@ const StoryEventFilter = builder.inputType('StoryEventFilter', {
 /** Resolves the story argument to a story the viewer may follow. */
 async function followedStory(ctx: Context, story: string | number) {
   const { id } = parseNodeId(String(story), 'story', ['Story']);
-  const row = await StoryRef.getDataloader(ctx).load(id).catch(() => null);
+  // A missing or invisible story loads as null; a database error stays an error (503), not a NOT_FOUND.
+  const row = await StoryRef.getDataloader(ctx).load(id);
   if (!row) throw notFound('story', 'No story with that ID.');
   return row;
 }
