@@ -4,7 +4,7 @@
  * entry through the API. Run with `npx tsx scripts/screenshot-live-page.ts`.
  */
 import { mkdir } from 'node:fs/promises';
-import { entryAnchor } from '../src/pages/page-data.js';
+import { entryAnchor } from '../src/formats/live-blog-posting.js';
 import { demoStory } from '../src/seed/demo-story.js';
 import { browserUnavailable, launchBrowser } from '../test/helpers/browser.js';
 import { startTestServer } from '../test/helpers/server.js';

@@ -4,7 +4,6 @@
  * endpoints. Both transports go through Yoga's envelop, so authentication,
  * limits, error masking and logs are the same for both.
  */
-import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
@@ -15,19 +14,21 @@ import { type Database, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { LiveBus } from './live/bus.js';
 import type { Logger } from './logger.js';
-import { createPages } from './pages/router.js';
+import { createPages } from './site/router.js';
+import { requestIdFrom } from './request-id.js';
 import { schema } from './schema/index.js';
+import { demoStory } from './seed/demo-story.js';
 import { loadDemoStory } from './seed/load-demo.js';
 import { clientAddress, refuseBadRequest } from './transport/http.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { type Viewer, anonymousReader } from './viewer.js';
 import { encodeGlobalId } from './schema/global-id.js';
-import { graphiqlDefaultQuery } from './yoga/graphiql.js';
-import { useSharedEventExecution } from './yoga/live-execution.js';
-import { createResponseCache } from './yoga/response-cache.js';
-import { useQueryLimits } from './yoga/limits.js';
-import { useErrorMasking, useOperationLog, useStatementCounting } from './yoga/plugins.js';
-import { useRateLimits } from './yoga/rate-limit.js';
+import { graphiqlDefaultQuery } from './graphiql.js';
+import { useSharedEventExecution } from './plugins/shared-event-execution.js';
+import { createResponseCache } from './plugins/response-cache.js';
+import { useQueryLimits } from './plugins/query-limits.js';
+import { useErrorMasking, useOperationLog, useStatementCounting } from './plugins/operation-plugins.js';
+import { useRateLimits } from './plugins/rate-limits.js';
 
 export interface App {
   server: Server;
@@ -45,9 +46,6 @@ export interface AppOptions {
   log: Logger;
   jwtSecret: string;
 }
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const requestIdFrom = (given: string | null) => (given && REQUEST_ID.test(given) ? given : randomUUID());
 
 export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<App> {
   const { limits } = config;
@@ -80,7 +78,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   });
 
   const requestIds = new WeakMap<Request, string>();
-  // Public reads answered from memory until the next story event (src/yoga/response-cache.ts).
+  // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
   const responseCache = createResponseCache(database, {
     ttlMs: config.responseCacheTtlMs,
     limits,
@@ -94,7 +92,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     landingPage: false,
     // Never let error details leak, whatever NODE_ENV says; internal errors are logged instead.
     maskedErrors: { isDev: false },
-    graphiql: config.graphiql ? { title: 'Diretta', defaultQuery: graphiqlDefaultQuery(demoStoryId === null ? null : encodeGlobalId('Story', demoStoryId)) } : false,
+    graphiql: config.graphiql ? { title: 'Diretta', defaultQuery: graphiqlDefaultQuery({ slug: demoStory.slug, globalId: demoStoryId === null ? null : encodeGlobalId('Story', demoStoryId) }) } : false,
     cors: { origin: limits.corsOrigins === '*' ? '*' : limits.corsOrigins, credentials: false, maxAge: 600 },
     batching: limits.batchingLimit > 0 ? { limit: limits.batchingLimit } : false,
     // refuseBadRequest (src/transport/http.ts) already requires a Content-Length within MAX_BODY_BYTES on every

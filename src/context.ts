@@ -1,16 +1,13 @@
-import type { Db } from './db/client.js';
+import type { Access } from './access.js';
 import type { StatementCount } from './db/statement-counter.js';
 import type { LiveBus } from './live/bus.js';
 import type { Logger } from './logger.js';
-import type { Viewer } from './viewer.js';
 
 /**
  * Everything a resolver may use, built fresh for each operation so that
  * DataLoader caches (keyed on this object by Pothos) never outlive a request.
  */
-export interface Context {
-  viewer: Viewer;
-  db: Db;
+export interface Context extends Access {
   live: LiveBus;
   log: Logger;
   requestId: string;

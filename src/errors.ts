@@ -14,6 +14,20 @@ export type ClientErrorCode =
   | 'SLOW_CONSUMER'
   | 'SERVICE_UNAVAILABLE';
 
+/**
+ * WebSocket close codes Diretta uses beyond graphql-ws' own (4400 invalid
+ * message, 4401 unauthorised, 4403 forbidden, 4408 init timeout, 4409
+ * duplicate id, 4429 too many init requests), each with what a client does.
+ */
+export const CLOSE_CODES = {
+  /** The server is shutting down: reconnect (elsewhere) and resume from your last cursor. */
+  goingAway: 1001,
+  /** A frame larger than the limit: the client sent too much. */
+  messageTooBig: 1009,
+  /** A subscriber fell too far behind: reconnect and resume after your last cursor (SLOW_CONSUMER). */
+  slowConsumer: 4008,
+} as const;
+
 export interface ClientErrorDetails {
   /** The argument or input field that failed, as a dotted path (e.g. `input.slug`). */
   field?: string;
@@ -31,4 +45,9 @@ export const notFound = (field: string, message: string) => clientError('NOT_FOU
 
 export function isClientError(error: unknown): boolean {
   return error instanceof GraphQLError && typeof error.extensions?.code === 'string' && error.extensions.code !== 'INTERNAL_SERVER_ERROR';
+}
+
+/** An error and the errors it wraps (`cause`), outermost first: drivers' errors arrive wrapped by drizzle. */
+export function* causeChain(error: unknown): Generator<object> {
+  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) yield e;
 }

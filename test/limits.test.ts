@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoStory } from '../src/seed/demo-story.js';
-import { graphiqlDefaultQuery } from '../src/yoga/graphiql.js';
+import { graphiqlDefaultQuery } from '../src/graphiql.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 
 describe('default limits', () => {
@@ -14,7 +14,7 @@ describe('default limits', () => {
 
   it('let GraphiQL\'s example and its introspection through', async () => {
     const storyId = (await server.gql<{ story: { id: string } }>(`{ story(slug: "${demoStory.slug}") { id } }`)).data!.story.id;
-    const document = graphiqlDefaultQuery(storyId);
+    const document = graphiqlDefaultQuery({ slug: demoStory.slug, globalId: storyId });
     const run = (operationName: string, headers: Record<string, string> = {}) =>
       fetch(`${server.url}/graphql`, {
         method: 'POST',

@@ -4,7 +4,7 @@
  * executed once per distinct operation (document, variables, role).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveExecutionStats } from '../src/yoga/live-execution.js';
+import { liveExecutionStats } from '../src/plugins/shared-event-execution.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { collect, wsClient } from './helpers/ws.js';
 

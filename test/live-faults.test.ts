@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendEvent, lockStory } from '../src/live/event-log.js';
+import { appendEvent, lockStory } from '../src/live/append-event.js';
 import { databaseKind } from './helpers/database.js';
 import { TEST_JWT_SECRET, type TestServer, startTestServer } from './helpers/server.js';
 import { collect, wsClient } from './helpers/ws.js';

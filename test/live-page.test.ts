@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryAnchor } from '../src/pages/page-data.js';
+import { entryAnchor } from '../src/formats/live-blog-posting.js';
 import { demoStory } from '../src/seed/demo-story.js';
 import { type Browser, browserUnavailable, launchBrowser } from './helpers/browser.js';
 import { type TestDatabase, databaseKind } from './helpers/database.js';

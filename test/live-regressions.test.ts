@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveBus } from '../src/live/bus.js';
-import { appendEvent, lockStory } from '../src/live/event-log.js';
+import { appendEvent, lockStory } from '../src/live/append-event.js';
 import { createLogger } from '../src/logger.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { collect, wsClient } from './helpers/ws.js';

@@ -4,7 +4,7 @@
  * `Story.liveBlogPosting` share.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryAnchor } from '../src/pages/page-data.js';
+import { entryAnchor } from '../src/formats/live-blog-posting.js';
 import { demoStory } from '../src/seed/demo-story.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 

@@ -1,5 +1,5 @@
 /**
- * The response cache (src/yoga/response-cache.ts): anonymous reads are
+ * The response cache (src/plugins/response-cache.ts): anonymous reads are
  * answered without running a statement, and never outlive a change a reader
  * could see — a mutation on this instance at once, a story event committed
  * anywhere as soon as its NOTIFY arrives.

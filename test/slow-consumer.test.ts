@@ -7,7 +7,7 @@
 import type { Socket as NetSocket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { SLOW_CONSUMER_CLOSE } from '../src/live/bus.js';
+import { CLOSE_CODES } from '../src/errors.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 
 const MAX_QUEUE = 20;
@@ -73,7 +73,7 @@ describe('slow and dead consumers', () => {
     // One message may be in flight beyond the limit: the check runs before each send.
     expect(mostBuffered).toBeLessThanOrEqual(MAX_BUFFER + MESSAGE_BYTES);
     (socket as unknown as { _socket: NetSocket })._socket.resume();
-    expect(await closed).toBe(SLOW_CONSUMER_CLOSE);
+    expect(await closed).toBe(CLOSE_CODES.slowConsumer);
     // And the server lets go of it completely.
     for (let i = 0; i < 100 && server.app.websockets.stats().connections > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(server.app.websockets.stats()).toEqual({ connections: 0, bufferedBytes: 0 });

@@ -6,6 +6,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
+import { causeChain } from '../errors.js';
 import * as schema from './schema.js';
 import { statementCountingLogger } from './statement-counter.js';
 
@@ -28,7 +29,7 @@ const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT',
  * worth a 503 and a retry, not an alarm.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+  for (const e of causeChain(error)) {
     const code = (e as { code?: unknown }).code;
     // SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutdown, crash, starting up).
     if (typeof code === 'string' && (UNAVAILABLE.has(code) || /^08/.test(code) || /^57P0[123]$/.test(code))) return true;

@@ -1,12 +1,12 @@
 /** People and places: the reference data entries point at. */
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Context } from '../context.js';
+import type { Access } from '../access.js';
 import { type Tx, queryRows } from '../db/client.js';
 import { PLACE_KINDS, type PersonRow, type PlaceRow, people, places, nowMs } from '../db/schema.js';
 import { clientError, notFound } from '../errors.js';
 import { withConstraintErrors } from './database-errors.js';
-import { claimIdempotencyKey } from './idempotency.js';
+import { createOnce } from './idempotency.js';
 import { aliases, idempotencyKey, optionalText, parseInput, slug, text, wikidataId } from './validation.js';
 
 const personFields = {
@@ -18,26 +18,25 @@ const personFields = {
 const createPersonSchema = z.object({ slug, ...personFields, idempotencyKey });
 const updatePersonSchema = z.object({ slug: slug.optional(), ...personFields, name: personFields.name.optional() });
 
-export async function createPerson(ctx: Context, input: z.input<typeof createPersonSchema>): Promise<PersonRow> {
+export async function createPerson(access: Access, input: z.input<typeof createPersonSchema>): Promise<PersonRow> {
   const valid = parseInput(createPersonSchema, input);
   return withConstraintErrors(() =>
-    ctx.db.transaction(async (tx) => {
-      const claim = await claimIdempotencyKey(tx, `createPerson:${ctx.viewer.subject}`, valid.idempotencyKey, valid);
-      if (claim.existingId !== null) return (await tx.select().from(people).where(eq(people.id, claim.existingId)))[0]!;
-      const [person] = await tx
-        .insert(people)
-        .values({ slug: valid.slug, name: valid.name, aliases: valid.aliases ?? [], description: valid.description ?? null, wikidataId: valid.wikidataId ?? null })
-        .returning();
-      await claim.complete(person!.id);
-      return person!;
-    }),
+    access.db.transaction((tx) =>
+      createOnce(tx, access, { operation: 'createPerson', table: people, key: valid.idempotencyKey, input: valid }, async () => {
+        const [person] = await tx
+          .insert(people)
+          .values({ slug: valid.slug, name: valid.name, aliases: valid.aliases ?? [], description: valid.description ?? null, wikidataId: valid.wikidataId ?? null })
+          .returning();
+        return person!;
+      }),
+    ),
   );
 }
 
-export async function updatePerson(ctx: Context, id: number, input: z.input<typeof updatePersonSchema>): Promise<PersonRow> {
+export async function updatePerson(access: Access, id: number, input: z.input<typeof updatePersonSchema>): Promise<PersonRow> {
   const valid = parseInput(updatePersonSchema, input);
   return withConstraintErrors(async () => {
-    const [person] = await ctx.db
+    const [person] = await access.db
       .update(people)
       .set({ ...definedOnly(valid), updatedAt: nowMs })
       .where(eq(people.id, id))
@@ -69,27 +68,26 @@ const bothOrNeither = (p: { latitude?: number | null; longitude?: number | null 
 const createPlaceSchema = z.object({ slug, ...placeFields, idempotencyKey }).refine(bothOrNeither, { message: 'give latitude and longitude together', path: ['longitude'] });
 const updatePlaceSchema = z.object({ slug: slug.optional(), ...placeFields, name: placeFields.name.optional(), kind: placeFields.kind.optional() });
 
-export async function createPlace(ctx: Context, input: z.input<typeof createPlaceSchema>): Promise<PlaceRow> {
+export async function createPlace(access: Access, input: z.input<typeof createPlaceSchema>): Promise<PlaceRow> {
   const valid = parseInput(createPlaceSchema, input);
   return withConstraintErrors(() =>
-    ctx.db.transaction(async (tx) => {
-      const claim = await claimIdempotencyKey(tx, `createPlace:${ctx.viewer.subject}`, valid.idempotencyKey, valid);
-      if (claim.existingId !== null) return (await tx.select().from(places).where(eq(places.id, claim.existingId)))[0]!;
-      const { idempotencyKey: _key, ...values } = valid;
-      const [place] = await tx
-        .insert(places)
-        .values({ ...values, aliases: values.aliases ?? [] })
-        .returning();
-      await claim.complete(place!.id);
-      return place!;
-    }),
+    access.db.transaction((tx) =>
+      createOnce(tx, access, { operation: 'createPlace', table: places, key: valid.idempotencyKey, input: valid }, async () => {
+        const { idempotencyKey: _key, ...values } = valid;
+        const [place] = await tx
+          .insert(places)
+          .values({ ...values, aliases: values.aliases ?? [] })
+          .returning();
+        return place!;
+      }),
+    ),
   );
 }
 
-export async function updatePlace(ctx: Context, id: number, input: z.input<typeof updatePlaceSchema>): Promise<PlaceRow> {
+export async function updatePlace(access: Access, id: number, input: z.input<typeof updatePlaceSchema>): Promise<PlaceRow> {
   const valid = parseInput(updatePlaceSchema, input);
   return withConstraintErrors(() =>
-    ctx.db.transaction(async (tx) => {
+    access.db.transaction(async (tx) => {
       const [current] = await tx.select().from(places).where(eq(places.id, id)).for('update');
       if (!current) throw notFound('input.id', 'No place with that ID.');
       const next = { ...current, ...definedOnly(valid) };

@@ -3,7 +3,7 @@
  * first, so these mostly catch races (two editors taking the same slug) and
  * references to rows that do not exist.
  */
-import { clientError } from '../errors.js';
+import { causeChain, clientError } from '../errors.js';
 
 interface PgError {
   code: string;
@@ -13,7 +13,7 @@ interface PgError {
 
 function pgError(error: unknown): PgError | undefined {
   // drizzle wraps driver errors in DrizzleQueryError with the driver's error as `cause`.
-  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+  for (const e of causeChain(error)) {
     if (typeof (e as PgError).code === 'string' && /^[0-9A-Z]{5}$/.test((e as PgError).code)) return e as PgError;
   }
   return undefined;

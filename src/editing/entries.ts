@@ -6,22 +6,30 @@
 import { and, eq } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
-import type { Context } from '../context.js';
+import type { Access } from '../access.js';
 import type { Tx } from '../db/client.js';
 import { type EntryRow, type StoryEventKind, type StoryRow, entries, entryPeople, entryPlaces, quotes, nowMs } from '../db/schema.js';
 import { clientError, notFound } from '../errors.js';
-import { appendEvent, lockStory } from '../live/event-log.js';
+import { appendEvent, lockStory } from '../live/append-event.js';
 import { withConstraintErrors } from './database-errors.js';
-import { claimIdempotencyKey } from './idempotency.js';
+import { createOnce } from './idempotency.js';
+import { quoteSchema } from './quote-rules.js';
 import { idempotencyKey, optionalText, parseInput, text } from './validation.js';
 
-export const LIMITS = { headline: 200, body: 20_000, author: 120, correctionNote: 1_000, quote: 5_000 } as const;
+export const LIMITS = { headline: 200, body: 20_000, author: 120, correctionNote: 1_000 } as const;
 
 /** Whether readers can see what happens to this entry of this story. */
 const isPublic = (entry: Pick<EntryRow, 'status'>, story: Pick<StoryRow, 'status'>) => entry.status !== 'draft' && story.status !== 'draft';
 
-export async function record(tx: Tx, ctx: Context, story: StoryRow, entry: EntryRow, kind: StoryEventKind) {
-  await appendEvent(tx, { storyId: story.id, kind, entryId: entry.id, public: isPublic(entry, story), actor: ctx.viewer.subject });
+export async function appendEntryEvent(tx: Tx, access: Access, story: StoryRow, entry: EntryRow, kind: StoryEventKind) {
+  await appendEvent(tx, { storyId: story.id, kind, entryId: entry.id, public: isPublic(entry, story), actor: access.viewer.subject });
+}
+
+/** Something tickers show of the entry changed (its quotes, its mentions): bump its time and tell them. */
+export async function touchEntry(tx: Tx, access: Access, story: StoryRow, entryId: number): Promise<EntryRow> {
+  const [touched] = await tx.update(entries).set({ updatedAt: nowMs }).where(eq(entries.id, entryId)).returning();
+  await appendEntryEvent(tx, access, story, touched!, 'updated');
+  return touched!;
 }
 
 /** Locks the entry's story, then the entry; NOT_FOUND when either is missing. */
@@ -33,14 +41,6 @@ export async function lockEntry(tx: Tx, entryId: number, field = 'input.id'): Pr
   return { story: story!, entry: entry! };
 }
 
-const quoteInput = z.object({
-  text: text(LIMITS.quote),
-  speakerId: z.number().int().nullish(),
-  attribution: optionalText(200),
-  source: optionalText(120),
-  context: optionalText(500),
-});
-
 const createEntrySchema = z.object({
   headline: text(LIMITS.headline),
   body: text(LIMITS.body),
@@ -49,51 +49,46 @@ const createEntrySchema = z.object({
   keyEvent: z.boolean(),
   peopleIds: z.array(z.number().int()).max(50, 'at most 50 people'),
   placeIds: z.array(z.number().int()).max(50, 'at most 50 places'),
-  quotes: z
-    .array(quoteInput.refine((q) => q.speakerId != null || q.attribution != null, { message: 'give a speaker or an attribution', path: ['attribution'] }))
-    .max(50, 'at most 50 quotes'),
+  quotes: z.array(quoteSchema).max(50, 'at most 50 quotes'),
   idempotencyKey,
 });
 
 export type CreateEntryInput = z.input<typeof createEntrySchema> & { storyId: number };
 
-export async function createEntry(ctx: Context, input: CreateEntryInput): Promise<EntryRow> {
+export async function createEntry(access: Access, input: CreateEntryInput): Promise<EntryRow> {
   const valid = parseInput(createEntrySchema, input);
   return withConstraintErrors(() =>
-    ctx.db.transaction(async (tx) => {
+    access.db.transaction(async (tx) => {
       const story = await lockStory(tx, input.storyId);
       if (!story) throw notFound('input.story', 'No story with that ID.');
-      const claim = await claimIdempotencyKey(tx, `createEntry:${ctx.viewer.subject}`, valid.idempotencyKey, { ...valid, storyId: story.id });
-      if (claim.existingId !== null) {
-        const [existing] = await tx.select().from(entries).where(eq(entries.id, claim.existingId));
-        return existing!;
-      }
-      const [entry] = await tx
-        .insert(entries)
-        .values({
-          storyId: story.id,
-          headline: valid.headline,
-          body: valid.body,
-          author: valid.author ?? ctx.viewer.subject,
-          status: valid.publish ? 'published' : 'draft',
-          keyEvent: valid.keyEvent,
-          publishedAt: valid.publish ? nowMs : null,
-          searchConfig: story.searchConfig,
-        })
-        .returning();
-      const entryId = entry!.id;
-      const peopleIds = [...new Set(valid.peopleIds)];
-      const placeIds = [...new Set(valid.placeIds)];
-      if (peopleIds.length) await tx.insert(entryPeople).values(peopleIds.map((personId) => ({ entryId, personId })));
-      if (placeIds.length) await tx.insert(entryPlaces).values(placeIds.map((placeId) => ({ entryId, placeId })));
-      if (valid.quotes.length) {
-        await tx.insert(quotes).values(
-          valid.quotes.map((q) => ({ entryId, speakerId: q.speakerId ?? null, attribution: q.attribution ?? null, text: q.text, source: q.source ?? null, context: q.context ?? null, language: story.language })),
-        );
-      }
-      await claim.complete(entryId);
-      await record(tx, ctx, story, entry!, valid.publish ? 'published' : 'drafted');
-      return entry!;
+      const request = { operation: 'createEntry', table: entries, key: valid.idempotencyKey, input: { ...valid, storyId: story.id } };
+      return createOnce(tx, access, request, async () => {
+        const [entry] = await tx
+          .insert(entries)
+          .values({
+            storyId: story.id,
+            headline: valid.headline,
+            body: valid.body,
+            author: valid.author ?? access.viewer.subject,
+            status: valid.publish ? 'published' : 'draft',
+            keyEvent: valid.keyEvent,
+            publishedAt: valid.publish ? nowMs : null,
+            searchConfig: story.searchConfig,
+          })
+          .returning();
+        const entryId = entry!.id;
+        const peopleIds = [...new Set(valid.peopleIds)];
+        const placeIds = [...new Set(valid.placeIds)];
+        if (peopleIds.length) await tx.insert(entryPeople).values(peopleIds.map((personId) => ({ entryId, personId })));
+        if (placeIds.length) await tx.insert(entryPlaces).values(placeIds.map((placeId) => ({ entryId, placeId })));
+        if (valid.quotes.length) {
+          await tx.insert(quotes).values(
+            valid.quotes.map((q) => ({ entryId, speakerId: q.speakerId ?? null, attribution: q.attribution ?? null, text: q.text, source: q.source ?? null, context: q.context ?? null, language: story.language })),
+          );
+        }
+        await appendEntryEvent(tx, access, story, entry!, valid.publish ? 'published' : 'drafted');
+        return entry!;
+      });
     }),
   );
 }
@@ -108,9 +103,9 @@ const updateEntrySchema = z.object({
 
 export type UpdateEntryInput = z.input<typeof updateEntrySchema> & { id: number };
 
-export async function updateEntry(ctx: Context, input: UpdateEntryInput): Promise<EntryRow> {
+export async function updateEntry(access: Access, input: UpdateEntryInput): Promise<EntryRow> {
   const valid = parseInput(updateEntrySchema, input);
-  return ctx.db.transaction(async (tx) => {
+  return access.db.transaction(async (tx) => {
     const { story, entry } = await lockEntry(tx, input.id);
     if (entry.status === 'retracted') throw clientError('BAD_USER_INPUT', 'input.id: a retracted entry cannot be edited', { field: 'input.id' });
     if (valid.expectedRevision != null && valid.expectedRevision !== entry.revision) {
@@ -128,21 +123,21 @@ export async function updateEntry(ctx: Context, input: UpdateEntryInput): Promis
       })
       .where(eq(entries.id, entry.id))
       .returning();
-    await record(tx, ctx, story, updated!, 'updated');
+    await appendEntryEvent(tx, access, story, updated!, 'updated');
     return updated!;
   });
 }
 
 /** Applies a status or flag change, then records `kind`; `check` refuses changes that make no sense. */
 async function transition(
-  ctx: Context,
+  access: Access,
   id: number,
   check: (entry: EntryRow) => string | null,
   change: (entry: EntryRow) => PgUpdateSetSource<typeof entries>,
   kind: (entry: EntryRow) => StoryEventKind | null,
   before?: (tx: Tx, story: StoryRow, entry: EntryRow) => Promise<void>,
 ): Promise<EntryRow> {
-  return ctx.db.transaction(async (tx) => {
+  return access.db.transaction(async (tx) => {
     const { story, entry } = await lockEntry(tx, id);
     const problem = check(entry);
     if (problem) throw clientError('BAD_USER_INPUT', `input.id: ${problem}`, { field: 'input.id' });
@@ -150,24 +145,24 @@ async function transition(
     if (!eventKind) return entry; // nothing changes
     if (before) await before(tx, story, entry);
     const [updated] = await tx.update(entries).set({ ...change(entry), updatedAt: nowMs }).where(eq(entries.id, entry.id)).returning();
-    await record(tx, ctx, story, updated!, eventKind);
+    await appendEntryEvent(tx, access, story, updated!, eventKind);
     return updated!;
   });
 }
 
-export const publishEntry = (ctx: Context, id: number) =>
+export const publishEntry = (access: Access, id: number) =>
   transition(
-    ctx,
+    access,
     id,
     (e) => (e.status === 'retracted' ? 'a retracted entry cannot be published again' : null),
     () => ({ status: 'published', publishedAt: nowMs }),
     (e) => (e.status === 'draft' ? 'published' : null),
   );
 
-export const retractEntry = (ctx: Context, id: number, correctionNote: string | null | undefined) => {
+export const retractEntry = (access: Access, id: number, correctionNote: string | null | undefined) => {
   const note = parseInput(z.object({ correctionNote: optionalText(LIMITS.correctionNote) }), { correctionNote }).correctionNote;
   return transition(
-    ctx,
+    access,
     id,
     (e) => (e.status === 'draft' ? 'a draft is not public: there is nothing to retract' : null),
     (e) => ({ status: 'retracted', pinned: false, revision: e.revision + 1, ...(note !== undefined ? { correctionNote: note } : {}) }),
@@ -175,18 +170,18 @@ export const retractEntry = (ctx: Context, id: number, correctionNote: string | 
   );
 };
 
-export const setKeyEvent = (ctx: Context, id: number, keyEvent: boolean) =>
+export const setKeyEvent = (access: Access, id: number, keyEvent: boolean) =>
   transition(
-    ctx,
+    access,
     id,
     () => null,
     () => ({ keyEvent }),
     (e) => (e.keyEvent === keyEvent ? null : keyEvent ? 'key_event_set' : 'key_event_cleared'),
   );
 
-export const pinEntry = (ctx: Context, id: number) =>
+export const pinEntry = (access: Access, id: number) =>
   transition(
-    ctx,
+    access,
     id,
     (e) => (e.status !== 'published' ? 'only a published entry can be pinned' : null),
     () => ({ pinned: true }),
@@ -198,13 +193,13 @@ export const pinEntry = (ctx: Context, id: number) =>
         .set({ pinned: false, updatedAt: nowMs })
         .where(and(eq(entries.storyId, story.id), eq(entries.pinned, true)))
         .returning();
-      for (const previous of unpinned) await record(tx, ctx, story, previous, 'unpinned');
+      for (const previous of unpinned) await appendEntryEvent(tx, access, story, previous, 'unpinned');
     },
   );
 
-export const unpinEntry = (ctx: Context, id: number) =>
+export const unpinEntry = (access: Access, id: number) =>
   transition(
-    ctx,
+    access,
     id,
     () => null,
     () => ({ pinned: false }),

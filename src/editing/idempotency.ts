@@ -6,6 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Access } from '../access.js';
 import type { Tx } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { clientError } from '../errors.js';
@@ -35,4 +37,28 @@ export async function claimIdempotencyKey(tx: Tx, scope: string, key: string | n
       await tx.update(idempotencyKeys).set({ resultId }).where(where);
     },
   };
+}
+
+/**
+ * Creates a row at most once per idempotency key: a retry with the same key
+ * (and the same request) gets the row the first request created. Runs in the
+ * caller's transaction, after whatever locks the caller took.
+ */
+export async function createOnce<T extends PgTable & { id: PgColumn }>(
+  tx: Tx,
+  access: Access,
+  request: { operation: string; table: T; key: string | null | undefined; input: unknown },
+  create: () => Promise<T['$inferSelect'] & { id: number }>,
+): Promise<T['$inferSelect']> {
+  const claim = await claimIdempotencyKey(tx, `${request.operation}:${access.viewer.subject}`, request.key, request.input);
+  if (claim.existingId !== null) {
+    const [existing] = await tx
+      .select()
+      .from(request.table as PgTable)
+      .where(eq(request.table.id, claim.existingId));
+    if (existing) return existing as T['$inferSelect'];
+  }
+  const created = await create();
+  await claim.complete(created.id);
+  return created;
 }

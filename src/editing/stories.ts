@@ -1,12 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Context } from '../context.js';
+import type { Access } from '../access.js';
 import { STORY_STATUSES, type StoryRow, type StoryStatus, entries, stories, nowMs } from '../db/schema.js';
 import { searchConfigFor } from '../db/search-config.js';
 import { clientError, notFound } from '../errors.js';
-import { appendEvent, lockStory } from '../live/event-log.js';
+import { appendEvent, lockStory } from '../live/append-event.js';
 import { withConstraintErrors } from './database-errors.js';
-import { claimIdempotencyKey } from './idempotency.js';
+import { createOnce } from './idempotency.js';
 import { idempotencyKey, language, optionalText, parseInput, slug, text } from './validation.js';
 
 const createStorySchema = z.object({
@@ -19,27 +19,26 @@ const createStorySchema = z.object({
   idempotencyKey,
 });
 
-export async function createStory(ctx: Context, input: z.input<typeof createStorySchema>): Promise<StoryRow> {
+export async function createStory(access: Access, input: z.input<typeof createStorySchema>): Promise<StoryRow> {
   const valid = parseInput(createStorySchema, input);
   return withConstraintErrors(() =>
-    ctx.db.transaction(async (tx) => {
-      const claim = await claimIdempotencyKey(tx, `createStory:${ctx.viewer.subject}`, valid.idempotencyKey, valid);
-      if (claim.existingId !== null) return (await tx.select().from(stories).where(eq(stories.id, claim.existingId)))[0]!;
-      const [story] = await tx
-        .insert(stories)
-        .values({
-          slug: valid.slug,
-          title: valid.title,
-          summary: valid.summary ?? null,
-          language: valid.language,
-          searchConfig: searchConfigFor(valid.language),
-          status: valid.status,
-          coverageStartAt: valid.coverageStartAt ?? (valid.status === 'live' ? nowMs : null),
-        })
-        .returning();
-      await claim.complete(story!.id);
-      return story!;
-    }),
+    access.db.transaction((tx) =>
+      createOnce(tx, access, { operation: 'createStory', table: stories, key: valid.idempotencyKey, input: valid }, async () => {
+        const [story] = await tx
+          .insert(stories)
+          .values({
+            slug: valid.slug,
+            title: valid.title,
+            summary: valid.summary ?? null,
+            language: valid.language,
+            searchConfig: searchConfigFor(valid.language),
+            status: valid.status,
+            coverageStartAt: valid.coverageStartAt ?? (valid.status === 'live' ? nowMs : null),
+          })
+          .returning();
+        return story!;
+      }),
+    ),
   );
 }
 
@@ -56,10 +55,10 @@ const updateStorySchema = z
     path: ['coverageEndAt'],
   });
 
-export async function updateStory(ctx: Context, id: number, input: z.input<typeof updateStorySchema>): Promise<StoryRow> {
+export async function updateStory(access: Access, id: number, input: z.input<typeof updateStorySchema>): Promise<StoryRow> {
   const valid = parseInput(updateStorySchema, input);
   return withConstraintErrors(() =>
-    ctx.db.transaction(async (tx) => {
+    access.db.transaction(async (tx) => {
       const story = await lockStory(tx, id);
       if (!story) throw notFound('input.id', 'No story with that ID.');
       const searchConfig = valid.language ? searchConfigFor(valid.language) : story.searchConfig;
@@ -90,8 +89,8 @@ const transitions: Record<StoryStatus, StoryStatus[]> = {
   ended: ['live'],
 };
 
-export async function setStoryStatus(ctx: Context, id: number, status: StoryStatus): Promise<StoryRow> {
-  return withConstraintErrors(() => ctx.db.transaction(async (tx) => {
+export async function setStoryStatus(access: Access, id: number, status: StoryStatus): Promise<StoryRow> {
+  return withConstraintErrors(() => access.db.transaction(async (tx) => {
     const story = await lockStory(tx, id);
     if (!story) throw notFound('input.id', 'No story with that ID.');
     if (story.status === status) return story;
@@ -100,7 +99,7 @@ export async function setStoryStatus(ctx: Context, id: number, status: StoryStat
         field: 'input.status',
       });
     }
-    await appendEvent(tx, { storyId: id, kind: 'story_status_changed', entryId: null, public: status !== 'draft', actor: ctx.viewer.subject });
+    await appendEvent(tx, { storyId: id, kind: 'story_status_changed', entryId: null, public: status !== 'draft', actor: access.viewer.subject });
     const [updated] = await tx
       .update(stories)
       .set({

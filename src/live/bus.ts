@@ -19,8 +19,8 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { stories } from '../db/schema.js';
 import type { Logger } from '../logger.js';
-import { EVENTS_CHANNEL } from './event-log.js';
-import { type LiveEvent, loadEvents } from './events.js';
+import { EVENTS_CHANNEL } from './append-event.js';
+import { type LiveEvent, loadEvents } from './load-events.js';
 
 export interface BusOptions {
   /** Events kept per followed story, to replay a resuming subscriber without a query. */
@@ -30,9 +30,6 @@ export interface BusOptions {
   /** Undelivered events a subscriber may accumulate before it is cut off as a slow consumer. */
   maxQueue: number;
 }
-
-/** WebSocket close code for a subscriber cut off as too slow: reconnect and resume after your last cursor. */
-export const SLOW_CONSUMER_CLOSE = 4008;
 
 /** A subscriber fell more than `maxQueue` events behind; it should resume from its last cursor. */
 export class SlowConsumerError extends Error {
@@ -256,7 +253,7 @@ export class LiveBus {
       for (const event of channel.recent) if (event.row.entryId !== null && event.row.seq <= upToSeq) latest.set(event.row.entryId, event);
       for (const event of recent) {
         const newest = event.row.entryId === null ? event : latest.get(event.row.entryId)!;
-        yield newest === event ? event : { ...event, entry: newest.entry, peopleIds: newest.peopleIds, placeIds: newest.placeIds, shared: new Map() };
+        yield newest === event ? event : { ...event, entry: newest.entry, mentions: newest.mentions };
       }
       return;
     }

@@ -1,28 +1,24 @@
-import { type SQL, and, eq, getTableColumns, lte, sql } from 'drizzle-orm';
+import { and, eq, lte, sql } from 'drizzle-orm';
+import { type Entry, entryColumns } from '../db/columns.js';
 import { anyOf } from '../db/any-of.js';
-import type { Context } from '../context.js';
-import { type EntryRow, entries, entryPeople, entryPlaces } from '../db/schema.js';
+import type { Access } from '../access.js';
+import { type MentionTarget, type MentionableKind, mentionable, mentions } from '../db/mentionables.js';
+import { entries } from '../db/schema.js';
 import { entryContentVisible, entryInFeed } from '../db/visibility.js';
-import { type Connection, type Page, type SortKey, afterCursor, rowNumber, toConnections } from './pages.js';
+import { type Connection, type Page, type SortKey, afterCursor, rowNumber, toConnections } from './keyset.js';
 
-// The search columns stay in the database: no resolver needs them.
-const { searchVector: _v, searchConfig: _c, ...entryColumns } = getTableColumns(entries);
-export { entryColumns };
-
-export type Entry = Omit<EntryRow, 'searchVector' | 'searchConfig'>;
-
-export async function entriesByIds(ctx: Context, ids: readonly number[]): Promise<Entry[]> {
-  return ctx.db
+export async function entriesByIds(access: Access, ids: readonly number[]): Promise<Entry[]> {
+  return access.db
     .select(entryColumns)
     .from(entries)
-    .where(and(anyOf(entries.id, ids), entryInFeed(ctx.viewer)));
+    .where(and(anyOf(entries.id, ids), entryInFeed(access.viewer)));
 }
 
-export async function pinnedEntries(ctx: Context, storyIds: readonly number[]): Promise<Entry[]> {
-  return ctx.db
+export async function pinnedEntries(access: Access, storyIds: readonly number[]): Promise<Entry[]> {
+  return access.db
     .select(entryColumns)
     .from(entries)
-    .where(and(anyOf(entries.storyId, storyIds), eq(entries.pinned, true), entryInFeed(ctx.viewer)));
+    .where(and(anyOf(entries.storyId, storyIds), eq(entries.pinned, true), entryInFeed(access.viewer)));
 }
 
 export const newestFirst: SortKey[] = [
@@ -38,27 +34,20 @@ const entrySortValues = (e: Entry) => [e.sortAt, e.id];
 export interface StoryEntriesFilter {
   order: 'NEWEST_FIRST' | 'OLDEST_FIRST';
   keyEventsOnly: boolean;
-  mentioning: { typename: 'Person' | 'Place'; id: number } | null;
-}
-
-function mentions(mentioning: StoryEntriesFilter['mentioning']): SQL | undefined {
-  if (!mentioning) return undefined;
-  return mentioning.typename === 'Person'
-    ? sql`exists (select 1 from ${entryPeople} where ${entryPeople.entryId} = ${entries.id} and ${entryPeople.personId} = ${mentioning.id})`
-    : sql`exists (select 1 from ${entryPlaces} where ${entryPlaces.entryId} = ${entries.id} and ${entryPlaces.placeId} = ${mentioning.id})`;
+  mentioning: MentionTarget | null;
 }
 
 /** One page of entries for each story, in one statement. */
 export async function storyEntryPages(
-  ctx: Context,
+  access: Access,
   storyIds: readonly number[],
   page: Page,
   filter: StoryEntriesFilter,
 ): Promise<Connection<Entry>[]> {
   const keys = filter.order === 'OLDEST_FIRST' ? oldestFirst : newestFirst;
   // A filter narrows the feed to entries whose content counts (no tombstones for readers).
-  const visible = filter.mentioning ? entryContentVisible(ctx.viewer) : entryInFeed(ctx.viewer);
-  const ranked = ctx.db
+  const visible = filter.mentioning ? entryContentVisible(access.viewer) : entryInFeed(access.viewer);
+  const ranked = access.db
     .select({ ...entryColumns, rn: rowNumber(entries.storyId, keys, page).as('rn') })
     .from(entries)
     .where(
@@ -66,29 +55,29 @@ export async function storyEntryPages(
         anyOf(entries.storyId, storyIds),
         visible,
         filter.keyEventsOnly ? eq(entries.keyEvent, true) : undefined,
-        mentions(filter.mentioning),
+        filter.mentioning ? mentions(filter.mentioning) : undefined,
         afterCursor(keys, page),
       ),
     )
     .as('ranked');
-  const rows = await ctx.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.storyId, ranked.rn);
+  const rows = await access.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.storyId, ranked.rn);
   return toConnections(storyIds, rows, (e) => e.storyId, page, entrySortValues);
 }
 
 /** One page of the entries that mention each person (or place), newest first, in one statement. */
 export async function mentioningEntryPages(
-  ctx: Context,
-  kind: 'Person' | 'Place',
+  access: Access,
+  kind: MentionableKind,
   ids: readonly number[],
   page: Page,
 ): Promise<Connection<Entry>[]> {
-  const link = kind === 'Person' ? { table: entryPeople, key: entryPeople.personId } : { table: entryPlaces, key: entryPlaces.placeId };
-  const ranked = ctx.db
-    .select({ ...entryColumns, mentionedId: sql<number>`${link.key}`.as('mentioned_id'), rn: rowNumber(link.key, newestFirst, page).as('rn') })
-    .from(link.table)
-    .innerJoin(entries, eq(entries.id, link.table.entryId))
-    .where(and(anyOf(link.key, ids), entryContentVisible(ctx.viewer), afterCursor(newestFirst, page)))
+  const { link, targetId } = mentionable(kind);
+  const ranked = access.db
+    .select({ ...entryColumns, mentionedId: sql<number>`${targetId}`.as('mentioned_id'), rn: rowNumber(targetId, newestFirst, page).as('rn') })
+    .from(link)
+    .innerJoin(entries, eq(entries.id, link.entryId))
+    .where(and(anyOf(targetId, ids), entryContentVisible(access.viewer), afterCursor(newestFirst, page)))
     .as('ranked');
-  const rows = await ctx.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.mentionedId, ranked.rn);
+  const rows = await access.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.mentionedId, ranked.rn);
   return toConnections(ids, rows, (e) => e.mentionedId, page, entrySortValues);
 }

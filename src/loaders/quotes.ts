@@ -1,27 +1,26 @@
-import { and, asc, eq, getTableColumns, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { anyOf } from '../db/any-of.js';
-import type { Context } from '../context.js';
+import { quoteColumns } from '../db/columns.js';
+import type { Access } from '../access.js';
 import { type QuoteRow, entries, quotes } from '../db/schema.js';
 import { entryContentVisible } from '../db/visibility.js';
-import { type Connection, type Page, type SortKey, afterCursor, groupRows, rowNumber, toConnections } from './pages.js';
+import { type Connection, type Page, type SortKey, afterCursor, groupRows, rowNumber, toConnections } from './keyset.js';
 
-const quoteColumns = getTableColumns(quotes);
-
-export async function quotesByIds(ctx: Context, ids: readonly number[]): Promise<QuoteRow[]> {
-  return ctx.db
+export async function quotesByIds(access: Access, ids: readonly number[]): Promise<QuoteRow[]> {
+  return access.db
     .select(quoteColumns)
     .from(quotes)
     .innerJoin(entries, eq(entries.id, quotes.entryId))
-    .where(and(anyOf(quotes.id, ids), entryContentVisible(ctx.viewer)));
+    .where(and(anyOf(quotes.id, ids), entryContentVisible(access.viewer)));
 }
 
 /** Quotes of each entry in the order they were added, in one statement. */
-export async function entryQuoteLists(ctx: Context, entryIds: readonly number[]): Promise<QuoteRow[][]> {
-  const rows = await ctx.db
+export async function entryQuoteLists(access: Access, entryIds: readonly number[]): Promise<QuoteRow[][]> {
+  const rows = await access.db
     .select(quoteColumns)
     .from(quotes)
     .innerJoin(entries, eq(entries.id, quotes.entryId))
-    .where(and(anyOf(quotes.entryId, entryIds), entryContentVisible(ctx.viewer)))
+    .where(and(anyOf(quotes.entryId, entryIds), entryContentVisible(access.viewer)))
     .orderBy(asc(quotes.id));
   return groupRows(entryIds, rows, (q) => q.entryId);
 }
@@ -34,25 +33,25 @@ export const quoteOrder: SortKey[] = [
 const quoteSortValues = (q: QuoteRow) => [q.createdAt, q.id];
 
 /** One page of quotes per speaker, in one statement. */
-export async function speakerQuotePages(ctx: Context, personIds: readonly number[], page: Page): Promise<Connection<QuoteRow>[]> {
-  const ranked = ctx.db
+export async function speakerQuotePages(access: Access, personIds: readonly number[], page: Page): Promise<Connection<QuoteRow>[]> {
+  const ranked = access.db
     .select({ ...quoteColumns, rn: rowNumber(quotes.speakerId, quoteOrder, page).as('rn') })
     .from(quotes)
     .innerJoin(entries, eq(entries.id, quotes.entryId))
-    .where(and(anyOf(quotes.speakerId, personIds), entryContentVisible(ctx.viewer), afterCursor(quoteOrder, page)))
+    .where(and(anyOf(quotes.speakerId, personIds), entryContentVisible(access.viewer), afterCursor(quoteOrder, page)))
     .as('ranked');
-  const rows = await ctx.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.speakerId, ranked.rn);
+  const rows = await access.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.speakerId, ranked.rn);
   return toConnections(personIds, rows, (q) => q.speakerId, page, quoteSortValues);
 }
 
 /** One page of quotes per story, in one statement. */
-export async function storyQuotePages(ctx: Context, storyIds: readonly number[], page: Page): Promise<Connection<QuoteRow>[]> {
-  const ranked = ctx.db
+export async function storyQuotePages(access: Access, storyIds: readonly number[], page: Page): Promise<Connection<QuoteRow>[]> {
+  const ranked = access.db
     .select({ ...quoteColumns, storyId: sql<number>`${entries.storyId}`.as('story_id'), rn: rowNumber(entries.storyId, quoteOrder, page).as('rn') })
     .from(quotes)
     .innerJoin(entries, eq(entries.id, quotes.entryId))
-    .where(and(anyOf(entries.storyId, storyIds), entryContentVisible(ctx.viewer), afterCursor(quoteOrder, page)))
+    .where(and(anyOf(entries.storyId, storyIds), entryContentVisible(access.viewer), afterCursor(quoteOrder, page)))
     .as('ranked');
-  const rows = await ctx.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.storyId, ranked.rn);
+  const rows = await access.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.storyId, ranked.rn);
   return toConnections(storyIds, rows, (q) => q.storyId, page, quoteSortValues);
 }

@@ -1,22 +1,22 @@
 import { type SQL, and, eq, inArray, sql } from 'drizzle-orm';
 import { anyOf } from '../db/any-of.js';
-import type { Context } from '../context.js';
+import type { Access } from '../access.js';
 import { type StoryRow, type StoryStatus, entries, entryPeople, entryPlaces, quotes, stories } from '../db/schema.js';
 import { entryContentVisible, storyVisible } from '../db/visibility.js';
-import { type Connection, type Page, type SortKey, afterCursor, orderFor, toConnection } from './pages.js';
+import { type Connection, type Page, type SortKey, afterCursor, orderFor, toConnection } from './keyset.js';
 
-export async function storiesByIds(ctx: Context, ids: readonly number[]): Promise<StoryRow[]> {
-  return ctx.db
+export async function storiesByIds(access: Access, ids: readonly number[]): Promise<StoryRow[]> {
+  return access.db
     .select()
     .from(stories)
-    .where(and(anyOf(stories.id, ids), storyVisible(ctx.viewer)));
+    .where(and(anyOf(stories.id, ids), storyVisible(access.viewer)));
 }
 
-export async function storyBySlug(ctx: Context, slug: string): Promise<StoryRow | undefined> {
-  const [row] = await ctx.db
+export async function storyBySlug(access: Access, slug: string): Promise<StoryRow | undefined> {
+  const [row] = await access.db
     .select()
     .from(stories)
-    .where(and(eq(stories.slug, slug), storyVisible(ctx.viewer)));
+    .where(and(eq(stories.slug, slug), storyVisible(access.viewer)));
   return row;
 }
 
@@ -26,13 +26,13 @@ export const storyOrder: SortKey[] = [
   { expr: stories.id, direction: 'desc', kind: 'int' },
 ];
 
-export async function storiesPage(ctx: Context, page: Page, filter: { statuses: StoryStatus[] | null }): Promise<Connection<StoryRow>> {
-  const rows = await ctx.db
+export async function storiesPage(access: Access, page: Page, filter: { statuses: StoryStatus[] | null }): Promise<Connection<StoryRow>> {
+  const rows = await access.db
     .select()
     .from(stories)
     .where(
       and(
-        storyVisible(ctx.viewer),
+        storyVisible(access.viewer),
         filter.statuses ? inArray(stories.status, filter.statuses) : undefined,
         afterCursor(storyOrder, page),
       ),
@@ -52,14 +52,14 @@ export interface StoryCounts {
 }
 
 /** Every count of many stories in one statement. */
-export async function storyCounts(ctx: Context, storyIds: readonly number[]): Promise<StoryCounts[]> {
-  const visible = entryContentVisible(ctx.viewer) ?? sql`true`;
+export async function storyCounts(access: Access, storyIds: readonly number[]): Promise<StoryCounts[]> {
+  const visible = entryContentVisible(access.viewer) ?? sql`true`;
   const perStory = sql`${entries.storyId} = ${stories.id} and ${visible}`;
   // Each subquery is its own SQL object: drizzle strips table names from
   // columns written directly in a single-table select's fields, which would
   // make "id" ambiguous inside these joins.
   const scalar = (inner: SQL) => sql<number>`${inner}`.mapWith(Number);
-  return ctx.db
+  return access.db
     .select({
       storyId: stories.id,
       entries: scalar(sql`(select count(*) from ${entries} where ${perStory})`),

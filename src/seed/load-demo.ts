@@ -6,7 +6,7 @@ import { eq, inArray } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import { entries, entryPeople, entryPlaces, people, places, quotes, stories } from '../db/schema.js';
 import { searchConfigFor } from '../db/search-config.js';
-import { appendEvent, lockStory } from '../live/event-log.js';
+import { appendEvent, lockStory } from '../live/append-event.js';
 import { demoPeople, demoPlaces, demoStory } from './demo-story.js';
 import type { SeedPerson, SeedPlace, SeedStory } from './demo-types.js';
 

@@ -1,6 +1,6 @@
 /**
  * Subscribers of the same operation receive the very same result object
- * for an event (src/yoga/live-execution.ts executes it once); this module
+ * for an event (src/plugins/shared-event-execution.ts executes it once); this module
  * makes them receive the same bytes too, serialised once.
  *
  * graphql-ws serialises every `next` message on its own, result included:

@@ -23,10 +23,10 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, verifyToken } from '../auth/tokens.js';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
-import { SLOW_CONSUMER_CLOSE } from '../live/bus.js';
+import { CLOSE_CODES } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type Viewer, anonymousReader } from '../viewer.js';
-import { containsNul, nulRefused } from '../yoga/limits.js';
+import { containsNul, nulRefused } from '../input-guard.js';
 import { clientAddress } from './http.js';
 import { sendSharedBytes, sharedNext } from './shared-bytes.js';
 
@@ -165,7 +165,7 @@ export function attachWebSockets(
       // One serialisation of an event's result for all its subscribers (src/transport/shared-bytes.ts).
       onNext: sharedNext((ctx) => {
         // The peer is not reading: stop buffering for it.
-        if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) ctx.extra.socket.close(SLOW_CONSUMER_CLOSE, 'Slow consumer: resume from your last cursor');
+        if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) ctx.extra.socket.close(CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
       }),
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
@@ -179,7 +179,7 @@ export function attachWebSockets(
     async close() {
       clearInterval(pings);
       // 1001 Going Away: clients reconnect (elsewhere) and resume from their cursor.
-      for (const client of wsServer.clients) client.close(1001, 'Server shutting down');
+      for (const client of wsServer.clients) client.close(CLOSE_CODES.goingAway, 'Server shutting down');
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
     stats() {

@@ -1,6 +1,6 @@
 /** What editors do to entries: write, edit, publish, retract, pin, mark, link. */
 import { createEntry, pinEntry, publishEntry, retractEntry, setKeyEvent, unpinEntry, updateEntry } from '../../editing/entries.js';
-import { setMention } from '../../editing/quotes.js';
+import { setMention } from '../../editing/mentions.js';
 import type { EntryRow } from '../../db/schema.js';
 import { type BuilderTypes, builder } from '../builder.js';
 import { parseNodeId } from '../global-id.js';

@@ -1,9 +1,11 @@
-import { type Entry, entriesByIds, mentioningEntryPages, newestFirst, oldestFirst, pinnedEntries, storyEntryPages } from '../../loaders/entries.js';
-import { readPage } from '../../loaders/pages.js';
-import { entryPeopleLists } from '../../loaders/people.js';
-import { entryPlaceLists } from '../../loaders/places.js';
+import type { Entry } from '../../db/columns.js';
+import { entriesByIds, mentioningEntryPages, newestFirst, oldestFirst, pinnedEntries, storyEntryPages } from '../../loaders/entries.js';
+import { readPage } from '../../loaders/keyset.js';
+import { entryMentionLists } from '../../loaders/mentionables.js';
 import { canSeeUnpublished } from '../../viewer.js';
-import { builder } from '../builder.js';
+import type { ObjectParam } from '@pothos/core';
+import type { MentionableRow } from '../../db/mentionables.js';
+import { type BuilderTypes, builder } from '../builder.js';
 import { parseNodeId } from '../global-id.js';
 import { PersonRef } from './person.js';
 import { PlaceRef } from './place.js';
@@ -55,13 +57,13 @@ export const EntryRef = builder.loadableNode('Entry', {
     people: t.loadableList({
       type: PersonRef,
       description: 'People the entry mentions (none for readers once it is retracted).',
-      load: (ids: number[], ctx) => entryPeopleLists(ctx, ids),
+      load: (ids: number[], ctx) => entryMentionLists(ctx, 'Person', ids),
       resolve: (entry) => entry.id,
     }),
     places: t.loadableList({
       type: PlaceRef,
       description: 'Places the entry mentions (none for readers once it is retracted).',
-      load: (ids: number[], ctx) => entryPlaceLists(ctx, ids),
+      load: (ids: number[], ctx) => entryMentionLists(ctx, 'Place', ids),
       resolve: (entry) => entry.id,
     }),
   }),
@@ -115,24 +117,18 @@ builder.objectFields(StoryRef, (t) => ({
   }),
 }));
 
-builder.objectField(PersonRef, 'entries', (t) =>
-  t.loadable({
-    type: EntryConnection,
-    description: 'Entries that mention this person, newest first, across stories.',
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    load: async (ids: number[], ctx, args) => mentioningEntryPages(ctx, 'Person', ids, readPage(args, newestFirst)),
-    resolve: (person) => person.id,
-  }),
-);
-
-builder.objectField(PlaceRef, 'entries', (t) =>
-  t.loadable({
-    type: EntryConnection,
-    description: 'Entries that mention this place, newest first, across stories.',
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    load: async (ids: number[], ctx, args) => mentioningEntryPages(ctx, 'Place', ids, readPage(args, newestFirst)),
-    resolve: (place) => place.id,
-  }),
-);
+for (const [ref, kind, noun] of [
+  [PersonRef, 'Person', 'person'],
+  [PlaceRef, 'Place', 'place'],
+] as const) {
+  builder.objectField(ref as ObjectParam<BuilderTypes>, 'entries', (t) =>
+    t.loadable({
+      type: EntryConnection,
+      description: `Entries that mention this ${noun}, newest first, across stories.`,
+      byPath: true,
+      args: t.arg.connectionArgs(),
+      load: async (ids: number[], ctx, args) => mentioningEntryPages(ctx, kind, ids, readPage(args, newestFirst)),
+      resolve: (mentioned) => (mentioned as MentionableRow<typeof kind>).id,
+    }),
+  );
+}

@@ -1,5 +1,5 @@
 import { badUserInput } from '../../errors.js';
-import { MAX_PAGE_SIZE } from '../../loaders/pages.js';
+import { MAX_PAGE_SIZE } from '../../page-size.js';
 import { builder } from '../builder.js';
 
 builder.queryField('nodes', (t) =>

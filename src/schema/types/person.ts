@@ -1,9 +1,10 @@
 import type { PersonRow } from '../../db/schema.js';
-import { notFound } from '../../errors.js';
-import { readPage } from '../../loaders/pages.js';
-import { type PersonStory, type RankedPerson, peopleByIds, peopleOrder, peoplePage, personBySlug, personStoryOrder, personStoryPages, storyPeopleOrder, storyPeoplePages } from '../../loaders/people.js';
+import { readPage } from '../../loaders/keyset.js';
+import { mentionablesByIds, mentionablesPage, nameOrder, nameStartsWith } from '../../loaders/mentionables.js';
+import { type PersonStory, personStoryOrder, personStoryPages } from '../../loaders/people.js';
 import { createPerson, updatePerson } from '../../editing/catalog.js';
 import { builder } from '../builder.js';
+import { mentionableFields } from './mentionable.js';
 import { parseNodeId } from '../global-id.js';
 import { undefinedIfNull } from '../inputs.js';
 import { StoryRef } from './story.js';
@@ -11,7 +12,7 @@ import { StoryRef } from './story.js';
 export const PersonRef = builder.loadableNode('Person', {
   description: 'Someone the coverage mentions or quotes.',
   id: { resolve: (person: PersonRow) => person.id, parse: Number },
-  load: (ids: number[], ctx) => peopleByIds(ctx, ids),
+  load: (ids: number[], ctx) => mentionablesByIds(ctx, 'Person', ids),
   sort: (person) => person.id,
   fields: (t) => ({
     slug: t.exposeString('slug', { description: 'Unique, URL-friendly name, e.g. `dmitrij-peskov`.' }),
@@ -24,21 +25,7 @@ export const PersonRef = builder.loadableNode('Person', {
   }),
 });
 
-export const PersonConnection = builder.connectionObject(
-  { type: PersonRef, name: 'PersonConnection', description: 'A page of people.' },
-  { name: 'PersonEdge', description: 'A person in a page of people.' },
-);
-
-const StoryPersonConnection = builder.connectionObject(
-  { type: PersonRef, name: 'StoryPersonConnection', description: 'The people of a story, most mentioned first.' },
-  {
-    name: 'StoryPersonEdge',
-    description: 'A person in a story, with how often the story mentions them.',
-    fields: (t) => ({
-      mentions: t.int({ description: 'Entries of the story that mention this person.', resolve: (edge) => (edge.node as RankedPerson).mentions }),
-    }),
-  },
-);
+export const { connection: PersonConnection } = mentionableFields('Person', PersonRef, { one: 'person', many: 'people', example: 'dmitrij-peskov', pronoun: 'them' });
 
 const PersonStoryConnection = builder.connectionObject(
   { type: StoryRef, name: 'PersonStoryConnection', description: 'The stories that mention a person, most recent mention first.' },
@@ -50,17 +37,6 @@ const PersonStoryConnection = builder.connectionObject(
       lastMentionedAt: t.field({ type: 'DateTime', description: 'When the latest of those entries was published.', resolve: (edge) => (edge.node as PersonStory).lastMentionedAt }),
     }),
   },
-);
-
-builder.objectField(StoryRef, 'people', (t) =>
-  t.loadable({
-    type: StoryPersonConnection,
-    description: 'People the story mentions, most mentioned first.',
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    load: async (ids: number[], ctx, args) => storyPeoplePages(ctx, ids, readPage(args, storyPeopleOrder)),
-    resolve: (story) => story.id,
-  }),
 );
 
 builder.objectField(PersonRef, 'stories', (t) =>
@@ -75,17 +51,6 @@ builder.objectField(PersonRef, 'stories', (t) =>
 );
 
 builder.queryFields((t) => ({
-  person: t.field({
-    type: PersonRef,
-    nullable: true,
-    description: 'One person by slug. An unknown slug is a NOT_FOUND error.',
-    args: { slug: t.arg.string({ required: true, description: 'The person\'s slug, e.g. `dmitrij-peskov`.' }) },
-    resolve: async (_root, args, ctx) => {
-      const person = await personBySlug(ctx, args.slug);
-      if (!person) throw notFound('slug', `No person with slug "${args.slug}".`);
-      return person;
-    },
-  }),
   people: t.field({
     type: PersonConnection,
     description: 'People in alphabetical order, optionally those whose name starts with `namePrefix`.',
@@ -93,7 +58,10 @@ builder.queryFields((t) => ({
       ...t.arg.connectionArgs(),
       namePrefix: t.arg.string({ description: 'Case-insensitive start of the name, e.g. "pes".' }),
     },
-    resolve: (_root, args, ctx) => peoplePage(ctx, readPage(args, peopleOrder), { namePrefix: args.namePrefix?.trim() || null }),
+    resolve: (_root, args, ctx) => {
+      const prefix = args.namePrefix?.trim();
+      return mentionablesPage(ctx, 'Person', readPage(args, nameOrder('Person')), [prefix ? nameStartsWith('Person', prefix) : undefined]);
+    },
   }),
 }));
 

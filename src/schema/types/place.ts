@@ -1,12 +1,13 @@
 import type { PlaceRow } from '../../db/schema.js';
-import { badUserInput, notFound } from '../../errors.js';
-import { readPage } from '../../loaders/pages.js';
-import { type RankedPlace, childPlacePages, placeBySlug, placesByIds, placesOrder, placesPage, storyPlacePages, storyPlacesOrder } from '../../loaders/places.js';
+import { badUserInput } from '../../errors.js';
+import { readPage } from '../../loaders/keyset.js';
+import { mentionablesByIds, mentionablesPage, nameOrder } from '../../loaders/mentionables.js';
+import { childPlacePages, placeConditions } from '../../loaders/places.js';
 import { createPlace, updatePlace } from '../../editing/catalog.js';
 import { builder } from '../builder.js';
+import { mentionableFields } from './mentionable.js';
 import { parseNodeId } from '../global-id.js';
 import { undefinedIfNull } from '../inputs.js';
-import { StoryRef } from './story.js';
 
 export const PlaceKindEnum = builder.enumType('PlaceKind', {
   description: 'What sort of place it is.',
@@ -22,7 +23,7 @@ export const PlaceKindEnum = builder.enumType('PlaceKind', {
 export const PlaceRef = builder.loadableNode('Place', {
   description: 'A place the coverage mentions, within a hierarchy (village → region → country).',
   id: { resolve: (place: PlaceRow) => place.id, parse: Number },
-  load: (ids: number[], ctx) => placesByIds(ctx, ids),
+  load: (ids: number[], ctx) => mentionablesByIds(ctx, 'Place', ids),
   sort: (place) => place.id,
   fields: (t) => ({
     slug: t.exposeString('slug', { description: 'Unique, URL-friendly name, e.g. `budyonnovsk`.' }),
@@ -39,21 +40,7 @@ export const PlaceRef = builder.loadableNode('Place', {
   }),
 });
 
-export const PlaceConnection = builder.connectionObject(
-  { type: PlaceRef, name: 'PlaceConnection', description: 'A page of places.' },
-  { name: 'PlaceEdge', description: 'A place in a page of places.' },
-);
-
-const StoryPlaceConnection = builder.connectionObject(
-  { type: PlaceRef, name: 'StoryPlaceConnection', description: 'The places of a story, most mentioned first.' },
-  {
-    name: 'StoryPlaceEdge',
-    description: 'A place in a story, with how often the story mentions it.',
-    fields: (t) => ({
-      mentions: t.int({ description: 'Entries of the story that mention this place.', resolve: (edge) => (edge.node as RankedPlace).mentions }),
-    }),
-  },
-);
+export const { connection: PlaceConnection } = mentionableFields('Place', PlaceRef, { one: 'place', many: 'places', example: 'hrabovske', pronoun: 'it' });
 
 builder.objectField(PlaceRef, 'parent', (t) =>
   t.field({
@@ -70,34 +57,12 @@ builder.objectField(PlaceRef, 'children', (t) =>
     description: 'Places directly inside this one, by name.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: async (ids: number[], ctx, args) => childPlacePages(ctx, ids, readPage(args, placesOrder)),
+    load: async (ids: number[], ctx, args) => childPlacePages(ctx, ids, readPage(args, nameOrder('Place'))),
     resolve: (place) => place.id,
   }),
 );
 
-builder.objectField(StoryRef, 'places', (t) =>
-  t.loadable({
-    type: StoryPlaceConnection,
-    description: 'Places the story mentions, most mentioned first.',
-    byPath: true,
-    args: t.arg.connectionArgs(),
-    load: async (ids: number[], ctx, args) => storyPlacePages(ctx, ids, readPage(args, storyPlacesOrder)),
-    resolve: (story) => story.id,
-  }),
-);
-
 builder.queryFields((t) => ({
-  place: t.field({
-    type: PlaceRef,
-    nullable: true,
-    description: 'One place by slug. An unknown slug is a NOT_FOUND error.',
-    args: { slug: t.arg.string({ required: true, description: 'The place\'s slug, e.g. `hrabovske`.' }) },
-    resolve: async (_root, args, ctx) => {
-      const place = await placeBySlug(ctx, args.slug);
-      if (!place) throw notFound('slug', `No place with slug "${args.slug}".`);
-      return place;
-    },
-  }),
   places: t.field({
     type: PlaceConnection,
     description: 'Places in alphabetical order, optionally filtered.',
@@ -110,12 +75,13 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, ctx) => {
       if (args.countryCode != null && !/^[A-Za-z]{2}$/.test(args.countryCode)) throw badUserInput('countryCode', 'must be two letters (ISO 3166-1 alpha-2)');
-      return placesPage(ctx, readPage(args, placesOrder), {
+      const conditions = placeConditions({
         namePrefix: args.namePrefix?.trim() || null,
         kind: args.kind ?? null,
         countryCode: args.countryCode?.toUpperCase() ?? null,
         topLevel: args.topLevel ?? false,
       });
+      return mentionablesPage(ctx, 'Place', readPage(args, nameOrder('Place')), conditions);
     },
   }),
 }));

@@ -1,5 +1,5 @@
 import type { QuoteRow } from '../../db/schema.js';
-import { readPage } from '../../loaders/pages.js';
+import { readPage } from '../../loaders/keyset.js';
 import { entryQuoteLists, quoteOrder, quotesByIds, speakerQuotePages, storyQuotePages } from '../../loaders/quotes.js';
 import { createQuote, updateQuote } from '../../editing/quotes.js';
 import { builder } from '../builder.js';

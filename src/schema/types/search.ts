@@ -1,5 +1,5 @@
 import { badUserInput } from '../../errors.js';
-import { readPage } from '../../loaders/pages.js';
+import { readPage } from '../../loaders/keyset.js';
 import { type SearchHit, searchEntries, searchOrder } from '../../loaders/search.js';
 import { builder } from '../builder.js';
 import { parseNodeId } from '../global-id.js';

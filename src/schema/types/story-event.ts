@@ -3,9 +3,10 @@
  * cursor, and the simpler stream of newly published entries.
  */
 import { STORY_EVENT_KINDS } from '../../db/schema.js';
-import { badUserInput, clientError, notFound } from '../../errors.js';
-import { SLOW_CONSUMER_CLOSE, SlowConsumerError } from '../../live/bus.js';
-import { type LiveEvent, decodeEventCursor, encodeEventCursor } from '../../live/events.js';
+import { CLOSE_CODES, badUserInput, clientError, notFound } from '../../errors.js';
+import { SlowConsumerError } from '../../live/bus.js';
+import { decodeEventCursor, encodeEventCursor } from '../../live/event-cursor.js';
+import type { LiveEvent } from '../../live/load-events.js';
 import type { Context } from '../../context.js';
 import { canSeeUnpublished } from '../../viewer.js';
 import { builder } from '../builder.js';
@@ -79,7 +80,7 @@ function follow(ctx: Context, storyId: number, afterSeq: number | null, keep: (e
   const source = ctx.live.subscribe(storyId, afterSeq, {
     onOverflow: () => {
       ctx.log.warn({ storyId }, 'cut off a slow subscriber');
-      ctx.connection?.close(SLOW_CONSUMER_CLOSE, 'Slow consumer: resume from your last cursor');
+      ctx.connection?.close(CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
     },
   });
   const iterator: AsyncIterableIterator<LiveEvent> = {
@@ -137,7 +138,7 @@ builder.subscriptionFields((t) => ({
         if (event.row.kind === 'story_status_changed') return true;
         if (keyEventsOnly && !(event.entry?.keyEvent || event.row.kind === 'key_event_cleared')) return false;
         // A retraction still reaches those who follow its former mentions: they have the entry to take down.
-        if (mentioning && !(mentioning.typename === 'Person' ? event.peopleIds : event.placeIds).has(mentioning.id)) return false;
+        if (mentioning && !event.mentions[mentioning.typename].has(mentioning.id)) return false;
         return true;
       });
     },

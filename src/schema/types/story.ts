@@ -1,9 +1,9 @@
 import type { StoryRow } from '../../db/schema.js';
 import { badUserInput, notFound } from '../../errors.js';
-import { readPage } from '../../loaders/pages.js';
+import { readPage } from '../../loaders/keyset.js';
 import { storiesByIds, storiesPage, storyBySlug, storyCounts, storyOrder } from '../../loaders/stories.js';
 import { createStory, setStoryStatus, updateStory } from '../../editing/stories.js';
-import { encodeEventCursor } from '../../live/events.js';
+import { encodeEventCursor } from '../../live/event-cursor.js';
 import { builder } from '../builder.js';
 import { undefinedIfNull } from '../inputs.js';
 import { parseNodeId } from '../global-id.js';

@@ -14,7 +14,7 @@ import { type Client, createClient } from 'graphql-ws';
 import {
   type EntryPage,
   type OlderEntriesResult,
-  PAGE_SIZE,
+  ENTRIES_PER_LOAD,
   type StoryEventResult,
   type TickerEntry,
   type TickerState,
@@ -291,7 +291,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
     const response = await fetch(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-      body: JSON.stringify({ query: olderEntriesQuery, variables: { slug: story.slug, first: PAGE_SIZE, after: olderCursor } }),
+      body: JSON.stringify({ query: olderEntriesQuery, variables: { slug: story.slug, first: ENTRIES_PER_LOAD, after: olderCursor } }),
     });
     const body = (await response.json()) as { data?: OlderEntriesResult | null; errors?: unknown[] };
     const page = body.data?.story?.entries;

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * Builds DOM nodes from a view tree (src/pages/html.ts): text goes in as text
+ * Builds DOM nodes from a view tree (src/site/html.ts): text goes in as text
  * nodes and attribute values through setAttribute, so an entry can never
  * inject markup, whatever it contains.
  */

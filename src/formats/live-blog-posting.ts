@@ -4,7 +4,11 @@
  * very field, so search engines and a newsroom's own front end read the same
  * document. See https://schema.org/LiveBlogPosting.
  */
-import { entryAnchor } from './page-data.js';
+
+/** The element id of an entry on a story page, also the fragment of its URL in the JSON-LD. */
+export function entryAnchor(entryGlobalId: string): string {
+  return `entry-${entryGlobalId.replace(/=+$/, '').replace(/[+/]/g, (c) => (c === '+' ? '-' : '_'))}`;
+}
 
 export interface PostingStory {
   title: string;

@@ -2,7 +2,7 @@
  * A tiny view tree shared by the server and the browser. Views describe
  * markup as data; the server serialises it with every text and attribute
  * escaped (toHtml), the browser builds DOM nodes from it with textContent and
- * setAttribute (src/pages/browser/dom.ts). One description of the markup, and
+ * setAttribute (src/site/browser/dom.ts). One description of the markup, and
  * no code path that turns an entry's text into HTML.
  */
 

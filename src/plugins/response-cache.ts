@@ -22,17 +22,17 @@
  * answers with errors, mutations and subscriptions.
  *
  * A hit is answered at once, before parsing; except a hit on a query that
- * the rate limits count as expensive (src/yoga/rate-limit.ts), which is
+ * the rate limits count as expensive (src/plugins/rate-limits.ts, estimated in src/plugins/cost.ts), which is
  * answered only once it has gone through them (`afterRateLimits`, a second
  * plugin placed after them): the limit is per client, whatever the cache.
  */
-import { type ExecutionArgs, type ExecutionResult, getOperationAST } from 'graphql';
+import { type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
 import type { Database } from '../db/client.js';
-import { EVENTS_CHANNEL } from '../live/event-log.js';
-import { estimateListItems } from './rate-limit.js';
+import { EVENTS_CHANNEL } from '../live/append-event.js';
+import { isExpensive } from './cost.js';
 
 export interface ResponseCacheOptions {
   /** How long an answer may be served; 0 turns the cache off. */
@@ -173,7 +173,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       const waiting = request && pending.get(request);
       if (waiting && operation === 'query') {
         waiting.cacheable = true;
-        waiting.expensive = isExpensive(args);
+        waiting.expensive = options.limits.rateLimitExpensive > 0 && isExpensive(args, options.limits);
       }
       return undefined;
     },
@@ -211,14 +211,6 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       if (entry) setResultAndStopExecution(entry.result);
     },
   };
-
-  function isExpensive(args: ExecutionArgs): boolean {
-    if (options.limits.rateLimitExpensive <= 0) return false;
-    const operation = getOperationAST(args.document, args.operationName);
-    if (!operation) return false;
-    const estimate = estimateListItems(args.schema, args.document, operation, args.variableValues as Record<string, unknown> | undefined);
-    return estimate.search || estimate.items > options.limits.expensiveQueryItems;
-  }
 
   return {
     plugin,

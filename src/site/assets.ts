@@ -1,6 +1,6 @@
 /**
  * The pages' static files: the stylesheet, and the browser scripts bundled
- * from src/pages/browser with esbuild (graphql-ws's browser client included)
+ * from src/site/browser with esbuild (graphql-ws's browser client included)
  * the first time they are asked for. Nothing comes from another origin.
  */
 import { createHash } from 'node:crypto';

@@ -1,11 +1,12 @@
 /**
- * Rate limits for mutations and for expensive queries, per token subject
- * (or, for anonymous callers, per client address). Token buckets refilled
- * continuously, kept in memory: each API instance limits on its own.
+ * What an operation costs, estimated once per operation and read by
+ * everything that needs it: the expensive-query rate limit, and the response
+ * cache (an expensive answer served from memory still counts against that
+ * limit).
  */
 import {
   type DocumentNode,
-  GraphQLError,
+  type ExecutionArgs,
   type GraphQLNamedType,
   type GraphQLSchema,
   Kind,
@@ -13,43 +14,14 @@ import {
   type SelectionSetNode,
   type ValueNode,
   getNamedType,
-  getOperationAST,
   getNullableType,
+  getOperationAST,
   isInterfaceType,
   isListType,
   isObjectType,
 } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
-import type { Context } from '../context.js';
-import { DEFAULT_PAGE_SIZE } from '../loaders/pages.js';
-
-class TokenBuckets {
-  private buckets = new Map<string, { tokens: number; at: number }>();
-  private sweeps = 0;
-
-  constructor(private readonly perMinute: number) {}
-
-  /** Takes a token; returns 0 when allowed, else the seconds until one is available. */
-  take(key: string, now = Date.now()): number {
-    const rate = this.perMinute / 60_000;
-    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
-    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.at) * rate);
-    bucket.at = now;
-    this.buckets.set(key, bucket);
-    if (++this.sweeps % 10_000 === 0) this.sweep(now);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil((1 - bucket.tokens) / rate / 1000);
-  }
-
-  /** Full buckets carry no information: drop them so memory follows active callers only. */
-  private sweep(now: number) {
-    for (const [key, bucket] of this.buckets) if (bucket.tokens + (now - bucket.at) * (this.perMinute / 60_000) >= this.perMinute) this.buckets.delete(key);
-  }
-}
+import { DEFAULT_PAGE_SIZE } from '../page-size.js';
 
 /**
  * How many list items an operation may return at most: each connection's
@@ -103,38 +75,28 @@ export function estimateListItems(
   return { items: walk(operation.selectionSet, root ?? undefined, 1, 0, new Set()), search };
 }
 
-function limited(what: string, retryAfter: number) {
-  return new GraphQLError(`Too many ${what}: try again in ${retryAfter} s.`, {
-    extensions: { code: 'RATE_LIMITED', retryAfter, http: { status: 429, headers: { 'retry-after': String(retryAfter) } } },
-  });
+export interface OperationCost {
+  /** List items it may return at most (see estimateListItems). */
+  items: number;
+  /** Whether it runs a full-text search. */
+  search: boolean;
 }
 
-export function useRateLimits(limits: Limits): Plugin<Context> {
-  const mutations = new TokenBuckets(limits.rateLimitMutations);
-  const expensive = new TokenBuckets(limits.rateLimitExpensive);
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const ctx = args.contextValue as Context;
-      const document = args.document as DocumentNode;
-      const operation = getOperationAST(document, args.operationName);
-      if (!operation) return;
-      const key = ctx.viewer.subject ? `sub:${ctx.viewer.subject}` : `ip:${ctx.clientAddress}`;
-      let wait = 0;
-      let what = '';
-      if (operation.operation === 'mutation' && limits.rateLimitMutations > 0) {
-        wait = mutations.take(key);
-        what = 'mutations';
-      } else if (operation.operation === 'query' && limits.rateLimitExpensive > 0) {
-        const estimate = estimateListItems(args.schema, document, operation, args.variableValues as Record<string, unknown> | undefined);
-        if (estimate.search || estimate.items > limits.expensiveQueryItems) {
-          wait = expensive.take(key);
-          what = 'expensive queries (search, or large pages)';
-        }
-      }
-      if (wait > 0) {
-        ctx.log.warn({ key, what }, 'rate limited');
-        setResultAndStopExecution({ errors: [limited(what, wait)], data: null });
-      }
-    },
-  };
+/** Per operation (its context object): the estimate, made the first time anyone asks. */
+const costs = new WeakMap<object, { document: DocumentNode; cost: OperationCost }>();
+
+export function operationCost(args: ExecutionArgs): OperationCost {
+  const key = args.contextValue as object;
+  const known = costs.get(key);
+  if (known && known.document === args.document) return known.cost;
+  const operation = getOperationAST(args.document, args.operationName);
+  const cost = operation ? estimateListItems(args.schema, args.document, operation, args.variableValues as Record<string, unknown> | undefined) : { items: 0, search: false };
+  costs.set(key, { document: args.document, cost });
+  return cost;
+}
+
+/** Whether a query counts against the expensive-query rate limit: a search, or more items than the threshold. */
+export function isExpensive(args: ExecutionArgs, limits: Pick<Limits, 'expensiveQueryItems'>): boolean {
+  const cost = operationCost(args);
+  return cost.search || cost.items > limits.expensiveQueryItems;
 }

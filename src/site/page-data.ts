@@ -5,8 +5,8 @@
  * reads and the page a reader watches come from one source.
  */
 
-/** Entries per page, on the server and for each "older entries" load. */
-export const PAGE_SIZE = 20;
+/** Entries per screen, on the server and for each "older entries" load. */
+export const ENTRIES_PER_LOAD = 20;
 
 const entryFields = `
 fragment TickerEntry on Entry {
@@ -149,7 +149,3 @@ export interface TickerState {
   atHead: boolean;
 }
 
-/** The element id of an entry, also the fragment of its URL in the JSON-LD. */
-export function entryAnchor(entryGlobalId: string): string {
-  return `entry-${entryGlobalId.replace(/=+$/, '').replace(/[+/]/g, (c) => (c === '+' ? '-' : '_'))}`;
-}

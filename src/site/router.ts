@@ -4,13 +4,13 @@
  * way any client does, with GraphQL through Yoga (in process, as an
  * anonymous reader), so visibility rules, limits and logs are the API's own.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
+import { requestIdFrom } from '../request-id.js';
 import { asset, assetPaths } from './assets.js';
 import { htmlDocument } from './document.js';
 import { h } from './html.js';
-import { PAGE_SIZE, type StoryListResult, type StoryPageResult, type TickerState, storyListQuery, storyPageQuery } from './page-data.js';
+import { ENTRIES_PER_LOAD, type StoryListResult, type StoryPageResult, type TickerState, storyListQuery, storyPageQuery } from './page-data.js';
 import { storyListView } from './views/story-list-view.js';
 import { shellContent, tickerView } from './views/story-view.js';
 
@@ -34,7 +34,6 @@ interface GraphQLResult<T> {
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 // The server cannot know the reader's time zone: it writes UTC and says so; the script rewrites times in the reader's.
 const utcTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' });
@@ -99,7 +98,7 @@ export function createPages({ graphql, log, trustProxy }: { graphql: GraphQLFetc
   async function storyPage(requestId: string, req: IncomingMessage, slug: string, after: string | null) {
     const origin = requestOrigin(req, trustProxy);
     const pageUrl = origin ? `${origin}/live/${slug}` : null;
-    const { story } = await query<StoryPageResult>(req, requestId, storyPageQuery, { slug, first: PAGE_SIZE, after, url: pageUrl });
+    const { story } = await query<StoryPageResult>(req, requestId, storyPageQuery, { slug, first: ENTRIES_PER_LOAD, after, url: pageUrl });
     if (!story) throw new PageError(404, 'There is no such story.');
     const state: TickerState = { story, atHead: after === null };
     const view = { time: serverTime, storyHref: `/live/${slug}`, embed: false, language: story.language };
@@ -140,7 +139,7 @@ export function createPages({ graphql, log, trustProxy }: { graphql: GraphQLFetc
 
     async serve(req, res) {
       const given = req.headers['x-request-id'];
-      const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      const requestId = requestIdFrom(given);
       res.setHeader('x-request-id', requestId);
       const head = req.method === 'HEAD';
       if (req.method !== 'GET' && !head) {

@@ -10,9 +10,7 @@
 import { type SQL, and, or, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { badUserInput } from '../errors.js';
-
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../page-size.js';
 
 export interface ConnectionArgs {
   first?: number | null | undefined;

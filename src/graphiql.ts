@@ -1,19 +1,17 @@
-import { demoStory } from '../seed/demo-story.js';
-
 /**
  * What GraphiQL opens on: the demo story with its entries, people, places
  * and quotes, and — when the demo story exists — a ready mutation that
  * publishes into it with the token printed at start-up.
  */
-export function graphiqlDefaultQuery(demoStoryGlobalId: string | null): string {
-  return demoStoryGlobalId ? `${readQuery}\n${publishMutation(demoStoryGlobalId)}` : readQuery;
+export function graphiqlDefaultQuery(demo: { slug: string; globalId: string | null }): string {
+  return demo.globalId ? `${readQuery(demo.slug)}\n${publishMutation(demo.slug, demo.globalId)}` : readQuery(demo.slug);
 }
 
-const readQuery = `# Welcome to Diretta: the story graph of a live blog.
+const readQuery = (slug: string) => `# Welcome to Diretta: the story graph of a live blog.
 # Press ▶ to run this query on the demo story; open the docs (top left) to explore.
 
 query DemoStory {
-  story(slug: "${demoStory.slug}") {
+  story(slug: "${slug}") {
     title
     summary
     status
@@ -40,10 +38,10 @@ query DemoStory {
 }
 `;
 
-const publishMutation = (storyId: string) => `
+const publishMutation = (slug: string, storyId: string) => `
 # To publish: paste the editor token printed at start-up into Headers as
 # {"Authorization": "Bearer <token>"}, choose PublishEntry with ▶, and watch
-# the entry arrive on http://localhost:4000/live/${demoStory.slug}
+# the entry arrive on http://localhost:4000/live/${slug}
 mutation PublishEntry {
   createEntry(input: {
     story: "${storyId}"

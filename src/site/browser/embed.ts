@@ -6,7 +6,7 @@
  * the host page's styles and ours leave each other alone, and follows it live
  * from the API that served this script.
  */
-import { PAGE_SIZE, type StoryPageResult, storyPageQuery } from '../page-data.js';
+import { ENTRIES_PER_LOAD, type StoryPageResult, storyPageQuery } from '../page-data.js';
 import { h } from '../html.js';
 import { shellContent, tickerView } from '../views/story-view.js';
 import { toElement } from './dom.js';
@@ -38,7 +38,7 @@ async function mount(script: HTMLScriptElement) {
   const response = await fetch(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-    body: JSON.stringify({ query: storyPageQuery, variables: { slug, first: PAGE_SIZE, withJsonLd: false } }),
+    body: JSON.stringify({ query: storyPageQuery, variables: { slug, first: ENTRIES_PER_LOAD, withJsonLd: false } }),
   }).catch(() => null);
   const body = response ? ((await response.json().catch(() => null)) as { data?: StoryPageResult | null } | null) : null;
   const story = body?.data?.story;

@@ -5,29 +5,16 @@
  * would leak the schema one guess at a time).
  */
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
+import type { GraphQLError} from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
+import { containsNul, nulRefused } from '../input-guard.js';
 
 // Report a rejection as an ordinary validation error (HTTP 400,
 // GRAPHQL_VALIDATION_FAILED) instead of letting armor throw out of validation.
 const asValidationError = { propagateOnRejection: false, onReject: [(ctx: ValidationContext | null, error: GraphQLError) => ctx?.reportError(error)] };
-
-/**
- * PostgreSQL text cannot hold NUL characters: a string with one would fail
- * deep inside a query. Refuse it at the door instead, whatever field it is for.
- */
-export function containsNul(query: unknown, variables: unknown): boolean {
-  // In the document: the character itself, or GraphQL's escape for it inside a string.
-  if (typeof query === 'string' && (query.includes('\u0000') || query.includes('\\u0000'))) return true;
-  const visit = (value: unknown): boolean =>
-    typeof value === 'string' ? value.includes('\u0000') : Array.isArray(value) ? value.some(visit) : value !== null && typeof value === 'object' ? Object.values(value).some(visit) : false;
-  return visit(variables);
-}
-
-export const nulRefused = () =>
-  new GraphQLError('Strings must not contain NUL (U+0000) characters.', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
 
 export function useQueryLimits(limits: Limits): Plugin<Context>[] {
   const plugins: Plugin<Context>[] = [

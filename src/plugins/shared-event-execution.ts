@@ -8,18 +8,19 @@
  * LiveEvent object the bus hands to every subscriber carries a memo: the
  * first subscriber with a given operation (same document, variables and
  * role) executes it with a context shared by that event and role; every
- * other one receives the same result. Results can only differ by role
+ * other one receives the same result. The memo is kept beside the event
+ * (a WeakMap keyed by the very object the bus hands to every subscriber),
+ * so it lives exactly as long as the event. Results can only differ by role
  * (drafts, retracted bodies), which is why the role is part of the key.
  */
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, Kind, createSourceEventStream, execute, visit } from 'graphql';
 import { type Plugin, isAsyncIterable, mapAsyncIterator } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { countStatements } from '../db/statement-counter.js';
-import type { LiveEvent } from '../live/events.js';
+import { type LiveEvent, isLiveEvent } from '../live/load-events.js';
 
-function isLiveEvent(value: unknown): value is LiveEvent {
-  return typeof value === 'object' && value !== null && 'shared' in value && (value as LiveEvent).shared instanceof Map;
-}
+/** Per event: per document, the shared result of each distinct operation. */
+const executionsOf = new WeakMap<LiveEvent, WeakMap<DocumentNode, Map<string, SharedResult>>>();
 
 /** How often an event's selection was executed, and how often a subscriber got a result executed for another. */
 export const liveExecutionStats = { executions: 0, shared: 0 };
@@ -72,10 +73,15 @@ function executeEvent(args: ExecutionArgs, payload: unknown): ExecutionResult | 
   const subscriberContext = args.contextValue as Context;
   if (!isLiveEvent(payload)) return execute({ ...args, rootValue: payload });
   const role = subscriberContext.viewer.role;
-  let byDocument = payload.shared.get(args.document) as Map<string, SharedResult> | undefined;
+  let byEvent = executionsOf.get(payload);
+  if (!byEvent) {
+    byEvent = new WeakMap();
+    executionsOf.set(payload, byEvent);
+  }
+  let byDocument = byEvent.get(args.document);
   if (!byDocument) {
     byDocument = new Map();
-    payload.shared.set(args.document as DocumentNode, byDocument);
+    byEvent.set(args.document, byDocument);
   }
   let key = operationKeys.get(args);
   if (key === undefined) {

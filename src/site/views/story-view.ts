@@ -4,7 +4,8 @@
  * every entry that arrives later, so both always produce the same markup.
  */
 import { type Child, type ViewNode, h } from '../html.js';
-import { type StoryPage, type StoryStatus, type TickerEntry, entryAnchor } from '../page-data.js';
+import { entryAnchor } from '../../formats/live-blog-posting.js';
+import type { StoryPage, StoryStatus, TickerEntry } from '../page-data.js';
 
 export interface ViewOptions {
   /** Formats an ISO instant: the server writes UTC, the browser the reader's own time. */

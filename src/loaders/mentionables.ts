@@ -1,0 +1,99 @@
+/**
+ * What people and places share as loaders: fetching by id and slug,
+ * alphabetical pages, the mentions of each entry, and each story's most
+ * mentioned. One function per access path, for either kind (see
+ * src/db/mentionables.ts for how the kinds map to tables).
+ */
+import { type SQL, and, asc, eq, getTableColumns, like, lte, sql } from 'drizzle-orm';
+import type { Access } from '../access.js';
+import { anyOf } from '../db/any-of.js';
+import { type MentionableKind, type MentionableRow, mentionable } from '../db/mentionables.js';
+import { entries } from '../db/schema.js';
+import { entryContentVisible } from '../db/visibility.js';
+import { type Connection, type Page, type SortKey, afterCursor, groupRows, orderFor, rowNumber, toConnection, toConnections } from './keyset.js';
+
+export async function mentionablesByIds<K extends MentionableKind>(access: Access, kind: K, ids: readonly number[]): Promise<MentionableRow<K>[]> {
+  const { table } = mentionable(kind);
+  return (await access.db.select().from(table).where(anyOf(table.id, ids))) as MentionableRow<K>[];
+}
+
+export async function mentionableBySlug<K extends MentionableKind>(access: Access, kind: K, slug: string): Promise<MentionableRow<K> | undefined> {
+  const { table } = mentionable(kind);
+  const [row] = await access.db.select().from(table).where(eq(table.slug, slug));
+  return row as MentionableRow<K> | undefined;
+}
+
+const lowerName = (kind: MentionableKind) => sql`lower(${mentionable(kind).table.name}) collate "C"`;
+
+/** Alphabetical, case-insensitive, with the id as tie-breaker. */
+export function nameOrder(kind: MentionableKind): SortKey[] {
+  return [
+    { expr: lowerName(kind), direction: 'asc', kind: 'string' },
+    { expr: mentionable(kind).table.id, direction: 'asc', kind: 'int' },
+  ];
+}
+export const nameSortValues = (row: { name: string; id: number }) => [row.name.toLowerCase(), row.id];
+
+/** Names starting with `prefix`, case-insensitive; LIKE's wildcards in it match literally. */
+export function nameStartsWith(kind: MentionableKind, prefix: string): SQL {
+  return like(lowerName(kind), `${prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+}
+
+/** An alphabetical page of people or places, narrowed by `conditions`. */
+export async function mentionablesPage<K extends MentionableKind>(access: Access, kind: K, page: Page, conditions: (SQL | undefined)[]): Promise<Connection<MentionableRow<K>>> {
+  const { table } = mentionable(kind);
+  const order = nameOrder(kind);
+  const rows = (await access.db
+    .select()
+    .from(table)
+    .where(and(...conditions, afterCursor(order, page)))
+    .orderBy(orderFor(order, page))
+    .limit(page.limit + 1)) as MentionableRow<K>[];
+  return toConnection(rows, page, nameSortValues);
+}
+
+/** The people (or places) each entry mentions, content visible to the viewer, in one statement. */
+export async function entryMentionLists<K extends MentionableKind>(access: Access, kind: K, entryIds: readonly number[]): Promise<MentionableRow<K>[][]> {
+  const { table, link, targetId } = mentionable(kind);
+  const rows = await access.db
+    .select({ entryId: link.entryId, target: table })
+    .from(link)
+    .innerJoin(entries, eq(entries.id, link.entryId))
+    .innerJoin(table, eq(table.id, targetId))
+    .where(and(anyOf(link.entryId, entryIds), entryContentVisible(access.viewer)))
+    .orderBy(asc(link.createdAt), asc(table.id));
+  return groupRows(entryIds, rows, (r) => r.entryId).map((group) => group.map((r) => r.target as MentionableRow<K>));
+}
+
+/** A person or place with how many of a story's entries mention it. */
+export type RankedMentionable<K extends MentionableKind> = MentionableRow<K> & { mentions: number };
+
+/** Most mentioned first, then by id. */
+export function storyMentionOrder(kind: MentionableKind): SortKey[] {
+  return [
+    { expr: sql`count(*)`, direction: 'desc', kind: 'int' },
+    { expr: mentionable(kind).table.id, direction: 'asc', kind: 'int' },
+  ];
+}
+
+/** The people (or places) of each story, most mentioned first, one page per story in one statement. */
+export async function storyMentionPages<K extends MentionableKind>(access: Access, kind: K, storyIds: readonly number[], page: Page): Promise<Connection<RankedMentionable<K>>[]> {
+  const { table, link, targetId } = mentionable(kind);
+  const order = storyMentionOrder(kind);
+  const ranked = access.db
+    .select({
+      ...getTableColumns(table),
+      storyId: sql<number>`${entries.storyId}`.as('story_id'),
+      mentions: sql<number>`count(*)`.mapWith(Number).as('mentions'),
+      rn: rowNumber(entries.storyId, order, page).as('rn'),
+    })
+    .from(link)
+    .innerJoin(entries, eq(entries.id, link.entryId))
+    .innerJoin(table, eq(table.id, targetId))
+    .where(and(anyOf(entries.storyId, storyIds), entryContentVisible(access.viewer)))
+    .groupBy(entries.storyId, table.id)
+    .having(afterCursor(order, page))
+    .as('ranked');
+  const rows = await access.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.storyId, ranked.rn);
+  return toConnections(storyIds, rows as unknown as (RankedMentionable<K> & { storyId: number })[], (r) => r.storyId, page, (r) => [r.mentions, r.id]);
+}

@@ -1,0 +1,72 @@
+/**
+ * Rate limits for mutations and for expensive queries, per token subject
+ * (or, for anonymous callers, per client address). Token buckets refilled
+ * continuously, kept in memory: each API instance limits on its own.
+ */
+import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Limits } from '../config.js';
+import type { Context } from '../context.js';
+import { isExpensive } from './cost.js';
+
+class TokenBuckets {
+  private buckets = new Map<string, { tokens: number; at: number }>();
+  private sweeps = 0;
+
+  constructor(private readonly perMinute: number) {}
+
+  /** Takes a token; returns 0 when allowed, else the seconds until one is available. */
+  take(key: string, now = Date.now()): number {
+    const rate = this.perMinute / 60_000;
+    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
+    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.at) * rate);
+    bucket.at = now;
+    this.buckets.set(key, bucket);
+    if (++this.sweeps % 10_000 === 0) this.sweep(now);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil((1 - bucket.tokens) / rate / 1000);
+  }
+
+  /** Full buckets carry no information: drop them so memory follows active callers only. */
+  private sweep(now: number) {
+    for (const [key, bucket] of this.buckets) if (bucket.tokens + (now - bucket.at) * (this.perMinute / 60_000) >= this.perMinute) this.buckets.delete(key);
+  }
+}
+
+function limited(what: string, retryAfter: number) {
+  return new GraphQLError(`Too many ${what}: try again in ${retryAfter} s.`, {
+    extensions: { code: 'RATE_LIMITED', retryAfter, http: { status: 429, headers: { 'retry-after': String(retryAfter) } } },
+  });
+}
+
+export function useRateLimits(limits: Limits): Plugin<Context> {
+  const mutations = new TokenBuckets(limits.rateLimitMutations);
+  const expensive = new TokenBuckets(limits.rateLimitExpensive);
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const ctx = args.contextValue as Context;
+      const document = args.document as DocumentNode;
+      const operation = getOperationAST(document, args.operationName);
+      if (!operation) return;
+      const key = ctx.viewer.subject ? `sub:${ctx.viewer.subject}` : `ip:${ctx.clientAddress}`;
+      let wait = 0;
+      let what = '';
+      if (operation.operation === 'mutation' && limits.rateLimitMutations > 0) {
+        wait = mutations.take(key);
+        what = 'mutations';
+      } else if (operation.operation === 'query' && limits.rateLimitExpensive > 0) {
+        if (isExpensive(args, limits)) {
+          wait = expensive.take(key);
+          what = 'expensive queries (search, or large pages)';
+        }
+      }
+      if (wait > 0) {
+        ctx.log.warn({ key, what }, 'rate limited');
+        setResultAndStopExecution({ errors: [limited(what, wait)], data: null });
+      }
+    },
+  };
+}
