@@ -68,7 +68,7 @@ export const stories = pgTable(
     status: text().$type<StoryStatus>().notNull().default('draft'),
     coverageStartAt: timestamptz(),
     coverageEndAt: timestamptz(),
-    /** Sequence of the story's last event; bumped under the story's row lock (see src/live/event-log.ts). */
+    /** Sequence of the story's last event; bumped under the story's row lock (see src/live/append-event.ts). */
     lastEventSeq: bigint({ mode: 'number' }).notNull().default(0),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
@@ -247,7 +247,7 @@ export const entryPlaces = pgTable(
 /**
  * The ordered log of what happened to a story. `seq` increases in commit
  * order per story because writers take the story's row lock before they
- * append (src/live/event-log.ts).
+ * append (src/live/append-event.ts).
  */
 export const storyEvents = pgTable(
   'story_events',

@@ -1,6 +1,6 @@
 /**
  * What editors do to entries. Each operation is one transaction that takes
- * the story's lock first (src/live/event-log.ts explains why), changes the
+ * the story's lock first (src/live/append-event.ts explains why), changes the
  * rows, and appends the events tickers must see.
  */
 import { and, eq } from 'drizzle-orm';

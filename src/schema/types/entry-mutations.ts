@@ -6,15 +6,14 @@ import { type BuilderTypes, builder } from '../builder.js';
 import { parseNodeId } from '../global-id.js';
 import { undefinedIfNull } from '../inputs.js';
 import { EntryRef } from './entry.js';
+import { quoteDetailFields, quoteFieldDescriptions } from './quote.js';
 
 const QuoteInput = builder.inputType('QuoteInput', {
   description: 'A quote to record with an entry: who said what, through which outlet.',
+  // The catalogue wording of `attribution` differs here only to keep the published SDL as it was.
   fields: (t) => ({
-    text: t.string({ required: true, description: 'The quoted words, without quotation marks (up to 5000 characters).' }),
-    speaker: t.id({ description: 'The Person who said it.' }),
-    attribution: t.string({ description: 'Who said it, when it is not a person in the catalogue (e.g. "Ministero della Difesa russo").' }),
-    source: t.string({ description: 'Outlet or channel it came through, e.g. "Tass".' }),
-    context: t.string({ description: 'Circumstances, e.g. "in conferenza stampa".' }),
+    text: t.string({ required: true, description: quoteFieldDescriptions.text }),
+    ...quoteDetailFields(t, { attribution: 'Who said it, when it is not a person in the catalogue (e.g. "Ministero della Difesa russo").' }),
   }),
 });
 

@@ -2,7 +2,7 @@ import type { QuoteRow } from '../../db/schema.js';
 import { readPage } from '../../loaders/keyset.js';
 import { entryQuoteLists, quoteOrder, quotesByIds, speakerQuotePages, storyQuotePages } from '../../loaders/quotes.js';
 import { createQuote, updateQuote } from '../../editing/quotes.js';
-import { builder } from '../builder.js';
+import { type BuilderTypes, builder } from '../builder.js';
 import { parseNodeId } from '../global-id.js';
 import { undefinedIfNull } from '../inputs.js';
 import { EntryRef } from './entry.js';
@@ -80,13 +80,33 @@ builder.objectField(StoryRef, 'quotes', (t) =>
   }),
 );
 
-const quoteInputFields = {
+/** The descriptions of what a quote holds, shared by every input that writes one. */
+export const quoteFieldDescriptions = {
   text: 'The quoted words, without quotation marks (up to 5000 characters).',
   speaker: 'The Person who said it.',
   attribution: 'Who said it when no person in the catalogue did (e.g. "Ministero della Difesa russo").',
   source: 'Outlet or channel it came through, e.g. "Tass".',
   context: 'Circumstances, e.g. "in conferenza stampa".',
 };
+
+/**
+ * What a quote holds besides its words, as input fields: one definition for
+ * createQuote, updateQuote and the quotes of createEntry (whose `text` differs
+ * only in being required or not).
+ */
+export function quoteDetailFields(
+  t: PothosSchemaTypes.InputFieldBuilder<BuilderTypes, 'InputObject'>,
+  descriptions: Partial<typeof quoteFieldDescriptions> = {},
+) {
+  const d = { ...quoteFieldDescriptions, ...descriptions };
+  return {
+    speaker: t.id({ description: d.speaker }),
+    attribution: t.string({ description: d.attribution }),
+    source: t.string({ description: d.source }),
+    context: t.string({ description: d.context }),
+  };
+}
+
 const speakerId = (speaker: string | number | null | undefined) =>
   speaker === undefined ? undefined : speaker === null ? null : parseNodeId(String(speaker), 'input.speaker', ['Person']).id;
 
@@ -96,11 +116,8 @@ builder.relayMutationField(
     description: 'Records a quote in an entry; tickers receive UPDATED for the entry.',
     inputFields: (t) => ({
       entry: t.id({ required: true, description: 'The entry that reports it.' }),
-      text: t.string({ required: true, description: quoteInputFields.text }),
-      speaker: t.id({ description: quoteInputFields.speaker }),
-      attribution: t.string({ description: quoteInputFields.attribution }),
-      source: t.string({ description: quoteInputFields.source }),
-      context: t.string({ description: quoteInputFields.context }),
+      text: t.string({ required: true, description: quoteFieldDescriptions.text }),
+      ...quoteDetailFields(t),
       idempotencyKey: t.string({ description: 'Retrying with the same key returns the first result instead of creating twice.' }),
     }),
   },
@@ -120,11 +137,8 @@ builder.relayMutationField(
     description: 'Corrects a quote; fields left out stay as they are. Tickers receive UPDATED for its entry.',
     inputFields: (t) => ({
       id: t.id({ required: true, description: 'The quote.' }),
-      text: t.string({ description: quoteInputFields.text }),
-      speaker: t.id({ description: quoteInputFields.speaker }),
-      attribution: t.string({ description: quoteInputFields.attribution }),
-      source: t.string({ description: quoteInputFields.source }),
-      context: t.string({ description: quoteInputFields.context }),
+      text: t.string({ description: quoteFieldDescriptions.text }),
+      ...quoteDetailFields(t),
     }),
   },
   {
