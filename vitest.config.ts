@@ -8,8 +8,11 @@ const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 
 // The suite runs on the embedded PGlite always, and a second time on a
 // PostgreSQL server when TEST_DATABASE_URL points at one (.ci/run does).
+// Fault tests (test/faults) restart or cut a PostgreSQL cluster of their own
+// (test/helpers/private-postgres.ts), never the server of TEST_DATABASE_URL:
+// they run once, in a project of their own.
 const postgresUrl = process.env.TEST_DATABASE_URL;
-const restartTest = 'test/database-restart.test.ts';
+const faultTests = 'test/faults/**';
 
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
@@ -18,17 +21,11 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     projects: [
-      { extends: true as const, test: { name: 'pglite', exclude: [...configDefaults.exclude, restartTest], env: { TEST_DATABASE_KIND: 'pglite' } } },
+      { extends: true as const, test: { name: 'pglite', exclude: [...configDefaults.exclude, faultTests], env: { TEST_DATABASE_KIND: 'pglite' } } },
       ...(postgresUrl
-        ? [
-            { extends: true as const, test: { name: 'postgres', exclude: [...configDefaults.exclude, restartTest], env: { TEST_DATABASE_KIND: 'postgres' } } },
-            // Restarting the PostgreSQL cluster would break every other test using it: run alone, last.
-            {
-              extends: true as const,
-              test: { name: 'postgres-restart', include: [restartTest], sequence: { groupOrder: 1 }, env: { TEST_DATABASE_KIND: 'postgres' } },
-            },
-          ]
+        ? [{ extends: true as const, test: { name: 'postgres', exclude: [...configDefaults.exclude, faultTests], env: { TEST_DATABASE_KIND: 'postgres' } } }]
         : []),
+      { extends: true as const, test: { name: 'faults', include: [faultTests], env: { TEST_DATABASE_KIND: 'postgres' } } },
     ],
   },
 });
