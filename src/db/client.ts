@@ -6,7 +6,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
-import { causeChain } from '../errors.js';
+import { OutageLog, READ_OUTAGE_WAIT_MS, retryWhileUnavailable } from './outage.js';
 import * as schema from './schema.js';
 import { statementCountingLogger } from './statement-counter.js';
 
@@ -19,22 +19,6 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export async function queryRows<T>(db: Db | Tx, query: SQL): Promise<T[]> {
   const result: unknown = await db.execute(query);
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
-
-const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
-
-/**
- * Whether an error means "the database cannot be reached right now" (a
- * restart, a failover, a network cut) rather than a bug: such errors are
- * worth a 503 and a retry, not an alarm.
- */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  for (const e of causeChain(error)) {
-    const code = (e as { code?: unknown }).code;
-    // SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutdown, crash, starting up).
-    if (typeof code === 'string' && (UNAVAILABLE.has(code) || /^08/.test(code) || /^57P0[123]$/.test(code))) return true;
-  }
-  return false;
 }
 
 export interface Listener {
@@ -53,6 +37,8 @@ export interface Database {
   readonly db: Db;
   /** Where it lives, without credentials, for logs. */
   readonly description: string;
+  /** Whether it is unreachable right now (a restart, a failover), logged once per outage. */
+  readonly outage: OutageLog;
   listen(channel: string, listener: Listener): Promise<() => Promise<void>>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
@@ -73,10 +59,10 @@ export interface DatabaseOptions {
 const STARTUP_LOCK = 4_127_301; // any constant shared by every instance
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir);
+  return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir, options.log);
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, log: Logger): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
   const db = drizzlePglite({ client, schema, casing: 'snake_case', logger: statementCountingLogger });
@@ -84,6 +70,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     kind: 'pglite',
     db,
     description: dataDir.startsWith('memory://') ? 'PGlite (in memory)' : `PGlite (${dataDir})`,
+    outage: new OutageLog(log),
     async listen(channel, listener) {
       // PGlite runs in this process: its LISTEN cannot be cut off, so onListen runs once.
       const unlisten = await client.listen(channel, (payload) => listener.onNotify(payload));
@@ -123,24 +110,52 @@ function connect(url: string, extra: postgres.Options<Record<string, postgres.Po
  * running. Asking postgres.js to prepare every statement (it keeps them per
  * connection, by text) and planning them generically once makes a repeated
  * query cost only its execution.
+ *
+ * Reads outside a transaction also wait through a short outage (see
+ * ./outage.ts): a statement that only reads is safe to send again, so a
+ * reader whose query met a restarting server gets a slower answer, not an
+ * error. Writes and transactions are never repeated here: a lost answer to a
+ * commit cannot tell whether it happened (clients retry those with their
+ * idempotency keys).
  */
-function preparing(client: postgres.Sql): postgres.Sql {
+function preparedAndPatient(client: postgres.Sql, outage: OutageLog): postgres.Sql {
   return new Proxy(client, {
     get(target, property, receiver) {
       if (property !== 'unsafe') return Reflect.get(target, property, receiver);
-      return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) => target.unsafe(query, params, { ...options, prepare: true });
+      return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) => {
+        const run = () => target.unsafe(query, params, { ...options, prepare: true });
+        if (!READ_ONLY.test(query) || WRITES.test(query)) return run();
+        const patient = (work: () => Promise<unknown>) => retryWhileUnavailable(work, { waitMs: READ_OUTAGE_WAIT_MS, outage });
+        // postgres.js queries are lazy thenables that drizzle awaits or asks for `.values()`: offer both, each retried whole.
+        return {
+          values: () => patient(() => run().values()),
+          then: (resolve: (rows: unknown) => unknown, reject: (error: unknown) => unknown) => patient(() => run()).then(resolve, reject),
+        } as unknown as ReturnType<typeof target.unsafe>;
+      };
     },
   });
 }
 
+const READ_ONLY = /^\s*(select|with)\b/i;
+const WRITES = /\b(insert|update|delete|for\s+update|for\s+share|nextval|pg_advisory)\b/i;
+
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
-  const client = connect(url, { max: options.poolSize ?? 10, connection: { application_name: 'diretta', plan_cache_mode: 'force_generic_plan' } });
-  const db = drizzlePostgres({ client: preparing(client), schema, casing: 'snake_case', logger: statementCountingLogger });
+  const client = connect(url, {
+    max: options.poolSize ?? 10,
+    connection: { application_name: 'diretta', plan_cache_mode: 'force_generic_plan' },
+    // postgres.js' default backoff grows with every failed connection of the
+    // pool, up to 20 s: after a restart, LISTEN (and with it live delivery)
+    // came back seconds late. Reconnect fast instead: 50 ms doubling to 1 s.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+  });
+  const outage = new OutageLog(options.log);
+  const db = drizzlePostgres({ client: preparedAndPatient(client, outage), schema, casing: 'snake_case', logger: statementCountingLogger });
   const parsed = new URL(url);
   return {
     kind: 'postgres',
     db,
     description: `PostgreSQL (${parsed.hostname || 'socket'}:${parsed.port || 5432}${parsed.pathname})`,
+    outage,
     async listen(channel, listener) {
       // postgres.js keeps one dedicated connection for LISTEN, reconnects it
       // when it drops and calls the onlisten callback again each time.

@@ -17,6 +17,8 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { LIVE_OUTAGE_WAIT_MS, retryWhileUnavailable } from '../db/outage.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { stories } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import { EVENTS_CHANNEL } from './append-event.js';
@@ -116,10 +118,14 @@ export class LiveBus {
   ) {}
 
   async start(): Promise<void> {
+    let listening = false;
     this.unlisten = await this.database.listen(EVENTS_CHANNEL, {
       onNotify: (payload) => this.onNotify(payload),
       onListen: () => {
-        this.log.debug('LISTEN is in place; catching up every followed story');
+        // NOTIFYs sent while LISTEN was down are lost: the log has them.
+        if (listening) this.log.info({ stories: this.channels.size }, 'LISTEN restored after a lost connection; catching up every followed story');
+        else this.log.debug('LISTEN is in place');
+        listening = true;
         for (const channel of this.channels.values()) this.catchUp(channel);
       },
     });
@@ -230,9 +236,13 @@ export class LiveBus {
       delivering: false,
     };
     channel.ready = (async () => {
-      const [story] = await this.database.db.select({ lastSeq: stories.lastEventSeq }).from(stories).where(eq(stories.id, storyId));
+      const [story] = await this.patiently(() => this.database.db.select({ lastSeq: stories.lastEventSeq }).from(stories).where(eq(stories.id, storyId)));
       channel.lastSeq = story?.lastSeq ?? 0;
     })();
+    // A channel that could not start must not be reused by the next subscriber.
+    channel.ready.catch(() => {
+      if (this.channels.get(storyId) === channel) this.channels.delete(storyId);
+    });
     // Notifications that arrived while we read lastSeq were ignored: look once more.
     void channel.ready.then(
       () => this.catchUp(channel),
@@ -258,7 +268,7 @@ export class LiveBus {
       return;
     }
     while (from < upToSeq) {
-      const batch = await loadEvents(this.database.db, channel.storyId, from, { upToSeq, limit: this.options.batchSize });
+      const batch = await this.patiently(() => loadEvents(this.database.db, channel.storyId, from, { upToSeq, limit: this.options.batchSize }));
       this.eventsLoaded += batch.length;
       if (batch.length === 0) return;
       for (const event of batch) yield event;
@@ -291,7 +301,8 @@ export class LiveBus {
         } while (channel.again);
       } catch (error) {
         // The database is unreachable: try again shortly; LISTEN's return will also trigger a catch-up.
-        this.log.warn({ err: error, storyId: channel.storyId }, 'could not load new events; retrying');
+        if (isDatabaseUnavailable(error)) this.database.outage.unavailable(error);
+        else this.log.warn({ err: error, storyId: channel.storyId }, 'could not load new events; retrying');
         this.scheduleRetry();
       } finally {
         channel.catchingUp = null;
@@ -341,6 +352,11 @@ export class LiveBus {
     } finally {
       channel.delivering = false;
     }
+  }
+
+  /** Replays and channel starts wait through a database restart rather than fail their subscribers. */
+  private patiently<T>(work: () => Promise<T>): Promise<T> {
+    return retryWhileUnavailable(work, { waitMs: LIVE_OUTAGE_WAIT_MS, outage: this.database.outage });
   }
 
   private scheduleRetry() {

@@ -7,7 +7,7 @@ import { PothosValidationError } from '@pothos/core';
 import { type DocumentNode, type ExecutionResult, GraphQLError, Kind, getOperationAST } from 'graphql';
 import { type Plugin, handleStreamOrSingleExecutionResult } from 'graphql-yoga';
 import type { Context } from '../context.js';
-import { isDatabaseUnavailable } from '../db/client.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { countStatements } from '../db/statement-counter.js';
 import { isClientError } from '../errors.js';
 

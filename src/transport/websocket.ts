@@ -17,7 +17,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, verifyToken } from '../auth/tokens.js';
@@ -28,8 +27,8 @@ import type { Logger } from '../logger.js';
 import { type Viewer, anonymousReader } from '../viewer.js';
 import { containsNul, nulRefused } from '../input-guard.js';
 import { clientAddress } from './http.js';
+import { serveGraphqlWs } from './graphql-ws-server.js';
 import { sendSharedBytes, sharedNext } from './shared-bytes.js';
-
 
 /** What a WebSocket operation hands the Yoga context factory. */
 export interface SocketContext {
@@ -99,7 +98,7 @@ export function attachWebSockets(
   }, limits.wsPingIntervalMs);
   pings.unref();
 
-  useServer<Record<string, unknown> | undefined, Extra>(
+  serveGraphqlWs<Record<string, unknown> | undefined, Extra>(
     {
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -171,8 +170,7 @@ export function attachWebSockets(
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
     },
     wsServer,
-    // graphql-ws would otherwise start a ping interval (and a pong timeout) per socket: the shared pinger above does that job.
-    0,
+    log,
   );
 
   return {

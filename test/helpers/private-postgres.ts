@@ -5,7 +5,8 @@
  * because a test suite ran. Removed again by destroy(), and by a watchdog if
  * the test process dies first.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,10 +41,10 @@ export interface PrivatePostgres {
   /** postgres:// URL of the cluster's `postgres` database. */
   url: string;
   port: number;
-  /** `pg_ctl restart -m fast`: every connection is cut, the server is back at once. */
-  restart(): void;
-  stop(): void;
-  start(): void;
+  /** `pg_ctl restart -m fast`: every connection is cut, the server is back at once. Async, so the servers under test keep running meanwhile. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
   destroy(): void;
 }
 
@@ -58,10 +59,19 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(tool: string, args: string[]): void {
+function invocation(tool: string, args: string[]): [string, string[]] {
   const command = join(binDir!, tool);
-  const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+  return asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+}
+
+function run(tool: string, args: string[]): void {
+  const [file, argv] = invocation(tool, args);
   execFileSync(file, argv, { stdio: 'pipe', cwd: tmpdir() });
+}
+
+async function runAsync(tool: string, args: string[]): Promise<void> {
+  const [file, argv] = invocation(tool, args);
+  await promisify(execFile)(file, argv, { cwd: tmpdir() });
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
@@ -73,8 +83,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-  const pgCtl = (...args: string[]) => run('pg_ctl', ['-D', dataDir, '-w', '-t', '60', '-s', '-o', options, '-l', join(dir, 'server.log'), ...args]);
-  pgCtl('start');
+  const pgCtlArgs = (...args: string[]) => ['-D', dataDir, '-w', '-t', '60', '-s', '-o', options, '-l', join(dir, 'server.log'), ...args];
+  run('pg_ctl', pgCtlArgs('start'));
 
   // If this process dies without destroy(), a detached watchdog stops the
   // cluster and removes its files, so no test leaves a server behind.
@@ -92,9 +102,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
-    restart: () => pgCtl('restart', '-m', 'fast'),
-    stop: () => pgCtl('stop', '-m', 'fast'),
-    start: () => pgCtl('start'),
+    restart: () => runAsync('pg_ctl', pgCtlArgs('restart', '-m', 'fast')),
+    stop: () => runAsync('pg_ctl', pgCtlArgs('stop', '-m', 'fast')),
+    start: () => runAsync('pg_ctl', pgCtlArgs('start')),
     destroy() {
       if (destroyed) return;
       destroyed = true;

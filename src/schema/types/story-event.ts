@@ -2,6 +2,7 @@
  * Subscriptions for live tickers: the story's event stream, resumable with a
  * cursor, and the simpler stream of newly published entries.
  */
+import { LIVE_OUTAGE_WAIT_MS, retryWhileUnavailable } from '../../db/outage.js';
 import { STORY_EVENT_KINDS } from '../../db/schema.js';
 import { CLOSE_CODES, badUserInput, clientError, notFound } from '../../errors.js';
 import { SlowConsumerError } from '../../live/bus.js';
@@ -65,7 +66,15 @@ const StoryEventFilter = builder.inputType('StoryEventFilter', {
 async function followedStory(ctx: Context, story: string | number) {
   const { id } = parseNodeId(String(story), 'story', ['Story']);
   // A missing or invisible story loads as null; a database error stays an error (503), not a NOT_FOUND.
-  const row = await StoryRef.getDataloader(ctx).load(id);
+  // A ticker opened during a restart waits for the database (its client would not retry an error by itself).
+  const row = await retryWhileUnavailable(
+    () => {
+      const loader = StoryRef.getDataloader(ctx);
+      loader.clear(id); // a failed load stays cached in the loader
+      return loader.load(id);
+    },
+    { waitMs: LIVE_OUTAGE_WAIT_MS },
+  );
   if (!row) throw notFound('story', 'No story with that ID.');
   return row;
 }
