@@ -30,7 +30,7 @@ interface Ticker {
 
 describe.skipIf(unavailable)('PostgreSQL restarted and stopped under two API instances', () => {
   let pg: PrivatePostgres;
-  let servers: TestServer[] = [];
+  const servers: TestServer[] = [];
   let storyId: string;
   let storyKey: number;
   let startCursor: string;
