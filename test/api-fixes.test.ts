@@ -76,3 +76,53 @@ describe('response keys come in the order the query asked for', () => {
     for (const line of quotes) expect(line).toMatch(/: speaker text$/);
   });
 });
+
+describe('a cursor belongs to its connection', () => {
+  interface Page {
+    edges: { cursor: string; node: { id: string } }[];
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+  }
+  let entryCursor: string;
+  let peopleCursor: string;
+
+  beforeAll(async () => {
+    const res = await server.gql<{ story: { entries: Page }; people: Page }>(
+      `{ story(slug: "${slug}") { entries(first: 2) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } } people(first: 2) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    entryCursor = res.data!.story.entries.pageInfo.endCursor!;
+    peopleCursor = res.data!.people.pageInfo.endCursor!;
+  });
+
+  it('still pages its own connection', async () => {
+    const first = await server.gql<{ story: { entries: Page } }>(`{ story(slug: "${slug}") { entries(first: 4) { edges { node { id } } } } }`);
+    const next = await server.gql<{ story: { entries: Page } }>(`{ story(slug: "${slug}") { entries(first: 2, after: "${entryCursor}") { edges { node { id } } pageInfo { hasPreviousPage } } } }`);
+    expect(next.errors).toBeUndefined();
+    expect(next.data!.story.entries.edges.map((e) => e.node.id)).toEqual(first.data!.story.entries.edges.slice(2).map((e) => e.node.id));
+    expect(next.data!.story.entries.pageInfo.hasPreviousPage).toBe(true);
+  });
+
+  const refusals: { name: string; query: (cursors: { entry: string; people: string }) => string; argument: string }[] = [
+    { name: 'an entries cursor given to people(after:)', query: (c) => `{ people(after: "${c.entry}") { edges { cursor } pageInfo { hasPreviousPage } } }`, argument: 'after' },
+    { name: 'an entries cursor given to places(before:)', query: (c) => `{ places(last: 2, before: "${c.entry}") { edges { cursor } } }`, argument: 'before' },
+    { name: 'an entries cursor given to stories', query: (c) => `{ stories(after: "${c.entry}") { edges { cursor } } }`, argument: 'after' },
+    { name: 'an entries cursor given to the story\'s people', query: (c) => `{ story(slug: "${slug}") { people(after: "${c.entry}") { edges { cursor } } } }`, argument: 'after' },
+    { name: 'an entries cursor given to the story\'s key events', query: (c) => `{ story(slug: "${slug}") { keyEvents(after: "${c.entry}") { edges { cursor } } } }`, argument: 'after' },
+    { name: 'a newest-first cursor given to oldest-first entries', query: (c) => `{ story(slug: "${slug}") { entries(order: OLDEST_FIRST, after: "${c.entry}") { edges { cursor } } } }`, argument: 'after' },
+    { name: 'a people cursor given to the story\'s entries', query: (c) => `{ story(slug: "${slug}") { entries(after: "${c.people}") { edges { cursor } } } }`, argument: 'after' },
+    { name: 'a people cursor given to search', query: (c) => `{ search(query: "Kiev", after: "${c.people}") { edges { cursor } } }`, argument: 'after' },
+  ];
+  it('says which connection the cursor came from', async () => {
+    const res = await server.gql(`{ people(after: "${entryCursor}") { edges { cursor } } }`);
+    expect(res.errors![0]!.message).toBe('after: is a cursor of Story.entries:NEWEST_FIRST, not of Query.people');
+  });
+
+  for (const r of refusals) {
+    it(`refuses ${r.name}`, async () => {
+      const res = await server.gql(r.query({ entry: entryCursor, people: peopleCursor }));
+      expect(res.errors, JSON.stringify(res.data)).toHaveLength(1);
+      expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: r.argument });
+      expect(res.errors![0]!.message).toMatch(new RegExp(`^${r.argument}: is a cursor of \\S+, not of \\S+$`));
+    });
+  }
+});

@@ -20,7 +20,7 @@ export const LIVE_BLOG_UPDATES = 100;
 const publicFeeds = createContextCache(
   (ctx: Context) =>
     new DataLoader<number, Entry[]>(async (storyIds) => {
-      const pages = await storyEntryPages({ ...ctx, viewer: anonymousReader }, storyIds, readPage({ first: LIVE_BLOG_UPDATES }, newestFirst), {
+      const pages = await storyEntryPages({ ...ctx, viewer: anonymousReader }, storyIds, readPage({ first: LIVE_BLOG_UPDATES }, newestFirst, 'LiveBlogPosting.liveBlogUpdate'), {
         order: 'NEWEST_FIRST',
         keyEventsOnly: false,
         mentioning: null,
