@@ -126,3 +126,38 @@ describe('a cursor belongs to its connection', () => {
     });
   }
 });
+
+describe('node(id:) with the ID of a type that has none', () => {
+  const banana = Buffer.from('Banana:1').toString('base64');
+  const pageInfo = Buffer.from('PageInfo:1').toString('base64');
+  const story = Buffer.from('Story:1').toString('base64');
+
+  for (const [name, id] of [
+    ['an unknown type', banana],
+    ['a type without IDs', pageInfo],
+  ] as const) {
+    it(`is BAD_USER_INPUT naming id, for ${name}`, async () => {
+      const res = await server.gql(`{ node(id: "${id}") { id } }`);
+      expect(res.errors).toHaveLength(1);
+      expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+      expect(res.errors![0]!.message).toMatch(/^id: "(Banana|PageInfo)" is not a type with IDs \(IDs are of .*Story.*\)$/);
+      expect(res.errors![0]!.message).not.toMatch(/implemented|loading by id/);
+    });
+  }
+
+  it('is BAD_USER_INPUT naming ids in nodes(ids:)', async () => {
+    const res = await server.gql(`{ nodes(ids: ["${story}", "${banana}"]) { id } }`);
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'ids' });
+    expect(res.errors![0]!.message).toContain('"Banana" is not a type with IDs');
+  });
+
+  it('still fetches a known node, and answers null for one that does not exist', async () => {
+    const res = await server.gql<{ node: { id: string; title: string } | null; missing: unknown }>(
+      `{ node(id: "${story}") { id ... on Story { title } } missing: node(id: "${Buffer.from('Entry:999999').toString('base64')}") { id } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.node).toEqual({ id: story, title: demoStory.title });
+    expect(res.data!.missing).toBeNull();
+  });
+});
