@@ -161,3 +161,50 @@ describe('node(id:) with the ID of a type that has none', () => {
     expect(res.data!.missing).toBeNull();
   });
 });
+
+describe('query limits say what they are', () => {
+  // The server's defaults: MAX_DEPTH 12, MAX_ALIASES 15, MAX_DIRECTIVES 20, MAX_TOKENS 2000, MAX_COST 20000.
+  const cases: { limit: string; max: number; query: string; message: RegExp }[] = [
+    {
+      limit: 'depth',
+      max: 12,
+      query: `{ story(slug: "${slug}") { ${'entries(first: 1) { edges { node { story { '.repeat(4)} id ${'} } } }'.repeat(4)} } }`,
+      message: /^The operation is nested 18 levels deep; the limit is 12\.$/,
+    },
+    {
+      limit: 'aliases',
+      max: 15,
+      query: `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: people(first: 1) { edges { cursor } }`).join(' ')} }`,
+      message: /^The operation uses 16 aliases; the limit is 15\.$/,
+    },
+    { limit: 'directives', max: 20, query: `{ ${Array.from({ length: 25 }, (_, i) => `a${i}: __typename @skip(if: false)`).join(' ')} }`, message: /^The operation uses 25 directives; the limit is 20\.$/ },
+    { limit: 'tokens', max: 2000, query: `{ ${'__typename '.repeat(2100)} }`, message: /^The document has more than 2000 tokens; the limit is 2000\.$/ },
+    {
+      limit: 'cost',
+      max: 20000,
+      query: '{ stories(first: 100) { edges { node { entries(first: 100) { edges { node { headline } } } } } } }',
+      message: /^The operation's estimated cost is \d+; the limit is 20000\.$/,
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.limit}: QUERY_LIMIT_EXCEEDED, HTTP 400, no "Syntax Error"`, async () => {
+      const res = await server.gql(c.query);
+      expect(res.status).toBe(400);
+      const error = res.errors!.find((e) => e.extensions?.limit === c.limit);
+      expect(error, JSON.stringify(res.errors)).toBeDefined();
+      expect(error!.extensions).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED', limit: c.limit, max: c.max });
+      expect(error!.extensions!.http).toBeUndefined();
+      expect(error!.message).toMatch(c.message);
+      for (const e of res.errors!) expect(e.message).not.toMatch(/Syntax Error/);
+    });
+  }
+
+  it('says so over GET too, and a real syntax error is still GRAPHQL_PARSE_FAILED', async () => {
+    const get = await fetch(`${server.url}/graphql?query=${encodeURIComponent(`{${'a '.repeat(2100)}}`)}`, { headers: { accept: 'application/graphql-response+json' } });
+    expect(get.status).toBe(400);
+    expect(((await get.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('QUERY_LIMIT_EXCEEDED');
+    const syntax = await server.gql('{ story(slug: ');
+    expect(syntax.status).toBe(400);
+    expect(syntax.errors![0]!.extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
+  });
+});
