@@ -20,6 +20,7 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .refine((url) => URL.canParse(url), 'is not a valid URL (for a Unix socket: postgres:///database?host=/var/run/postgresql)')
     .optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   DATA_DIR: z.string().min(1).default('./data'),

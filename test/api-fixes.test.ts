@@ -1,9 +1,13 @@
 /**
  * The API fixes of issue #13: what a new user ran into, each pinned by a test.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoStory } from '../src/seed/demo-story.js';
-import { type TestServer, startTestServer } from './helpers/server.js';
+import { databaseKind } from './helpers/database.js';
+import { TEST_JWT_SECRET, type TestServer, startTestServer } from './helpers/server.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -206,5 +210,58 @@ describe('query limits say what they are', () => {
     const syntax = await server.gql('{ story(slug: ');
     expect(syntax.status).toBe(400);
     expect(syntax.errors![0]!.extensions!.code).toBe('GRAPHQL_PARSE_FAILED');
+  });
+});
+
+describe('a database that cannot be used ends `npm start` with one line', () => {
+  /** Runs the real entry point (what `npm start` runs) and collects how it ends. */
+  async function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', SEED_DEMO: 'true', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    const [code] = (await once(child, 'exit')) as [number | null];
+    clearTimeout(timer);
+    return { code, stderr };
+  }
+
+  function expectOneLine({ code, stderr }: { code: number | null; stderr: string }, message: RegExp) {
+    expect(code, stderr).not.toBe(0);
+    expect(code, stderr).not.toBeNull();
+    const lines = stderr.trim().split('\n');
+    expect(lines, stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(stderr).not.toMatch(/PostgresError|^\s+at /m);
+  }
+
+  it.runIf(databaseKind === 'pglite')('nothing listening at the address', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createNetServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const result = await start({ DATABASE_URL: `postgres://diretta@127.0.0.1:${port}/diretta` });
+    expectOneLine(result, new RegExp(`^Diretta cannot start: nothing accepts connections at 127\\.0\\.0\\.1:${port} \\(DATABASE_URL\\)`));
+    expect(result.code).toBe(1);
+  });
+
+  // Needs a PostgreSQL server to ask (TEST_DATABASE_URL, as CI sets it); nothing is created on it.
+  it.runIf(databaseKind === 'pglite' && Boolean(process.env.TEST_DATABASE_URL))('a database that does not exist', async () => {
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.pathname = '/diretta_no_such_database';
+    const result = await start({ DATABASE_URL: url.toString() });
+    expectOneLine(result, /^Diretta cannot start: the database "diretta_no_such_database" does not exist on the PostgreSQL server at \S+ \(DATABASE_URL\)/);
+    expect(result.code).toBe(1);
+  });
+
+  it.runIf(databaseKind === 'pglite')('a DATABASE_URL that is not a URL', async () => {
+    const result = await start({ DATABASE_URL: 'postgres://user@/diretta' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('DATABASE_URL: is not a valid URL');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 });
