@@ -75,6 +75,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     clientAddress: address,
     connection,
     statements: config.reportSqlStatements ? { statements: 0 } : null,
+    publisher: config.publisher,
   });
 
   const requestIds = new WeakMap<Request, string>();

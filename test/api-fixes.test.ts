@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { demoStory } from '../src/seed/demo-story.js';
 import { databaseKind } from './helpers/database.js';
 import { TEST_JWT_SECRET, type TestServer, startTestServer } from './helpers/server.js';
@@ -263,5 +264,68 @@ describe('a database that cannot be used ends `npm start` with one line', () => 
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('DATABASE_URL: is not a valid URL');
     expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('the JSON-LD names authors and the publisher', () => {
+  interface Posting {
+    author?: { '@type': string; name: string }[];
+    publisher: Record<string, unknown>;
+    liveBlogUpdate: { headline: string; author?: { '@type': string; name: string } }[];
+  }
+  const posting = async (target: TestServer) =>
+    (await target.gql<{ story: { id: string; liveBlogPosting: Posting } }>(`{ story(slug: "${slug}") { id liveBlogPosting } }`)).data!.story;
+
+  it('gives every update its byline, the live blog the bylines, and a publisher by default', async () => {
+    const { liveBlogPosting: doc } = await posting(server);
+    expect(doc.publisher).toEqual({ '@type': 'Organization', name: 'Diretta' });
+    expect(doc.author).toEqual([{ '@type': 'Person', name: 'Redazione Esteri' }]);
+    expect(doc.liveBlogUpdate.length).toBeGreaterThan(0);
+    for (const update of doc.liveBlogUpdate) expect(update.author).toEqual({ '@type': 'Person', name: 'Redazione Esteri' });
+  });
+
+  it('follows the byline an editor writes, and leaves it out when cleared', async () => {
+    const { id: storyId } = await posting(server);
+    const created = await server.edit<{ createEntry: { entry: { id: string } } }>(
+      'mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }',
+      { input: { story: storyId, headline: 'Byline test', body: 'Con firma.', author: 'Maria Rossi' } },
+    );
+    expect(created.errors).toBeUndefined();
+    let doc = (await posting(server)).liveBlogPosting;
+    expect(doc.liveBlogUpdate.find((u) => u.headline === 'Byline test')!.author).toEqual({ '@type': 'Person', name: 'Maria Rossi' });
+    expect(doc.author!.map((a) => a.name)).toEqual(['Maria Rossi', 'Redazione Esteri']);
+
+    const cleared = await server.edit('mutation ($input: UpdateEntryInput!) { updateEntry(input: $input) { entry { author } } }', {
+      input: { id: created.data!.createEntry.entry.id, author: '' },
+    });
+    expect(cleared.errors).toBeUndefined();
+    doc = (await posting(server)).liveBlogPosting;
+    expect(doc.liveBlogUpdate.find((u) => u.headline === 'Byline test')).not.toHaveProperty('author');
+    expect(doc.author!.map((a) => a.name)).toEqual(['Redazione Esteri']);
+  });
+
+  it('names the configured publisher, with its site and logo', async () => {
+    const other = await startTestServer({ PUBLISHER_NAME: 'Il Quotidiano', PUBLISHER_URL: 'https://www.example.it/', PUBLISHER_LOGO_URL: 'https://www.example.it/logo.png' });
+    try {
+      const { liveBlogPosting: doc } = await posting(other);
+      expect(doc.publisher).toEqual({
+        '@type': 'Organization',
+        name: 'Il Quotidiano',
+        url: 'https://www.example.it/',
+        logo: { '@type': 'ImageObject', url: 'https://www.example.it/logo.png' },
+      });
+      // the story page embeds the same document
+      const html = await (await fetch(`${other.url}/live/${slug}`)).text();
+      expect(html).toContain('"publisher":{"@type":"Organization","name":"Il Quotidiano"');
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('refuses publisher settings that are not usable', () => {
+    expect(() => loadConfig({ PUBLISHER_URL: 'www.example.it' })).toThrow(/PUBLISHER_URL: must be an absolute http:\/\/ or https:\/\/ URL/);
+    expect(() => loadConfig({ PUBLISHER_LOGO_URL: 'javascript:alert(1)' })).toThrow(/PUBLISHER_LOGO_URL: must be an absolute http:\/\/ or https:\/\/ URL/);
+    expect(() => loadConfig({ PUBLISHER_NAME: '   ' })).toThrow(/PUBLISHER_NAME: must not be empty/);
+    expect(loadConfig({}).publisher).toEqual({ name: 'Diretta', url: null, logoUrl: null });
   });
 });
