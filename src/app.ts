@@ -1,7 +1,7 @@
 /**
  * One HTTP server: Yoga at /graphql (queries, mutations, GraphiQL, SSE),
- * graphql-ws on the same path for WebSocket subscriptions, and the health
- * endpoints. Both transports go through Yoga's envelop, so authentication,
+ * graphql-ws on the same path for WebSocket subscriptions, GraphiQL's files
+ * at /graphiql/assets/, and the health endpoints. Both transports go through Yoga's envelop, so authentication,
  * limits, error masking and logs are the same for both.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
@@ -23,7 +23,7 @@ import { clientAddress, refuseBadRequest } from './transport/http.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { type Viewer, anonymousReader } from './viewer.js';
 import { encodeGlobalId } from './schema/global-id.js';
-import { graphiqlDefaultQuery } from './graphiql.js';
+import { GRAPHIQL_ASSET_PREFIX, graphiqlDefaultQuery, renderGraphiQLPage, serveGraphiQLAsset, useGraphiQLPolicy } from './graphiql.js';
 import { useSharedEventExecution } from './plugins/shared-event-execution.js';
 import { createResponseCache } from './plugins/response-cache.js';
 import { useQueryLimits } from './plugins/query-limits.js';
@@ -75,6 +75,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     clientAddress: address,
     connection,
     statements: config.reportSqlStatements ? { statements: 0 } : null,
+    publisher: config.publisher,
   });
 
   const requestIds = new WeakMap<Request, string>();
@@ -93,6 +94,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     // Never let error details leak, whatever NODE_ENV says; internal errors are logged instead.
     maskedErrors: { isDev: false },
     graphiql: config.graphiql ? { title: 'Diretta', defaultQuery: graphiqlDefaultQuery({ slug: demoStory.slug, globalId: demoStoryId === null ? null : encodeGlobalId('Story', demoStoryId) }) } : false,
+    // GraphiQL's files come from this server (src/graphiql.ts), not from a CDN.
+    renderGraphiQL: renderGraphiQLPage,
     cors: { origin: limits.corsOrigins === '*' ? '*' : limits.corsOrigins, credentials: false, maxAge: 600 },
     batching: limits.batchingLimit > 0 ? { limit: limits.batchingLimit } : false,
     // refuseBadRequest (src/transport/http.ts) already requires a Content-Length within MAX_BODY_BYTES on every
@@ -120,6 +123,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       responseCache.afterRateLimits,
       useErrorMasking(),
       useOperationLog(),
+      useGraphiQLPolicy(),
       {
         onResponse({ request, response }) {
           const id = requestIds.get(request);
@@ -134,6 +138,10 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   const server = createServer((req, res) => {
     if (req.url === '/health' || req.url === '/ready') {
       void health(req.url === '/ready', database, res);
+      return;
+    }
+    if (config.graphiql && req.url?.startsWith(GRAPHIQL_ASSET_PREFIX)) {
+      void serveGraphiQLAsset(req, res);
       return;
     }
     if (pages.handles(req)) {

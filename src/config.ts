@@ -3,6 +3,7 @@
  * variable, and reports every problem at once rather than the first one.
  */
 import { z } from 'zod';
+import type { Publisher } from './formats/live-blog-posting.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -14,12 +15,18 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
+const httpUrl = z
+  .string()
+  .max(2000, 'must be at most 2000 characters')
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), 'must be an absolute http:// or https:// URL');
+
 const envSchema = z.object({
   PORT: int(0, 65535).default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .refine((url) => URL.canParse(url), 'is not a valid URL (for a Unix socket: postgres:///database?host=/var/run/postgresql)')
     .optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   DATA_DIR: z.string().min(1).default('./data'),
@@ -28,6 +35,9 @@ const envSchema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SEED_DEMO: bool.default(true),
   GRAPHIQL: bool.default(true),
+  PUBLISHER_NAME: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').default('Diretta'),
+  PUBLISHER_URL: httpUrl.optional(),
+  PUBLISHER_LOGO_URL: httpUrl.optional(),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   /** Adds `extensions.sqlStatements` to every response (tests, benchmarks, debugging). */
   REPORT_SQL_STATEMENTS: bool.default(false),
@@ -96,6 +106,8 @@ export type Config = {
   jwtSecret: string | undefined;
   seedDemo: boolean;
   graphiql: boolean;
+  /** The organisation named as `publisher` in the stories' JSON-LD. */
+  publisher: Publisher;
   shutdownTimeoutMs: number;
   reportSqlStatements: boolean;
   /** How long an anonymous query's answer is reused (until a story event drops it); 0 turns the cache off. */
@@ -129,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
     jwtSecret: e.JWT_SECRET,
     seedDemo: e.SEED_DEMO,
     graphiql: e.GRAPHIQL,
+    publisher: { name: e.PUBLISHER_NAME, url: e.PUBLISHER_URL ?? null, logoUrl: e.PUBLISHER_LOGO_URL ?? null },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     reportSqlStatements: e.REPORT_SQL_STATEMENTS,
     responseCacheTtlMs: e.RESPONSE_CACHE_TTL_MS,

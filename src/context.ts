@@ -1,5 +1,6 @@
 import type { Access } from './access.js';
 import type { StatementCount } from './db/statement-counter.js';
+import type { Publisher } from './formats/live-blog-posting.js';
 import type { LiveBus } from './live/bus.js';
 import type { Logger } from './logger.js';
 
@@ -21,4 +22,6 @@ export interface Context extends Access {
    * AsyncLocalStorage, whose promise hooks tax every promise in the process.
    */
   statements: StatementCount | null;
+  /** Named as `publisher` in the JSON-LD (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL). */
+  publisher: Publisher;
 }

@@ -11,6 +11,7 @@ export type ClientErrorCode =
   | 'FORBIDDEN'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'QUERY_LIMIT_EXCEEDED'
   | 'SLOW_CONSUMER'
   | 'SERVICE_UNAVAILABLE';
 

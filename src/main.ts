@@ -1,8 +1,9 @@
 /** Entry point: loadConfig → buildApp → listen; SIGTERM/SIGINT → stop. */
-import { buildApp } from './app.js';
 import { MissingSecretError, resolveJwtSecret } from './auth/secret.js';
 import { mintToken } from './auth/tokens.js';
+import { type App, buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { databaseStartupProblem } from './db/client.js';
 import { createLogger } from './logger.js';
 
 let config: Config;
@@ -20,8 +21,20 @@ try {
 }
 
 const log = createLogger(config);
-const app = await buildApp({ config, log, jwtSecret });
-const url = await app.listen();
+let app: App;
+let url: string;
+try {
+  app = await buildApp({ config, log, jwtSecret });
+  url = await app.listen();
+} catch (error) {
+  // A database that cannot be used, or a port that is taken: one line, not a stack.
+  const problem = databaseStartupProblem(error, config.databaseUrl) ?? listenProblem(error, config);
+  if (problem) {
+    console.error(`Diretta cannot start: ${problem}`);
+    process.exit(1);
+  }
+  throw error;
+}
 log.info({ url: `${url}/graphql`, database: app.database.description }, `Diretta is serving GraphiQL at ${url}/graphql`);
 log.info({ url: `${url}/` }, `Readers' live pages are at ${url}/`);
 
@@ -55,3 +68,11 @@ async function shutdown(signal: string) {
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+
+function listenProblem(error: unknown, { host, port }: Config): string | null {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EADDRINUSE') return `${host}:${port} is already in use (PORT, HOST).`;
+  if (code === 'EACCES') return `not allowed to listen on ${host}:${port} (PORT, HOST).`;
+  if (code === 'EADDRNOTAVAIL') return `${host} is not an address of this machine (HOST).`;
+  return null;
+}

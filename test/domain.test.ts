@@ -61,7 +61,7 @@ describe('domain code with only { db, viewer }', () => {
     expect((await entriesByIds(reader, [draft.id, published.id])).map((e) => e.id)).toEqual([published.id]);
     expect((await entriesByIds(editor, [draft.id, published.id])).map((e) => e.id).sort()).toEqual([draft.id, published.id].sort());
 
-    const page = readPage({ first: 10 }, newestFirst);
+    const page = readPage({ first: 10 }, newestFirst, 'story entries');
     const [readerFeed] = await storyEntryPages(reader, [story.id], page, noFilter);
     const [editorFeed] = await storyEntryPages(editor, [story.id], page, noFilter);
     expect(readerFeed!.edges.map((e) => e.node.id)).toEqual([published.id]);
@@ -84,11 +84,11 @@ describe('domain code with only { db, viewer }', () => {
     const [bPeople] = await entryMentionLists(reader, 'Person', [b.id]);
     expect(bPeople).toEqual([]);
 
-    const [ranked] = await storyMentionPages(reader, 'Person', [story.id], readPage({ first: 5 }, storyMentionOrder('Person')));
+    const [ranked] = await storyMentionPages(reader, 'Person', [story.id], readPage({ first: 5 }, storyMentionOrder('Person'), 'story people'));
     expect(ranked!.edges.map((e) => [e.node.slug, e.node.mentions])).toEqual([['ada-byron', 1]]);
     expect((await mentionableBySlug(reader, 'Place', 'turin'))?.id).toBe(place.id);
 
-    const [mentioningTurin] = await storyEntryPages(reader, [story.id], readPage({ first: 10 }, newestFirst), { ...noFilter, mentioning: { typename: 'Place', id: place.id } });
+    const [mentioningTurin] = await storyEntryPages(reader, [story.id], readPage({ first: 10 }, newestFirst, 'story entries'), { ...noFilter, mentioning: { typename: 'Place', id: place.id } });
     expect(mentioningTurin!.edges.map((e) => e.node.id)).toEqual([a.id]);
   });
 

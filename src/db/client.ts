@@ -6,8 +6,10 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
+import { causeChain } from '../errors.js';
 import { OutageLog, READ_OUTAGE_WAIT_MS, retryWhileUnavailable } from './outage.js';
 import * as schema from './schema.js';
+import { isDatabaseUnavailable } from './unavailable.js';
 import { statementCountingLogger } from './statement-counter.js';
 
 /** The drizzle database, whichever driver is underneath. Code above src/db sees only this. */
@@ -19,6 +21,55 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export async function queryRows<T>(db: Db | Tx, query: SQL): Promise<T[]> {
   const result: unknown = await db.execute(query);
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/** Where a postgres:// URL points, without credentials, for logs and messages. */
+function postgresLocation(url: string): { server: string; database: string } {
+  try {
+    const parsed = new URL(url);
+    const socketDir = parsed.searchParams.get('host');
+    const server = parsed.hostname ? `${parsed.hostname}:${parsed.port || 5432}` : `socket ${socketDir ?? '(default)'}`;
+    return { server, database: decodeURIComponent(parsed.pathname.slice(1)) || 'postgres' };
+  } catch {
+    return { server: '(unparsable URL)', database: '' };
+  }
+}
+
+/** host:port/database of a postgres:// URL, without credentials. */
+export function describePostgresUrl(url: string): string {
+  const { server, database } = postgresLocation(url);
+  return `${server}/${database}`;
+}
+
+/**
+ * What went wrong, in one line, when the database of DATABASE_URL cannot be
+ * used at start-up (no such database, wrong credentials, nothing listening,
+ * unknown host); null for any other error, which keeps its stack.
+ */
+export function databaseStartupProblem(error: unknown, url: string | undefined): string | null {
+  if (!url) return null;
+  const { server, database } = postgresLocation(url);
+  for (const e of causeChain(error)) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    const detail = typeof message === 'string' ? message.split('\n')[0] : String(code);
+    switch (code) {
+      case '3D000':
+        return `the database "${database}" does not exist on the PostgreSQL server at ${server} (DATABASE_URL): create it (createdb ${database}) or point DATABASE_URL at one that exists.`;
+      case '28P01':
+      case '28000':
+        return `the PostgreSQL server at ${server} refused the credentials in DATABASE_URL: ${detail}.`;
+      case 'ECONNREFUSED':
+      case 'ENOENT': // a Unix socket that is not there
+        return `nothing accepts connections at ${server} (DATABASE_URL): is PostgreSQL running there?`;
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return `the host of DATABASE_URL (${server}) cannot be resolved.`;
+      case 'ETIMEDOUT':
+      case 'CONNECT_TIMEOUT':
+        return `the PostgreSQL server at ${server} (DATABASE_URL) did not answer in time.`;
+    }
+  }
+  return isDatabaseUnavailable(error) ? `the PostgreSQL server at ${server} (DATABASE_URL) is unavailable: ${String((error as { message?: unknown }).message ?? error).split('\n')[0]}.` : null;
 }
 
 export interface Listener {
@@ -150,11 +201,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   });
   const outage = new OutageLog(options.log);
   const db = drizzlePostgres({ client: preparedAndPatient(client, outage), schema, casing: 'snake_case', logger: statementCountingLogger });
-  const parsed = new URL(url);
   return {
     kind: 'postgres',
     db,
-    description: `PostgreSQL (${parsed.hostname || 'socket'}:${parsed.port || 5432}${parsed.pathname})`,
+    description: `PostgreSQL (${describePostgresUrl(url)})`,
     outage,
     async listen(channel, listener) {
       // postgres.js keeps one dedicated connection for LISTEN, reconnects it

@@ -25,9 +25,32 @@ export interface PostingEntry {
   globalId: string;
   headline: string;
   body: string;
+  /** The byline, when the entry has one. */
+  author: string | null;
   status: 'draft' | 'published' | 'retracted';
   publishedAt: Date | null;
   updatedAt: Date;
+}
+
+/** Who publishes the live blog (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL). */
+export interface Publisher {
+  name: string;
+  /** Absolute http(s) URL of the publisher's site, or null to leave it out. */
+  url: string | null;
+  /** Absolute http(s) URL of the publisher's logo, or null to leave it out. */
+  logoUrl: string | null;
+}
+
+export interface PersonDocument {
+  '@type': 'Person';
+  name: string;
+}
+
+export interface OrganizationDocument {
+  '@type': 'Organization';
+  name: string;
+  url?: string;
+  logo?: { '@type': 'ImageObject'; url: string };
 }
 
 export interface BlogPostingUpdate {
@@ -36,6 +59,7 @@ export interface BlogPostingUpdate {
   articleBody: string;
   datePublished: string;
   dateModified: string;
+  author?: PersonDocument;
   url?: string;
 }
 
@@ -51,6 +75,9 @@ export interface LiveBlogPostingDocument {
   coverageEndTime?: string;
   url?: string;
   mainEntityOfPage?: string;
+  /** The bylines of its updates, in order of their latest update. */
+  author?: PersonDocument[];
+  publisher: OrganizationDocument;
   liveBlogUpdate: BlogPostingUpdate[];
 }
 
@@ -58,9 +85,13 @@ export interface LiveBlogPostingDocument {
  * Only published entries become updates, whoever asks: a draft is not news
  * yet, and a retracted entry's text was withdrawn (its tombstone is for the
  * page, not for search engines). A story still going on has no end time.
+ * Each update names its byline as `author`; the live blog's `author` lists
+ * those bylines, and its `publisher` is the configured organisation.
  */
-export function liveBlogPosting(story: PostingStory, entries: readonly PostingEntry[], pageUrl: string | null): LiveBlogPostingDocument {
+export function liveBlogPosting(story: PostingStory, entries: readonly PostingEntry[], pageUrl: string | null, publisher: Publisher): LiveBlogPostingDocument {
   const start = (story.coverageStartAt ?? story.createdAt).toISOString();
+  const published = entries.filter((e): e is PostingEntry & { publishedAt: Date } => e.status === 'published' && e.publishedAt !== null);
+  const bylines = [...new Set(published.map((e) => e.author?.trim()).filter((a): a is string => Boolean(a)))];
   return {
     '@context': 'https://schema.org',
     '@type': 'LiveBlogPosting',
@@ -72,15 +103,27 @@ export function liveBlogPosting(story: PostingStory, entries: readonly PostingEn
     coverageStartTime: start,
     ...(story.coverageEndAt ? { coverageEndTime: story.coverageEndAt.toISOString() } : {}),
     ...(pageUrl ? { url: pageUrl, mainEntityOfPage: pageUrl } : {}),
-    liveBlogUpdate: entries
-      .filter((e): e is PostingEntry & { publishedAt: Date } => e.status === 'published' && e.publishedAt !== null)
-      .map((e) => ({
-        '@type': 'BlogPosting' as const,
-        headline: e.headline,
-        articleBody: e.body,
-        datePublished: e.publishedAt.toISOString(),
-        dateModified: e.updatedAt.toISOString(),
-        ...(pageUrl ? { url: `${pageUrl}#${entryAnchor(e.globalId)}` } : {}),
-      })),
+    ...(bylines.length ? { author: bylines.map(person) } : {}),
+    publisher: organization(publisher),
+    liveBlogUpdate: published.map((e) => ({
+      '@type': 'BlogPosting' as const,
+      headline: e.headline,
+      articleBody: e.body,
+      datePublished: e.publishedAt.toISOString(),
+      dateModified: e.updatedAt.toISOString(),
+      ...(e.author?.trim() ? { author: person(e.author.trim()) } : {}),
+      ...(pageUrl ? { url: `${pageUrl}#${entryAnchor(e.globalId)}` } : {}),
+    })),
+  };
+}
+
+const person = (name: string): PersonDocument => ({ '@type': 'Person', name });
+
+function organization(publisher: Publisher): OrganizationDocument {
+  return {
+    '@type': 'Organization',
+    name: publisher.name,
+    ...(publisher.url ? { url: publisher.url } : {}),
+    ...(publisher.logoUrl ? { logo: { '@type': 'ImageObject', url: publisher.logoUrl } } : {}),
   };
 }

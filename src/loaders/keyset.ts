@@ -5,7 +5,10 @@
  *
  * A connection is ordered by a list of sort keys that ends with a unique
  * tie-breaker (an id), so the order is total and a cursor (the row's sort
- * values) pins a position even while rows are added.
+ * values) pins a position even while rows are added. A cursor also names the
+ * connection it came from (e.g. `Story.entries`, with its order when it has
+ * several), and another connection refuses it rather than read its values as
+ * its own.
  */
 import { type SQL, and, or, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
@@ -28,6 +31,8 @@ export interface SortKey {
 }
 
 export interface Page {
+  /** The connection the cursors belong to: written into every cursor, checked on every cursor given. */
+  connection: string;
   /** Rows wanted; the query asks for one more to learn whether another page exists. */
   limit: number;
   /** Paging with `last`/`before`: the query runs in reverse order and the rows are flipped back. */
@@ -36,7 +41,11 @@ export interface Page {
   cursor: unknown[] | null;
 }
 
-export function readPage(args: ConnectionArgs, keys: readonly SortKey[]): Page {
+/**
+ * The page `args` ask for, of the connection named `connection` (any stable
+ * name; the API uses the field, e.g. `Query.people`) ordered by `keys`.
+ */
+export function readPage(args: ConnectionArgs, keys: readonly SortKey[], connection: string): Page {
   const { first, last, after, before } = args;
   if (first != null && last != null) throw badUserInput('first', 'use either `first` (with `after`) or `last` (with `before`), not both');
   if (after != null && before != null) throw badUserInput('after', 'use either `after` or `before`, not both');
@@ -49,23 +58,30 @@ export function readPage(args: ConnectionArgs, keys: readonly SortKey[]): Page {
   if (size > MAX_PAGE_SIZE) throw badUserInput(sizeArg, `must be at most ${MAX_PAGE_SIZE}`);
   const cursorArg = backward ? 'before' : 'after';
   const raw = backward ? before : after;
-  return { limit: size, backward, cursor: raw == null ? null : decodeCursor(raw, keys, cursorArg) };
+  return { connection, limit: size, backward, cursor: raw == null ? null : decodeCursor(raw, keys, connection, cursorArg) };
 }
 
-export function encodeCursor(values: readonly unknown[]): string {
-  return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v))), 'utf8').toString('base64url');
+/** base64url of the JSON array [connection, ...sort values]. */
+export function encodeCursor(connection: string, values: readonly unknown[]): string {
+  return Buffer.from(JSON.stringify([connection, ...values.map((v) => (v instanceof Date ? v.toISOString() : v))]), 'utf8').toString('base64url');
 }
 
-function decodeCursor(raw: string, keys: readonly SortKey[], field: string): unknown[] {
-  const invalid = () => badUserInput(field, 'is not a cursor of this connection');
+function decodeCursor(raw: string, keys: readonly SortKey[], connection: string, field: string): unknown[] {
+  const invalid = () => badUserInput(field, `is not a cursor of ${connection}`);
   if (raw.length > 500 || !/^[A-Za-z0-9_-]+$/.test(raw)) throw invalid();
-  let values: unknown;
+  let decoded: unknown;
   try {
-    values = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    decoded = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
   } catch {
     throw invalid();
   }
-  if (!Array.isArray(values) || values.length !== keys.length) throw invalid();
+  if (!Array.isArray(decoded) || typeof decoded[0] !== 'string') throw invalid();
+  const [from, ...values] = decoded as [string, ...unknown[]];
+  if (from !== connection) {
+    const known = from.length <= 100 && /^[\w.:-]+$/.test(from);
+    throw badUserInput(field, known ? `is a cursor of ${from}, not of ${connection}` : `is not a cursor of ${connection}`);
+  }
+  if (values.length !== keys.length) throw invalid();
   return keys.map((key, i) => {
     const v: unknown = values[i];
     switch (key.kind) {
@@ -141,7 +157,7 @@ export function toConnection<T>(rows: readonly T[], page: Page, sortValues: (row
   const more = rows.length > page.limit;
   const kept = rows.slice(0, page.limit);
   if (page.backward) kept.reverse();
-  const edges = kept.map((node) => ({ cursor: encodeCursor(sortValues(node)), node }));
+  const edges = kept.map((node) => ({ cursor: encodeCursor(page.connection, sortValues(node)), node }));
   return {
     edges,
     pageInfo: {

@@ -5,16 +5,47 @@
  * would leak the schema one guess at a time).
  */
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import type { GraphQLError} from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
+import { clientError } from '../errors.js';
 import { containsNul, nulRefused } from '../input-guard.js';
 
-// Report a rejection as an ordinary validation error (HTTP 400,
-// GRAPHQL_VALIDATION_FAILED) instead of letting armor throw out of validation.
-const asValidationError = { propagateOnRejection: false, onReject: [(ctx: ValidationContext | null, error: GraphQLError) => ctx?.reportError(error)] };
+type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost';
+
+const describeLimit: Record<LimitName, (max: number, found: number | null) => string> = {
+  depth: (max, found) => `The operation is nested ${found ?? 'more than ' + max} levels deep; the limit is ${max}.`,
+  aliases: (max, found) => `The operation uses ${found ?? 'more than ' + max} aliases; the limit is ${max}.`,
+  directives: (max, found) => `The operation uses ${found ?? 'more than ' + max} directives; the limit is ${max}.`,
+  tokens: (max) => `The document has more than ${max} tokens; the limit is ${max}.`,
+  cost: (max, found) => `The operation's estimated cost is ${found === null ? 'over ' + max : Math.ceil(found)}; the limit is ${max}.`,
+};
+
+/**
+ * graphql-armor words its rejections as syntax errors ("Syntax Error: Query
+ * depth limit of 12 exceeded, found 26."): say what happened instead, with
+ * a code of its own (HTTP 400) and the limit in `extensions`.
+ */
+export function limitExceeded(limit: LimitName, max: number, armorError: GraphQLError): GraphQLError {
+  const found = /found (\d+(?:\.\d+)?)/.exec(armorError.message);
+  const count = found ? Number(found[1]) : null;
+  return clientError('QUERY_LIMIT_EXCEEDED', describeLimit[limit](max, count), {
+    limit,
+    max,
+    ...(count === null ? {} : { found: limit === 'cost' ? Math.ceil(count) : count }),
+    http: { status: 400 },
+  });
+}
+
+// A rejection in validation is reported like any validation error (the other
+// errors of the document still show) rather than thrown out of validation.
+const reported = (limit: LimitName, max: number) => ({
+  exposeLimits: true,
+  propagateOnRejection: false,
+  onReject: [(ctx: ValidationContext | null, error: GraphQLError) => ctx?.reportError(limitExceeded(limit, max, error))],
+});
 
 export function useQueryLimits(limits: Limits): Plugin<Context>[] {
   const plugins: Plugin<Context>[] = [
@@ -24,11 +55,21 @@ export function useQueryLimits(limits: Limits): Plugin<Context>[] {
       },
     },
     EnvelopArmorPlugin({
-      maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true, ...asValidationError },
-      maxAliases: { n: limits.maxAliases, exposeLimits: true, ...asValidationError },
-      maxDirectives: { n: limits.maxDirectives, exposeLimits: true, ...asValidationError },
-      maxTokens: { n: limits.maxTokens, exposeLimits: true },
-      costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true, exposeLimits: true, ...asValidationError },
+      maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, ...reported('depth', limits.maxDepth) },
+      maxAliases: { n: limits.maxAliases, ...reported('aliases', limits.maxAliases) },
+      maxDirectives: { n: limits.maxDirectives, ...reported('directives', limits.maxDirectives) },
+      // Counted while parsing: there is no validation context to report to, so the error is thrown out of parse.
+      maxTokens: {
+        n: limits.maxTokens,
+        exposeLimits: true,
+        propagateOnRejection: false,
+        onReject: [
+          (_ctx: ValidationContext | null, error: GraphQLError) => {
+            throw limitExceeded('tokens', limits.maxTokens, error);
+          },
+        ],
+      },
+      costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true, ...reported('cost', limits.maxCost) },
       blockFieldSuggestion: { enabled: !limits.introspection },
     }) as Plugin<Context>,
   ];

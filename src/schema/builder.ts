@@ -9,7 +9,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { Context } from '../context.js';
 import { clientError } from '../errors.js';
 import { canSeeUnpublished } from '../viewer.js';
-import { decodeGlobalId, encodeGlobalId } from './global-id.js';
+import { assertNodeType, decodeGlobalId, encodeGlobalId } from './global-id.js';
 
 export interface AuthScopes {
   /** Editors and admins: they write, and they see drafts. */
@@ -55,6 +55,10 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: {
       description: 'Fetches any object by its global ID; null when it does not exist or is not visible to you.',
       args: { id: { description: 'A global ID, as returned by any `id` field.' } },
+      resolve: (_root, args, _ctx, info, resolveNode) => {
+        assertNodeType(info.schema, args.id.typename, 'id');
+        return resolveNode(args.id);
+      },
     },
     pageInfoFieldOptions: { description: 'Where this page sits, and the cursors to move from it.' },
     // `nodes` is defined in ./types/node.ts, where it caps how many IDs one call may ask for.

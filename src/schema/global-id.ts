@@ -3,6 +3,7 @@
  * Decoding is strict so that a malformed ID is a client error that names the
  * argument, never an internal one.
  */
+import { type GraphQLSchema, isInterfaceType } from 'graphql';
 import { badUserInput } from '../errors.js';
 
 const MAX_LOCAL_ID = 2_147_483_647; // integer primary keys
@@ -27,6 +28,19 @@ export function parseNodeId<T extends string>(globalId: string, field: string, t
     throw badUserInput(field, `expected the ID of a ${typenames.join(' or ')}, got the ID of a ${typename}`);
   }
   return { typename: typename as T, id: Number(id) };
+}
+
+/**
+ * Refuses an ID whose type is not one `node` can fetch (an unknown type, or
+ * a type without IDs), naming the argument, rather than letting the Relay
+ * plugin answer "Banana has not been implemented".
+ */
+export function assertNodeType(schema: GraphQLSchema, typename: string, field: string): void {
+  const node = schema.getType('Node');
+  const nodeTypes = isInterfaceType(node) ? schema.getImplementations(node).objects.map((t) => t.name) : [];
+  if (!nodeTypes.includes(typename)) {
+    throw badUserInput(field, `"${truncate(typename)}" is not a type with IDs (IDs are of ${nodeTypes.sort().join(', ')})`);
+  }
 }
 
 export function truncate(value: string, max = 40): string {

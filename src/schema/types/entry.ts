@@ -88,7 +88,7 @@ builder.objectFields(StoryRef, (t) => ({
     },
     load: async (ids: number[], ctx, args) => {
       const order = args.order ?? 'NEWEST_FIRST';
-      return storyEntryPages(ctx, ids, readPage(args, order === 'OLDEST_FIRST' ? oldestFirst : newestFirst), {
+      return storyEntryPages(ctx, ids, readPage(args, order === 'OLDEST_FIRST' ? oldestFirst : newestFirst, `Story.entries:${order}`), {
         order,
         keyEventsOnly: args.keyEventsOnly ?? false,
         mentioning: args.mentioning == null ? null : parseNodeId(String(args.mentioning), 'mentioning', ['Person', 'Place'] as const),
@@ -102,7 +102,7 @@ builder.objectFields(StoryRef, (t) => ({
     byPath: true,
     args: t.arg.connectionArgs(),
     load: async (ids: number[], ctx, args) =>
-      storyEntryPages(ctx, ids, readPage(args, newestFirst), { order: 'NEWEST_FIRST', keyEventsOnly: true, mentioning: null }),
+      storyEntryPages(ctx, ids, readPage(args, newestFirst, 'Story.keyEvents'), { order: 'NEWEST_FIRST', keyEventsOnly: true, mentioning: null }),
     resolve: (story) => story.id,
   }),
   pinnedEntry: t.loadable({
@@ -127,7 +127,7 @@ for (const [ref, kind, noun] of [
       description: `Entries that mention this ${noun}, newest first, across stories.`,
       byPath: true,
       args: t.arg.connectionArgs(),
-      load: async (ids: number[], ctx, args) => mentioningEntryPages(ctx, kind, ids, readPage(args, newestFirst)),
+      load: async (ids: number[], ctx, args) => mentioningEntryPages(ctx, kind, ids, readPage(args, newestFirst, `${kind}.entries`)),
       resolve: (mentioned) => (mentioned as MentionableRow<typeof kind>).id,
     }),
   );

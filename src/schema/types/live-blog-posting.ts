@@ -20,7 +20,7 @@ export const LIVE_BLOG_UPDATES = 100;
 const publicFeeds = createContextCache(
   (ctx: Context) =>
     new DataLoader<number, Entry[]>(async (storyIds) => {
-      const pages = await storyEntryPages({ ...ctx, viewer: anonymousReader }, storyIds, readPage({ first: LIVE_BLOG_UPDATES }, newestFirst), {
+      const pages = await storyEntryPages({ ...ctx, viewer: anonymousReader }, storyIds, readPage({ first: LIVE_BLOG_UPDATES }, newestFirst, 'LiveBlogPosting.liveBlogUpdate'), {
         order: 'NEWEST_FIRST',
         keyEventsOnly: false,
         mentioning: null,
@@ -45,7 +45,7 @@ function pageUrl(url: string | null | undefined): string | null {
 builder.objectField(StoryRef, 'liveBlogPosting', (t) =>
   t.field({
     type: 'JSON',
-    description: `The story as a schema.org \`LiveBlogPosting\` (JSON-LD), ready for a \`<script type="application/ld+json">\`: coverage start and end, and its latest ${LIVE_BLOG_UPDATES} published entries as \`liveBlogUpdate\` BlogPostings (headline, articleBody, datePublished, dateModified). Drafts never appear and retracted entries are left out, whoever asks. Diretta's own story page embeds this document.`,
+    description: `The story as a schema.org \`LiveBlogPosting\` (JSON-LD), ready for a \`<script type="application/ld+json">\`: coverage start and end, and its latest ${LIVE_BLOG_UPDATES} published entries as \`liveBlogUpdate\` BlogPostings (headline, articleBody, datePublished, dateModified, and the byline as \`author\`), with those bylines as its own \`author\` and the configured organisation (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL) as its \`publisher\`. Drafts never appear and retracted entries are left out, whoever asks. Diretta's own story page embeds this document.`,
     args: {
       url: t.arg.string({
         description: 'Absolute URL of the page that shows the story on your site: it becomes the document\'s `url` and `mainEntityOfPage`, and each update\'s `url` is it plus `#entry-…`, the anchor Diretta\'s own page uses. Left out, the document has no URLs.',
@@ -58,6 +58,7 @@ builder.objectField(StoryRef, 'liveBlogPosting', (t) =>
         story,
         entries.map((e) => ({ ...e, globalId: encodeGlobalId('Entry', e.id) })),
         url,
+        ctx.publisher,
       );
     },
   }),

@@ -45,7 +45,7 @@ export function mentionableFields(kind: MentionableKind, ref: ObjectRef<BuilderT
       description: `${words.many[0]!.toUpperCase()}${words.many.slice(1)} the story mentions, most mentioned first.`,
       byPath: true,
       args: t.arg.connectionArgs(),
-      load: async (ids: number[], ctx, args) => storyMentionPages(ctx, kind, ids, readPage(args, storyMentionOrder(kind))),
+      load: async (ids: number[], ctx, args) => storyMentionPages(ctx, kind, ids, readPage(args, storyMentionOrder(kind), `Story.${words.many}`)),
       resolve: (story) => story.id,
     }),
   );

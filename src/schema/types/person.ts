@@ -45,7 +45,7 @@ builder.objectField(PersonRef, 'stories', (t) =>
     description: 'Stories that mention this person, most recent mention first.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: async (ids: number[], ctx, args) => personStoryPages(ctx, ids, readPage(args, personStoryOrder)),
+    load: async (ids: number[], ctx, args) => personStoryPages(ctx, ids, readPage(args, personStoryOrder, 'Person.stories')),
     resolve: (person) => person.id,
   }),
 );
@@ -60,7 +60,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, ctx) => {
       const prefix = args.namePrefix?.trim();
-      return mentionablesPage(ctx, 'Person', readPage(args, nameOrder('Person')), [prefix ? nameStartsWith('Person', prefix) : undefined]);
+      return mentionablesPage(ctx, 'Person', readPage(args, nameOrder('Person'), 'Query.people'), [prefix ? nameStartsWith('Person', prefix) : undefined]);
     },
   }),
 }));

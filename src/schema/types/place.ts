@@ -57,7 +57,7 @@ builder.objectField(PlaceRef, 'children', (t) =>
     description: 'Places directly inside this one, by name.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: async (ids: number[], ctx, args) => childPlacePages(ctx, ids, readPage(args, nameOrder('Place'))),
+    load: async (ids: number[], ctx, args) => childPlacePages(ctx, ids, readPage(args, nameOrder('Place'), 'Place.children')),
     resolve: (place) => place.id,
   }),
 );
@@ -81,7 +81,7 @@ builder.queryFields((t) => ({
         countryCode: args.countryCode?.toUpperCase() ?? null,
         topLevel: args.topLevel ?? false,
       });
-      return mentionablesPage(ctx, 'Place', readPage(args, nameOrder('Place')), conditions);
+      return mentionablesPage(ctx, 'Place', readPage(args, nameOrder('Place'), 'Query.places'), conditions);
     },
   }),
 }));

@@ -64,7 +64,7 @@ builder.objectField(PersonRef, 'quotes', (t) =>
     description: 'What this person said, newest first, across stories.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: async (ids: number[], ctx, args) => speakerQuotePages(ctx, ids, readPage(args, quoteOrder)),
+    load: async (ids: number[], ctx, args) => speakerQuotePages(ctx, ids, readPage(args, quoteOrder, 'Person.quotes')),
     resolve: (person) => person.id,
   }),
 );
@@ -75,7 +75,7 @@ builder.objectField(StoryRef, 'quotes', (t) =>
     description: 'Quotes in the story\'s entries, newest first.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: async (ids: number[], ctx, args) => storyQuotePages(ctx, ids, readPage(args, quoteOrder)),
+    load: async (ids: number[], ctx, args) => storyQuotePages(ctx, ids, readPage(args, quoteOrder, 'Story.quotes')),
     resolve: (story) => story.id,
   }),
 );

@@ -33,7 +33,7 @@ builder.queryField('search', (t) =>
       if (query.length === 0) throw badUserInput('query', 'must not be empty');
       if (query.length > MAX_SEARCH_LENGTH) throw badUserInput('query', `must be at most ${MAX_SEARCH_LENGTH} characters`);
       const storyId = args.story == null ? null : parseNodeId(String(args.story), 'story', ['Story'] as const).id;
-      return searchEntries(ctx, readPage(args, searchOrder), { query, storyId });
+      return searchEntries(ctx, readPage(args, searchOrder, 'Query.search'), { query, storyId });
     },
   }),
 );

@@ -91,7 +91,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, ctx) => {
       if (args.status && args.status.length === 0) throw badUserInput('status', 'give at least one status, or leave it out');
-      return storiesPage(ctx, readPage(args, storyOrder), { statuses: args.status ?? null });
+      return storiesPage(ctx, readPage(args, storyOrder, 'Query.stories'), { statuses: args.status ?? null });
     },
   }),
 }));
