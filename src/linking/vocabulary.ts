@@ -42,7 +42,7 @@ const set = (words: string): ReadonlySet<string> => new Set(words.split(/\s+/).f
 const itParticiples =
   'dett aggiunt scritt dichiarat affermat osservat sottolineat spiegat precisat ribadit commentat annunciat avvertit ' +
   'replicat rispost ammess denunciat assicurat conclus twittat riferit raccontat chiarit ricordat promess insistit ' +
-  'esordit evidenziat confermat ripetut rivelat tuonat attaccat accusat';
+  'esordit evidenziat confermat ripetut rivelat tuonat attaccat accusat parlat';
 
 const itSpeech =
   itParticiples
@@ -52,14 +52,14 @@ const itSpeech =
   ' dice dicono afferma affermano dichiara dichiarano aggiunge aggiungono scrive scrivono spiega spiegano sottolinea ' +
   'sottolineano osserva osservano ribadisce ribadiscono avverte avvertono replica replicano risponde rispondono conclude ' +
   'precisa ammette denuncia assicura commenta annuncia racconta twitta chiarisce ricorda promette insiste conferma ' +
-  'ripete rivela tuona disse aggiunse scrisse dichiaro affermo spiego sottolineo osservo ribadi concluse rispose';
+  'ripete rivela tuona parla parlano disse aggiunse scrisse dichiaro affermo spiego sottolineo osservo ribadi concluse rispose';
 
 const enSpeech =
   'said says say told tells tell wrote writes added adds stated states declared declares explained explains noted notes ' +
   'stressed stresses warned warns insisted insists replied replies responded responds answered asked asks announced ' +
   'announces claimed claims argued argues admitted admits tweeted posted commented continued concluded observed remarked ' +
   'reiterated reiterates urged urges promised vowed vows recalled acknowledged confirmed confirms repeated revealed ' +
-  'insisted conceded';
+  'insisted conceded spoke speaks';
 
 const it: Vocabulary = {
   common: set(
