@@ -242,7 +242,7 @@ class Reader {
   subjectAfter(verb: number): Who | undefined {
     let from = verb + 1;
     if (this.word(from) === 'to') from++;
-    while (from < this.items.length && (this.isAux(from) || (this.word(from) !== null && this.words.fillers.has(this.word(from)!)))) from++;
+    while (from < this.items.length && (this.isAux(from) || this.isFiller(from))) from++;
     let to = from;
     while (to < this.items.length && this.isWordLike(to) && !(this.word(to) !== null && this.words.clauseWords.has(this.word(to)!))) to++;
     if (to === from) return undefined;
@@ -355,9 +355,14 @@ class Reader {
     return null;
   }
 
+  isFiller(i: number): boolean {
+    const w = this.word(i);
+    return w !== null && this.words.fillers.has(w);
+  }
+
   trimAux(from: number, to: number): number {
     let end = to;
-    while (end > from && this.isAux(end - 1)) end--;
+    while (end > from && (this.isAux(end - 1) || this.isFiller(end - 1))) end--;
     return end;
   }
 
