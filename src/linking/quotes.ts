@@ -269,6 +269,8 @@ class Reader {
   /** Who a speech verb at `verb` gives the floor to, with the sentence starting at `floor`. */
   speakerOfVerb(verb: number, floor: number): Who {
     if (this.isAccordingTo(verb)) return this.subjectAfter(verb) ?? NO_ONE;
+    // Right after a quote ("«…», ha detto il presidente") the words after the verb are its subject.
+    if (floor === verb) return this.subjectAfter(verb) ?? { kind: 'same' };
     const ownFrom = this.segmentStart(verb, floor);
     let ownEnd = ownFrom;
     while (ownEnd < verb && !this.isAux(ownEnd) && !this.isSpeechVerb(ownEnd)) ownEnd++;
@@ -278,9 +280,19 @@ class Reader {
     // unless the verb takes an object ("told reporters" names the audience).
     if (!OBJECT_VERBS.has(this.word(verb)!)) {
       const inverted = this.subjectAfter(verb);
-      if (inverted) return inverted;
+      // Before a quote, what follows the verb is more often its object ("ha annunciato
+      // nuove piste ciclabili"): only a person or a title names an inverted speaker.
+      if (inverted && (inverted.kind === 'person' || this.titledPhrase(verb))) return inverted;
     }
     return this.subjectBefore(verb, floor) ?? { kind: 'same' };
+  }
+
+  /** Whether the words after a verb start with a title ("il portavoce", "the mayor"), not any noun. */
+  titledPhrase(verb: number): boolean {
+    let k = verb + 1;
+    while (this.isAux(k) || this.isFiller(k) || (this.word(k) !== null && this.words.determiners.has(this.word(k)!))) k++;
+    const w = this.word(k);
+    return w !== null && this.words.nameModifiers.has(w) && !this.words.determiners.has(w);
   }
 
   // ——— a quote's own sentence ———
@@ -366,15 +378,19 @@ class Reader {
     return end;
   }
 
-  /** "Rossi: «…»" — a name and a colon, no verb. Only a bare name or a short label counts; "Il messaggio era chiaro:" names no speaker. */
+  /**
+   * "Rossi: «…»", "Milei ha difeso i tagli: «…»" — a colon without a speech
+   * verb. The subject counts only when it is one person; a bare label ("Tass:")
+   * counts when short. "Il messaggio era chiaro:" names no speaker.
+   */
   colonSpeaker(colon: number, floor: number): Who {
     const from = this.segmentStart(colon, floor);
     if (from === colon) return NO_ONE;
-    for (let k = from; k < colon; k++) if (this.isAux(k)) return NO_ONE;
-    const id = this.personOnly(from, colon);
-    if (id !== null) return { kind: 'person', id };
-    const who = this.zone(from, colon);
-    if (who?.kind === 'phrase' && who.text !== null && colon - from <= 3 && this.capitalised(from)) return who;
+    let end = from;
+    while (end < colon && !this.isAux(end)) end++;
+    const who = this.zone(from, end);
+    if (who?.kind === 'person') return who;
+    if (end === colon && who?.kind === 'phrase' && !who.ambiguous && who.text !== null && colon - from <= 3 && this.capitalised(from)) return who;
     return NO_ONE;
   }
 

@@ -42,7 +42,7 @@ const set = (words: string): ReadonlySet<string> => new Set(words.split(/\s+/).f
 const itParticiples =
   'dett aggiunt scritt dichiarat affermat osservat sottolineat spiegat precisat ribadit commentat annunciat avvertit ' +
   'replicat rispost ammess denunciat assicurat conclus twittat riferit raccontat chiarit ricordat promess insistit ' +
-  'esordit evidenziat confermat ripetut rivelat tuonat attaccat accusat parlat';
+  'esordit evidenziat confermat ripetut rivelat tuonat attaccat accusat parlat gridat urlat';
 
 const itSpeech =
   itParticiples
@@ -87,7 +87,8 @@ const it: Vocabulary = {
       'tennista ciclista candidato candidata sfidante direttore direttrice commissario commissaria procuratore ' +
       'russo russa ucraino ucraina americano americana statunitense francese tedesco tedesca italiano italiana britannico ' +
       'britannica cinese israeliano israeliana palestinese iraniano iraniana turco turca polacco polacca spagnolo spagnola ' +
-      'brasiliano brasiliana argentino argentina giapponese indiano indiana europeo europea uscente neoeletto neoeletta',
+      'brasiliano brasiliana argentino argentina giapponese indiano indiana europeo europea uscente neoeletto neoeletta ' +
+      'fonte fonti funzionario funzionari consigliere consigliera esponente manifestanti',
   ),
   determiners: set('il lo la i gli le l un uno una suo sua suoi sue loro questo questa quel quella alcuni alcune nessun'),
   fillers: set(
@@ -122,7 +123,8 @@ const en: Vocabulary = {
       'coach manager striker defender captain driver candidate challenger director commissioner prosecutor judge ' +
       'mr mrs ms dr sir dame lord lady ' +
       'russian ukrainian american us french german italian british chinese israeli palestinian iranian turkish polish spanish ' +
-      'brazilian argentine argentinian japanese indian european outgoing incumbent',
+      'brazilian argentine argentinian japanese indian european outgoing incumbent ' +
+      'source sources official officials aide aides adviser advisor protesters',
   ),
   determiners: set('the a an his her its their this that these those some one'),
   fillers: set(
