@@ -98,7 +98,10 @@ class Reader {
 
   isAux(i: number): boolean {
     const w = this.word(i);
-    return w !== null && this.words.auxiliaries.has(w);
+    if (w === null) return false;
+    // Folding makes "è" (is) the conjunction "e"; the written accent tells them apart.
+    if (w === 'e') return /^[èÈ]/.test(this.text[this.items[i]!.start]!);
+    return this.words.auxiliaries.has(w);
   }
 
   slice(from: number, to: number): string {

@@ -74,7 +74,7 @@ const it: Vocabulary = {
   contextOnly: set(''),
   speechVerbs: set(itSpeech),
   accordingTo: set('secondo'),
-  auxiliaries: set('ha hanno aveva avevano avrebbe avrebbero avra era stato stata'),
+  auxiliaries: set('ha hanno aveva avevano avrebbe avrebbero avra era sono siamo stato stata stati state'),
   prepositions: set(
     'di del dello della dei degli delle dell d a al allo alla ai agli alle all ad da dal dallo dalla dai dagli dalle dall ' +
       'con col su sul sullo sulla sui sugli sulle sull per tra fra contro verso dopo senza in nel nello nella nei negli nelle nell ' +
@@ -94,7 +94,7 @@ const it: Vocabulary = {
   fillers: set(
     'e ed ma poi anche inoltre quindi pero ieri oggi stamattina stamani stasera sera mattina notte pomeriggio infine ancora gia ' +
       'invece allora dunque sempre piu tardi successivamente lunedi martedi mercoledi giovedi venerdi sabato domenica ' +
-      'intanto nel frattempo pure cosi subito',
+      'intanto nel frattempo pure cosi subito si',
   ),
   pronouns: set('lui lei egli ella'),
   clauseWords: set('che cui dove quando mentre perche se ma'),
