@@ -6,7 +6,7 @@
  * or after an initial does not end a sentence.
  */
 import type { Mention, MentionKind } from './matcher.js';
-import { type Token, tokenize } from './normalise.js';
+import { tokenize } from './normalise.js';
 import type { QuoteSpan } from './quote-marks.js';
 
 export type Item =
@@ -27,7 +27,7 @@ const CLAUSE_PUNCT = /[,;:.!?…()]/;
 const DASHES = /[-–—]/;
 
 export function buildItems(text: string, mentions: readonly Mention[], quotes: readonly QuoteSpan[]): Item[] {
-  const tokens: Token[] = tokenize(text);
+  const tokens = tokenize(text);
   const names = [...mentions].sort((a, b) => a.start - b.start);
   const items: Item[] = [];
   let ti = 0;

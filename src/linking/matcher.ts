@@ -183,7 +183,7 @@ function sentenceInitial(text: string, at: number): boolean {
 }
 
 /** "in May", "May 5", "early June": a month, whoever the story is about. */
-function datePhrase(tokens: Token[], at: number, words: Vocabulary): boolean {
+function datePhrase(tokens: readonly Token[], at: number, words: Vocabulary): boolean {
   const before = tokens[at - 1]?.norm;
   const after = tokens[at + 1]?.norm;
   return (before !== undefined && (words.prepositions.has(before) || DATE_WORDS.has(before))) || (after !== undefined && /^\d/.test(after));
@@ -191,7 +191,7 @@ function datePhrase(tokens: Token[], at: number, words: Vocabulary): boolean {
 
 const DATE_WORDS = new Set(['early', 'late', 'mid', 'last', 'next', 'this', 'since', 'until', 'till', 'through', 'during']);
 
-function admit(entries: Entry[], text: string, tokens: Token[], first: number, last: number, words: Vocabulary): Candidate[] {
+function admit(entries: Entry[], text: string, tokens: readonly Token[], first: number, last: number, words: Vocabulary): Candidate[] {
   const single = first === last;
   const word = tokens[first]!;
   const common = single && words.common.has(word.norm);
@@ -208,7 +208,7 @@ function admit(entries: Entry[], text: string, tokens: Token[], first: number, l
 }
 
 /** Longest spans first, left to right; a span is kept even when it turns out ambiguous, so a shorter name inside it cannot be linked instead. */
-function scan(matcher: Matcher, text: string, tokens: Token[], words: Vocabulary): Span[] {
+function scan(matcher: Matcher, text: string, tokens: readonly Token[], words: Vocabulary): Span[] {
   const spans: Span[] = [];
   let i = 0;
   while (i < tokens.length) {

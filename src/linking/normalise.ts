@@ -10,18 +10,18 @@ export interface Folded {
   /** The folded text. */
   text: string;
   /** starts[i]: index in the input of the character that produced text[i]. */
-  starts: number[];
+  starts: Int32Array;
   /** ends[i]: index in the input just after that character (and any combining marks that followed it). */
-  ends: number[];
+  ends: Int32Array;
 }
 
 /** A word of the folded text, with its span in the input. */
 export interface Token {
   /** Folded form. */
-  norm: string;
+  readonly norm: string;
   /** Span in the input. */
-  start: number;
-  end: number;
+  readonly start: number;
+  readonly end: number;
 }
 
 // Letters that NFD does not decompose but that writers and catalogs swap
@@ -87,29 +87,56 @@ export function foldChar(ch: string): string {
 
 /** Folds a text, keeping for every folded character the input span it came from. */
 export function fold(input: string): Folded {
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let text = '';
+  // Typed buffers and one string at the end: a live blog entry is folded on
+  // every keystroke of analysis, and per-character strings and pushes showed
+  // in profiles. A fold can grow the text (ß → ss), hence the margin and growth.
+  let codes = new Uint16Array(input.length + 16);
+  let starts = new Int32Array(codes.length);
+  let ends = new Int32Array(codes.length);
+  let n = 0;
+  const room = (extra: number) => {
+    if (n + extra <= codes.length) return;
+    const size = Math.max(codes.length * 2, n + extra);
+    const grow = <T extends Uint16Array | Int32Array>(a: T, b: T): T => {
+      b.set(a);
+      return b;
+    };
+    codes = grow(codes, new Uint16Array(size));
+    starts = grow(starts, new Int32Array(size));
+    ends = grow(ends, new Int32Array(size));
+  };
   let i = 0;
   while (i < input.length) {
-    const code = input.codePointAt(i)!;
-    const width = code > 0xffff ? 2 : 1;
-    const ch = width === 1 ? input[i]! : input.slice(i, i + 2);
-    const out = foldChar(ch);
+    const code = input.charCodeAt(i);
+    if (code < 0x80) {
+      room(1);
+      codes[n] = code >= 65 && code <= 90 ? code + 32 : code === 96 ? 39 : code;
+      starts[n] = i;
+      ends[n] = i + 1;
+      n++;
+      i++;
+      continue;
+    }
+    const width = code >= 0xd800 && code <= 0xdbff && i + 1 < input.length ? 2 : 1;
+    const out = foldChar(width === 1 ? input[i]! : input.slice(i, i + 2));
     if (out.length === 0) {
       // A combining mark written on its own belongs to the letter before it:
       // a match ending on that letter should cover the mark too.
-      if (ends.length > 0) ends[ends.length - 1] = i + width;
+      if (n > 0) ends[n - 1] = i + width;
     } else {
-      text += out;
+      room(out.length);
       for (let k = 0; k < out.length; k++) {
-        starts.push(i);
-        ends.push(i + width);
+        codes[n] = out.charCodeAt(k);
+        starts[n] = i;
+        ends[n] = i + width;
+        n++;
       }
     }
     i += width;
   }
-  return { text, starts, ends };
+  let text = '';
+  for (let from = 0; from < n; from += 8192) text += String.fromCharCode(...codes.subarray(from, Math.min(n, from + 8192)));
+  return { text, starts: starts.subarray(0, n), ends: ends.subarray(0, n) };
 }
 
 /** Folds a whole string, without offsets (for catalog names). */
@@ -117,26 +144,53 @@ export function foldString(input: string): string {
   return fold(input).text;
 }
 
-const WORD = /[\p{L}\p{N}]+/gu;
+const WORD_CHAR = /^[\p{L}\p{N}]$/u;
+const wordCode = new Map<number, boolean>();
+
+/** Whether a folded UTF-16 unit is part of a word (letters and digits; astral characters are not). */
+function isWordCode(c: number): boolean {
+  if (c < 0x80) return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+  if (c >= 0xd800 && c <= 0xdfff) return false;
+  let known = wordCode.get(c);
+  if (known === undefined) {
+    known = WORD_CHAR.test(String.fromCharCode(c));
+    wordCode.set(c, known);
+  }
+  return known;
+}
+
+let lastInput: string | undefined;
+let lastTokens: readonly Token[] = [];
 
 /**
  * The words of a text: runs of letters and digits. Apostrophes and hyphens
  * split words, so "dell'Ucraina" yields dell + ucraina, "Zelensky's" yields
  * zelensky + s and "Ivano-Frankivsk" yields ivano + frankivsk: the name
  * stands as a whole word, and a catalog alias split the same way meets it.
+ * The last result is kept: mentions and quotes read the same text in turn.
  */
-export function tokenize(input: string): Token[] {
+export function tokenize(input: string): readonly Token[] {
+  if (input === lastInput) return lastTokens;
   const folded = fold(input);
+  const text = folded.text;
   const tokens: Token[] = [];
-  for (const m of folded.text.matchAll(WORD)) {
-    const from = m.index;
-    const to = from + m[0].length;
-    tokens.push({ norm: m[0], start: folded.starts[from]!, end: folded.ends[to - 1]! });
+  let i = 0;
+  while (i < text.length) {
+    if (!isWordCode(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < text.length && isWordCode(text.charCodeAt(j))) j++;
+    tokens.push({ norm: text.slice(i, j), start: folded.starts[i]!, end: folded.ends[j - 1]! });
+    i = j;
   }
+  lastInput = input;
+  lastTokens = tokens;
   return tokens;
 }
 
 /** The folded words of a name, for building and comparing keys. */
 export function nameTokens(name: string): string[] {
-  return foldString(name).match(WORD) ?? [];
+  return tokenize(name).map((t) => t.norm);
 }

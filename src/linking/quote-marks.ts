@@ -24,6 +24,9 @@ export function findQuoteSpans(text: string): QuoteSpan[] {
   const spans: QuoteSpan[] = [];
   let stack: Open[] = [];
   for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // Most characters are no mark at all: decide that on the code, without making a string.
+    if (code !== 0x0a && code !== 0x22 && code !== 0xab && code !== 0xbb && (code < 0x201c || code > 0x201e)) continue;
     const ch = text[i]!;
     if (ch === '\n') {
       // A quotation left open at the end of a line was a stray mark: live-blog
