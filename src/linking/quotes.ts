@@ -145,12 +145,18 @@ class Reader {
     if (a >= to) return undefined;
     const people = new Set<number>();
     let complements = 0;
+    let coordinated = false;
     for (let k = a; k < to; k++) {
       const item = this.items[k]!;
       if (item.type !== 'name' || item.kind !== 'person') continue;
       if (this.isComplement(k, a)) complements++;
-      else people.add(item.id);
+      else {
+        people.add(item.id);
+        // "Macron e Ferraris" with Macron outside the catalog is still two speakers.
+        if (this.coordinated(k - 1, -1, a, to) || this.coordinated(k + 1, 1, a, to)) coordinated = true;
+      }
     }
+    if (coordinated) return { kind: 'phrase', text: this.phrase(a, to, 6), ambiguous: true };
     if (people.size === 1) return { kind: 'person', id: [...people][0]! };
     if (people.size > 1) {
       // "Rossi e Bianchi" is worth showing the editor; "Harper met Carter and" is not.
@@ -167,6 +173,14 @@ class Reader {
       return complements > 0 ? { kind: 'phrase', text: this.phrase(a, to, MAX_PHRASE_WORDS) } : undefined;
     }
     return { kind: 'phrase', text: this.phrase(a, to, MAX_PHRASE_WORDS) };
+  }
+
+  /** Whether the word next to a name (looking in direction `step`, past titles) joins it to another subject. */
+  coordinated(k: number, step: 1 | -1, from: number, to: number): boolean {
+    while (k >= from && k < to && this.word(k) !== null && this.words.nameModifiers.has(this.word(k)!)) k += step;
+    if (k < from || k >= to) return false;
+    const w = this.word(k);
+    return w !== null && !this.isAux(k) && (COORDINATION.has(w) || ['e', 'ed', 'and', '&'].includes(w));
   }
 
   /** The speaker phrase as written, cut where a complement of place or audience starts ("il sindaco di Kiev | ai giornalisti"). */
@@ -274,7 +288,11 @@ class Reader {
     if (this.isAccordingTo(verb)) return this.subjectAfter(verb) ?? NO_ONE;
     // Right after a quote ("«…», ha detto il presidente") the words after the verb are its subject.
     if (floor === verb) return this.subjectAfter(verb) ?? { kind: 'same' };
+    const passive = this.passiveAgent(verb);
+    if (passive) return passive;
     const ownFrom = this.segmentStart(verb, floor);
+    const local = this.localSubject(verb, ownFrom);
+    if (local) return local;
     let ownEnd = ownFrom;
     while (ownEnd < verb && !this.isAux(ownEnd) && !this.isSpeechVerb(ownEnd)) ownEnd++;
     const own = this.zone(ownFrom, ownEnd);
@@ -288,6 +306,48 @@ class Reader {
       if (inverted && (inverted.kind === 'person' || this.titledPhrase(verb))) return inverted;
     }
     return this.subjectBefore(verb, floor) ?? { kind: 'same' };
+  }
+
+  /**
+   * The subject right before the verb's auxiliaries, when it differs from the
+   * clause's first subject: "Harper said Carter had told him", "Bellini ha
+   * detto che Ferraris ha replicato". Undefined when the verb shares the
+   * clause's subject ("Bellini ha incontrato Ferraris e ha detto") or the
+   * name is one of several ("Macron e Merz hanno detto").
+   */
+  localSubject(verb: number, segment: number): Who | undefined {
+    let k = verb - 1;
+    while (k >= segment && (this.isAux(k) || (this.isFiller(k) && !CONJUNCTIONS.has(this.word(k)!)))) k--;
+    if (k < segment) return undefined;
+    const item = this.items[k]!;
+    if (item.type === 'name' && item.kind === 'person') {
+      if (this.isComplement(k, segment)) return undefined;
+      let j = k - 1;
+      while (j >= segment && this.word(j) !== null && this.words.nameModifiers.has(this.word(j)!)) j--;
+      const before = this.word(j);
+      if (before !== null && (CONJUNCTIONS.has(before) || COORDINATION.has(before))) return undefined;
+      return { kind: 'person', id: item.id };
+    }
+    if (item.type !== 'word' || CONJUNCTIONS.has(item.norm)) return undefined;
+    // A described subject of an embedded clause: "Harper said the minister had told him".
+    for (let j = k; j >= segment; j--) {
+      const w = this.word(j);
+      if (w !== null && (this.words.clauseWords.has(w) || this.isSpeechVerb(j))) return this.zone(j + 1, k + 1);
+    }
+    return undefined;
+  }
+
+  /** "Carter was asked by Harper": the agent speaks, not the subject (null when the agent is not named). */
+  passiveAgent(verb: number): Who | undefined {
+    const before = this.word(verb - 1);
+    if (before === null || !PASSIVE.has(before)) return undefined;
+    let k = verb + 1;
+    while (this.isFiller(k)) k++;
+    const by = this.word(k);
+    if (by === null || !AGENT.has(by)) return NO_ONE;
+    const end = this.segmentEnd(k + 1);
+    const who = end > k + 1 ? this.zone(k + 1, end) : undefined;
+    return who?.kind === 'person' ? who : NO_ONE;
   }
 
   /** Whether the words after a verb start with a title ("il portavoce", "the mayor"), not any noun. */
@@ -321,6 +381,16 @@ class Reader {
     while (m < this.items.length && this.isWordLike(m)) m++;
     const stop = this.items[m];
     if (stop && (stop.type === 'quote' || (stop.type === 'punct' && stop.ch === ':'))) return null;
+    // A quote that ends its own sentence ("«…fermeremo.» Lavrov ha poi parlato della Siria")
+    // takes only a short tag after it ("“…!” Zelensky said on Monday."), and none after a
+    // full stop, which English puts inside the marks only at a sentence's end.
+    const inner = this.quoteInner(q);
+    if (from === q + 1 && /[.!?…]$/.test(inner)) {
+      if (inner.endsWith('.') || inner.endsWith('…')) return null;
+      let words = 0;
+      for (let j = k + 1; j < m; j++) if (!this.isFiller(j)) words++;
+      if (words > 1) return null;
+    }
     return { verb: k, from };
   }
 
@@ -466,6 +536,11 @@ class Reader {
 const OF = new Set(['di', 'del', 'dello', 'della', 'dei', 'degli', 'delle', 'dell', 'd', 'of']);
 /** English speech verbs followed by their audience, never by an inverted subject. */
 const OBJECT_VERBS = new Set(['told', 'tells', 'tell', 'asked', 'asks', 'urged', 'urges', 'promised', 'warned', 'warns', 'reminded', 'assured', 'assures', 'informed']);
+/** Words that coordinate two subjects ("Macron e Merz"). */
+const COORDINATION = new Set(['o', 'od', 'or', 'ne', 'nor', 'oppure', 'nonche']);
+/** Auxiliaries of the passive: "was asked", "è stato detto". */
+const PASSIVE = new Set(['was', 'were', 'is', 'are', 'been', 'being', 'stato', 'stata', 'stati', 'state', 'viene', 'venne', 'vengono']);
+const AGENT = new Set(['by', 'da', 'dal', 'dallo', 'dalla', 'dai', 'dagli', 'dalle', 'dall']);
 const CONJUNCTIONS = new Set(['e', 'ed', 'ma', 'and', 'but', 'che', 'that', 'mentre', 'while']);
 
 export function findQuotes(text: string, mentions: readonly Mention[], options: FindQuotesOptions): Quote[] {

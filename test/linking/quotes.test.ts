@@ -13,6 +13,8 @@ const catalog: Catalog = {
     { id: 6, name: 'Emily Carter', aliases: [] },
     { id: 7, name: 'Oleh Tymchuk', aliases: [] },
     { id: 8, name: 'Vitali Klitschko', aliases: ['Klitschko'] },
+    { id: 9, name: 'Dmitri Orlov', aliases: [] },
+    { id: 10, name: 'Sergei Lavrov', aliases: [] },
   ],
   places: [
     { id: 101, name: 'Lione', aliases: ['Lyon'] },
@@ -142,5 +144,37 @@ describe('findQuotes: who spoke (English)', () => {
 
   it('ignores scare quotes', () => {
     expect(said('The so-called “peace plan” was criticised in Leeds.', 'en')).toEqual([]);
+  });
+});
+
+describe('findQuotes: misattributions that must not happen', () => {
+  const speaker = (text: string, language: 'it' | 'en') => quotes(text, language).map((q) => q.speakerId);
+
+  it('gives reported speech to the one reported, not the reporter', () => {
+    expect(speaker('Harper said Carter had told him: “I will resign.”', 'en')).toEqual([6]);
+    expect(speaker('Secondo Bellini, Ferraris avrebbe detto: «Mai con loro».', 'it')).toEqual([2]);
+    expect(speaker('«Mai con loro», avrebbe detto Ferraris secondo Bellini.', 'it')).toEqual([2]);
+    expect(speaker('Harper said the minister had told him: “Not now.”', 'en')).toEqual([null]);
+  });
+
+  it('reads the passive', () => {
+    expect(speaker('Carter was asked by Harper: “Will you resign?”', 'en')).toEqual([5]);
+    expect(speaker('Carter was asked: “Will you resign?”', 'en')).toEqual([null]);
+  });
+
+  it('does not take the object of a verb for the speaker', () => {
+    expect(speaker('Bellini ha incontrato Ferraris e ha detto: «Siamo d’accordo».', 'it')).toEqual([1]);
+    expect(speaker('Carter thanked Harper, who said: “It was nothing.”', 'en')).toEqual([null]);
+    expect(speaker('Harper, who was interviewed by Carter, said: “I am not leaving.”', 'en')).toEqual([5]);
+  });
+
+  it('does not let a catalog name speak for a pair whose other half is outside the catalog', () => {
+    expect(said('Macron e Ferraris hanno detto: «Basta».', 'it')).toEqual([['Basta', null, 'Macron e Ferraris']]);
+    expect(speaker('Harper or Carter will say: “We won.”', 'en')).toEqual([null]);
+  });
+
+  it('does not hand a quote that ends its sentence to the next sentence’s subject', () => {
+    expect(speaker('Orlov ha parlato a lungo. «Non ci fermeremo.» Lavrov ha poi parlato della Siria.', 'it')).toEqual([9]);
+    expect(speaker('“We will win!” Harper said on Monday.', 'en')).toEqual([5]);
   });
 });
