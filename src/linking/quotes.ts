@@ -144,13 +144,11 @@ class Reader {
     while (a < to && this.word(a) !== null && this.words.fillers.has(this.word(a)!)) a++;
     if (a >= to) return undefined;
     const people = new Set<number>();
-    let complements = 0;
     let coordinated = false;
     for (let k = a; k < to; k++) {
       const item = this.items[k]!;
       if (item.type !== 'name' || item.kind !== 'person') continue;
-      if (this.isComplement(k, a)) complements++;
-      else {
+      if (!this.isComplement(k, a)) {
         people.add(item.id);
         // "Macron e Ferraris" with Macron outside the catalog is still two speakers.
         if (this.coordinated(k - 1, -1, a, to) || this.coordinated(k + 1, 1, a, to)) coordinated = true;
@@ -170,7 +168,8 @@ class Reader {
     const first = this.word(a);
     if (first !== null && this.words.pronouns.has(first) && to - a === 1) return { kind: 'same' };
     if (first !== null && (this.words.prepositions.has(first) || this.words.clauseWords.has(first) || /(ando|endo|ing)$/.test(first))) {
-      return complements > 0 ? { kind: 'phrase', text: this.phrase(a, to, MAX_PHRASE_WORDS) } : undefined;
+      // "dopo l'incontro con Bellini", "per bocca di Peskov": circumstances, not the subject; look on.
+      return undefined;
     }
     return { kind: 'phrase', text: this.phrase(a, to, MAX_PHRASE_WORDS) };
   }
@@ -263,7 +262,14 @@ class Reader {
     let to = from;
     while (to < this.items.length && this.isWordLike(to) && !(this.word(to) !== null && this.words.clauseWords.has(this.word(to)!))) to++;
     if (to === from) return undefined;
-    const who = this.zone(from, to);
+    let who = this.zone(from, to);
+    if (!who) {
+      // "ha detto a Bellini un funzionario": the audience first, then the speaker.
+      for (let j = from + 1; j < to && !who; j++) {
+        const w = this.word(j);
+        if (w !== null && this.words.determiners.has(w)) who = this.zone(j, to);
+      }
+    }
     if (who?.kind === 'phrase' && !who.ambiguous && this.punct(to) === ',') {
       const end = this.segmentEnd(to + 1);
       const id = end > to + 1 ? this.personOnly(to + 1, end) : null;
@@ -287,12 +293,15 @@ class Reader {
   speakerOfVerb(verb: number, floor: number): Who {
     if (this.isAccordingTo(verb)) return this.subjectAfter(verb) ?? NO_ONE;
     // Right after a quote ("«…», ha detto il presidente") the words after the verb are its subject.
-    if (floor === verb) return this.subjectAfter(verb) ?? { kind: 'same' };
+    if (floor === verb) return this.subjectAfter(verb) ?? this.unnamed(verb);
     const passive = this.passiveAgent(verb);
     if (passive) return passive;
     const ownFrom = this.segmentStart(verb, floor);
     const local = this.localSubject(verb, ownFrom);
     if (local) return local;
+    // ", che aveva detto", ", who said": the speaker is the relative's antecedent, which we do not resolve.
+    const opener = this.word(ownFrom);
+    if (ownFrom > floor && opener !== null && RELATIVES.has(opener)) return NO_ONE;
     let ownEnd = ownFrom;
     while (ownEnd < verb && !this.isAux(ownEnd) && !this.isSpeechVerb(ownEnd)) ownEnd++;
     const own = this.zone(ownFrom, ownEnd);
@@ -305,7 +314,12 @@ class Reader {
       // nuove piste ciclabili"): only a person or a title names an inverted speaker.
       if (inverted && (inverted.kind === 'person' || this.titledPhrase(verb))) return inverted;
     }
-    return this.subjectBefore(verb, floor) ?? { kind: 'same' };
+    return this.subjectBefore(verb, floor) ?? this.unnamed(verb);
+  }
+
+  /** A speech verb without a subject continues the last speaker — unless it answers them ("ha replicato"). */
+  unnamed(verb: number): Who {
+    return REPLIES.has(this.word(verb)!) ? NO_ONE : { kind: 'same' };
   }
 
   /**
@@ -415,8 +429,10 @@ class Reader {
     const sentence = this.sentences[this.sentenceOf[q]!]!;
     const after = this.verbAfter(q);
     if (after) {
+      const passive = this.passiveAgent(after.verb);
+      if (passive) return passive;
       const between = this.trimAux(after.from, after.verb);
-      if (between > after.from) return this.zone(after.from, between) ?? { kind: 'same' };
+      if (between > after.from) return this.zone(after.from, between) ?? this.unnamed(after.verb);
       return this.speakerOfVerb(after.verb, after.verb);
     }
     let verb = -1;
@@ -462,7 +478,14 @@ class Reader {
     let end = from;
     while (end < colon && !this.isAux(end)) end++;
     const who = this.zone(from, end);
-    if (who?.kind === 'person') return who;
+    if (who?.kind === 'person') {
+      // "Bellini ha letto la lettera di Ferraris:" — whose words follow is anyone's guess.
+      for (let k = end; k < colon; k++) {
+        const item = this.items[k]!;
+        if (item.type === 'name' && item.kind === 'person' && item.id !== who.id) return NO_ONE;
+      }
+      return who;
+    }
     if (end === colon && who?.kind === 'phrase' && !who.ambiguous && who.text !== null && colon - from <= 3 && this.capitalised(from)) return who;
     return NO_ONE;
   }
@@ -536,6 +559,13 @@ class Reader {
 const OF = new Set(['di', 'del', 'dello', 'della', 'dei', 'degli', 'delle', 'dell', 'd', 'of']);
 /** English speech verbs followed by their audience, never by an inverted subject. */
 const OBJECT_VERBS = new Set(['told', 'tells', 'tell', 'asked', 'asks', 'urged', 'urges', 'promised', 'warned', 'warns', 'reminded', 'assured', 'assures', 'informed']);
+/** Relative pronouns: a clause they open has its subject elsewhere. */
+const RELATIVES = new Set(['che', 'cui', 'quale', 'quali', 'who', 'which']);
+/** Answers: said without a subject, they are someone else's turn. */
+const REPLIES = new Set([
+  ...['replicat', 'rispost', 'ribattut', 'obiettat'].flatMap((stem) => ['o', 'a', 'i', 'e'].map((end) => stem + end)),
+  ...'replica replicano risponde rispondono ribatte rispose replied replies responded responds answered answers retorted countered'.split(' '),
+]);
 /** Words that coordinate two subjects ("Macron e Merz"). */
 const COORDINATION = new Set(['o', 'od', 'or', 'ne', 'nor', 'oppure', 'nonche']);
 /** Auxiliaries of the passive: "was asked", "è stato detto". */

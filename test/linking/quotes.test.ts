@@ -15,6 +15,8 @@ const catalog: Catalog = {
     { id: 8, name: 'Vitali Klitschko', aliases: ['Klitschko'] },
     { id: 9, name: 'Dmitri Orlov', aliases: [] },
     { id: 10, name: 'Sergei Lavrov', aliases: [] },
+    { id: 11, name: 'Dmitry Peskov', aliases: [] },
+    { id: 12, name: 'Vladimir Putin', aliases: [] },
   ],
   places: [
     { id: 101, name: 'Lione', aliases: ['Lyon'] },
@@ -176,5 +178,29 @@ describe('findQuotes: misattributions that must not happen', () => {
   it('does not hand a quote that ends its sentence to the next sentence’s subject', () => {
     expect(speaker('Orlov ha parlato a lungo. «Non ci fermeremo.» Lavrov ha poi parlato della Siria.', 'it')).toEqual([9]);
     expect(speaker('“We will win!” Harper said on Monday.', 'en')).toEqual([5]);
+  });
+
+  it('does not resolve a relative pronoun to the main clause’s subject', () => {
+    expect(speaker('Ferraris ha risposto a Bellini, che aveva detto: «Sei incompetente».', 'it')).toEqual([null]);
+  });
+
+  it('does not read a colon after a clause naming two people as either one speaking', () => {
+    expect(speaker('Bellini ha letto la lettera di Ferraris: «Cari colleghi, lascio».', 'it')).toEqual([null]);
+  });
+
+  it('reads a passive after the quote, and an audience before the speaker', () => {
+    expect(speaker('“We must act,” Carter was told by Harper.', 'en')).toEqual([5]);
+    expect(speaker('«Basta», ha detto Bellini a Ferraris.', 'it')).toEqual([1]);
+    expect(said('«Nessun commento», ha detto a Bellini un funzionario.', 'it')).toEqual([['Nessun commento', null, 'un funzionario']]);
+  });
+
+  it('keeps the person a spokesman speaks for out, and the spokesman in', () => {
+    expect(said('Il Cremlino, per bocca di Peskov, ha detto: «Nessun commento».', 'it')).toEqual([['Nessun commento', null, 'Cremlino']]);
+    expect(speaker('Peskov, portavoce di Putin, ha detto: «Nessun commento».', 'it')).toEqual([11]);
+    expect(speaker("Putin's spokesman Dmitry Peskov said: “No comment.”", 'en')).toEqual([11]);
+  });
+
+  it('does not give a reply to the one replied to', () => {
+    expect(speaker('«A questo punto basta», ha detto Bellini. «Non è vero», ha replicato.', 'it')).toEqual([1, null]);
   });
 });
