@@ -442,12 +442,21 @@ class Reader {
         break;
       }
     }
-    const colon = this.punct(q - 1) === ':';
-    if (colon && (verb < 0 || this.segmentStart(q - 1, sentence.from) > verb)) return this.colonSpeaker(q - 1, sentence.from);
+    if (this.punct(q - 1) === ':' && (verb < 0 || this.segmentStart(q - 1, sentence.from) > verb)) {
+      // "Rossi: «…»"; but "Rossi ha detto, in serata: «…»" is still the verb's.
+      const labelled = this.colonSpeaker(q - 1, sentence.from);
+      if (labelled || verb < 0) return labelled ?? NO_ONE;
+    }
     if (verb >= 0) return this.speakerOfVerb(verb, sentence.from);
     const opensSentence = q === sentence.from || (q - 1 === sentence.from && this.punct(sentence.from) === '\n');
     const short = this.quoteWords(q) <= 3;
-    if (opensSentence) return this.previousSpeaker(this.sentenceOf[q]!, 2, false) ?? null;
+    if (opensSentence) {
+      const next = this.items[q + 1];
+      const alone = !next || q + 1 >= sentence.to || next.type === 'quote' || (next.type === 'punct' && next.terminal);
+      // "«Vergogna» è la parola del giorno": a quoted phrase inside a sentence, not words someone just said.
+      if (!alone) return short ? null : NO_ONE;
+      return this.previousSpeaker(this.sentenceOf[q]!, 2, false) ?? null;
+    }
     // Further on in the sentence: "«…» è quanto ha dichiarato Rossi".
     for (let k = q + 1; k < sentence.to; k++) {
       if (this.items[k]!.type === 'quote') break;
@@ -471,13 +480,15 @@ class Reader {
    * "Rossi: «…»", "Milei ha difeso i tagli: «…»" — a colon without a speech
    * verb. The subject counts only when it is one person; a bare label ("Tass:")
    * counts when short. "Il messaggio era chiaro:" names no speaker.
+   * Undefined when the words before the colon name no one at all ("ieri:").
    */
-  colonSpeaker(colon: number, floor: number): Who {
+  colonSpeaker(colon: number, floor: number): Who | undefined {
     const from = this.segmentStart(colon, floor);
-    if (from === colon) return NO_ONE;
+    if (from === colon) return undefined;
     let end = from;
     while (end < colon && !this.isAux(end)) end++;
     const who = this.zone(from, end);
+    if (!who) return undefined;
     if (who?.kind === 'person') {
       // "Bellini ha letto la lettera di Ferraris:" — whose words follow is anyone's guess.
       for (let k = end; k < colon; k++) {
@@ -587,7 +598,8 @@ export function findQuotes(text: string, mentions: readonly Mention[], options: 
     if (inner.length === 0) return;
     const who = reader.settle(q, raw);
     // Keep the words, not the English comma that closes a quote before "he said".
-    const body = inner.replace(/,$/, '');
+    const body = inner.replace(/,$/, '').trimEnd();
+    if (body.length === 0) return;
     const start = text.indexOf(body, item.start + 1);
     quotes.push({
       text: body,

@@ -203,4 +203,15 @@ describe('findQuotes: misattributions that must not happen', () => {
   it('does not give a reply to the one replied to', () => {
     expect(speaker('«A questo punto basta», ha detto Bellini. «Non è vero», ha replicato.', 'it')).toEqual([1, null]);
   });
+
+  it('does not give a quoted phrase inside a sentence to the previous sentence’s speaker', () => {
+    expect(speaker('Bellini ha parlato. «Vergogna» è la parola più usata sui social.', 'it')).toEqual([]);
+    expect(speaker('Bellini ha parlato. «Non ci fermeremo mai più» è lo slogan della manifestazione.', 'it')).toEqual([null]);
+    expect(speaker('Bellini ha parlato a lungo. «Non ci fermeremo mai più».', 'it')).toEqual([1]);
+  });
+
+  it('keeps a colon after circumstances with the verb before it', () => {
+    expect(speaker('Bellini ha detto, in conferenza stampa: «Siamo pronti».', 'it')).toEqual([1]);
+    expect(speaker('Bellini ha parlato, poi Lavrov: «Siamo pronti».', 'it')).toEqual([10]);
+  });
 });
