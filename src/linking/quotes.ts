@@ -168,7 +168,12 @@ class Reader {
     const first = this.word(a);
     if (first !== null && this.words.pronouns.has(first) && to - a === 1) return { kind: 'same' };
     if (first !== null && (this.words.prepositions.has(first) || this.words.clauseWords.has(first) || /(ando|endo|ing)$/.test(first))) {
-      // "dopo l'incontro con Bellini", "per bocca di Peskov": circumstances, not the subject; look on.
+      // "Alla vigilia lo spagnolo": circumstances, then the subject described.
+      for (let k = a + 1; k < to; k++) {
+        const w = this.word(k);
+        if (w !== null && this.words.determiners.has(w) && !this.words.prepositions.has(this.word(k - 1) ?? '')) return this.zone(k, to);
+      }
+      // "dopo l'incontro con Bellini", "per bocca di Peskov": circumstances only; look on.
       return undefined;
     }
     return { kind: 'phrase', text: this.phrase(a, to, MAX_PHRASE_WORDS) };
