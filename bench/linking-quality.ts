@@ -7,6 +7,7 @@
  *    50,000 aliases (p50/p99 over 1,000 runs), and the time to build it.
  * Run: npx tsx bench/linking-quality.ts
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { type Catalog, buildMatcher, findMentions } from '../src/linking/matcher.js';
 import { findQuotes } from '../src/linking/quotes.js';
 import { corpusCatalog, corpusEntries } from '../test/fixtures/linking-corpus/index.js';
@@ -117,3 +118,5 @@ console.log(
 console.log(
   `  findMentions + findQuotes on ${text.length} characters (${found} mentions and quotes): p50 ${ms(percentile(times, 50))}  p99 ${ms(percentile(times, 99))}  max ${ms(times[times.length - 1]!)} over ${RUNS} runs`,
 );
+// The tail is the machine's as much as ours: say how busy it was.
+console.log(`  (${availableParallelism()} CPUs, load average ${loadavg()[0]!.toFixed(2)} during the run)`);
