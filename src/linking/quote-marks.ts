@@ -1,0 +1,56 @@
+/**
+ * Where the quotations of a text are: pairs of «…», “…”, „…“ and "…",
+ * outermost only (a quote inside a quote belongs to the outer speaker).
+ * Separate from attribution because pairing marks is a matter of
+ * typography, the same in every language.
+ */
+
+export interface QuoteSpan {
+  /** Index of the opening mark. */
+  open: number;
+  /** Index of the closing mark. */
+  close: number;
+}
+
+interface Open {
+  mark: string;
+  at: number;
+}
+
+/** Closing marks each opening mark accepts. */
+const CLOSES: Record<string, string> = { '«': '»', '“': '”', '„': '“”', '"': '"' };
+
+export function findQuoteSpans(text: string): QuoteSpan[] {
+  const spans: QuoteSpan[] = [];
+  let stack: Open[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // Most characters are no mark at all: decide that on the code, without making a string.
+    if (code !== 0x0a && code !== 0x22 && code !== 0xab && code !== 0xbb && (code < 0x201c || code > 0x201e)) continue;
+    const ch = text[i]!;
+    if (ch === '\n') {
+      // A quotation left open at the end of a line was a stray mark: live-blog
+      // quotes do not run across paragraphs, and one stray mark must not swallow the rest.
+      stack = [];
+      continue;
+    }
+    const top = stack[stack.length - 1];
+    if (top && CLOSES[top.mark]!.includes(ch)) {
+      stack.pop();
+      if (stack.length === 0) spans.push({ open: top.at, close: i });
+      continue;
+    }
+    if (ch === '»' || ch === '”') {
+      // Closes an outer mark if one is open further down (an inner quote left unclosed).
+      const k = stack.findLastIndex((o) => CLOSES[o.mark]!.includes(ch));
+      if (k >= 0) {
+        const outer = stack[k]!;
+        stack = stack.slice(0, k);
+        if (stack.length === 0) spans.push({ open: outer.at, close: i });
+      }
+      continue;
+    }
+    if (ch in CLOSES) stack.push({ mark: ch, at: i });
+  }
+  return spans;
+}
