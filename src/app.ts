@@ -25,7 +25,9 @@ import { type Viewer, anonymousReader } from './viewer.js';
 import { encodeGlobalId } from './schema/global-id.js';
 import { GRAPHIQL_ASSET_PREFIX, graphiqlDefaultQuery, renderGraphiQLPage, serveGraphiQLAsset, useGraphiQLPolicy } from './graphiql.js';
 import { useSharedEventExecution } from './plugins/shared-event-execution.js';
-import { createResponseCache } from './plugins/response-cache.js';
+import { useCostLimit } from './plugins/cost.js';
+import { useSseLimits } from './plugins/sse-limits.js';
+import { type ResponseCache, createResponseCache } from './plugins/response-cache.js';
 import { useQueryLimits } from './plugins/query-limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './plugins/operation-plugins.js';
 import { useRateLimits } from './plugins/rate-limits.js';
@@ -35,6 +37,8 @@ export interface App {
   database: Database;
   live: LiveBus;
   websockets: WebSockets;
+  /** For its stats (entries, bytes, hits), in logs and tests. */
+  responseCache: Pick<ResponseCache, 'stats'>;
   /** http://host:port once listening. */
   url: string;
   listen(): Promise<string>;
@@ -82,6 +86,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
   const responseCache = createResponseCache(database, {
     ttlMs: config.responseCacheTtlMs,
+    maxBytes: config.responseCacheMaxBytes,
+    maxEntryBytes: config.responseCacheMaxEntryBytes,
     limits,
     onHit: (request) => requestIds.set(request, requestIdFrom(request.headers.get('x-request-id'))),
   });
@@ -117,6 +123,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     plugins: [
       responseCache.plugin,
       ...useQueryLimits(limits),
+      useCostLimit(limits),
+      useSseLimits(limits),
       useSharedEventExecution(),
       ...(config.reportSqlStatements ? [useStatementCounting()] : []),
       useRateLimits(limits),
@@ -159,6 +167,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     database,
     live,
     websockets,
+    responseCache,
     get url() {
       return url;
     },

@@ -187,8 +187,8 @@ describe('query limits say what they are', () => {
     {
       limit: 'cost',
       max: 20000,
-      query: '{ stories(first: 100) { edges { node { entries(first: 100) { edges { node { headline } } } } } } }',
-      message: /^The operation's estimated cost is \d+; the limit is 20000\.$/,
+      query: '{ stories(first: 100) { edges { node { entries(first: 100) { edges { node { headline quotes { text } } } } } } } }',
+      message: /^The operation may return \d+ list items \(page sizes multiplied through its nesting\); the limit is 20000\.$/,
     },
   ];
   for (const c of cases) {

@@ -1,11 +1,14 @@
 /**
  * What an operation costs, estimated once per operation and read by
- * everything that needs it: the expensive-query rate limit, and the response
- * cache (an expensive answer served from memory still counts against that
- * limit).
+ * everything that needs it: the cost limit (MAX_COST, refused before
+ * anything runs), the expensive-query rate limit, and the response cache (an
+ * expensive answer served from memory still counts against that limit).
+ * One estimate, not three: graphql-armor's own cost analysis read literal
+ * arguments only, so `first: $n` walked around it.
  */
 import {
   type DocumentNode,
+  type GraphQLError,
   type ExecutionArgs,
   type GraphQLNamedType,
   type GraphQLSchema,
@@ -20,14 +23,26 @@ import {
   isListType,
   isObjectType,
 } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
+import type { Context } from '../context.js';
 import { DEFAULT_PAGE_SIZE } from '../page-size.js';
+import { limitError } from './query-limits.js';
+
+/**
+ * Field extension for a scalar field that returns a whole list inside one
+ * value (a JSON document of up to N entries): counted as N items, so that
+ * aliasing it many times is as costly as asking for the list that many times.
+ */
+export const LIST_ITEMS_EXTENSION = 'listItems';
 
 /**
  * How many list items an operation may return at most: each connection's
  * page size (first/last, default 20) multiplied by the pages above it, and
- * plain lists (an entry's people…) counted as 10. A story page of 20
- * entries with their quotes is 20 + 20×10 = 220.
+ * plain lists (an entry's people…) counted as 10, and a scalar field
+ * holding a list counted as its `listItems` extension. Page sizes given as
+ * variables count with the value sent, or else the variable's default. A
+ * story page of 20 entries with their quotes is 20 + 20×10 = 220.
  */
 export function estimateListItems(
   schema: GraphQLSchema,
@@ -37,7 +52,13 @@ export function estimateListItems(
 ): { items: number; search: boolean } {
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   let search = false;
-  const valueOf = (node: ValueNode | undefined): unknown => (node?.kind === Kind.INT ? Number(node.value) : node?.kind === Kind.VARIABLE ? variables?.[node.name.value] : undefined);
+  const defaults = new Map(operation.variableDefinitions?.map((d) => [d.variable.name.value, d.defaultValue]) ?? []);
+  const valueOf = (node: ValueNode | undefined): unknown => {
+    if (node?.kind === Kind.INT) return Number(node.value);
+    if (node?.kind !== Kind.VARIABLE) return undefined;
+    const name = node.name.value;
+    return variables?.[name] ?? valueOf(defaults.get(name));
+  };
   const walk = (set: SelectionSetNode, parent: GraphQLNamedType | undefined, multiplier: number, depth: number, seen: ReadonlySet<string>): number => {
     if (depth > 50 || !parent) return 0;
     let total = 0;
@@ -55,7 +76,10 @@ export function estimateListItems(
       }
       if (!isObjectType(parent) && !isInterfaceType(parent)) continue;
       const definition = parent.getFields()[selection.name.value];
-      if (!definition || !selection.selectionSet) continue;
+      if (!definition) continue;
+      const listItems = definition.extensions?.[LIST_ITEMS_EXTENSION];
+      if (typeof listItems === 'number') total += multiplier * listItems;
+      if (!selection.selectionSet) continue;
       if (selection.name.value === 'search' && parent === schema.getQueryType()) search = true;
       const type = getNamedType(definition.type);
       let count = multiplier;
@@ -99,4 +123,19 @@ export function operationCost(args: ExecutionArgs): OperationCost {
 export function isExpensive(args: ExecutionArgs, limits: Pick<Limits, 'expensiveQueryItems'>): boolean {
   const cost = operationCost(args);
   return cost.search || cost.items > limits.expensiveQueryItems;
+}
+
+/**
+ * Refuses, before anything runs, an operation that may return more list
+ * items than MAX_COST, on every transport (HTTP, SSE, WebSocket).
+ */
+export function useCostLimit(limits: Pick<Limits, 'maxCost'>): Plugin<Context> {
+  const check = (args: ExecutionArgs, refuse: (result: { errors: GraphQLError[]; data: null }) => void) => {
+    const { items } = operationCost(args);
+    if (items > limits.maxCost) refuse({ errors: [limitError('cost', limits.maxCost, items)], data: null });
+  };
+  return {
+    onExecute: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
+    onSubscribe: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
+  };
 }

@@ -39,6 +39,10 @@ export interface ResponseCacheOptions {
   ttlMs: number;
   /** Answers kept at most; the oldest goes first. */
   maxEntries?: number;
+  /** Bytes of answers kept at most, all together; the oldest go first. */
+  maxBytes?: number;
+  /** A larger answer is not kept at all. */
+  maxEntryBytes?: number;
   /** Called for a request answered before parsing (it never builds a context), e.g. to give it a request id. */
   onHit?: (request: Request) => void;
   /** The thresholds of the expensive-query rate limit. */
@@ -70,16 +74,37 @@ export interface ResponseCache {
   stop(): Promise<void>;
   /** Drops every answer. */
   invalidate(): void;
-  stats(): { entries: number; hits: number; misses: number; invalidations: number };
+  stats(): { entries: number; bytes: number; hits: number; misses: number; invalidations: number };
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * The variables the query text refers to: a variable sent but not used
+ * cannot change the answer, and keying on it would let one query with a new
+ * unused value per request fill the cache with copies of one answer.
+ */
+function usedVariables(query: string, variables: Record<string, unknown> | undefined): Record<string, unknown> {
+  const used: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(variables ?? {})) if (new RegExp(`\\$${name.replace(/\W/g, '')}\\b`).test(query)) used[name] = value;
+  return used;
+}
 
 
 export function createResponseCache(database: Database, options: ResponseCacheOptions): ResponseCache {
   const enabled = options.ttlMs > 0;
   const maxEntries = options.maxEntries ?? 1_000;
+  // Bounded by bytes, not only by count: a thousand answers of a few MB each would be gigabytes.
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const maxEntryBytes = options.maxEntryBytes ?? 1024 * 1024;
   const entries = new Map<string, Entry>();
+  let storedBytes = 0;
+  const drop = (key: string) => {
+    const entry = entries.get(key);
+    if (!entry) return;
+    storedBytes -= entry.bytes.byteLength;
+    entries.delete(key);
+  };
   /** Keys being computed, and what waits for them: identical misses run once (see onParams). */
   const inFlight = new Map<string, Promise<void>>();
   const pending = new WeakMap<Request, Pending & { done: () => void }>();
@@ -95,6 +120,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     generation++;
     counts.invalidations++;
     entries.clear();
+    storedBytes = 0;
   };
 
   const serve = (request: Request, entry: Entry, setResult: (result: ExecutionResult) => void) => {
@@ -144,7 +170,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     },
     async onParams({ request, params, setResult }) {
       if (!enabled || typeof params.query !== 'string' || request.headers.has('authorization') || batched.has(request)) return;
-      const key = `${params.operationName ?? ''}\u0000${JSON.stringify(params.variables ?? {})}\u0000${params.query}`;
+      const key = `${params.operationName ?? ''}\u0000${JSON.stringify(usedVariables(params.query, params.variables))}\u0000${params.query}`;
       let entry = entries.get(key);
       if (entry && entry.expiresAt > Date.now()) return serve(request, entry, setResult);
       if (entry) {
@@ -186,9 +212,12 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       const extensions = single.extensions && 'sqlStatements' in single.extensions ? { ...single.extensions, sqlStatements: 0 } : single.extensions;
       const stored = extensions ? { ...single, extensions } : { ...single };
       const json = JSON.stringify(stored);
-      entries.delete(waiting.key);
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
-      entries.set(waiting.key, { result: { ...stored, stringify: () => json }, bytes: encoder.encode(json), expiresAt: Date.now() + options.ttlMs, expensive: waiting.expensive });
+      const bytes = encoder.encode(json);
+      drop(waiting.key);
+      if (bytes.byteLength > maxEntryBytes) return;
+      while (entries.size > 0 && (entries.size >= maxEntries || storedBytes + bytes.byteLength > maxBytes)) drop(entries.keys().next().value!);
+      entries.set(waiting.key, { result: { ...stored, stringify: () => json }, bytes, expiresAt: Date.now() + options.ttlMs, expensive: waiting.expensive });
+      storedBytes += bytes.byteLength;
     },
     onResultProcess({ request, acceptableMediaTypes, setResultProcessor }) {
       const entry = served.get(request);
@@ -223,8 +252,9 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       await unlisten?.().catch(() => {});
       unlisten = null;
       entries.clear();
+      storedBytes = 0;
     },
     invalidate,
-    stats: () => ({ entries: entries.size, ...counts }),
+    stats: () => ({ entries: entries.size, bytes: storedBytes, ...counts }),
   };
 }

@@ -123,7 +123,8 @@ export function attachWebSockets(
         if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
       },
       onSubscribe: async (ctx, _id, payload) => {
-        if (Object.keys(ctx.subscriptions).length >= limits.maxSubscriptionsPerConnection) {
+        // graphql-ws has already registered this subscription when it asks: the limit-th one is allowed.
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
           return [
             new GraphQLError(`At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED' } }),
           ];

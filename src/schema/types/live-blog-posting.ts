@@ -1,4 +1,5 @@
 /** Story.liveBlogPosting: the story as schema.org JSON-LD, the document the story page embeds. */
+import { LIST_ITEMS_EXTENSION } from '../../plugins/cost.js';
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { Context } from '../../context.js';
@@ -45,6 +46,8 @@ function pageUrl(url: string | null | undefined): string | null {
 builder.objectField(StoryRef, 'liveBlogPosting', (t) =>
   t.field({
     type: 'JSON',
+    // One value holding up to LIVE_BLOG_UPDATES entries: costed as that many (src/plugins/cost.ts).
+    extensions: { [LIST_ITEMS_EXTENSION]: LIVE_BLOG_UPDATES },
     description: `The story as a schema.org \`LiveBlogPosting\` (JSON-LD), ready for a \`<script type="application/ld+json">\`: coverage start and end, and its latest ${LIVE_BLOG_UPDATES} published entries as \`liveBlogUpdate\` BlogPostings (headline, articleBody, datePublished, dateModified, and the byline as \`author\`), with those bylines as its own \`author\` and the configured organisation (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL) as its \`publisher\`. Drafts never appear and retracted entries are left out, whoever asks. Diretta's own story page embeds this document.`,
     args: {
       url: t.arg.string({

@@ -1,0 +1,49 @@
+/**
+ * Server-Sent Events streams are connections too: each holds a subscription
+ * (and, when resuming, a replay) for as long as the client stays. WebSockets
+ * are capped per client address at the upgrade (src/transport/websocket.ts);
+ * this caps SSE subscriptions per address the same way, so that one address
+ * cannot open hundreds of streams over HTTP instead.
+ */
+import type { Plugin } from 'graphql-yoga';
+import type { Limits } from '../config.js';
+import type { Context } from '../context.js';
+import { clientError } from '../errors.js';
+
+export function useSseLimits(limits: Pick<Limits, 'maxConnectionsPerAddress'>): Plugin<Context> {
+  const open = new Map<string, number>();
+  const release = (address: string) => {
+    const left = (open.get(address) ?? 1) - 1;
+    if (left <= 0) open.delete(address);
+    else open.set(address, left);
+  };
+  return {
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const ctx = args.contextValue as Context;
+      if (ctx.connection) return undefined; // a WebSocket: capped at the upgrade
+      const address = ctx.clientAddress;
+      const count = open.get(address) ?? 0;
+      if (count >= limits.maxConnectionsPerAddress) {
+        setResultAndStopExecution({
+          errors: [clientError('RATE_LIMITED', `At most ${limits.maxConnectionsPerAddress} live streams per client address.`, { http: { status: 429 } })],
+          data: null,
+        });
+        return undefined;
+      }
+      open.set(address, count + 1);
+      let released = false;
+      const done = () => {
+        if (released) return;
+        released = true;
+        release(address);
+      };
+      return {
+        onSubscribeResult({ result }) {
+          if (!(typeof result === 'object' && result !== null && Symbol.asyncIterator in result)) return done();
+          return { onEnd: done };
+        },
+        onSubscribeError: done,
+      };
+    },
+  };
+}
