@@ -27,6 +27,7 @@ import { GRAPHIQL_ASSET_PREFIX, graphiqlDefaultQuery, renderGraphiQLPage, serveG
 import { useSharedEventExecution } from './plugins/shared-event-execution.js';
 import { useCostLimit } from './plugins/cost.js';
 import { useSseLimits } from './plugins/sse-limits.js';
+import { CatalogMatcher } from './loaders/catalog-matcher.js';
 import { type ResponseCache, createResponseCache } from './plugins/response-cache.js';
 import { useQueryLimits } from './plugins/query-limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './plugins/operation-plugins.js';
@@ -54,6 +55,7 @@ export interface AppOptions {
 export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<App> {
   const { limits } = config;
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, log });
+  const linking = new CatalogMatcher(database);
   const live = new LiveBus(database, log.child({ component: 'live' }), { recentEvents: 256, batchSize: 500, maxQueue: limits.maxSubscriberQueue });
   let demoStoryId: number | null = null;
   try {
@@ -64,6 +66,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       demoStoryId = seeded.storyId;
     }
     await live.start();
+    await linking.start();
   } catch (error) {
     await live.stop();
     await database.close();
@@ -74,6 +77,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     viewer,
     db: database.db,
     live,
+    linking,
     log: log.child({ requestId }),
     requestId,
     clientAddress: address,
@@ -188,6 +192,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       server.closeIdleConnections();
       await closed;
       await live.stop();
+      await linking.stop();
       await responseCache.stop();
       await yoga.dispose();
       await database.close();

@@ -2,6 +2,7 @@ import type { Access } from './access.js';
 import type { StatementCount } from './db/statement-counter.js';
 import type { Publisher } from './formats/live-blog-posting.js';
 import type { LiveBus } from './live/bus.js';
+import type { CatalogMatcher } from './loaders/catalog-matcher.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -10,6 +11,8 @@ import type { Logger } from './logger.js';
  */
 export interface Context extends Access {
   live: LiveBus;
+  /** The in-memory matcher over the catalog, for analyzeText (src/loaders/catalog-matcher.ts). */
+  linking: CatalogMatcher;
   log: Logger;
   requestId: string;
   /** The client's address (rate limits key on it for anonymous callers). */

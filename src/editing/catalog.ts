@@ -5,6 +5,7 @@ import type { Access } from '../access.js';
 import { type Tx, queryRows } from '../db/client.js';
 import { PLACE_KINDS, type PersonRow, type PlaceRow, people, places, nowMs } from '../db/schema.js';
 import { clientError, notFound } from '../errors.js';
+import { announceCatalogChange } from '../loaders/catalog-matcher.js';
 import { withConstraintErrors } from './database-errors.js';
 import { createOnce } from './idempotency.js';
 import { aliases, idempotencyKey, optionalText, parseInput, slug, text, wikidataId } from './validation.js';
@@ -27,6 +28,7 @@ export async function createPerson(access: Access, input: z.input<typeof createP
           .insert(people)
           .values({ slug: valid.slug, name: valid.name, aliases: valid.aliases ?? [], description: valid.description ?? null, wikidataId: valid.wikidataId ?? null })
           .returning();
+        await announceCatalogChange(tx);
         return person!;
       }),
     ),
@@ -42,6 +44,7 @@ export async function updatePerson(access: Access, id: number, input: z.input<ty
       .where(eq(people.id, id))
       .returning();
     if (!person) throw notFound('input.id', 'No person with that ID.');
+    await announceCatalogChange(access.db);
     return person;
   });
 }
@@ -78,6 +81,7 @@ export async function createPlace(access: Access, input: z.input<typeof createPl
           .insert(places)
           .values({ ...values, aliases: values.aliases ?? [] })
           .returning();
+        await announceCatalogChange(tx);
         return place!;
       }),
     ),
@@ -98,6 +102,7 @@ export async function updatePlace(access: Access, id: number, input: z.input<typ
         .set({ ...definedOnly(valid), updatedAt: nowMs })
         .where(eq(places.id, id))
         .returning();
+      await announceCatalogChange(tx);
       return place!;
     }),
   );

@@ -9,6 +9,7 @@ import './types/entry.js';
 import './types/entry-mutations.js';
 import './types/quote.js';
 import './types/search.js';
+import './types/text-analysis.js';
 import './types/story-event.js';
 import './types/live-blog-posting.js';
 import './types/node.js';

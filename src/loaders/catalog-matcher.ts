@@ -1,0 +1,63 @@
+/**
+ * The linking matcher of this instance (src/linking): built once over the
+ * whole catalog of people and places and kept in memory, so that analysing
+ * a text is a walk over its words, not a query per word. Any instance's
+ * catalog change NOTIFYs CATALOG_CHANNEL; every instance then drops its
+ * matcher and builds the next one when it is next needed. A lost LISTEN
+ * connection drops it too: changes announced meanwhile were missed.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database, Db, Tx } from '../db/client.js';
+import { people, places } from '../db/schema.js';
+import { type Matcher, buildMatcher } from '../linking/index.js';
+
+export const CATALOG_CHANNEL = 'diretta_catalog';
+
+/** Tells every instance (this one included) that people or places changed; sent on commit. */
+export async function announceCatalogChange(db: Db | Tx): Promise<void> {
+  await db.execute(sql`select pg_notify(${CATALOG_CHANNEL}, '')`);
+}
+
+export class CatalogMatcher {
+  private current: Promise<Matcher> | null = null;
+  private unlisten: (() => Promise<void>) | null = null;
+  /** Times the matcher was built, for tests and logs. */
+  builds = 0;
+
+  constructor(private readonly database: Database) {}
+
+  async start(): Promise<void> {
+    this.unlisten = await this.database.listen(CATALOG_CHANNEL, { onNotify: () => this.drop(), onListen: () => this.drop() });
+  }
+
+  async stop(): Promise<void> {
+    await this.unlisten?.().catch(() => {});
+    this.current = null;
+  }
+
+  drop(): void {
+    this.current = null;
+  }
+
+  matcher(): Promise<Matcher> {
+    if (!this.current) {
+      const building = this.build();
+      this.current = building;
+      // A failed build must not stay cached: the next caller tries again.
+      building.catch(() => {
+        if (this.current === building) this.current = null;
+      });
+    }
+    return this.current;
+  }
+
+  private async build(): Promise<Matcher> {
+    const { db } = this.database;
+    const [persons, locations] = await Promise.all([
+      db.select({ id: people.id, name: people.name, aliases: people.aliases }).from(people),
+      db.select({ id: places.id, name: places.name, aliases: places.aliases, kind: places.kind }).from(places),
+    ]);
+    this.builds += 1;
+    return buildMatcher({ people: persons, places: locations });
+  }
+}
