@@ -64,6 +64,18 @@ mutation PublishEntry {
     entry { id status publishedAt headline }
   }
 }
+
+# With the same token: what Diretta finds in a text before you publish it —
+# the people and places it names, and its quotes with their speaker.
+query AnalyzeText {
+  analyzeText(
+    story: "${storyId}"
+    text: "Il portavoce del Cremlino Dmitrij Peskov ha detto: «Le trattative proseguono». A Kiev nuovo allarme aereo."
+  ) {
+    mentions { kind text start end target { ... on Person { name } ... on Place { name } } }
+    quotes { text speaker { name } attribution source }
+  }
+}
 `;
 
 /**
