@@ -189,9 +189,11 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       // Stop accepting, tell WebSocket clients to go elsewhere, let in-flight requests finish.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await websockets.close();
+      // Ends every subscription: SSE streams get their `complete` event and their responses end,
+      // so the HTTP server is not kept open until the deadline by readers who would never leave.
+      await live.stop();
       server.closeIdleConnections();
       await closed;
-      await live.stop();
       await linking.stop();
       await responseCache.stop();
       await yoga.dispose();

@@ -1,6 +1,7 @@
 /**
  * SIGTERM: stop accepting, finish in-flight requests, close WebSockets with
- * 1001 so that clients reconnect elsewhere and resume, exit within the deadline.
+ * 1001 so that clients reconnect elsewhere and resume, end SSE streams with
+ * their `complete` event, exit within the deadline.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -30,7 +31,7 @@ async function startProcess(): Promise<{ child: ChildProcess; url: string }> {
 }
 
 describe.runIf(databaseKind === 'pglite')('graceful shutdown', () => {
-  it('finishes in-flight requests, closes sockets with 1001 and exits 0', async () => {
+  it('finishes in-flight requests, closes sockets with 1001, ends SSE streams and exits 0', async () => {
     const { child, url } = await startProcess();
     const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
 
@@ -39,6 +40,18 @@ describe.runIf(databaseKind === 'pglite')('graceful shutdown', () => {
     await once(socket, 'open');
     socket.send(JSON.stringify({ type: 'connection_init' }));
     await once(socket, 'message');
+
+    // A reader following the demo story over SSE: its stream must end, not hold the server open.
+    const storyRes = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ stories(first: 1) { edges { node { id } } } }' }) });
+    const storyId = ((await storyRes.json()) as { data: { stories: { edges: { node: { id: string } }[] } } }).data.stories.edges[0]!.node.id;
+    const follow = `subscription ($story: ID!) { storyEvents(story: $story) { sequence } }`;
+    const sse = await fetch(`${url}/graphql?query=${encodeURIComponent(follow)}&variables=${encodeURIComponent(JSON.stringify({ story: storyId }))}`, { headers: { accept: 'text/event-stream' } });
+    const sseText = (async () => {
+      let text = '';
+      const reader = sse.body!.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) text += Buffer.from(r.value).toString();
+      return text;
+    })();
 
     // An in-flight request: headers sent, body not yet complete when SIGTERM arrives.
     const body = JSON.stringify({ query: '{ stories { edges { node { slug } } } }' });
@@ -61,6 +74,7 @@ describe.runIf(databaseKind === 'pglite')('graceful shutdown', () => {
     const answered = await response;
     expect(answered.status).toBe(200);
     expect(answered.text).toContain('"slug"');
+    expect(await sseText).toContain('event: complete');
     const [code] = await exited;
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(5_000);

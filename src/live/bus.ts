@@ -108,6 +108,8 @@ export class LiveBus {
   private channels = new Map<number, Channel>();
   private unlisten: (() => Promise<void>) | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Shutting down: a subscription that arrives now ends at once rather than hold the server open. */
+  private stopped = false;
   /** Event rows loaded from the log, live or for replays: once per event per instance, whatever the subscribers. */
   private eventsLoaded = 0;
 
@@ -132,6 +134,7 @@ export class LiveBus {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const channel of this.channels.values()) for (const subscriber of channel.subscribers) subscriber.close();
     this.channels.clear();
@@ -161,6 +164,14 @@ export class LiveBus {
    * for ever. Here `return()` unregisters at once.
    */
   subscribe(storyId: number, afterSeq: number | null, options: { onOverflow?: () => void } = {}): AsyncIterableIterator<LiveEvent> {
+    if (this.stopped) {
+      const ended: AsyncIterableIterator<LiveEvent> = {
+        [Symbol.asyncIterator]: () => ended,
+        next: async () => ({ done: true, value: undefined }),
+        return: async () => ({ done: true, value: undefined }),
+      };
+      return ended;
+    }
     const channel = this.channelFor(storyId);
     const leave = () => {
       channel.subscribers.delete(subscriber);
