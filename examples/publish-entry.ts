@@ -4,7 +4,7 @@
  *   npm run example:publish -- --story ucraina-russia-negoziati-miami-2025-12-23 \
  *     --headline "Nuove sirene a Kiev" --body "Allarme aereo in tutta la regione." [--key-event]
  *
- * DIRETTA_URL (default http://localhost:4000) and DIRETTA_TOKEN (default: an
+ * DIRETTA_URL (default http://localhost:$PORT, 4000) and DIRETTA_TOKEN (default: an
  * editor token minted from the local secret, as `npm run token` does).
  */
 import { parseArgs } from 'node:util';
@@ -26,7 +26,7 @@ if (!values.headline || !values.body) {
   process.exit(2);
 }
 
-const url = `${process.env.DIRETTA_URL ?? 'http://localhost:4000'}/graphql`;
+const url = `${process.env.DIRETTA_URL ?? `http://localhost:${process.env.PORT || 4000}`}/graphql`;
 const token = process.env.DIRETTA_TOKEN ?? (await mintToken(resolveJwtSecret(loadConfig(process.env)).secret, { role: 'editor', subject: 'example-script', expiresIn: 600 }));
 
 async function graphql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
@@ -34,6 +34,10 @@ async function graphql<T>(query: string, variables: Record<string, unknown>): Pr
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
+  }).catch((error: unknown) => {
+    // One line, not a stack: the usual cause is a server that is not running, or on another port.
+    console.error(`Cannot reach Diretta at ${url} (${String((error as { cause?: { code?: string } }).cause?.code ?? error)}): is \`npm start\` running? Set DIRETTA_URL or PORT to point elsewhere.`);
+    process.exit(1);
   });
   const result = (await response.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
   if (result.errors?.length) throw new Error(result.errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('\n'));

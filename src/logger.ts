@@ -8,7 +8,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>) {
     name: 'diretta',
     level: config.logLevel,
     ...(config.logFormat === 'pretty'
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' } } }
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name', singleLine: true } } }
       : {}),
   });
 }

@@ -5,6 +5,7 @@ import { type App, buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { databaseStartupProblem } from './db/client.js';
 import { createLogger } from './logger.js';
+import { demoStory } from './seed/demo-story.js';
 
 let config: Config;
 let jwtSecret: string;
@@ -39,10 +40,14 @@ log.info({ url: `${url}/graphql`, database: app.database.description }, `Diretta
 log.info({ url: `${url}/` }, `Readers' live pages are at ${url}/`);
 
 if (generatedSecret) {
-  // A development setup: hand the newcomer a token so GraphiQL can publish at once.
+  // A development setup: hand the newcomer a token so GraphiQL can publish at once. Printed as one
+  // block on stdout, not through the logger, whose lines arrive later (pino writes from a worker)
+  // and would land after the token they introduce.
   const token = await mintToken(jwtSecret, { role: 'editor', subject: 'dev-editor', expiresIn: 30 * 24 * 3600 });
-  log.info({ token }, 'development editor token (valid 30 days); in GraphiQL, add the header below under "Headers"');
-  console.log(`\n  {"Authorization": "Bearer ${token}"}\n`);
+  const demo = config.seedDemo ? `\n  The demo story, live:  ${url}/live/${demoStory.slug}` : '';
+  console.log(
+    `\n  GraphiQL:              ${url}/graphql${demo}\n\n  Development editor token (valid 30 days): in GraphiQL, paste this under "Headers" to publish:\n\n  {"Authorization": "Bearer ${token}"}\n`,
+  );
 }
 
 let stopping = false;
