@@ -3,12 +3,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 import { escapeHtml, jsonForScript } from './site/html.js';
+import { encodeBody } from './transport/compression.js';
 
-const gzipAsync = promisify(gzip);
 
 /**
  * What GraphiQL opens on: the demo story with its entries, people, places
@@ -114,7 +112,7 @@ interface GraphiQLAsset {
   contentType: string;
   etag: string;
   /** gzip of the body, made on the first request that accepts it. */
-  gzipped?: Promise<Buffer>;
+  gzipped?: Promise<Buffer> | undefined;
 }
 
 interface GraphiQLBundle {
@@ -251,17 +249,8 @@ export async function serveGraphiQLAsset(req: IncomingMessage, res: ServerRespon
     res.end();
     return;
   }
-  let body = file.body;
-  if (body.length > 1024 && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-    const asset = file;
-    asset.gzipped ??= gzipAsync(asset.body, { level: 6 });
-    try {
-      body = await asset.gzipped;
-      headers['content-encoding'] = 'gzip';
-    } catch {
-      asset.gzipped = undefined;
-    }
-  }
+  const { body, encoding } = await encodeBody(req, file.body, file);
+  if (encoding) headers['content-encoding'] = encoding;
   res.writeHead(200, { ...headers, 'content-length': body.length });
   res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -3,12 +3,13 @@
  * from src/site/browser with esbuild (graphql-ws's browser client included)
  * the first time they are asked for. Nothing comes from another origin.
  */
+import type { GzipMemo } from '../transport/compression.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-export interface Asset {
+export interface Asset extends GzipMemo {
   body: Buffer;
   contentType: string;
   etag: string;

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
+import { encodeBody } from '../transport/compression.js';
 import { requestIdFrom } from '../request-id.js';
 import { asset, assetPaths } from './assets.js';
 import { htmlDocument } from './document.js';
@@ -151,13 +152,16 @@ export function createPages({ graphql, log, trustProxy }: { graphql: GraphQLFetc
       try {
         const file = asset(url.pathname);
         if (file) {
-          const { body, contentType, etag } = await file;
-          const headers = { 'content-type': contentType, etag, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
+          const loaded = await file;
+          const { contentType, etag } = loaded;
+          const headers: Record<string, string | number> = { 'content-type': contentType, etag, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', vary: 'accept-encoding' };
           if (req.headers['if-none-match'] === etag) {
             res.writeHead(304, headers);
             res.end();
             return;
           }
+          const { body, encoding } = await encodeBody(req, loaded.body, loaded);
+          if (encoding) headers['content-encoding'] = encoding;
           res.writeHead(200, { ...headers, 'content-length': body.length });
           res.end(head ? undefined : body);
           return;
@@ -170,14 +174,14 @@ export function createPages({ graphql, log, trustProxy }: { graphql: GraphQLFetc
           if (!SLUG.test(slug) || slug.length > 120) throw new PageError(404, 'There is no such story.');
           html = await storyPage(requestId, req, slug, url.searchParams.get('after'));
         }
-        send(req, res, 200, html, head);
+        await send(req, res, 200, html, head);
       } catch (error) {
         if (error instanceof PageError) {
-          send(req, res, error.status, errorPage(error.status, error.message), head);
+          await send(req, res, error.status, errorPage(error.status, error.message), head);
           return;
         }
         log.error({ err: error, requestId, url: req.url }, 'page failed');
-        send(req, res, 500, errorPage(500, `Something went wrong (request ${requestId}).`), head);
+        await send(req, res, 500, errorPage(500, `Something went wrong (request ${requestId}).`), head);
       }
     },
   };
@@ -201,8 +205,14 @@ function requestOrigin(req: IncomingMessage, trustProxy: boolean): string | null
   return `${proto}://${host}`;
 }
 
-function send(req: IncomingMessage, res: ServerResponse, status: number, html: string, head: boolean) {
-  const body = Buffer.from(html, 'utf8');
-  res.writeHead(status, { ...PAGE_HEADERS, 'content-security-policy': contentSecurityPolicy(req), 'content-length': body.length });
+async function send(req: IncomingMessage, res: ServerResponse, status: number, html: string, head: boolean) {
+  const { body, encoding } = await encodeBody(req, Buffer.from(html, 'utf8'));
+  res.writeHead(status, {
+    ...PAGE_HEADERS,
+    'content-security-policy': contentSecurityPolicy(req),
+    vary: 'accept-encoding',
+    ...(encoding ? { 'content-encoding': encoding } : {}),
+    'content-length': body.length,
+  });
   res.end(head ? undefined : body);
 }
