@@ -163,6 +163,10 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     if (refuseBadRequest(req, res, limits)) return;
     void yoga(req, res, { req, res });
   });
+  // A body or headers trickled a byte at a time must not hold a socket for minutes (Node's defaults:
+  // 60 s for headers, 300 s for the request). Streams of responses (SSE) are not affected.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   const websockets = attachWebSockets(server, yoga, { limits, jwtSecret, log: log.child({ component: 'ws' }) });
 
   let url = '';

@@ -5,8 +5,11 @@
  * answers too large to keep, and SSE streams opened by the hundred. Each is
  * refused or bounded; counted in items, entries and bytes, not in seconds.
  */
+import { once } from 'node:events';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, startTestServer } from './helpers/server.js';
+import WebSocket from 'ws';
+import { TEST_JWT_SECRET, type TestServer, startTestServer } from './helpers/server.js';
 import { wsClient } from './helpers/ws.js';
 
 let server: TestServer;
@@ -153,5 +156,46 @@ describe('live streams per client', () => {
     expect(outcomes[0]).toMatch(/^4: .*RATE_LIMITED/);
     disposers.forEach((d) => d());
     await client.dispose();
+  });
+});
+
+describe('token claims', () => {
+  const forge = async (claims: Record<string, unknown>, iat?: number) => {
+    const jwt = new SignJWT({ role: 'editor', ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuer('diretta').setExpirationTime('1h');
+    if (iat !== undefined) jwt.setIssuedAt(iat);
+    return jwt.sign(new TextEncoder().encode(TEST_JWT_SECRET));
+  };
+  const cases: [string, Promise<string>][] = [
+    ['a subject that is an object', forge({ sub: { name: 'x' } })],
+    ['a subject of 5,000 characters', forge({ sub: 'x'.repeat(5_000) })],
+    ['a subject with a NUL', forge({ sub: 'edi\u0000tor' })],
+    ['an empty subject', forge({ sub: '' })],
+    ['a token issued an hour from now', forge({ sub: 'editor' }, Math.floor(Date.now() / 1000) + 3_600)],
+  ];
+  for (const [name, token] of cases) {
+    it(`refuses ${name} with 401 UNAUTHENTICATED`, async () => {
+      const res = await server.gql('{ __typename }', undefined, { authorization: `Bearer ${await token}` });
+      expect(res.status).toBe(401);
+      expect(res.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    });
+  }
+  it('accepts a well-formed one', async () => {
+    const res = await server.gql('{ __typename }', undefined, { authorization: `Bearer ${await forge({ sub: 'Giulia Rossi' }, Math.floor(Date.now() / 1000))}` });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('graphql-ws protocol errors', () => {
+  it('closes with 4400, not 4500, when a client sends a message only a server may send', async () => {
+    for (const message of [{ type: 'next', id: '1', payload: {} }, { type: 'connection_ack' }]) {
+      const socket = new WebSocket(`${server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+      await once(socket, 'open');
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      await once(socket, 'message');
+      const closed = once(socket, 'close') as Promise<[number, Buffer]>;
+      socket.send(JSON.stringify(message));
+      const [code] = await closed;
+      expect(code).toBe(4400);
+    }
   });
 });

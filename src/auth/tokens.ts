@@ -34,13 +34,21 @@ export interface VerifiedToken {
   expiresAt: number;
 }
 
+/** 1 to 120 printable characters, no control characters (a NUL would fail every write that records it). */
+const SUBJECT = /^[^\p{Cc}]{1,120}$/u;
+/** How far in the future an `iat` may be, for clocks a little apart. */
+const CLOCK_SKEW_S = 60;
+
 /** Verifies a token; throws UNAUTHENTICATED with the reason when it is not valid. */
 export async function verifyToken(secret: string, token: string): Promise<VerifiedToken> {
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), { algorithms: ['HS256'], issuer: ISSUER, requiredClaims: ['exp', 'sub'] });
     const role = payload.role;
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new errors.JWTClaimValidationFailed('unknown role', payload, 'role', 'check_failed');
-    return { viewer: { role: role as Role, subject: payload.sub!, expiresAt: payload.exp! }, expiresAt: payload.exp! };
+    // The subject becomes a byline and a rate-limit bucket: a short printable name, nothing else.
+    if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) throw new errors.JWTClaimValidationFailed('bad subject', payload, 'sub', 'check_failed');
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + CLOCK_SKEW_S) throw new errors.JWTClaimValidationFailed('issued in the future', payload, 'iat', 'check_failed');
+    return { viewer: { role: role as Role, subject: payload.sub, expiresAt: payload.exp! }, expiresAt: payload.exp! };
   } catch (error) {
     const reason = error instanceof errors.JWTExpired ? 'the token has expired' : 'the token is not valid';
     throw clientError('UNAUTHENTICATED', `Authentication failed: ${reason}.`, { http: { status: 401 } });

@@ -53,11 +53,25 @@ export function mapDatabaseError(error: unknown): unknown {
   }
 }
 
-/** Runs a write, converting constraint violations into client errors. */
+/** Deadlock, serialisation failure: the transaction lost a race and did nothing; running it again may well succeed. */
+const RACE_LOST = new Set(['40P01', '40001']);
+
+/**
+ * Runs a write, converting constraint violations into client errors. A
+ * transaction that lost a race (a deadlock with another editor's) is run
+ * once more; losing again is a CONFLICT the client can retry, not a 500.
+ */
 export async function withConstraintErrors<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw mapDatabaseError(error);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const code = pgError(error)?.code;
+      if (code && RACE_LOST.has(code)) {
+        if (attempt < 2) continue;
+        throw clientError('CONFLICT', 'Another change to the same data got in the way: try again.', { code });
+      }
+      throw mapDatabaseError(error);
+    }
   }
 }

@@ -13,6 +13,9 @@ import { CloseCode, type ServerOptions, handleProtocols, makeServer } from 'grap
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 
+/** How graphql-ws words the errors a client's message causes. */
+const PROTOCOL_ERROR = /^(Unexpected message of type|Invalid message|Message is missing|Message .* must be|"[a-z]+" message expects)/i;
+
 export interface SocketExtra {
   readonly socket: WebSocket;
   readonly request: IncomingMessage;
@@ -50,6 +53,13 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
             try {
               await handle(String(message));
             } catch (err) {
+              // graphql-ws throws for messages a client must not send (`next` or `connection_ack` from a
+              // client, an unknown type): the client's fault, 4400, not the server's 4500.
+              if (err instanceof Error && PROTOCOL_ERROR.test(err.message)) {
+                log.debug({ reason: err.message }, 'closed a WebSocket for a protocol error');
+                socket.close(CloseCode.BadRequest, err.message.slice(0, 120));
+                return;
+              }
               log.error({ err }, 'graphql-ws could not handle a message; closing the socket');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             }
