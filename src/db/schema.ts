@@ -13,6 +13,7 @@ import {
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -249,6 +250,13 @@ export const entryPlaces = pgTable(
  * order per story because writers take the story's row lock before they
  * append (src/live/append-event.ts).
  */
+/** What story_events.snapshot holds: the entry's columns as PostgreSQL's to_jsonb writes them (snake_case, ISO times). */
+export interface EventSnapshot {
+  entry: Record<string, unknown>;
+  people: number[];
+  places: number[];
+}
+
 export const storyEvents = pgTable(
   'story_events',
   {
@@ -263,6 +271,13 @@ export const storyEvents = pgTable(
     public: boolean().notNull(),
     actor: text(),
     occurredAt: timestamptz().notNull().default(nowMs),
+    /**
+     * The entry as this event left it, and the people and places it then
+     * mentioned (src/live/append-event.ts): replays show, and filter on, what
+     * the live stream showed, not the entry as it is now. Null for story-level
+     * events, and for events written before snapshots existed.
+     */
+    snapshot: jsonb().$type<EventSnapshot>(),
   },
   (t) => [
     uniqueIndex('story_events_story_seq_key').on(t.storyId, t.seq),

@@ -37,6 +37,20 @@ export interface NewEvent {
   occurredAt?: Date;
 }
 
+/**
+ * The entry as the transaction leaves it, with the people and places it
+ * mentions, taken inside the same statement as the event (no extra round
+ * trip). Callers append the event after their last change to the entry.
+ */
+const snapshotOf = (entryId: number) => sql`(
+  select jsonb_build_object(
+    'entry', to_jsonb(e) - 'search_vector' - 'search_config',
+    'people', coalesce((select jsonb_agg(l.person_id order by l.person_id) from entry_people l where l.entry_id = e.id), '[]'::jsonb),
+    'places', coalesce((select jsonb_agg(l.place_id order by l.place_id) from entry_places l where l.entry_id = e.id), '[]'::jsonb)
+  )
+  from entries e where e.id = ${entryId}
+)`;
+
 /** Appends an event; the caller must hold the story's lock (lockStory). */
 export async function appendEvent(tx: Tx, event: NewEvent): Promise<StoryEventRow> {
   const at = event.occurredAt ?? nowMs;
@@ -48,7 +62,16 @@ export async function appendEvent(tx: Tx, event: NewEvent): Promise<StoryEventRo
   if (!bumped) throw new Error(`appendEvent: story ${event.storyId} does not exist`);
   const [row] = await tx
     .insert(storyEvents)
-    .values({ storyId: event.storyId, seq: bumped.seq, kind: event.kind, entryId: event.entryId, public: event.public, actor: event.actor, occurredAt: at })
+    .values({
+      storyId: event.storyId,
+      seq: bumped.seq,
+      kind: event.kind,
+      entryId: event.entryId,
+      public: event.public,
+      actor: event.actor,
+      occurredAt: at,
+      snapshot: event.entryId === null ? null : snapshotOf(event.entryId),
+    })
     .returning();
   await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${`${event.storyId}:${bumped.seq}`})`);
   return row!;

@@ -22,7 +22,7 @@ import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { stories } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import { EVENTS_CHANNEL } from './append-event.js';
-import { type LiveEvent, loadEvents } from './load-events.js';
+import { type LiveEvent, loadEvents, redacted } from './load-events.js';
 
 export interface BusOptions {
   /** Events kept per followed story, to replay a resuming subscriber without a query. */
@@ -269,12 +269,13 @@ export class LiveBus {
     if (oldest && oldest.row.seq <= from + 1) {
       // A copy: dispatch keeps shifting the buffer while this replay is suspended.
       const recent = channel.recent.filter((event) => event.row.seq > from && event.row.seq <= upToSeq);
-      // Each event shows its entry as it is now: the snapshot taken with the entry's latest event.
+      // Each event shows its entry as the event left it, as the live stream did; except what a later
+      // retraction took down (see redacted in ./load-events.ts).
       const latest = new Map<number, LiveEvent>();
-      for (const event of channel.recent) if (event.row.entryId !== null && event.row.seq <= upToSeq) latest.set(event.row.entryId, event);
+      for (const event of channel.recent) if (event.row.entryId !== null) latest.set(event.row.entryId, event);
       for (const event of recent) {
-        const newest = event.row.entryId === null ? event : latest.get(event.row.entryId)!;
-        yield newest === event ? event : { ...event, entry: newest.entry, mentions: newest.mentions };
+        const newest = event.row.entryId === null ? undefined : latest.get(event.row.entryId);
+        yield event.entry && newest?.entry ? { ...event, entry: redacted(event.entry, newest.entry) } : event;
       }
       return;
     }

@@ -9,13 +9,13 @@ import { anyOf } from '../db/any-of.js';
 import type { Db } from '../db/client.js';
 import { type Entry, entryColumns } from '../db/columns.js';
 import { type MentionableKind, mentionable } from '../db/mentionables.js';
-import { type StoryEventRow, entries, storyEvents } from '../db/schema.js';
+import { type EventSnapshot, type StoryEventRow, entries, storyEvents } from '../db/schema.js';
 
 export interface LiveEvent {
   row: StoryEventRow;
-  /** The entry as it was when the event was loaded; null for story-level events. */
+  /** The entry as the event left it (as it is now for events older than snapshots); null for story-level events. */
   entry: Entry | null;
-  /** The people and places that entry mentioned, by kind. */
+  /** The people and places that entry mentioned at the event, by kind. */
   mentions: Readonly<Record<MentionableKind, ReadonlySet<number>>>;
 }
 
@@ -32,19 +32,44 @@ export async function loadEvents(db: Db, storyId: number, afterSeq: number, opti
     .orderBy(asc(storyEvents.seq))
     .limit(options.limit);
   const entryIds = [...new Set(rows.map((r) => r.entryId).filter((id): id is number => id !== null))];
+  // Events written before snapshots existed show the entry as it is now, as they always did.
+  const unsnapped = [...new Set(rows.filter((r) => r.entryId !== null && !r.snapshot).map((r) => r.entryId!))];
   const linksOf = async (kind: MentionableKind) => {
     const { link, targetId } = mentionable(kind);
-    return db.select({ entryId: link.entryId, id: targetId }).from(link).where(anyOf(link.entryId, entryIds));
+    return db.select({ entryId: link.entryId, id: targetId }).from(link).where(anyOf(link.entryId, unsnapped));
   };
-  const [entryRows, personLinks, placeLinks] = entryIds.length
-    ? await Promise.all([db.select(entryColumns).from(entries).where(anyOf(entries.id, entryIds)), linksOf('Person'), linksOf('Place')])
-    : [[], [], []];
-  const byId = new Map(entryRows.map((e) => [e.id, e]));
+  const [entryRows, personLinks, placeLinks] = await Promise.all([
+    entryIds.length ? db.select(entryColumns).from(entries).where(anyOf(entries.id, entryIds)) : [],
+    unsnapped.length ? linksOf('Person') : [],
+    unsnapped.length ? linksOf('Place') : [],
+  ]);
+  const current = new Map(entryRows.map((e) => [e.id, e]));
   const links = { Person: personLinks, Place: placeLinks };
   const idsOf = (kind: MentionableKind, entryId: number | null) => new Set(links[kind].filter((l) => l.entryId === entryId).map((l) => l.id));
-  return rows.map((row) => ({
-    row,
-    entry: row.entryId === null ? null : (byId.get(row.entryId) ?? null),
-    mentions: { Person: idsOf('Person', row.entryId), Place: idsOf('Place', row.entryId) },
-  }));
+  return rows.map((row): LiveEvent => {
+    if (row.entryId === null) return { row, entry: null, mentions: { Person: new Set(), Place: new Set() } };
+    const now = current.get(row.entryId) ?? null;
+    if (!row.snapshot || !now) return { row, entry: now, mentions: { Person: idsOf('Person', row.entryId), Place: idsOf('Place', row.entryId) } };
+    return { row, entry: redacted(entryFromSnapshot(row.snapshot), now), mentions: { Person: new Set(row.snapshot.people), Place: new Set(row.snapshot.places) } };
+  });
+}
+
+const DATE_COLUMNS = new Set(['publishedAt', 'createdAt', 'updatedAt', 'sortAt']);
+
+/** The snapshot's snake_case JSON back into the row shape loaders return. */
+function entryFromSnapshot(snapshot: EventSnapshot): Entry {
+  const entry: Record<string, unknown> = {};
+  for (const key of Object.keys(entryColumns)) {
+    const value = snapshot.entry[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] ?? null;
+    entry[key] = DATE_COLUMNS.has(key) && typeof value === 'string' ? new Date(value) : value;
+  }
+  return entry as Entry;
+}
+
+/**
+ * An entry retracted since the event: the event still counts (filters see
+ * what the live stream saw) but shows nothing the retraction took down.
+ */
+export function redacted(atEvent: Entry, now: Pick<Entry, 'status'>): Entry {
+  return now.status === 'retracted' && atEvent.status !== 'retracted' ? { ...atEvent, status: 'retracted' } : atEvent;
 }

@@ -47,7 +47,7 @@ export const StoryEventRef = builder.objectRef<LiveEvent>('StoryEvent').implemen
     entry: t.field({
       type: EntryRef,
       nullable: true,
-      description: 'The entry it concerns, as it is now (a retracted entry is a tombstone); null for story-level events.',
+      description: 'The entry it concerns as this event left it, the same in a replay as it was live — except that an entry retracted since shows as a tombstone; null for story-level events.',
       resolve: (e) => e.entry,
     }),
     story: t.field({ type: StoryRef, description: 'The story.', resolve: (e, _args, ctx) => StoryRef.getDataloader(ctx).load(e.row.storyId) }),

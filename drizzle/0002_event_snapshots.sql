@@ -1,0 +1,1 @@
+ALTER TABLE "story_events" ADD COLUMN "snapshot" jsonb;
