@@ -94,3 +94,35 @@ describe('replay after a cursor', () => {
     expect(kinds('keyEvents').length).toBeGreaterThan(0);
   });
 });
+
+describe('editorial rules', () => {
+  const create = `mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`;
+
+  it('retracting the pinned entry unpins it first, with an event for each', async () => {
+    const entry = (await edit<{ createEntry: { entry: { id: string } } }>(create, { story: storyId, headline: 'Pinned then wrong', body: 'Text.' })).createEntry.entry.id;
+    await edit(`mutation ($input: PinEntryInput!) { pinEntry(input: $input) { entry { id } } }`, { id: entry });
+    const before = (await server.gql<{ story: { eventCursor: string } }>(`{ story(slug: "replay") { eventCursor } }`)).data!.story.eventCursor;
+    await edit(`mutation ($input: RetractEntryInput!) { retractEntry(input: $input) { entry { id } } }`, { id: entry });
+    const client = wsClient(server.url);
+    const events = await collect<{ storyEvents: Seen }>(client, follow, { story: storyId, after: before }).waitFor(2);
+    await client.dispose();
+    expect(events.map((e) => e.storyEvents.kind)).toEqual(['UNPINNED', 'RETRACTED']);
+    const story = await server.gql<{ story: { pinnedEntry: unknown } }>(`{ story(slug: "replay") { pinnedEntry { id } } }`);
+    expect(story.data!.story.pinnedEntry).toBeNull();
+  });
+
+  it('lists as key events only what it counts as key events (no tombstones)', async () => {
+    const res = await server.gql<{ story: { counts: { keyEvents: number }; entries: { edges: { node: { status: string } }[] } } }>(
+      `{ story(slug: "replay") { counts { keyEvents } entries(first: 100, keyEventsOnly: true) { edges { node { status } } } } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.story.entries.edges.map((e) => e.node.status)).not.toContain('RETRACTED');
+    expect(res.data!.story.entries.edges).toHaveLength(res.data!.story.counts.keyEvents);
+  });
+
+  it('refuses new entries in an ended story, naming the argument', async () => {
+    await edit(`mutation ($input: SetStoryStatusInput!) { setStoryStatus(input: $input) { story { id } } }`, { id: storyId, status: 'ENDED' });
+    const res = await server.edit(create, { input: { story: storyId, headline: 'Too late', body: 'Text.' } });
+    expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.story' });
+  });
+});

@@ -63,6 +63,10 @@ export async function createEntry(access: Access, input: CreateEntryInput): Prom
       if (!story) throw notFound('input.story', 'No story with that ID.');
       const request = { operation: 'createEntry', table: entries, key: valid.idempotencyKey, input: { ...valid, storyId: story.id } };
       return createOnce(tx, access, request, async () => {
+        // Checked here, not before: a retry of an entry created before the story ended still gets its entry.
+        if (story.status === 'ended') {
+          throw clientError('BAD_USER_INPUT', 'input.story: the story has ended; set its status back to LIVE or PAUSED to add entries', { field: 'input.story' });
+        }
         const [entry] = await tx
           .insert(entries)
           .values({
@@ -167,6 +171,12 @@ export const retractEntry = (access: Access, id: number, correctionNote: string 
     (e) => (e.status === 'draft' ? 'a draft is not public: there is nothing to retract' : null),
     (e) => ({ status: 'retracted', pinned: false, revision: e.revision + 1, ...(note !== undefined ? { correctionNote: note } : {}) }),
     (e) => (e.status === 'published' ? 'retracted' : null),
+    // A pinned entry comes down from the pin first, and tickers hear both, in that order.
+    async (tx, story, entry) => {
+      if (!entry.pinned) return;
+      const [unpinned] = await tx.update(entries).set({ pinned: false, updatedAt: nowMs }).where(eq(entries.id, entry.id)).returning();
+      await appendEntryEvent(tx, access, story, unpinned!, 'unpinned');
+    },
   );
 };
 

@@ -45,8 +45,9 @@ export async function storyEntryPages(
   filter: StoryEntriesFilter,
 ): Promise<Connection<Entry>[]> {
   const keys = filter.order === 'OLDEST_FIRST' ? oldestFirst : newestFirst;
-  // A filter narrows the feed to entries whose content counts (no tombstones for readers).
-  const visible = filter.mentioning ? entryContentVisible(access.viewer) : entryInFeed(access.viewer);
+  // A filter narrows the feed to entries whose content counts (no tombstones for readers):
+  // key events list what counts.keyEvents counts.
+  const visible = filter.mentioning || filter.keyEventsOnly ? entryContentVisible(access.viewer) : entryInFeed(access.viewer);
   const ranked = access.db
     .select({ ...entryColumns, rn: rowNumber(entries.storyId, keys, page).as('rn') })
     .from(entries)
