@@ -6,6 +6,8 @@ export interface DocumentParts {
   description?: string | null;
   /** The page's canonical URL, when the request said which host it was for. */
   canonical?: string | null;
+  /** Other forms of the page, e.g. its feeds (`<link rel="alternate">`). */
+  alternates?: { type: string; href: string; title: string }[];
   body: ViewNode[];
   /** schema.org JSON-LD for crawlers. */
   jsonLd?: unknown;
@@ -29,6 +31,7 @@ export function htmlDocument(parts: DocumentParts): string {
     `<title>${escapeHtml(parts.title)}</title>`,
     parts.description ? `<meta name="description" content="${escapeHtml(parts.description)}">` : '',
     parts.canonical ? `<link rel="canonical" href="${escapeHtml(parts.canonical)}">` : '',
+    ...(parts.alternates ?? []).map((a) => `<link rel="alternate" type="${escapeHtml(a.type)}" href="${escapeHtml(a.href)}" title="${escapeHtml(a.title)}">`),
     '<link rel="stylesheet" href="/assets/ticker.css">',
     parts.jsonLd === undefined ? '' : `<script type="application/ld+json">${jsonForScript(parts.jsonLd)}</script>`,
     parts.data === undefined ? '' : `<script type="application/json" id="${TICKER_DATA_ID}">${jsonForScript(parts.data)}</script>`,

@@ -149,3 +149,14 @@ export interface TickerState {
   atHead: boolean;
 }
 
+
+/** Entries a story's feeds carry: the newest, tombstones included. */
+export const FEED_ENTRIES = 50;
+
+export const feedQuery = `
+query StoryFeed($slug: String!, $first: Int!) {
+  story(slug: $slug) {
+    slug title summary language updatedAt
+    entries(first: $first) { edges { node { id headline body status publishedAt updatedAt author correctionNote } } }
+  }
+}`;

@@ -4,6 +4,7 @@
  * way any client does, with GraphQL through Yoga (in process, as an
  * anonymous reader), so visibility rules, limits and logs are the API's own.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { encodeBody } from '../transport/compression.js';
@@ -11,7 +12,8 @@ import { requestIdFrom } from '../request-id.js';
 import { asset, assetPaths } from './assets.js';
 import { htmlDocument } from './document.js';
 import { h } from './html.js';
-import { ENTRIES_PER_LOAD, type StoryListResult, type StoryPageResult, type TickerState, storyListQuery, storyPageQuery } from './page-data.js';
+import { ENTRIES_PER_LOAD, FEED_ENTRIES, type StoryListResult, type StoryPageResult, type TickerState, feedQuery, storyListQuery, storyPageQuery } from './page-data.js';
+import { type FeedEntry, type FeedStory, atomFeed, feedUpdated, jsonFeed } from '../formats/feeds.js';
 import { storyListView } from './views/story-list-view.js';
 import { shellContent, tickerView } from './views/story-view.js';
 
@@ -57,6 +59,9 @@ function contentSecurityPolicy(req: IncomingMessage): string {
   const sockets = host ? ` ws://${host} wss://${host}` : '';
   return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'${sockets}; base-uri 'none'; form-action 'self'`;
 }
+
+/** /live/<slug>/feed.atom and /live/<slug>/feed.json */
+const FEED_PATH = /^\/live\/([^/]+)\/feed\.(atom|json)$/;
 
 class PageError extends Error {
   constructor(
@@ -107,12 +112,47 @@ export function createPages({ graphql, log, trustProxy }: { graphql: GraphQLFetc
       title: `${story.title} · Diretta`,
       description: story.summary,
       canonical: pageUrl,
+      alternates: [
+        { type: 'application/atom+xml', href: `/live/${slug}/feed.atom`, title: `${story.title} (Atom)` },
+        { type: 'application/feed+json', href: `/live/${slug}/feed.json`, title: `${story.title} (JSON Feed)` },
+      ],
       body: [tickerView(shellContent(story), view)],
       jsonLd: story.liveBlogPosting,
       data: state,
       script: '/assets/live-page.js',
       skipTo: 'diretta-feed',
     });
+  }
+
+  /** A story's Atom or JSON feed, with validators: a feed reader polls, and mostly hears 304. */
+  async function storyFeed(req: IncomingMessage, res: ServerResponse, requestId: string, slug: string, format: 'atom' | 'json', head: boolean) {
+    const { story } = await query<{ story: (FeedStory & { entries: { edges: { node: FeedEntry }[] } }) | null }>(req, requestId, feedQuery, { slug, first: FEED_ENTRIES });
+    if (!story) throw new PageError(404, 'There is no such story.');
+    const origin = requestOrigin(req, trustProxy) ?? '';
+    const links = { page: `${origin}/live/${slug}`, self: `${origin}/live/${slug}/feed.${format}` };
+    const entries = story.entries.edges.map((e) => e.node);
+    const text = format === 'atom' ? atomFeed(story, entries, links) : JSON.stringify(jsonFeed(story, entries, links));
+    const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+    const lastModified = new Date(feedUpdated(story, entries)).toUTCString();
+    const headers: Record<string, string | number> = {
+      'content-type': format === 'atom' ? 'application/atom+xml; charset=utf-8' : 'application/feed+json; charset=utf-8',
+      etag,
+      'last-modified': lastModified,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      vary: 'accept-encoding',
+    };
+    const since = req.headers['if-modified-since'];
+    const notModified = req.headers['if-none-match'] !== undefined ? req.headers['if-none-match'] === etag : since !== undefined && Date.parse(since) >= Date.parse(lastModified);
+    if (notModified) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const { body, encoding } = await encodeBody(req, Buffer.from(text, 'utf8'));
+    if (encoding) headers['content-encoding'] = encoding;
+    res.writeHead(200, { ...headers, 'content-length': body.length });
+    res.end(head ? undefined : body);
   }
 
   async function storyList(req: IncomingMessage, requestId: string) {
@@ -164,6 +204,12 @@ export function createPages({ graphql, log, trustProxy }: { graphql: GraphQLFetc
           if (encoding) headers['content-encoding'] = encoding;
           res.writeHead(200, { ...headers, 'content-length': body.length });
           res.end(head ? undefined : body);
+          return;
+        }
+        const feed = FEED_PATH.exec(url.pathname);
+        if (feed) {
+          if (!SLUG.test(feed[1]!) || feed[1]!.length > 120) throw new PageError(404, 'There is no such story.');
+          await storyFeed(req, res, requestId, feed[1]!, feed[2] as 'atom' | 'json', head);
           return;
         }
         let html: string;

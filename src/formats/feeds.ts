@@ -1,0 +1,100 @@
+/**
+ * A story as a syndication feed, for partner sites and feed readers that
+ * do not speak GraphQL: Atom (RFC 4287), with retractions as tombstones
+ * (RFC 6721 `at:deleted-entry`), and JSON Feed 1.1. Pure functions of the
+ * story and its newest entries; the site routes them (src/site/router.ts).
+ */
+
+export interface FeedStory {
+  slug: string;
+  title: string;
+  summary: string | null;
+  language: string;
+  updatedAt: string;
+}
+
+export interface FeedEntry {
+  id: string;
+  headline: string;
+  body: string | null;
+  status: string;
+  publishedAt: string | null;
+  updatedAt: string;
+  author: string | null;
+  correctionNote: string | null;
+}
+
+export interface FeedLinks {
+  /** The story's page, absolute when the request said which host it was for. */
+  page: string;
+  /** This feed's own URL. */
+  self: string;
+}
+
+const escapeXml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+
+const entryUrn = (entry: FeedEntry) => `urn:diretta:entry:${entry.id}`;
+const isRetracted = (entry: FeedEntry) => entry.status === 'RETRACTED';
+
+/** The latest change the feed shows: its Last-Modified. */
+export function feedUpdated(story: FeedStory, entries: readonly FeedEntry[]): string {
+  return entries.reduce((latest, e) => (e.updatedAt > latest ? e.updatedAt : latest), story.updatedAt);
+}
+
+export function atomFeed(story: FeedStory, entries: readonly FeedEntry[], links: FeedLinks): string {
+  const element = (name: string, text: string | null, attributes = '') => (text === null ? '' : `<${name}${attributes}>${escapeXml(text)}</${name}>`);
+  const items = entries.map((entry) => {
+    if (isRetracted(entry)) {
+      return `<at:deleted-entry ref="${escapeXml(entryUrn(entry))}" when="${escapeXml(entry.updatedAt)}">${element('at:comment', entry.correctionNote)}</at:deleted-entry>`;
+    }
+    return [
+      '<entry>',
+      element('id', entryUrn(entry)),
+      element('title', entry.headline),
+      `<link rel="alternate" type="text/html" href="${escapeXml(`${links.page}#entry-${entry.id}`)}"/>`,
+      element('published', entry.publishedAt),
+      element('updated', entry.updatedAt),
+      entry.author ? `<author>${element('name', entry.author)}</author>` : '',
+      element('summary', entry.correctionNote === null ? null : `Correction: ${entry.correctionNote}`, ' type="text"'),
+      element('content', entry.body ?? '', ' type="text"'),
+      '</entry>',
+    ].join('');
+  });
+  return [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:at="http://purl.org/atompub/tombstones/1.0" xml:lang="${escapeXml(story.language)}">`,
+    element('id', `urn:diretta:story:${story.slug}`),
+    element('title', story.title),
+    element('subtitle', story.summary),
+    element('updated', feedUpdated(story, entries)),
+    `<link rel="alternate" type="text/html" href="${escapeXml(links.page)}"/>`,
+    `<link rel="self" type="application/atom+xml" href="${escapeXml(links.self)}"/>`,
+    '<author><name>Diretta</name></author>',
+    '<generator>Diretta</generator>',
+    ...items,
+    '</feed>',
+  ].join('\n');
+}
+
+export function jsonFeed(story: FeedStory, entries: readonly FeedEntry[], links: FeedLinks): Record<string, unknown> {
+  return {
+    version: 'https://jsonfeed.org/version/1.1',
+    title: story.title,
+    home_page_url: links.page,
+    feed_url: links.self,
+    ...(story.summary ? { description: story.summary } : {}),
+    language: story.language,
+    items: entries.map((entry) => ({
+      id: entryUrn(entry),
+      url: `${links.page}#entry-${entry.id}`,
+      // JSON Feed has no tombstone: a retracted update stays, says so, and shows nothing of what it said.
+      title: isRetracted(entry) ? 'Retracted' : entry.headline,
+      content_text: isRetracted(entry) ? `This update was retracted.${entry.correctionNote ? ` ${entry.correctionNote}` : ''}` : (entry.body ?? ''),
+      ...(entry.publishedAt ? { date_published: entry.publishedAt } : {}),
+      date_modified: entry.updatedAt,
+      ...(entry.author && !isRetracted(entry) ? { authors: [{ name: entry.author }] } : {}),
+      _diretta: { status: entry.status.toLowerCase(), ...(entry.correctionNote ? { correction_note: entry.correctionNote } : {}) },
+    })),
+  };
+}
