@@ -119,10 +119,4 @@ describe('editorial rules', () => {
     expect(res.data!.story.entries.edges.map((e) => e.node.status)).not.toContain('RETRACTED');
     expect(res.data!.story.entries.edges).toHaveLength(res.data!.story.counts.keyEvents);
   });
-
-  it('refuses new entries in an ended story, naming the argument', async () => {
-    await edit(`mutation ($input: SetStoryStatusInput!) { setStoryStatus(input: $input) { story { id } } }`, { id: storyId, status: 'ENDED' });
-    const res = await server.edit(create, { input: { story: storyId, headline: 'Too late', body: 'Text.' } });
-    expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.story' });
-  });
 });
