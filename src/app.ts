@@ -196,8 +196,12 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       // Ends every subscription: SSE streams get their `complete` event and their responses end,
       // so the HTTP server is not kept open until the deadline by readers who would never leave.
       await live.stop();
+      // Connections go idle as their last response ends (an SSE stream a moment after live.stop):
+      // close each then, rather than wait for its keep-alive timeout.
       server.closeIdleConnections();
+      const idleSweep = setInterval(() => server.closeIdleConnections(), 25);
       await closed;
+      clearInterval(idleSweep);
       await linking.stop();
       await responseCache.stop();
       await yoga.dispose();

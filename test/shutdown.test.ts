@@ -77,6 +77,7 @@ describe.runIf(databaseKind === 'pglite')('graceful shutdown', () => {
     expect(await sseText).toContain('event: complete');
     const [code] = await exited;
     expect(code).toBe(0);
+    console.log(`shutdown: SIGTERM to exit in ${Date.now() - started - 100} ms with a WebSocket, an SSE stream and a request in flight (the request's body is held back 300 ms on purpose)`);
     expect(Date.now() - started).toBeLessThan(5_000);
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
