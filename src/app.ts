@@ -39,7 +39,7 @@ export interface App {
   live: LiveBus;
   websockets: WebSockets;
   /** For its stats (entries, bytes, hits), in logs and tests. */
-  responseCache: Pick<ResponseCache, 'stats'>;
+  responseCache: Pick<ResponseCache, 'stats' | 'invalidateStory'>;
   /** http://host:port once listening. */
   url: string;
   listen(): Promise<string>;
@@ -84,6 +84,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     connection,
     statements: config.reportSqlStatements ? { statements: 0 } : null,
     publisher: config.publisher,
+    cacheScope: { stories: new Set() },
   });
 
   const requestIds = new WeakMap<Request, string>();

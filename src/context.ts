@@ -4,6 +4,7 @@ import type { Publisher } from './formats/live-blog-posting.js';
 import type { LiveBus } from './live/bus.js';
 import type { CatalogMatcher } from './loaders/catalog-matcher.js';
 import type { Logger } from './logger.js';
+import type { CacheScope } from './plugins/cache-scope.js';
 
 /**
  * Everything a resolver may use, built fresh for each operation so that
@@ -25,6 +26,8 @@ export interface Context extends Access {
    * AsyncLocalStorage, whose promise hooks tax every promise in the process.
    */
   statements: StatementCount | null;
+  /** The stories this operation's `story` fields resolved, for the response cache (src/plugins/cache-scope.ts). */
+  cacheScope: CacheScope;
   /** Named as `publisher` in the JSON-LD (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL). */
   publisher: Publisher;
 }

@@ -3,16 +3,18 @@
  * operation name, variables) within a short time gets the bytes of the
  * first answer, without parsing, validating or running a statement.
  *
- * Live blogs are read by many people at once and change in bursts, so the
- * cache is dropped as a whole the moment anything a reader could see may
- * have changed:
+ * Live blogs are read by many people at once and change in bursts. An
+ * answer is dropped the moment something it may show has changed:
  *
- * - a story event is committed, on any instance: every instance LISTENs to
- *   the events channel anyway, and hears the NOTIFY of every story, followed
- *   or not; also when LISTEN comes back after a drop (notifications may have
- *   been missed meanwhile);
+ * - a story event is committed, on any instance (every instance LISTENs to
+ *   the events channel and hears the NOTIFY of every story): the answers
+ *   about that story go, and the answers that may span stories (lists of
+ *   stories, people and places, search; see ./cache-scope.ts); the answers
+ *   about other stories stay, so a newsroom publishing into one story does
+ *   not leave every other story page uncached. Everything goes when LISTEN
+ *   comes back after a drop (notifications may have been missed meanwhile);
  * - a mutation runs on this instance (catalog edits such as renaming a
- *   person append no story event).
+ *   person append no story event): everything goes.
  *
  * Catalog edits made through another instance are the one change nothing
  * announces: they show once the entry's time to live (RESPONSE_CACHE_TTL_MS)
@@ -32,6 +34,7 @@ import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
 import type { Database } from '../db/client.js';
 import { EVENTS_CHANNEL } from '../live/append-event.js';
+import { type CacheScope, isStoryScoped } from './cache-scope.js';
 import { isExpensive } from './cost.js';
 
 export interface ResponseCacheOptions {
@@ -56,6 +59,8 @@ interface Entry {
   expiresAt: number;
   /** Counts against the expensive-query rate limit: answered after it, not before parsing. */
   expensive: boolean;
+  /** The stories it depends on; null when it depends on everything (see ./cache-scope.ts). */
+  stories: readonly number[] | null;
 }
 
 interface Pending {
@@ -63,6 +68,8 @@ interface Pending {
   generation: number;
   cacheable: boolean;
   expensive: boolean;
+  /** The operation's scope, when its answer depends on the stories recorded there only. */
+  scope: CacheScope | null;
 }
 
 export interface ResponseCache {
@@ -74,6 +81,8 @@ export interface ResponseCache {
   stop(): Promise<void>;
   /** Drops every answer. */
   invalidate(): void;
+  /** Drops the answers that may depend on this story. */
+  invalidateStory(storyId: number): void;
   stats(): { entries: number; bytes: number; hits: number; misses: number; invalidations: number };
 }
 
@@ -116,12 +125,26 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
   let unlisten: (() => Promise<void>) | null = null;
   const counts = { hits: 0, misses: 0, invalidations: 0 };
 
+  /** Generation of the last invalidation of everything, and of each story's. */
+  let everythingAt = 0;
+  const storyAt = new Map<number, number>();
   const invalidate = () => {
     generation++;
+    everythingAt = generation;
+    storyAt.clear();
     counts.invalidations++;
     entries.clear();
     storedBytes = 0;
   };
+  const invalidateStory = (storyId: number) => {
+    generation++;
+    storyAt.set(storyId, generation);
+    counts.invalidations++;
+    for (const [key, entry] of entries) if (entry.stories === null || entry.stories.includes(storyId)) drop(key);
+  };
+  /** Whether an answer computed since `since` may be stored: nothing it depends on changed meanwhile. */
+  const stillValid = (since: number, stories: readonly number[] | null) =>
+    stories === null ? generation === since : everythingAt <= since && stories.every((id) => (storyAt.get(id) ?? 0) <= since);
 
   const serve = (request: Request, entry: Entry, setResult: (result: ExecutionResult) => void) => {
     counts.hits++;
@@ -145,6 +168,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       generation,
       cacheable: false,
       expensive: false,
+      scope: null,
       done: () => {
         if (inFlight.get(key) === flight) inFlight.delete(key);
         done();
@@ -200,12 +224,15 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       if (waiting && operation === 'query') {
         waiting.cacheable = true;
         waiting.expensive = options.limits.rateLimitExpensive > 0 && isExpensive(args, options.limits);
+        waiting.scope = isStoryScoped(args.schema, args.document, args.operationName) ? (args.contextValue as Context).cacheScope : null;
       }
       return undefined;
     },
     onExecutionResult({ request, result }) {
       const waiting = finish(request);
-      if (!waiting || !waiting.cacheable || waiting.generation !== generation || !result || Symbol.asyncIterator in result) return;
+      if (!waiting || !waiting.cacheable || !result || Symbol.asyncIterator in result) return;
+      const stories = waiting.scope && waiting.scope.stories.size > 0 ? [...waiting.scope.stories] : null;
+      if (!stillValid(waiting.generation, stories)) return;
       const single = result as ExecutionResult;
       if (single.errors?.length) return;
       // A cached answer runs no statement: say so where statements are reported.
@@ -216,7 +243,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       drop(waiting.key);
       if (bytes.byteLength > maxEntryBytes) return;
       while (entries.size > 0 && (entries.size >= maxEntries || storedBytes + bytes.byteLength > maxBytes)) drop(entries.keys().next().value!);
-      entries.set(waiting.key, { result: { ...stored, stringify: () => json }, bytes, expiresAt: Date.now() + options.ttlMs, expensive: waiting.expensive });
+      entries.set(waiting.key, { result: { ...stored, stringify: () => json }, bytes, expiresAt: Date.now() + options.ttlMs, expensive: waiting.expensive, stories });
       storedBytes += bytes.byteLength;
     },
     onResultProcess({ request, acceptableMediaTypes, setResultProcessor }) {
@@ -246,7 +273,8 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     afterRateLimits,
     async start() {
       if (!enabled) return;
-      unlisten = await database.listen(EVENTS_CHANNEL, { onNotify: invalidate, onListen: invalidate });
+      // The payload is `storyId:seq` (src/live/append-event.ts).
+      unlisten = await database.listen(EVENTS_CHANNEL, { onNotify: (payload) => invalidateStory(Number(payload.split(':')[0])), onListen: invalidate });
     },
     async stop() {
       await unlisten?.().catch(() => {});
@@ -255,6 +283,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       storedBytes = 0;
     },
     invalidate,
+    invalidateStory,
     stats: () => ({ entries: entries.size, bytes: storedBytes, ...counts }),
   };
 }
