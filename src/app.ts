@@ -149,6 +149,11 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   // The reader-facing pages (/, /live/<slug>, /embed.js) query the API through Yoga like any client.
   const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }), trustProxy: limits.trustProxy });
   const server = createServer((req, res) => {
+    // Every response carries the request's id, whichever part of the server answers (health, limits,
+    // GraphiQL, pages, the API): the same id Yoga and the pages then read from the header.
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    req.headers['x-request-id'] = requestId;
+    res.setHeader('x-request-id', requestId);
     if (req.url === '/health' || req.url === '/ready') {
       void health(req.url === '/ready', database, res);
       return;

@@ -199,3 +199,20 @@ describe('graphql-ws protocol errors', () => {
     }
   });
 });
+
+describe('request ids', () => {
+  it('are on every response, whichever part of the server answers, and a sane given one is kept', async () => {
+    const answers = [
+      await fetch(`${server.url}/health`),
+      await fetch(`${server.url}/ready`),
+      await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{ __typename }' }),
+      await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ __typename } # ${'x'.repeat(200_000)}` }) }),
+      await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) }),
+      await fetch(`${server.url}/live/hostile`),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 415, 413, 200, 200]);
+    for (const r of answers) expect(r.headers.get('x-request-id')).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+    const given = await fetch(`${server.url}/health`, { headers: { 'x-request-id': 'desk-42' } });
+    expect(given.headers.get('x-request-id')).toBe('desk-42');
+  });
+});
