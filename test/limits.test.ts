@@ -105,4 +105,13 @@ describe('configured limits', () => {
     expect(third.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
     for (let i = 0; i < 5; i++) expect((await server.gql(`{ story(slug: "${demoStory.slug}") { title entries(first: 5) { edges { cursor } } } }`)).errors).toBeUndefined();
   });
+
+  it('count each aliased search against the expensive-query limit', async () => {
+    const carol = { authorization: `Bearer ${await server.token('editor', 'carol')}` };
+    const twoSearches = '{ a: search(query: "droni") { edges { cursor } } b: search(query: "Kiev") { edges { cursor } } }';
+    expect((await server.gql(twoSearches, undefined, carol)).errors).toBeUndefined();
+    // The limit is 2 a minute: those two searches used it up.
+    const next = await server.gql('{ search(query: "Mosca") { edges { cursor } } }', undefined, carol);
+    expect(next.errors![0]!.extensions!.code).toBe('RATE_LIMITED');
+  });
 });

@@ -49,9 +49,9 @@ export function estimateListItems(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> | undefined,
-): { items: number; search: boolean } {
+): { items: number; searches: number } {
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
-  let search = false;
+  let searches = 0;
   const defaults = new Map(operation.variableDefinitions?.map((d) => [d.variable.name.value, d.defaultValue]) ?? []);
   const valueOf = (node: ValueNode | undefined): unknown => {
     if (node?.kind === Kind.INT) return Number(node.value);
@@ -80,7 +80,7 @@ export function estimateListItems(
       const listItems = definition.extensions?.[LIST_ITEMS_EXTENSION];
       if (typeof listItems === 'number') total += multiplier * listItems;
       if (!selection.selectionSet) continue;
-      if (selection.name.value === 'search' && parent === schema.getQueryType()) search = true;
+      if (selection.name.value === 'search' && parent === schema.getQueryType()) searches += 1;
       const type = getNamedType(definition.type);
       let count = multiplier;
       if (type.name.endsWith('Connection')) {
@@ -96,14 +96,14 @@ export function estimateListItems(
     return total;
   };
   const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
-  return { items: walk(operation.selectionSet, root ?? undefined, 1, 0, new Set()), search };
+  return { items: walk(operation.selectionSet, root ?? undefined, 1, 0, new Set()), searches };
 }
 
 export interface OperationCost {
   /** List items it may return at most (see estimateListItems). */
   items: number;
-  /** Whether it runs a full-text search. */
-  search: boolean;
+  /** Full-text searches it runs (each alias is one). */
+  searches: number;
 }
 
 /** Per operation (its context object): the estimate, made the first time anyone asks. */
@@ -114,7 +114,7 @@ export function operationCost(args: ExecutionArgs): OperationCost {
   const known = costs.get(key);
   if (known && known.document === args.document) return known.cost;
   const operation = getOperationAST(args.document, args.operationName);
-  const cost = operation ? estimateListItems(args.schema, args.document, operation, args.variableValues as Record<string, unknown> | undefined) : { items: 0, search: false };
+  const cost = operation ? estimateListItems(args.schema, args.document, operation, args.variableValues as Record<string, unknown> | undefined) : { items: 0, searches: 0 };
   costs.set(key, { document: args.document, cost });
   return cost;
 }
@@ -122,7 +122,12 @@ export function operationCost(args: ExecutionArgs): OperationCost {
 /** Whether a query counts against the expensive-query rate limit: a search, or more items than the threshold. */
 export function isExpensive(args: ExecutionArgs, limits: Pick<Limits, 'expensiveQueryItems'>): boolean {
   const cost = operationCost(args);
-  return cost.search || cost.items > limits.expensiveQueryItems;
+  return cost.searches > 0 || cost.items > limits.expensiveQueryItems;
+}
+
+/** How many expensive queries it counts as: each aliased search is one, so 15 searches in one request are 15. */
+export function expensiveWeight(args: ExecutionArgs): number {
+  return Math.max(1, operationCost(args).searches);
 }
 
 /**

@@ -7,7 +7,7 @@ import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
-import { isExpensive } from './cost.js';
+import { expensiveWeight, isExpensive } from './cost.js';
 
 class TokenBuckets {
   private buckets = new Map<string, { tokens: number; at: number }>();
@@ -15,19 +15,20 @@ class TokenBuckets {
 
   constructor(private readonly perMinute: number) {}
 
-  /** Takes a token; returns 0 when allowed, else the seconds until one is available. */
-  take(key: string, now = Date.now()): number {
+  /** Takes `count` tokens (at most a minute's worth); returns 0 when allowed, else the seconds until they are available. */
+  take(key: string, count = 1, now = Date.now()): number {
+    const needed = Math.min(count, this.perMinute);
     const rate = this.perMinute / 60_000;
     const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
     bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.at) * rate);
     bucket.at = now;
     this.buckets.set(key, bucket);
     if (++this.sweeps % 10_000 === 0) this.sweep(now);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= needed) {
+      bucket.tokens -= needed;
       return 0;
     }
-    return Math.ceil((1 - bucket.tokens) / rate / 1000);
+    return Math.ceil((needed - bucket.tokens) / rate / 1000);
   }
 
   /** Full buckets carry no information: drop them so memory follows active callers only. */
@@ -59,7 +60,7 @@ export function useRateLimits(limits: Limits): Plugin<Context> {
         what = 'mutations';
       } else if (operation.operation === 'query' && limits.rateLimitExpensive > 0) {
         if (isExpensive(args, limits)) {
-          wait = expensive.take(key);
+          wait = expensive.take(key, expensiveWeight(args));
           what = 'expensive queries (search, or large pages)';
         }
       }
