@@ -147,7 +147,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   });
 
   // The reader-facing pages (/, /live/<slug>, /embed.js) query the API through Yoga like any client.
-  const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }), trustProxy: limits.trustProxy });
+  const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }), publicOrigin: config.publicOrigin });
   const server = createServer((req, res) => {
     // Every response carries the request's id, whichever part of the server answers (health, limits,
     // GraphiQL, pages, the API): the same id Yoga and the pages then read from the header.

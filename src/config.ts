@@ -35,6 +35,8 @@ const envSchema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SEED_DEMO: bool.default(true),
   GRAPHIQL: bool.default(true),
+  /** Where readers reach this server, e.g. https://live.example.com: the origin of canonical links, JSON-LD and feed URLs. */
+  PUBLIC_URL: httpUrl.optional(),
   PUBLISHER_NAME: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').default('Diretta'),
   PUBLISHER_URL: httpUrl.optional(),
   PUBLISHER_LOGO_URL: httpUrl.optional(),
@@ -108,6 +110,8 @@ export type Config = {
   jwtSecret: string | undefined;
   seedDemo: boolean;
   graphiql: boolean;
+  /** The public origin (PUBLIC_URL), or null: absolute URLs are then left out rather than taken from the Host header. */
+  publicOrigin: string | null;
   /** The organisation named as `publisher` in the stories' JSON-LD. */
   publisher: Publisher;
   shutdownTimeoutMs: number;
@@ -147,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
     jwtSecret: e.JWT_SECRET,
     seedDemo: e.SEED_DEMO,
     graphiql: e.GRAPHIQL,
+    publicOrigin: e.PUBLIC_URL ? new URL(e.PUBLIC_URL).origin : null,
     publisher: { name: e.PUBLISHER_NAME, url: e.PUBLISHER_URL ?? null, logoUrl: e.PUBLISHER_LOGO_URL ?? null },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     reportSqlStatements: e.REPORT_SQL_STATEMENTS,

@@ -3,6 +3,7 @@
  * schema.org LiveBlogPosting document that the story page and
  * `Story.liveBlogPosting` share.
  */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entryAnchor } from '../src/formats/live-blog-posting.js';
 import { demoStory } from '../src/seed/demo-story.js';
@@ -12,7 +13,8 @@ let server: TestServer;
 let storyId: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Absolute URLs come from PUBLIC_URL, never from the Host header a client sends.
+  server = await startTestServer({ PUBLIC_URL: 'https://live.example.com/ignored/path' });
   storyId = (await server.gql<{ story: { id: string } }>(`{ story(slug: "${demoStory.slug}") { id } }`)).data!.story.id;
 });
 afterAll(async () => {
@@ -97,6 +99,20 @@ function liveBlogPostingProblems(doc: Record<string, unknown>): string[] {
 }
 
 describe('the LiveBlogPosting JSON-LD', () => {
+  it('takes no URL from a forged Host header', async () => {
+    const html = await new Promise<string>((resolve, reject) => {
+      const req = httpRequest(`${server.url}/live/${demoStory.slug}`, { headers: { host: 'evil.example' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(html).not.toContain('evil.example');
+    expect(html).toContain('<link rel="canonical" href="https://live.example.com/live/');
+  });
+
   it('of the demo story validates against schema.org LiveBlogPosting, on the page and in the API alike', async () => {
     const { status, html } = await page(`/live/${demoStory.slug}`);
     expect(status).toBe(200);
@@ -127,7 +143,7 @@ describe('the LiveBlogPosting JSON-LD', () => {
     const field = await postingField(doc.url as string);
     expect(field.errors).toBeUndefined();
     expect(field.data!.story.liveBlogPosting).toEqual(doc);
-    expect(doc.url).toBe(`${server.url}/live/${demoStory.slug}`);
+    expect(doc.url).toBe(`https://live.example.com/live/${demoStory.slug}`);
   });
 
   it('has no URLs unless given one, and refuses a URL that is not http(s)', async () => {

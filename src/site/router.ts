@@ -54,8 +54,9 @@ const PAGE_HEADERS = {
  * API and WebSocket. The WebSocket origin is spelled out because older
  * browsers do not count ws: as 'self'.
  */
-function contentSecurityPolicy(req: IncomingMessage): string {
-  const host = req.headers.host && HOST.test(req.headers.host) ? req.headers.host : null;
+function contentSecurityPolicy(req: IncomingMessage, publicOrigin: string | null): string {
+  // The configured host; else the one the browser used, which only lets the page connect back to where it came from.
+  const host = publicOrigin ? new URL(publicOrigin).host : req.headers.host && HOST.test(req.headers.host) ? req.headers.host : null;
   const sockets = host ? ` ws://${host} wss://${host}` : '';
   return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'${sockets}; base-uri 'none'; form-action 'self'`;
 }
@@ -77,7 +78,7 @@ export interface Pages {
   serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-export function createPages({ graphql, log, trustProxy }: { graphql: GraphQLFetch; log: Logger; trustProxy: boolean }): Pages {
+export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFetch; log: Logger; publicOrigin: string | null }): Pages {
   async function query<T>(req: IncomingMessage, requestId: string, document: string, variables: Record<string, unknown>): Promise<T> {
     const response = await graphql.fetch(
       'http://pages.local/graphql',
@@ -102,7 +103,7 @@ export function createPages({ graphql, log, trustProxy }: { graphql: GraphQLFetc
   }
 
   async function storyPage(requestId: string, req: IncomingMessage, slug: string, after: string | null) {
-    const origin = requestOrigin(req, trustProxy);
+    const origin = publicOrigin;
     const pageUrl = origin ? `${origin}/live/${slug}` : null;
     const { story } = await query<StoryPageResult>(req, requestId, storyPageQuery, { slug, first: ENTRIES_PER_LOAD, after, url: pageUrl });
     if (!story) throw new PageError(404, 'There is no such story.');
@@ -128,7 +129,7 @@ export function createPages({ graphql, log, trustProxy }: { graphql: GraphQLFetc
   async function storyFeed(req: IncomingMessage, res: ServerResponse, requestId: string, slug: string, format: 'atom' | 'json', head: boolean) {
     const { story } = await query<{ story: (FeedStory & { entries: { edges: { node: FeedEntry }[] } }) | null }>(req, requestId, feedQuery, { slug, first: FEED_ENTRIES });
     if (!story) throw new PageError(404, 'There is no such story.');
-    const origin = requestOrigin(req, trustProxy) ?? '';
+    const origin = publicOrigin ?? '';
     const links = { page: `${origin}/live/${slug}`, self: `${origin}/live/${slug}/feed.${format}` };
     const entries = story.entries.edges.map((e) => e.node);
     const text = format === 'atom' ? atomFeed(story, entries, links) : JSON.stringify(jsonFeed(story, entries, links));
@@ -220,14 +221,14 @@ export function createPages({ graphql, log, trustProxy }: { graphql: GraphQLFetc
           if (!SLUG.test(slug) || slug.length > 120) throw new PageError(404, 'There is no such story.');
           html = await storyPage(requestId, req, slug, url.searchParams.get('after'));
         }
-        await send(req, res, 200, html, head);
+        await send(req, res, 200, html, head, publicOrigin);
       } catch (error) {
         if (error instanceof PageError) {
-          await send(req, res, error.status, errorPage(error.status, error.message), head);
+          await send(req, res, error.status, errorPage(error.status, error.message), head, publicOrigin);
           return;
         }
         log.error({ err: error, requestId, url: req.url }, 'page failed');
-        await send(req, res, 500, errorPage(500, `Something went wrong (request ${requestId}).`), head);
+        await send(req, res, 500, errorPage(500, `Something went wrong (request ${requestId}).`), head, publicOrigin);
       }
     },
   };
@@ -239,23 +240,11 @@ function pathOf(req: IncomingMessage): string {
   return end === -1 ? raw : raw.slice(0, end);
 }
 
-/**
- * The origin the reader asked for, for the page's canonical URL and JSON-LD;
- * null when the Host header is unusable. X-Forwarded-Proto counts only
- * behind a proxy the operator trusts (TRUST_PROXY).
- */
-function requestOrigin(req: IncomingMessage, trustProxy: boolean): string | null {
-  const host = req.headers.host;
-  if (!host || !HOST.test(host)) return null;
-  const proto = trustProxy && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
-  return `${proto}://${host}`;
-}
-
-async function send(req: IncomingMessage, res: ServerResponse, status: number, html: string, head: boolean) {
+async function send(req: IncomingMessage, res: ServerResponse, status: number, html: string, head: boolean, publicOrigin: string | null) {
   const { body, encoding } = await encodeBody(req, Buffer.from(html, 'utf8'));
   res.writeHead(status, {
     ...PAGE_HEADERS,
-    'content-security-policy': contentSecurityPolicy(req),
+    'content-security-policy': contentSecurityPolicy(req, publicOrigin),
     vary: 'accept-encoding',
     ...(encoding ? { 'content-encoding': encoding } : {}),
     'content-length': body.length,
