@@ -241,7 +241,14 @@ export function startTicker(options: TickerOptions): { stop(): void } {
           }
         },
         ping: (received) => {
-          if (!received) pongTimer = window.setTimeout(() => socket?.close(4408, 'Pong timeout'), PONG_TIMEOUT_MS);
+          if (!received) {
+            pongTimer = window.setTimeout(() => {
+              // Say so now: on a dead link the close event can take a minute (the close handshake
+              // waits for a peer that is gone), and "● Live" must not stay green meanwhile.
+              lost(new Error('no pong: the connection is dead'));
+              socket?.close(4408, 'Pong timeout');
+            }, PONG_TIMEOUT_MS);
+          }
         },
         pong: (received) => {
           if (received) window.clearTimeout(pongTimer);
