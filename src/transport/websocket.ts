@@ -179,7 +179,13 @@ export function attachWebSockets(
       clearInterval(pings);
       // 1001 Going Away: clients reconnect (elsewhere) and resume from their cursor.
       for (const client of wsServer.clients) client.close(CLOSE_CODES.goingAway, 'Server shutting down');
+      // The server closes once every socket has: a peer that never answers the close (a dead link)
+      // would hold shutdown for ws' 30 s close timeout. Give live peers a second, then cut the rest.
+      const cut = setTimeout(() => {
+        for (const client of wsServer.clients) client.terminate();
+      }, 1_000);
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      clearTimeout(cut);
     },
     stats() {
       let bufferedBytes = 0;
