@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 import { escapeHtml, jsonForScript } from './site/html.js';
-import { encodeBody } from './transport/compression.js';
+import { sendBody } from './transport/compression.js';
 
 
 /**
@@ -236,21 +236,12 @@ export async function serveGraphiQLAsset(req: IncomingMessage, res: ServerRespon
     res.end('Not found\n');
     return;
   }
-  const headers: Record<string, string | number> = {
+  const headers = {
     'content-type': file.contentType,
     etag: file.etag,
     'cache-control': 'public, max-age=31536000, immutable',
     'x-content-type-options': 'nosniff',
     'cross-origin-resource-policy': 'same-origin',
-    vary: 'accept-encoding',
   };
-  if (req.headers['if-none-match'] === file.etag) {
-    res.writeHead(304, headers);
-    res.end();
-    return;
-  }
-  const { body, encoding } = await encodeBody(req, file.body, file);
-  if (encoding) headers['content-encoding'] = encoding;
-  res.writeHead(200, { ...headers, 'content-length': body.length });
-  res.end(req.method === 'HEAD' ? undefined : body);
+  await sendBody(req, res, file.body, headers, { fresh: req.headers['if-none-match'] === file.etag, memo: file });
 }

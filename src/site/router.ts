@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
-import { encodeBody } from '../transport/compression.js';
+import { encodeBody, sendBody } from '../transport/compression.js';
 import { requestIdFrom } from '../request-id.js';
 import { asset, assetPaths } from './assets.js';
 import { htmlDocument } from './document.js';
@@ -126,7 +126,7 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
   }
 
   /** A story's Atom or JSON feed, with validators: a feed reader polls, and mostly hears 304. */
-  async function storyFeed(req: IncomingMessage, res: ServerResponse, requestId: string, slug: string, format: 'atom' | 'json', head: boolean) {
+  async function storyFeed(req: IncomingMessage, res: ServerResponse, requestId: string, slug: string, format: 'atom' | 'json') {
     const { story } = await query<{ story: (FeedStory & { entries: { edges: { node: FeedEntry }[] } }) | null }>(req, requestId, feedQuery, { slug, first: FEED_ENTRIES });
     if (!story) throw new PageError(404, 'There is no such story.');
     const origin = publicOrigin ?? '';
@@ -135,25 +135,16 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
     const text = format === 'atom' ? atomFeed(story, entries, links) : JSON.stringify(jsonFeed(story, entries, links));
     const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
     const lastModified = new Date(feedUpdated(story, entries)).toUTCString();
-    const headers: Record<string, string | number> = {
+    const headers = {
       'content-type': format === 'atom' ? 'application/atom+xml; charset=utf-8' : 'application/feed+json; charset=utf-8',
       etag,
       'last-modified': lastModified,
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
-      vary: 'accept-encoding',
     };
     const since = req.headers['if-modified-since'];
-    const notModified = req.headers['if-none-match'] !== undefined ? req.headers['if-none-match'] === etag : since !== undefined && Date.parse(since) >= Date.parse(lastModified);
-    if (notModified) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    const { body, encoding } = await encodeBody(req, Buffer.from(text, 'utf8'));
-    if (encoding) headers['content-encoding'] = encoding;
-    res.writeHead(200, { ...headers, 'content-length': body.length });
-    res.end(head ? undefined : body);
+    const fresh = req.headers['if-none-match'] !== undefined ? req.headers['if-none-match'] === etag : since !== undefined && Date.parse(since) >= Date.parse(lastModified);
+    await sendBody(req, res, Buffer.from(text, 'utf8'), headers, { fresh });
   }
 
   async function storyList(req: IncomingMessage, requestId: string) {
@@ -194,23 +185,14 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
         const file = asset(url.pathname);
         if (file) {
           const loaded = await file;
-          const { contentType, etag } = loaded;
-          const headers: Record<string, string | number> = { 'content-type': contentType, etag, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', vary: 'accept-encoding' };
-          if (req.headers['if-none-match'] === etag) {
-            res.writeHead(304, headers);
-            res.end();
-            return;
-          }
-          const { body, encoding } = await encodeBody(req, loaded.body, loaded);
-          if (encoding) headers['content-encoding'] = encoding;
-          res.writeHead(200, { ...headers, 'content-length': body.length });
-          res.end(head ? undefined : body);
+          const headers = { 'content-type': loaded.contentType, etag: loaded.etag, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
+          await sendBody(req, res, loaded.body, headers, { fresh: req.headers['if-none-match'] === loaded.etag, memo: loaded });
           return;
         }
         const feed = FEED_PATH.exec(url.pathname);
         if (feed) {
           if (!SLUG.test(feed[1]!) || feed[1]!.length > 120) throw new PageError(404, 'There is no such story.');
-          await storyFeed(req, res, requestId, feed[1]!, feed[2] as 'atom' | 'json', head);
+          await storyFeed(req, res, requestId, feed[1]!, feed[2] as 'atom' | 'json');
           return;
         }
         let html: string;

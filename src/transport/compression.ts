@@ -4,7 +4,7 @@
  * HTML and ~5 KB gzipped. Bodies of fixed content pass a memo so that they
  * are compressed once, on the first request that asks.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 
@@ -27,4 +27,28 @@ export async function encodeBody(req: IncomingMessage, body: Buffer, memo?: Gzip
     if (memo) memo.gzipped = undefined;
     return { body };
   }
+}
+
+/**
+ * Answers with `body` under `headers` (which carry its validators): 304 when
+ * the client already has it (`fresh`), else 200 with the body gzipped when
+ * accepted; HEAD gets the headers only.
+ */
+export async function sendBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  headers: Record<string, string | number>,
+  options: { fresh: boolean; memo?: GzipMemo },
+): Promise<void> {
+  const all: Record<string, string | number> = { ...headers, vary: 'accept-encoding' };
+  if (options.fresh) {
+    res.writeHead(304, all);
+    res.end();
+    return;
+  }
+  const encoded = await encodeBody(req, body, options.memo);
+  if (encoded.encoding) all['content-encoding'] = encoded.encoding;
+  res.writeHead(200, { ...all, 'content-length': encoded.body.length });
+  res.end(req.method === 'HEAD' ? undefined : encoded.body);
 }
