@@ -159,6 +159,16 @@ export const publishEntry = (access: Access, id: number) =>
     (e) => (e.status === 'draft' ? 'published' : null),
   );
 
+/** Takes the story's pinned entry (if any) off the pin, and records it for tickers. */
+async function unpinStory(tx: Tx, access: Access, story: StoryRow): Promise<void> {
+  const unpinned = await tx
+    .update(entries)
+    .set({ pinned: false, updatedAt: nowMs })
+    .where(and(eq(entries.storyId, story.id), eq(entries.pinned, true)))
+    .returning();
+  for (const previous of unpinned) await appendEntryEvent(tx, access, story, previous, 'unpinned');
+}
+
 export const retractEntry = (access: Access, id: number, correctionNote: string | null | undefined) => {
   const note = parseInput(z.object({ correctionNote: optionalText(LIMITS.correctionNote) }), { correctionNote }).correctionNote;
   return transition(
@@ -169,9 +179,7 @@ export const retractEntry = (access: Access, id: number, correctionNote: string 
     (e) => (e.status === 'published' ? 'retracted' : null),
     // A pinned entry comes down from the pin first, and tickers hear both, in that order.
     async (tx, story, entry) => {
-      if (!entry.pinned) return;
-      const [unpinned] = await tx.update(entries).set({ pinned: false, updatedAt: nowMs }).where(eq(entries.id, entry.id)).returning();
-      await appendEntryEvent(tx, access, story, unpinned!, 'unpinned');
+      if (entry.pinned) await unpinStory(tx, access, story);
     },
   );
 };
@@ -193,14 +201,7 @@ export const pinEntry = (access: Access, id: number) =>
     () => ({ pinned: true }),
     (e) => (e.pinned ? null : 'pinned'),
     // One pinned entry per story: the previous one comes down first, and tickers hear of it.
-    async (tx, story) => {
-      const unpinned = await tx
-        .update(entries)
-        .set({ pinned: false, updatedAt: nowMs })
-        .where(and(eq(entries.storyId, story.id), eq(entries.pinned, true)))
-        .returning();
-      for (const previous of unpinned) await appendEntryEvent(tx, access, story, previous, 'unpinned');
-    },
+    (tx, story) => unpinStory(tx, access, story),
   );
 
 export const unpinEntry = (access: Access, id: number) =>
