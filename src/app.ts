@@ -87,14 +87,12 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     cacheScope: { stories: new Set() },
   });
 
-  const requestIds = new WeakMap<Request, string>();
   // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
   const responseCache = createResponseCache(database, {
     ttlMs: config.responseCacheTtlMs,
     maxBytes: config.responseCacheMaxBytes,
     maxEntryBytes: config.responseCacheMaxEntryBytes,
     limits,
-    onHit: (request) => requestIds.set(request, requestIdFrom(request.headers.get('x-request-id'))),
   });
   await responseCache.start();
   const yoga = createYoga<{ req?: IncomingMessage; res?: ServerResponse } & Partial<SocketContext>, Context>({
@@ -120,7 +118,6 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       }
       const { request } = initial;
       const requestId = requestIdFrom(request.headers.get('x-request-id'));
-      requestIds.set(request, requestId);
       const token = bearerToken(request.headers.get('authorization'));
       const viewer = token ? (await verifyToken(jwtSecret, token)).viewer : anonymousReader;
       return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null);
@@ -136,13 +133,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       responseCache.afterRateLimits,
       useErrorMasking(),
       useOperationLog(),
+      // x-request-id is set on every response by the HTTP handler below, before Yoga runs.
       useGraphiQLPolicy(),
-      {
-        onResponse({ request, response }) {
-          const id = requestIds.get(request);
-          if (id) response.headers.set('x-request-id', id);
-        },
-      },
     ],
   });
 

@@ -46,8 +46,6 @@ export interface ResponseCacheOptions {
   maxBytes?: number;
   /** A larger answer is not kept at all. */
   maxEntryBytes?: number;
-  /** Called for a request answered before parsing (it never builds a context), e.g. to give it a request id. */
-  onHit?: (request: Request) => void;
   /** The thresholds of the expensive-query rate limit. */
   limits: Pick<Limits, 'rateLimitExpensive' | 'expensiveQueryItems'>;
 }
@@ -152,7 +150,6 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       lateHits.set(request, entry);
       return;
     }
-    options.onHit?.(request);
     served.set(request, entry);
     setResult(entry.result);
   };
