@@ -4,7 +4,7 @@
  * 'hang' = never answers, so the sender times out), then keeps answering
  * with `then`. It checks every signature and records every request.
  */
-import { type Server, createServer } from 'node:http';
+import { type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WEBHOOK_HEADERS, verifyDelivery } from '../../src/webhooks/signature.js';
 
@@ -36,7 +36,7 @@ export interface Receiver {
 export async function startReceiver(): Promise<Receiver> {
   const routes = new Map<string, { plan: Answer[]; then: Answer; secret: string }>();
   const received: Received[] = [];
-  const hanging = new Set<import('node:http').ServerResponse>();
+  const hanging = new Set<ServerResponse>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
