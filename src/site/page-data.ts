@@ -160,3 +160,14 @@ query StoryFeed($slug: String!, $first: Int!) {
     entries(first: $first) { edges { node { id headline body status publishedAt updatedAt author correctionNote } } }
   }
 }`;
+
+/** The feed of every live story: this many stories, the newest entries of each, merged. */
+export const LIVE_FEED_STORIES = 20;
+export const LIVE_FEED_ENTRIES_PER_STORY = 20;
+
+export const liveFeedQuery = `
+query LiveFeed($stories: Int!, $first: Int!) {
+  stories(first: $stories, status: [LIVE]) {
+    edges { node { slug updatedAt entries(first: $first) { edges { node { id headline body status publishedAt updatedAt author correctionNote } } } } }
+  }
+}`;

@@ -12,8 +12,20 @@ import { requestIdFrom } from '../request-id.js';
 import { asset, assetPaths } from './assets.js';
 import { htmlDocument } from './document.js';
 import { h } from './html.js';
-import { ENTRIES_PER_LOAD, FEED_ENTRIES, type StoryListResult, type StoryPageResult, type TickerState, feedQuery, storyListQuery, storyPageQuery } from './page-data.js';
-import { type FeedEntry, type FeedStory, atomFeed, feedUpdated, jsonFeed } from '../formats/feeds.js';
+import {
+  ENTRIES_PER_LOAD,
+  FEED_ENTRIES,
+  LIVE_FEED_ENTRIES_PER_STORY,
+  LIVE_FEED_STORIES,
+  type StoryListResult,
+  type StoryPageResult,
+  type TickerState,
+  feedQuery,
+  liveFeedQuery,
+  storyListQuery,
+  storyPageQuery,
+} from './page-data.js';
+import { type FeedEntry, type FeedStory, atomFeed, feedUpdated, jsonFeed, mergeStoryEntries } from '../formats/feeds.js';
 import { storyListView } from './views/story-list-view.js';
 import { shellContent, tickerView } from './views/story-view.js';
 
@@ -63,6 +75,8 @@ function contentSecurityPolicy(req: IncomingMessage, publicOrigin: string | null
 
 /** /live/<slug>/feed.atom and /live/<slug>/feed.json */
 const FEED_PATH = /^\/live\/([^/]+)\/feed\.(atom|json)$/;
+/** /feed.atom and /feed.json: every live story. */
+const LIVE_FEED_PATH = /^\/feed\.(atom|json)$/;
 
 class PageError extends Error {
   constructor(
@@ -125,13 +139,36 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
     });
   }
 
-  /** A story's Atom or JSON feed, with validators: a feed reader polls, and mostly hears 304. */
+  /** A story's Atom or JSON feed. */
   async function storyFeed(req: IncomingMessage, res: ServerResponse, requestId: string, slug: string, format: 'atom' | 'json') {
     const { story } = await query<{ story: (FeedStory & { entries: { edges: { node: FeedEntry }[] } }) | null }>(req, requestId, feedQuery, { slug, first: FEED_ENTRIES });
     if (!story) throw new PageError(404, 'There is no such story.');
     const origin = publicOrigin ?? '';
     const links = { page: `${origin}/live/${slug}`, self: `${origin}/live/${slug}/feed.${format}` };
-    const entries = story.entries.edges.map((e) => e.node);
+    await sendFeed(req, res, format, story, story.entries.edges.map((e) => e.node), links);
+  }
+
+  /** The newest entries of every live story, as one feed. */
+  async function liveFeed(req: IncomingMessage, res: ServerResponse, requestId: string, format: 'atom' | 'json') {
+    type Result = { stories: { edges: { node: { slug: string; updatedAt: string; entries: { edges: { node: FeedEntry }[] } } }[] } };
+    const { stories } = await query<Result>(req, requestId, liveFeedQuery, { stories: LIVE_FEED_STORIES, first: LIVE_FEED_ENTRIES_PER_STORY });
+    const origin = publicOrigin ?? '';
+    const live = stories.edges.map((e) => ({ slug: e.node.slug, entries: e.node.entries.edges.map((x) => x.node) }));
+    const entries = mergeStoryEntries(live, (slug) => `${origin}/live/${slug}`, FEED_ENTRIES);
+    const feed: FeedStory = {
+      feedId: 'urn:diretta:live',
+      slug: 'live',
+      title: 'Live stories · Diretta',
+      summary: 'The newest entries of every story being covered live.',
+      language: '',
+      // An empty feed still needs an updated time: the newest story's, else the epoch.
+      updatedAt: stories.edges.reduce((latest, e) => (e.node.updatedAt > latest ? e.node.updatedAt : latest), new Date(0).toISOString()),
+    };
+    await sendFeed(req, res, format, feed, entries, { page: `${origin}/`, self: `${origin}/feed.${format}` });
+  }
+
+  /** A feed with validators: a feed reader polls, and mostly hears 304. */
+  async function sendFeed(req: IncomingMessage, res: ServerResponse, format: 'atom' | 'json', story: FeedStory, entries: FeedEntry[], links: { page: string; self: string }) {
     const text = format === 'atom' ? atomFeed(story, entries, links) : JSON.stringify(jsonFeed(story, entries, links));
     const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
     const lastModified = new Date(feedUpdated(story, entries)).toUTCString();
@@ -151,6 +188,10 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
     const { stories } = await query<StoryListResult>(req, requestId, storyListQuery, {});
     return htmlDocument({
       title: 'Diretta · live blogs',
+      alternates: [
+        { type: 'application/atom+xml', href: '/feed.atom', title: 'Live stories (Atom)' },
+        { type: 'application/feed+json', href: '/feed.json', title: 'Live stories (JSON Feed)' },
+      ],
       body: [storyListView(stories.edges.map((e) => e.node), serverTime)],
       skipTo: 'main',
     });
@@ -167,7 +208,7 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
   return {
     handles(req) {
       const path = pathOf(req);
-      return path === '/' || path.startsWith('/live/') || assetPaths.has(path);
+      return path === '/' || path.startsWith('/live/') || LIVE_FEED_PATH.test(path) || assetPaths.has(path);
     },
 
     async serve(req, res) {
@@ -187,6 +228,11 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
           const loaded = await file;
           const headers = { 'content-type': loaded.contentType, etag: loaded.etag, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
           await sendBody(req, res, loaded.body, headers, { fresh: req.headers['if-none-match'] === loaded.etag, memo: loaded });
+          return;
+        }
+        const everyLive = LIVE_FEED_PATH.exec(url.pathname);
+        if (everyLive) {
+          await liveFeed(req, res, requestId, everyLive[1] as 'atom' | 'json');
           return;
         }
         const feed = FEED_PATH.exec(url.pathname);
