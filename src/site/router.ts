@@ -75,6 +75,8 @@ function contentSecurityPolicy(req: IncomingMessage, publicOrigin: string | null
 
 /** /live/<slug>/feed.atom and /live/<slug>/feed.json */
 const FEED_PATH = /^\/live\/([^/]+)\/feed\.(atom|json)$/;
+/** /live/<slug>/ninjs.json: the story as IPTC ninjs 2.1. */
+const NINJS_PATH = /^\/live\/([^/]+)\/ninjs\.json$/;
 /** /feed.atom and /feed.json: every live story. */
 const LIVE_FEED_PATH = /^\/feed\.(atom|json)$/;
 
@@ -167,13 +169,26 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
     await sendFeed(req, res, format, feed, entries, { page: `${origin}/`, self: `${origin}/feed.${format}` });
   }
 
+  /** A story as IPTC ninjs 2.1, the document `Story.ninjs` gives. */
+  async function storyNinjs(req: IncomingMessage, res: ServerResponse, requestId: string, slug: string) {
+    const { story } = await query<{ story: { ninjs: { versioncreated: string } } | null }>(req, requestId, 'query StoryNinjs($slug: String!) { story(slug: $slug) { ninjs } }', { slug });
+    if (!story) throw new PageError(404, 'There is no such story.');
+    await sendDocument(req, res, 'application/json; charset=utf-8', JSON.stringify(story.ninjs), story.ninjs.versioncreated);
+  }
+
   /** A feed with validators: a feed reader polls, and mostly hears 304. */
   async function sendFeed(req: IncomingMessage, res: ServerResponse, format: 'atom' | 'json', story: FeedStory, entries: FeedEntry[], links: { page: string; self: string }) {
     const text = format === 'atom' ? atomFeed(story, entries, links) : JSON.stringify(jsonFeed(story, entries, links));
+    const contentType = format === 'atom' ? 'application/atom+xml; charset=utf-8' : 'application/feed+json; charset=utf-8';
+    await sendDocument(req, res, contentType, text, feedUpdated(story, entries));
+  }
+
+  /** A document with an ETag and a Last-Modified, answering If-None-Match and If-Modified-Since with 304. */
+  async function sendDocument(req: IncomingMessage, res: ServerResponse, contentType: string, text: string, updatedAt: string) {
     const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
-    const lastModified = new Date(feedUpdated(story, entries)).toUTCString();
+    const lastModified = new Date(updatedAt).toUTCString();
     const headers = {
-      'content-type': format === 'atom' ? 'application/atom+xml; charset=utf-8' : 'application/feed+json; charset=utf-8',
+      'content-type': contentType,
       etag,
       'last-modified': lastModified,
       'cache-control': 'no-cache',
@@ -233,6 +248,12 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
         const everyLive = LIVE_FEED_PATH.exec(url.pathname);
         if (everyLive) {
           await liveFeed(req, res, requestId, everyLive[1] as 'atom' | 'json');
+          return;
+        }
+        const ninjs = NINJS_PATH.exec(url.pathname);
+        if (ninjs) {
+          if (!SLUG.test(ninjs[1]!) || ninjs[1]!.length > 120) throw new PageError(404, 'There is no such story.');
+          await storyNinjs(req, res, requestId, ninjs[1]!);
           return;
         }
         const feed = FEED_PATH.exec(url.pathname);
