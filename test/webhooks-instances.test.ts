@@ -7,7 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
 import { type TestDatabase, createTestDatabase, databaseKind } from './helpers/database.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { type Receiver, startReceiver, until } from './helpers/webhook-receiver.js';
@@ -91,6 +93,34 @@ describe('webhooks across instances', () => {
     expect(new Set(all.map((r) => r.deliveryId)).size).toBe(7);
     expect(all.filter((r) => r.answer === 'ok')).toHaveLength(7);
     await stop(second);
+  });
+
+  it('an instance that died mid-attempt: its lease runs out and another instance delivers it, under the same delivery id', async () => {
+    receiver.route('/crash', [], 'ok');
+    // This instance only writes (WEBHOOK_DELIVERY=false); then it plays the instance that claimed the delivery and died.
+    const writer = await start({ WEBHOOK_DELIVERY: 'false' });
+    const story = await createStory(writer, 'crash-story');
+    await register(writer, '/crash', { story, events: ['PUBLISHED'] });
+    await publish(writer, story, 'C1');
+    const [claimed] = await queryRows<{ delivery_id: string }>(
+      writer.app.database.db,
+      sql`update webhook_deliveries set lease_owner = 'an-instance-that-died', lease_until = now() + interval '500 milliseconds', attempts = 1, last_attempt_at = now()
+          where delivered_at is null returning delivery_id`,
+    );
+    expect(claimed).toBeDefined();
+    await stop(writer);
+
+    const survivor = await start();
+    await until('the orphaned delivery delivered', () => receiver.acknowledged('/crash').length >= 1);
+    const all = receiver.received.filter((r) => r.path === '/crash');
+    expect(all.map((r) => r.deliveryId)).toEqual([claimed!.delivery_id]);
+    expect(all[0]!.body.event.entry!.headline).toBe('C1');
+    const [row] = await queryRows<{ attempts: number; lease_owner: string | null; delivered: boolean }>(
+      survivor.app.database.db,
+      sql`select attempts, lease_owner, delivered_at is not null as delivered from webhook_deliveries where delivery_id = ${claimed!.delivery_id}`,
+    );
+    expect(row).toEqual({ attempts: 2, lease_owner: null, delivered: true });
+    await stop(survivor);
   });
 
   it.runIf(databaseKind === 'postgres')('two instances on one PostgreSQL database deliver each event once, in order per subscription', async () => {
