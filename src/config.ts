@@ -72,6 +72,7 @@ const envSchema = z.object({
   WEBHOOK_PAUSE_AFTER_FAILURES: int(1, 1_000_000).default(15),
   WEBHOOK_POLL_INTERVAL_MS: int(10, 3_600_000).default(1_000),
   WEBHOOK_CONCURRENCY: int(1, 1_000).default(8),
+  WEBHOOK_RETENTION_DAYS: int(1, 3650).default(30),
 });
 
 /** How this instance delivers webhooks (README: "Feeds, webhooks and ninjs"). */
@@ -89,6 +90,8 @@ export interface WebhookSettings {
   pollIntervalMs: number;
   /** Subscriptions served at the same time by this instance. */
   concurrency: number;
+  /** Delivered outbox rows are kept this long (a webhook's `deliveries` history), then deleted. */
+  retentionDays: number;
 }
 
 /** Every limit that protects the server, all configurable (README: "Limits and errors"). */
@@ -212,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       pauseAfterFailures: e.WEBHOOK_PAUSE_AFTER_FAILURES,
       pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
       concurrency: e.WEBHOOK_CONCURRENCY,
+      retentionDays: e.WEBHOOK_RETENTION_DAYS,
     },
   };
 }

@@ -4,7 +4,9 @@
  * with nothing lost or duplicated by delivery id, pausing after repeated
  * failures and resuming, and the admin-only API with its validation.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { type Receiver, startReceiver, until } from './helpers/webhook-receiver.js';
 import { signDelivery, verifyDelivery } from '../src/webhooks/signature.js';
@@ -203,5 +205,24 @@ describe('webhook delivery', () => {
     expect(receiver.acknowledged('/down').map((r) => r.body.event.entry!.headline)).toEqual(['P1', 'P2', 'P3']);
     // Only the first in line was ever tried while failing: P2 waited behind P1.
     expect(new Set(receiver.received.filter((r) => r.path === '/down' && r.answer === 'fail').map((r) => r.deliveryId)).size).toBe(1);
+  });
+
+  it('deletes delivered rows past their retention, never undelivered ones', async () => {
+    const db = server.app.database.db;
+    const count = async (where: string) => (await queryRows<{ n: number }>(db, sql.raw(`select count(*)::int as n from webhook_deliveries where ${where}`)))[0]!.n;
+    const delivered = await count('delivered_at is not null');
+    expect(delivered).toBeGreaterThan(0);
+    await queryRows(db, sql`update webhook_deliveries set delivered_at = now() - interval '31 days' where id in (select id from webhook_deliveries where delivered_at is not null order by id limit 2)`);
+    // A paused webhook's waiting rows stay, however old.
+    receiver.route('/kept', [], 'fail');
+    const kept = await register('/kept', { story: storyId, events: ['PUBLISHED'] });
+    await asAdmin(`mutation ($id: ID!) { updateWebhook(input: { id: $id, paused: true }) { webhook { id } } }`, { id: kept.webhook.id });
+    await publish(storyId, 'Waits');
+    const waiting = `delivered_at is null and webhook_id = (select id from webhooks where url like '%/kept')`;
+    await queryRows(db, sql.raw(`update webhook_deliveries set created_at = now() - interval '400 days' where ${waiting}`));
+    expect(await count(waiting)).toBe(1);
+    expect(await server.app.webhooks!.prune()).toBe(2);
+    expect(await count('delivered_at is not null')).toBe(delivered - 2);
+    expect(await count(waiting)).toBe(1);
   });
 });

@@ -26,6 +26,8 @@ import { WEBHOOK_HEADERS, signDelivery } from './signature.js';
 
 /** Longest error text kept for `lastDelivery.error`. */
 const MAX_ERROR_LENGTH = 500;
+/** How often delivered rows past their retention are deleted. */
+const PRUNE_INTERVAL_MS = 3_600_000;
 
 export class WebhookDeliverer {
   /** Written into each claim: only this instance may settle what it claimed. */
@@ -35,6 +37,7 @@ export class WebhookDeliverer {
   private wanted = false;
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
   private unlisten: (() => Promise<void>) | null = null;
 
   constructor(
@@ -50,13 +53,29 @@ export class WebhookDeliverer {
     this.unlisten = await this.database.listen(EVENTS_CHANNEL, { onNotify: () => this.wake(), onListen: () => this.wake() });
     this.timer = setInterval(() => this.wake(), this.settings.pollIntervalMs);
     this.timer.unref();
+    this.pruneTimer = setInterval(() => void this.prune().catch((error: unknown) => this.log.warn({ err: error }, 'could not prune webhook deliveries')), PRUNE_INTERVAL_MS);
+    this.pruneTimer.unref();
     this.wake();
+  }
+
+  /**
+   * Deletes delivered rows older than the retention (any instance may; the
+   * statement is idempotent). Undelivered rows are never deleted: they wait
+   * for their subscription to be resumed or deleted.
+   */
+  async prune(): Promise<number> {
+    const rows = await queryRows<{ id: number }>(
+      this.database.db,
+      sql`delete from webhook_deliveries where delivered_at < now() - ${this.settings.retentionDays} * interval '1 day' returning id`,
+    );
+    return rows.length;
   }
 
   /** Stops claiming; attempts under way finish (within the timeout) and are recorded. */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.unlisten?.().catch(() => {});
     await this.running;
   }
