@@ -207,6 +207,33 @@ describe('webhook delivery', () => {
     expect(new Set(receiver.received.filter((r) => r.path === '/down' && r.answer === 'fail').map((r) => r.deliveryId)).size).toBe(1);
   });
 
+  it('pages through each webhook\'s deliveries, newest first, for many webhooks at once', async () => {
+    type Page = { edges: { cursor: string; node: { deliveryId: string; eventSequence: number } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+    const res = await asAdmin<{ webhooks: { edges: { node: { url: string; deliveries: Page } }[] } }>(
+      `{ webhooks(first: 20) { edges { node { url deliveries(first: 2) { edges { cursor node { deliveryId eventSequence } } pageInfo { hasNextPage endCursor } } } } } }`,
+    );
+    const outage = res.data!.webhooks.edges.find((e) => e.node.url.endsWith('/outage'))!.node.deliveries;
+    expect(outage.edges).toHaveLength(2);
+    expect(outage.pageInfo.hasNextPage).toBe(true);
+    const seqs = outage.edges.map((e) => e.node.eventSequence);
+    expect(seqs[0]).toBeGreaterThan(seqs[1]!);
+    const id = (await asAdmin<{ webhooks: { edges: { node: { id: string; url: string } }[] } }>(`{ webhooks(first: 20) { edges { node { id url } } } }`)).data!.webhooks.edges.find((e) => e.node.url.endsWith('/outage'))!.node.id;
+    const next = await asAdmin<{ node: { deliveries: Page } }>(`query ($id: ID!, $after: String) { node(id: $id) { ... on Webhook { deliveries(first: 10, after: $after) { edges { cursor node { deliveryId eventSequence } } pageInfo { hasNextPage endCursor } } } } }`, {
+      id,
+      after: outage.pageInfo.endCursor,
+    });
+    const rest = next.data!.node.deliveries;
+    // Five entries for the outage test, three more published into the story since.
+    expect(rest.edges).toHaveLength(6);
+    const restSeqs = rest.edges.map((e) => e.node.eventSequence);
+    expect(restSeqs).toEqual([...restSeqs].sort((x, y) => y - x));
+    expect(restSeqs[0]).toBeLessThan(seqs[1]!);
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+    // A cursor of another connection is refused, naming the argument.
+    const wrong = await asAdmin(`{ webhooks(after: "${outage.pageInfo.endCursor}") { edges { node { id } } } }`);
+    expect(wrong.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+
   it('deletes delivered rows past their retention, never undelivered ones', async () => {
     const db = server.app.database.db;
     const count = async (where: string) => (await queryRows<{ n: number }>(db, sql.raw(`select count(*)::int as n from webhook_deliveries where ${where}`)))[0]!.n;

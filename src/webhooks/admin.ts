@@ -14,7 +14,7 @@ import { notFound } from '../errors.js';
 import { withConstraintErrors } from '../editing/database-errors.js';
 import { createOnce } from '../editing/idempotency.js';
 import { idempotencyKey, optionalText, parseInput } from '../editing/validation.js';
-import { type Connection, type Page, type SortKey, afterCursor, orderFor, toConnection } from '../loaders/keyset.js';
+import { type Connection, type Page, type SortKey, afterCursor, orderFor, rowNumber, toConnection, toConnections } from '../loaders/keyset.js';
 import { newWebhookSecret } from './signature.js';
 
 /** Kinds a webhook may ask for: public events only (a draft never leaves the newsroom). */
@@ -204,15 +204,19 @@ export async function pendingCounts(access: Access, webhookIds: readonly number[
 
 export const deliveryOrder: readonly SortKey[] = [{ expr: sql`d.id`, direction: 'desc', kind: 'int' }];
 
-/** A webhook's deliveries, newest first. */
-export async function deliveriesPage(access: Access, webhookId: number, page: Page): Promise<Connection<WebhookDelivery>> {
-  if (!isAdmin(access)) return toConnection([], page, () => []);
+/** Each webhook's page of deliveries, newest first, in one statement (row_number() per webhook keeps each page). */
+export async function deliveriesPages(access: Access, webhookIds: readonly number[], page: Page): Promise<Connection<WebhookDelivery>[]> {
+  if (!isAdmin(access) || webhookIds.length === 0) return webhookIds.map(() => toConnection([], page, () => []));
   const after = afterCursor(deliveryOrder, page);
   const rows = await queryRows<DeliveryRowSql>(
     access.db,
-    sql`select ${deliverySelect} from webhook_deliveries d join story_events ev on ev.id = d.event_id
-        where d.webhook_id = ${webhookId} ${after ? sql`and ${after}` : sql``}
-        order by ${orderFor(deliveryOrder, page)} limit ${page.limit + 1}`,
+    sql`select * from (
+          select ${deliverySelect}, ${rowNumber(sql`d.webhook_id`, deliveryOrder, page)} as rn
+          from webhook_deliveries d join story_events ev on ev.id = d.event_id
+          where ${anyOf(sql`d.webhook_id`, webhookIds)} ${after ? sql`and ${after}` : sql``}
+        ) ranked
+        where rn <= ${page.limit + 1}
+        order by webhook_id, rn`,
   );
-  return toConnection(rows.map(toDelivery), page, (d) => [d.id]);
+  return toConnections(webhookIds, rows.map(toDelivery), (d) => d.webhookId, page, (d) => [d.id]);
 }
