@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { WebhookSettings } from '../config.js';
 import { type Database, queryRows } from '../db/client.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { EVENTS_CHANNEL } from '../live/append-event.js';
 import type { Logger } from '../logger.js';
 import { retryDelayMs } from './backoff.js';
@@ -98,8 +99,9 @@ export class WebhookDeliverer {
         // A delivery done lets the next one of its subscription go: look again straight away.
         this.wanted = true;
       } catch (error) {
-        // The database is away (a restart, an outage): the next tick tries again.
-        this.log.warn({ err: error }, 'webhook delivery round failed');
+        // The database is away (a restart, an outage): logged once per outage; the next tick tries again.
+        if (isDatabaseUnavailable(error)) this.database.outage.unavailable(error);
+        else this.log.warn({ err: error }, 'webhook delivery round failed');
       }
     }
   }
