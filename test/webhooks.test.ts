@@ -10,6 +10,7 @@ import { queryRows } from '../src/db/client.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { type Receiver, startReceiver, until } from './helpers/webhook-receiver.js';
 import { signDelivery, verifyDelivery } from '../src/webhooks/signature.js';
+import { retryDelayMs } from '../src/webhooks/backoff.js';
 
 let server: TestServer;
 let receiver: Receiver;
@@ -114,6 +115,17 @@ describe('webhook API', () => {
     // Its secret is not readable afterwards: the type has no such field.
     expect((await asAdmin(`{ webhooks { edges { node { secret } } } }`)).errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     await asAdmin(`mutation ($id: ID!) { deleteWebhook(input: { id: $id }) { deletedId } }`, { id: first.data!.createWebhook.webhook.id });
+  });
+});
+
+describe('retry delays', () => {
+  it('double with each failure, with jitter between half and all of the step, up to the maximum', () => {
+    expect([1, 2, 3, 4].map((n) => retryDelayMs(n, 100, 10_000, () => 0))).toEqual([50, 100, 200, 400]);
+    expect([1, 2, 3, 4].map((n) => retryDelayMs(n, 100, 10_000, () => 1))).toEqual([100, 200, 400, 800]);
+    expect(retryDelayMs(50, 100, 10_000, () => 1)).toBe(10_000);
+    const spread = new Set(Array.from({ length: 50 }, () => retryDelayMs(5, 100, 10_000)));
+    expect(spread.size).toBeGreaterThan(1);
+    for (const d of spread) expect(d >= 800 && d <= 1_600).toBe(true);
   });
 });
 
