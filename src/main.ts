@@ -50,7 +50,7 @@ if (generatedSecret) {
   // A development setup: hand the newcomer a token so GraphiQL can publish at once. Printed as one
   // block on stdout, not through the logger, whose lines arrive later (pino writes from a worker)
   // and would land after the token they introduce.
-  const token = await mintToken(jwtSecret, { role: 'editor', subject: 'dev-editor', expiresIn: 30 * 24 * 3600 });
+  const token = await mintToken(jwtSecret, { role: 'editor', subject: 'dev-editor', name: 'Redazione', expiresIn: 30 * 24 * 3600 });
   const demo = config.seedDemo ? `\n  The demo story, live:  ${url}/live/${demoStory.slug}` : '';
   console.log(
     `\n  GraphiQL:              ${url}/graphql${demo}\n\n  Development editor token (valid 30 days): in GraphiQL, paste this under "Headers" to publish:\n\n  {"Authorization": "Bearer ${token}"}\n`,
