@@ -47,7 +47,7 @@ export interface Words {
 
 const it: Words = {
   locale: 'it',
-  status: { DRAFT: 'Bozza', LIVE: 'In diretta', PAUSED: 'Diretta sospesa', ENDED: 'Diretta conclusa' },
+  status: { DRAFT: 'Bozza', LIVE: 'Diretta in corso', PAUSED: 'Diretta sospesa', ENDED: 'Diretta conclusa' },
   connecting: 'Connessione…',
   live: 'In diretta',
   following: 'Aggiornamenti attivi',
