@@ -270,12 +270,15 @@ describe.runIf(databaseKind === 'pglite' && !unavailable)('the live page in Chro
     await setStatus(id, 'LIVE');
     await page.waitForFunction(() => document.querySelector('[data-slot="status"]')?.textContent === 'Live coverage', null, { timeout: LIVE_WITHIN_MS });
     expect(await indicator()).toEqual({ status: 'Live coverage', connection: 'Live', live: 1 });
+    await page.waitForFunction(() => !/ended/.test(document.querySelector('[data-slot="coverage"]')?.textContent ?? ''), null, { timeout: LIVE_WITHIN_MS });
     await setStatus(id, 'PAUSED');
     await page.waitForFunction(() => document.querySelector('[data-slot="status"]')?.textContent === 'Coverage paused', null, { timeout: LIVE_WITHIN_MS });
     expect(await indicator()).toEqual({ status: 'Coverage paused', connection: 'Following updates', live: 0 });
     await setStatus(id, 'ENDED');
     await page.waitForFunction(() => document.querySelector('[data-slot="status"]')?.textContent === 'Coverage ended', null, { timeout: LIVE_WITHIN_MS });
     expect(await indicator()).toEqual({ status: 'Coverage ended', connection: 'Following updates', live: 0 });
+    // The coverage line says when it ended, without a reload.
+    await page.waitForFunction(() => /· ended /.test(document.querySelector('[data-slot="coverage"]')?.textContent ?? ''), null, { timeout: LIVE_WITHIN_MS });
   });
 
   it('speaks the story\'s language: labels, dates and relative times kept current', async () => {

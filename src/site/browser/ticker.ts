@@ -22,7 +22,7 @@ import {
   olderEntriesQuery,
   storyEventsSubscription,
 } from '../page-data.js';
-import { type ViewOptions, agoView, connectionLabel, entryView, keyEventItems, olderHref, storyStatusView } from '../views/story-view.js';
+import { type ViewOptions, agoView, connectionLabel, coverageView, entryView, keyEventItems, olderHref, storyStatusView } from '../views/story-view.js';
 import { toElement } from './dom.js';
 
 export interface TickerOptions {
@@ -223,6 +223,10 @@ export function startTicker(options: TickerOptions): { stop(): void } {
       slot(root, 'status').replaceWith(toElement(storyStatusView(story.status, words)));
       container.dataset.storyStatus = story.status.toLowerCase();
       setConnection(connectionState);
+    }
+    if (event.story.coverageEndAt !== story.coverageEndAt) {
+      story.coverageEndAt = event.story.coverageEndAt;
+      slot(root, 'coverage').replaceWith(toElement(coverageView(story, view)));
     }
     const entry = event.entry;
     if (!entry || entry.status === 'DRAFT') return;

@@ -182,14 +182,20 @@ export function connectionLabel(state: 'connecting' | 'live' | 'reconnecting', s
   return state === 'connecting' ? words.connecting : words.reconnecting;
 }
 
+/** When coverage began and, once it has, ended. */
+export function coverageView(story: Pick<StoryPage, 'coverageStartAt' | 'coverageEndAt'>, options: ViewOptions): ViewNode {
+  return h(
+    'p',
+    { class: 'coverage', 'data-slot': 'coverage' },
+    story.coverageStartAt ? [options.words.coverageBegan, timeOf(story.coverageStartAt, options)] : null,
+    story.coverageEndAt ? [options.words.coverageEnded, timeOf(story.coverageEndAt, options)] : null,
+  );
+}
+
 /** The whole ticker: the script fills its slots (data-slot) as events arrive. */
 export function tickerView(content: ShellContent, options: ViewOptions): ViewNode {
   const { story } = content;
   const { words } = options;
-  const coverage = [
-    story.coverageStartAt ? [words.coverageBegan, timeOf(story.coverageStartAt, options)] : null,
-    story.coverageEndAt ? [words.coverageEnded, timeOf(story.coverageEndAt, options)] : null,
-  ];
   return h(
     'div',
     { class: `diretta${options.embed ? ' diretta-embed' : ''}`, 'data-ticker': story.slug, 'data-story-status': story.status.toLowerCase(), lang: words.locale },
@@ -208,7 +214,7 @@ export function tickerView(content: ShellContent, options: ViewOptions): ViewNod
         options.embed ? h('a', { href: options.storyHref }, story.title) : story.title,
       ),
       story.summary ? h('p', { class: 'standfirst', lang: story.language }, story.summary) : null,
-      h('p', { class: 'coverage', 'data-slot': 'coverage' }, coverage),
+      coverageView(story, options),
     ),
     h(
       options.embed ? 'div' : 'main',
