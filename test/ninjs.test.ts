@@ -40,7 +40,14 @@ beforeAll(async () => {
   const create = async (key: string, input: Record<string, unknown>) => {
     entry[key] = (await one<{ entry: { id: string } }>(`mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`, { input: { story: storyId, ...input } })).entry.id;
   };
-  await create('mentions', { headline: 'Il sindaco al porto', body: 'Anna Verdi visita il Molo Vecchio di Genova.', author: 'Redazione', people: [person], places: [place, other] });
+  await create('mentions', {
+    headline: 'Il sindaco al porto',
+    body: 'Anna Verdi visita il Molo Vecchio di Genova.',
+    author: 'Redazione',
+    people: [person],
+    places: [place, other],
+    media: [{ url: 'https://images.example.org/molo.jpg', alt: 'Il Molo Vecchio allagato', caption: 'Il molo alle 9', credit: 'Foto Redazione', width: 1200, height: 800 }],
+  });
   await create('retracted', { headline: 'Crollo smentito', body: 'Testo che non deve uscire.' });
   await create('draft', { headline: 'Bozza', body: 'Non ancora pubblicata.', publish: false });
   await one(`mutation ($input: UpdateEntryInput!) { updateEntry(input: $input) { entry { id } } }`, { input: { id: entry.mentions, body: 'Anna Verdi visita il Molo Vecchio di Genova alle 10.', correctionNote: 'Aggiunta l\'ora.' } });
@@ -84,6 +91,16 @@ describe('ninjs 2.1', () => {
       expect.objectContaining({ name: 'Molo Vecchio', uri: 'http://www.wikidata.org/entity/Q3859412' }),
     ]);
     expect(Date.parse(doc.versioncreated as string)).toBeGreaterThanOrEqual(Date.parse(doc.firstcreated as string));
+    expect(doc.associations).toEqual([
+      {
+        name: 'image-1',
+        uri: `urn:diretta:entry:${entry.mentions}:image:1`,
+        type: 'picture',
+        by: 'Foto Redazione',
+        descriptions: [{ role: 'alt', value: 'Il Molo Vecchio allagato' }, { role: 'caption', value: 'Il molo alle 9' }],
+        renditions: [{ name: 'original', href: 'https://images.example.org/molo.jpg', width: 1200, height: 800 }],
+      },
+    ]);
   });
 
   it('a retraction is canceled, without its text; a draft (editors only) is withheld', async () => {

@@ -6,11 +6,12 @@
  * An entry is a `text` item whose `version` is its revision; a retraction is
  * `pubstatus: canceled` with its body and mentions gone, a draft (editors
  * only) is `withheld`. A story is a `composite` item whose associations are
- * its newest entries. People and places carry their Wikidata and GeoNames
+ * its newest entries; an entry's images are its associated `picture` items.
+ * People and places carry their Wikidata and GeoNames
  * URIs, the identifiers other newsrooms' systems share.
  */
 import type { Entry } from '../db/columns.js';
-import type { PersonRow, PlaceRow, StoryRow } from '../db/schema.js';
+import type { EntryMedia, PersonRow, PlaceRow, StoryRow } from '../db/schema.js';
 import type { Publisher } from './live-blog-posting.js';
 
 export const NINJS_STANDARD = { name: 'ninjs', version: '2.1', schema: 'http://www.iptc.org/std/ninjs/ninjs-schema_2.1.json' } as const;
@@ -49,6 +50,18 @@ function infosources(publisher: Publisher): Ninjs[] {
   return [{ name: publisher.name, role: 'originator', ...(publisher.url ? { uri: publisher.url } : {}) }];
 }
 
+/** An image of the entry as an associated `picture` item: its URL is a rendition, its alt text and caption descriptions. */
+function picture(entryId: string, media: EntryMedia, index: number): Ninjs {
+  return {
+    name: `image-${index + 1}`,
+    uri: `${entryUri(entryId)}:image:${index + 1}`,
+    type: 'picture',
+    ...(media.credit ? { by: media.credit } : {}),
+    descriptions: [{ role: 'alt', value: media.alt }, ...(media.caption ? [{ role: 'caption', value: media.caption }] : [])],
+    renditions: [{ name: 'original', href: media.url, ...(media.width ? { width: media.width } : {}), ...(media.height ? { height: media.height } : {}) }],
+  };
+}
+
 const words = (text: string) => text.split(/\s+/u).filter(Boolean).length;
 
 export function entryNinjs(item: NinjsEntry, story: Pick<StoryRow, 'slug' | 'language'>, publisher: Publisher): Ninjs {
@@ -74,6 +87,7 @@ export function entryNinjs(item: NinjsEntry, story: Pick<StoryRow, 'slug' | 'lan
     ...(item.places.length ? { places: item.places.map(place) } : {}),
     infosources: infosources(publisher),
     altids: [{ role: 'diretta-id', value: item.globalId }],
+    ...(!withdrawn && entry.media.length ? { associations: entry.media.map((m, i) => picture(item.globalId, m, i)) } : {}),
   };
 }
 
