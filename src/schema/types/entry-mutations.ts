@@ -42,6 +42,7 @@ builder.relayMutationField(
       people: t.idList({ description: 'People it mentions.' }),
       places: t.idList({ description: 'Places it mentions.' }),
       quotes: t.field({ type: [QuoteInput], description: 'Quotes it reports.' }),
+      autoLink: t.boolean({ defaultValue: true, description: 'Link the people and places its text names and suggest the quotes it holds (default); false turns linking off for this entry.' }),
       idempotencyKey: t.string({ description: 'Any unique string: retrying with the same key returns the first entry instead of creating a second.' }),
     }),
   },
@@ -61,6 +62,7 @@ builder.relayMutationField(
           ...q,
           speakerId: q.speaker == null ? null : parseNodeId(String(q.speaker), `input.quotes.${i}.speaker`, ['Person']).id,
         })),
+        autoLink: input.autoLink ?? true,
         idempotencyKey: input.idempotencyKey,
       }),
     }),
@@ -79,6 +81,7 @@ builder.relayMutationField(
       author: t.string({ description: 'New byline.' }),
       correctionNote: t.string({ description: 'Public note explaining the correction; an empty string clears it.' }),
       expectedRevision: t.int({ description: 'The revision you edited; if someone changed the entry since, the edit is refused with CONFLICT.' }),
+      autoLink: t.boolean({ description: 'Turn linking on or off for this entry from now on; left out, it stays as it was. With it on, a new text is linked again (links and quote decisions an editor made are kept).' }),
     }),
   },
   {
