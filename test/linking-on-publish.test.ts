@@ -218,6 +218,12 @@ describe('editors decide, and their decisions stick', () => {
     );
     expect(found.data!.quotes.edges.map((e) => e.node.text)).toEqual(['Le scuole restano chiuse fino a lunedì']);
 
+    // The reader's page shows the confirmed quote, never the rejected suggestion.
+    const page = await (await fetch(`${server.url}/live/frana`)).text();
+    expect(page).toContain('<p>Le scuole restano chiuse fino a lunedì</p>');
+    expect(page).toContain('Servono altri volontari'); // in the body, as written
+    expect(page).not.toContain('<p>Servono altri volontari</p>'); // never as a quote
+
     // The next edit keeps every decision: nothing suggested again, the confirmed ones stay as they are.
     const edited = await update(entry.id, {
       body: 'Giulia Ronconi ha detto: «Le scuole restano chiuse fino a lunedì». Pietro Salvi ha aggiunto: «Servono altri volontari». Su Telegram la prefettura ha scritto: «Strada provinciale riaperta». Holm tace.',
