@@ -160,8 +160,8 @@ describe('createEntry links what its text names', () => {
   });
 
   it('costs the same statements for a text with many names as for one with none', async () => {
-    const run = (body: string) =>
-      server.edit(`mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`, { input: { story: story.frana, headline: 'Conta', body } });
+    const run = (body: string, autoLink = true) =>
+      server.edit(`mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`, { input: { story: story.frana, headline: 'Conta', body, autoLink } });
     await run('Riscaldamento: il matcher è già costruito.');
     const none = await run('Nessun nome in questo testo.');
     const many = await run(
@@ -170,6 +170,9 @@ describe('createEntry links what its text names', () => {
     expect(none.errors).toBeUndefined();
     expect(many.errors).toBeUndefined();
     expect(many.extensions!.sqlStatements).toBe(none.extensions!.sqlStatements);
+    // Linking's whole price: one read of what to respect and one write of every change.
+    const off = await run('Giulia Ronconi a Castelmoro ha detto: «Siamo pronti».', false);
+    expect(many.extensions!.sqlStatements).toBe((off.extensions!.sqlStatements as number) + 2);
   });
 });
 
