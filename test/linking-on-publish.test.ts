@@ -258,8 +258,8 @@ describe('editors decide, and their decisions stick', () => {
 
 describe('the live stream carries the links in the entry\'s event', () => {
   it('delivers people and places with the PUBLISHED event, no suggestion to readers, and follows a region to its villages', async () => {
-    const query = `subscription ($story: ID!, $filter: StoryEventFilter) { storyEvents(story: $story, filter: $filter) { kind entry { people { slug } places { slug } quotes { text } } } }`;
-    type Event = { storyEvents: { kind: string; entry: { people: { slug: string }[]; places: { slug: string }[]; quotes: unknown[] } } };
+    const query = `subscription ($story: ID!, $filter: StoryEventFilter, $after: String) { storyEvents(story: $story, filter: $filter, after: $after) { cursor kind entry { people { slug } places { slug } quotes { text } } } }`;
+    type Event = { storyEvents: { cursor: string; kind: string; entry: { people: { slug: string }[]; places: { slug: string }[]; quotes: unknown[] } } };
     const client = wsClient(server.url);
     const all = collect<Event>(client, query, { story: story.frana });
     const region = collect<Event>(client, query, { story: story.frana, filter: { mentioning: place['valle-ombrosa'] } });
@@ -268,7 +268,12 @@ describe('the live stream carries the links in the entry\'s event', () => {
     await create('frana', 'A Castelmoro Giulia Ronconi ha detto: «Apriamo la palestra».');
     const [first, second] = (await all.waitFor(2)).map((e) => e.storyEvents);
     expect(first!.entry.places).toEqual([{ slug: 'portolungo' }]);
-    expect(second).toEqual({ kind: 'PUBLISHED', entry: { people: [{ slug: 'giulia-ronconi' }], places: [{ slug: 'castelmoro' }], quotes: [] } });
+    expect(second).toEqual({ cursor: expect.any(String), kind: 'PUBLISHED', entry: { people: [{ slug: 'giulia-ronconi' }], places: [{ slug: 'castelmoro' }], quotes: [] } });
+    // A replay from the event before shows the same: the links, and still no suggestion.
+    const replay = collect<Event>(client, query, { story: story.frana, after: first!.cursor });
+    const [replayed] = await replay.waitFor(1);
+    expect(replayed!.storyEvents).toEqual(second);
+    replay.stop();
     const [fromRegion] = await region.waitFor(1);
     expect(fromRegion!.storyEvents.entry.places).toEqual([{ slug: 'castelmoro' }]);
     await new Promise((r) => setTimeout(r, 300));
@@ -308,6 +313,7 @@ describe('reaching the graph', () => {
     expect(await people('o_e')).toEqual([]);
     expect(await places('ombr')).toEqual(['valle-ombrosa']);
     expect(await places("val d'ombra")).toEqual(['valle-ombrosa']);
+    expect(await places('VAL D’OMBRA')).toEqual(['valle-ombrosa']); // typographic apostrophe
     expect(await places('rivabella')).toEqual(['rivabella']);
     expect(await places('bèlla')).toEqual(['rivabella']);
     expect(await places('zzz')).toEqual([]);
