@@ -91,6 +91,19 @@ export const stories = pgTable(
   ],
 );
 
+/** An image shown with an entry (entries.media); src/editing/media-rules.ts says what is accepted. */
+export interface EntryMedia {
+  /** An absolute https:// URL. */
+  url: string;
+  /** Text alternative for readers who cannot see the image. */
+  alt: string;
+  caption: string | null;
+  /** Who took it or owns it, e.g. "Reuters/Jane Doe". */
+  credit: string | null;
+  width: number | null;
+  height: number | null;
+}
+
 export const entries = pgTable(
   'entries',
   {
@@ -108,6 +121,8 @@ export const entries = pgTable(
     correctionNote: text(),
     /** Whether writing the entry links the people, places and quotes its text names (src/editing/auto-link.ts). */
     autoLink: boolean().notNull().default(true),
+    /** Images with caption and credit, in the order they are shown. */
+    media: jsonb().$type<EntryMedia[]>().notNull().default([]),
     publishedAt: timestamptz(),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
@@ -134,6 +149,7 @@ export const entries = pgTable(
     check('entries_revision_check', sql`revision >= 1`),
     check('entries_published_at_check', sql`status = 'draft' or published_at is not null`),
     check('entries_pinned_public_check', sql`not pinned or status = 'published'`),
+    check('entries_media_check', sql`jsonb_typeof(media) = 'array' and jsonb_array_length(media) <= 10`),
   ],
 );
 
@@ -149,7 +165,7 @@ export const people = pgTable(
     wikidataId: text(),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
-    /** Name and aliases folded (lower case, no accents) for `people(search:)`; diretta_fold_names is in drizzle/0003. */
+    /** Name and aliases folded (lower case, no accents) for `people(search:)`; diretta_fold_names is in drizzle/0004. */
     searchNames: text()
       .notNull()
       .generatedAlwaysAs(sql`diretta_fold_names(name, aliases)`),
@@ -181,7 +197,7 @@ export const places = pgTable(
     wikidataId: text(),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
-    /** Name and aliases folded (lower case, no accents) for `places(search:)`; diretta_fold_names is in drizzle/0003. */
+    /** Name and aliases folded (lower case, no accents) for `places(search:)`; diretta_fold_names is in drizzle/0004. */
     searchNames: text()
       .notNull()
       .generatedAlwaysAs(sql`diretta_fold_names(name, aliases)`),

@@ -14,6 +14,7 @@ import { appendEvent, lockStory } from '../live/append-event.js';
 import { type LinkingAccess, linkEntry, linkingMatcher } from './auto-link.js';
 import { withConstraintErrors } from './database-errors.js';
 import { createOnce } from './idempotency.js';
+import { mediaSchema, storedMedia } from './media-rules.js';
 import { quoteSchema } from './quote-rules.js';
 import { idempotencyKey, optionalText, parseInput, text } from './validation.js';
 
@@ -52,6 +53,7 @@ const createEntrySchema = z.object({
   placeIds: z.array(z.number().int()).max(50, 'at most 50 places'),
   quotes: z.array(quoteSchema).max(50, 'at most 50 quotes'),
   autoLink: z.boolean().default(true),
+  media: mediaSchema.optional(),
   idempotencyKey,
 });
 
@@ -72,7 +74,9 @@ export async function createEntry(access: LinkingAccess, input: CreateEntryInput
             storyId: story.id,
             headline: valid.headline,
             body: valid.body,
-            author: valid.author ?? access.viewer.subject,
+            // The byline is a person's name: the token's display name, never its subject (an id or login).
+            author: valid.author ?? access.viewer.name ?? null,
+            media: storedMedia(valid.media ?? []),
             status: valid.publish ? 'published' : 'draft',
             keyEvent: valid.keyEvent,
             publishedAt: valid.publish ? nowMs : null,
@@ -103,6 +107,8 @@ const updateEntrySchema = z.object({
   body: text(LIMITS.body).optional(),
   author: optionalText(LIMITS.author),
   correctionNote: optionalText(LIMITS.correctionNote),
+  /** Replaces the entry's images; an empty list removes them. */
+  media: mediaSchema.nullish(),
   expectedRevision: z.number().int().min(1).nullish(),
   autoLink: z.boolean().nullish(),
 });
@@ -126,6 +132,7 @@ export async function updateEntry(access: LinkingAccess, input: UpdateEntryInput
         ...(valid.author !== undefined ? { author: valid.author } : {}),
         ...(valid.correctionNote !== undefined ? { correctionNote: valid.correctionNote } : {}),
         ...(valid.autoLink != null ? { autoLink: valid.autoLink } : {}),
+        ...(valid.media != null ? { media: storedMedia(valid.media) } : {}),
         revision: entry.revision + 1,
         updatedAt: nowMs,
       })

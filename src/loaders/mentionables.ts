@@ -41,7 +41,7 @@ export function nameStartsWith(kind: MentionableKind, prefix: string): SQL {
 
 /**
  * `haystack` contains `needle` anywhere, case- and accent-insensitive:
- * both sides go through diretta_fold (drizzle/0003), so they fold alike on
+ * both sides go through diretta_fold (drizzle/0004), so they fold alike on
  * PGlite and PostgreSQL; LIKE's wildcards in the needle match literally.
  */
 export function foldedContains(haystack: SQL, needle: string): SQL {
@@ -52,7 +52,7 @@ export function foldedContains(haystack: SQL, needle: string): SQL {
 /** The longest search text accepted (names are at most 200 characters; a longer search can only miss). */
 export const MAX_SEARCH = 200;
 
-/** People (or places) whose name or one of whose aliases contains `search` (the folded column of drizzle/0004). */
+/** People (or places) whose name or one of whose aliases contains `search` (the folded column of drizzle/0005). */
 export function nameOrAliasContains(kind: MentionableKind, search: string): SQL {
   return foldedContains(sql`${mentionable(kind).table.searchNames}`, search);
 }
