@@ -59,7 +59,8 @@ mutation PublishEntry {
     body: "Le sirene suonano di nuovo nella capitale ucraina."
     keyEvent: false
   }) {
-    entry { id status publishedAt headline }
+    # Kiev is linked on publish (see "Linking" in the README); autoLink: false turns it off.
+    entry { id status publishedAt headline places { name } }
   }
 }
 

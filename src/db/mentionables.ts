@@ -34,9 +34,27 @@ export function mentionable(kind: MentionableKind): (typeof tables)['Person'] {
   return tables[kind] as unknown as (typeof tables)['Person'];
 }
 
-/** Entries that mention the target, as a condition on `entries`. */
+/**
+ * A place and every place inside it, however deep (a region, its districts,
+ * their villages), as a subquery of ids. Cycles are refused when places are
+ * edited (src/editing/catalog.ts), and `union` stops on one anyway.
+ */
+export function placeAndInside(placeId: number): SQL {
+  return sql`(with recursive inside(id) as (
+    select ${placeId}::int
+    union
+    select p.id from ${places} p join inside on p.parent_id = inside.id
+  ) select id from inside)`;
+}
+
+/**
+ * Entries that mention the target, as a condition on `entries`. A place
+ * counts as mentioned when the entry names it or any place inside it: who
+ * follows a region wants its villages.
+ */
 export function mentions(target: MentionTarget): SQL {
   const { link, targetId } = mentionable(target.typename);
+  if (target.typename === 'Place') return sql`exists (select 1 from ${link} where ${link.entryId} = ${entries.id} and ${targetId} in ${placeAndInside(target.id)})`;
   return sql`exists (select 1 from ${link} where ${link.entryId} = ${entries.id} and ${targetId} = ${target.id})`;
 }
 

@@ -52,6 +52,11 @@ export const STORY_EVENT_KINDS = [
   'story_status_changed',
 ] as const;
 export type StoryEventKind = (typeof STORY_EVENT_KINDS)[number];
+/** A quote found by linking is a suggestion until an editor confirms (or rejects) it; readers see confirmed ones only. */
+export const QUOTE_STATUSES = ['confirmed', 'suggested', 'rejected'] as const;
+export type QuoteStatus = (typeof QUOTE_STATUSES)[number];
+export const MENTION_KINDS = ['person', 'place'] as const;
+export type MentionKindName = (typeof MENTION_KINDS)[number];
 
 const inList = (column: string, values: readonly string[]) =>
   sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
@@ -115,6 +120,8 @@ export const entries = pgTable(
     author: text(),
     revision: integer().notNull().default(1),
     correctionNote: text(),
+    /** Whether writing the entry links the people, places and quotes its text names (src/editing/auto-link.ts). */
+    autoLink: boolean().notNull().default(true),
     /** Images with caption and credit, in the order they are shown. */
     media: jsonb().$type<EntryMedia[]>().notNull().default([]),
     publishedAt: timestamptz(),
@@ -159,6 +166,10 @@ export const people = pgTable(
     wikidataId: text(),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
+    /** Name and aliases folded (lower case, no accents) for `people(search:)`; diretta_fold_names is in drizzle/0004. */
+    searchNames: text()
+      .notNull()
+      .generatedAlwaysAs(sql`diretta_fold_names(name, aliases)`),
   },
   (t) => [
     uniqueIndex('people_slug_key').on(t.slug),
@@ -187,6 +198,10 @@ export const places = pgTable(
     wikidataId: text(),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
+    /** Name and aliases folded (lower case, no accents) for `places(search:)`; diretta_fold_names is in drizzle/0004. */
+    searchNames: text()
+      .notNull()
+      .generatedAlwaysAs(sql`diretta_fold_names(name, aliases)`),
   },
   (t) => [
     uniqueIndex('places_slug_key').on(t.slug),
@@ -222,6 +237,8 @@ export const quotes = pgTable(
     /** The outlet or channel it came through (Izvestia, Tass, Telegram, ...). */
     source: text(),
     context: text(),
+    /** Quotes an editor writes are confirmed; those linking finds are suggested until an editor decides. */
+    status: text().$type<QuoteStatus>().notNull().default('confirmed'),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
   },
@@ -230,6 +247,7 @@ export const quotes = pgTable(
     index('quotes_entry_idx').on(t.entryId, t.id),
     check('quotes_text_check', nonEmpty('text')),
     check('quotes_speaker_check', sql`speaker_id is not null or length(btrim(attribution)) > 0`),
+    check('quotes_status_check', inList('status', QUOTE_STATUSES)),
     check('quotes_language_check', sql.raw(`language ~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$'`)),
   ],
 );
@@ -243,6 +261,8 @@ export const entryPeople = pgTable(
     personId: integer()
       .notNull()
       .references(() => people.id),
+    /** Added by linking, not by an editor: linking may take it away again when the text stops naming them. */
+    automatic: boolean().notNull().default(false),
     createdAt: timestamptz().notNull().default(nowMs),
   },
   (t) => [primaryKey({ columns: [t.entryId, t.personId] }), index('entry_people_person_idx').on(t.personId, t.entryId)],
@@ -257,9 +277,28 @@ export const entryPlaces = pgTable(
     placeId: integer()
       .notNull()
       .references(() => places.id),
+    /** Added by linking, not by an editor: linking may take it away again when the text stops naming them. */
+    automatic: boolean().notNull().default(false),
     createdAt: timestamptz().notNull().default(nowMs),
   },
   (t) => [primaryKey({ columns: [t.entryId, t.placeId] }), index('entry_places_place_idx').on(t.placeId, t.entryId)],
+);
+
+/**
+ * People and places an editor took off an entry (`unlinkMention`): linking
+ * never adds them to that entry again, whatever its text says.
+ */
+export const mentionRejections = pgTable(
+  'mention_rejections',
+  {
+    entryId: integer()
+      .notNull()
+      .references(() => entries.id),
+    kind: text().$type<MentionKindName>().notNull(),
+    targetId: integer().notNull(),
+    createdAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [primaryKey({ columns: [t.entryId, t.kind, t.targetId] }), check('mention_rejections_kind_check', inList('kind', MENTION_KINDS))],
 );
 
 /**

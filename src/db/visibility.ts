@@ -7,7 +7,7 @@
  */
 import { type SQL, inArray, ne, sql } from 'drizzle-orm';
 import { canSeeUnpublished, type Viewer } from '../viewer.js';
-import { entries, stories } from './schema.js';
+import { entries, quotes, stories } from './schema.js';
 
 const storyIsPublic = sql`exists (select 1 from ${stories} as public_story where public_story.id = ${entries.storyId} and public_story.status <> 'draft')`;
 
@@ -27,4 +27,14 @@ export function entryInFeed(viewer: Viewer): SQL | undefined {
  */
 export function entryContentVisible(viewer: Viewer): SQL | undefined {
   return canSeeUnpublished(viewer) ? undefined : sql`${entries.status} = 'published' and ${storyIsPublic}`;
+}
+
+/**
+ * Quotes the viewer may see, besides their entry being visible: readers only
+ * confirmed ones, editors the suggestions linking made too (to review them);
+ * a rejected suggestion is kept only so that linking does not suggest it
+ * again, and nobody lists it.
+ */
+export function quoteVisible(viewer: Viewer): SQL {
+  return canSeeUnpublished(viewer) ? sql`${quotes.status} <> 'rejected'` : sql`${quotes.status} = 'confirmed'`;
 }

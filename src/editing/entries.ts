@@ -11,6 +11,7 @@ import type { Tx } from '../db/client.js';
 import { type EntryRow, type StoryEventKind, type StoryRow, entries, entryPeople, entryPlaces, quotes, nowMs } from '../db/schema.js';
 import { clientError, notFound } from '../errors.js';
 import { appendEvent, lockStory } from '../live/append-event.js';
+import { type LinkingAccess, linkEntry, linkingMatcher } from './auto-link.js';
 import { withConstraintErrors } from './database-errors.js';
 import { createOnce } from './idempotency.js';
 import { mediaSchema, storedMedia } from './media-rules.js';
@@ -51,14 +52,16 @@ const createEntrySchema = z.object({
   peopleIds: z.array(z.number().int()).max(50, 'at most 50 people'),
   placeIds: z.array(z.number().int()).max(50, 'at most 50 places'),
   quotes: z.array(quoteSchema).max(50, 'at most 50 quotes'),
+  autoLink: z.boolean().default(true),
   media: mediaSchema.optional(),
   idempotencyKey,
 });
 
 export type CreateEntryInput = z.input<typeof createEntrySchema> & { storyId: number };
 
-export async function createEntry(access: Access, input: CreateEntryInput): Promise<EntryRow> {
+export async function createEntry(access: LinkingAccess, input: CreateEntryInput): Promise<EntryRow> {
   const valid = parseInput(createEntrySchema, input);
+  const matcher = await linkingMatcher(access, valid.autoLink);
   return withConstraintErrors(() =>
     access.db.transaction(async (tx) => {
       const story = await lockStory(tx, input.storyId);
@@ -78,6 +81,7 @@ export async function createEntry(access: Access, input: CreateEntryInput): Prom
             keyEvent: valid.keyEvent,
             publishedAt: valid.publish ? nowMs : null,
             searchConfig: story.searchConfig,
+            autoLink: valid.autoLink,
           })
           .returning();
         const entryId = entry!.id;
@@ -90,6 +94,7 @@ export async function createEntry(access: Access, input: CreateEntryInput): Prom
             valid.quotes.map((q) => ({ entryId, speakerId: q.speakerId ?? null, attribution: q.attribution ?? null, text: q.text, source: q.source ?? null, context: q.context ?? null, language: story.language })),
           );
         }
+        await linkEntry(tx, matcher, story, entry!); // before the event: its snapshot carries the links
         await appendEntryEvent(tx, access, story, entry!, valid.publish ? 'published' : 'drafted');
         return entry!;
       });
@@ -105,12 +110,14 @@ const updateEntrySchema = z.object({
   /** Replaces the entry's images; an empty list removes them. */
   media: mediaSchema.nullish(),
   expectedRevision: z.number().int().min(1).nullish(),
+  autoLink: z.boolean().nullish(),
 });
 
 export type UpdateEntryInput = z.input<typeof updateEntrySchema> & { id: number };
 
-export async function updateEntry(access: Access, input: UpdateEntryInput): Promise<EntryRow> {
+export async function updateEntry(access: LinkingAccess, input: UpdateEntryInput): Promise<EntryRow> {
   const valid = parseInput(updateEntrySchema, input);
+  const matcher = await linkingMatcher(access, valid.autoLink !== false);
   return access.db.transaction(async (tx) => {
     const { story, entry } = await lockEntry(tx, input.id);
     if (entry.status === 'retracted') throw clientError('BAD_USER_INPUT', 'input.id: a retracted entry cannot be edited', { field: 'input.id' });
@@ -124,12 +131,14 @@ export async function updateEntry(access: Access, input: UpdateEntryInput): Prom
         ...(valid.body !== undefined ? { body: valid.body } : {}),
         ...(valid.author !== undefined ? { author: valid.author } : {}),
         ...(valid.correctionNote !== undefined ? { correctionNote: valid.correctionNote } : {}),
+        ...(valid.autoLink != null ? { autoLink: valid.autoLink } : {}),
         ...(valid.media != null ? { media: storedMedia(valid.media) } : {}),
         revision: entry.revision + 1,
         updatedAt: nowMs,
       })
       .where(eq(entries.id, entry.id))
       .returning();
+    if (valid.headline !== undefined || valid.body !== undefined || valid.autoLink) await linkEntry(tx, matcher, story, updated!);
     await appendEntryEvent(tx, access, story, updated!, 'updated');
     return updated!;
   });

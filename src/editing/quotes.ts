@@ -49,3 +49,26 @@ export async function updateQuote(access: Access, id: number, input: z.input<typ
     }),
   );
 }
+
+/**
+ * An editor's verdict on a quote linking suggested: confirmed, readers see it;
+ * rejected, nobody does and linking does not suggest it again. Correcting a
+ * suggestion first (updateQuote) and then confirming it is the way to fix a
+ * speaker. Confirming a confirmed quote changes nothing; only a suggestion
+ * can be rejected (a quote an editor wrote is corrected, not rejected).
+ */
+export async function decideQuote(access: Access, id: number, status: 'confirmed' | 'rejected'): Promise<QuoteRow> {
+  return access.db.transaction(async (tx) => {
+    const [current] = await tx.select({ entryId: quotes.entryId }).from(quotes).where(eq(quotes.id, id));
+    if (!current) throw notFound('input.id', 'No quote with that ID.');
+    const { story, entry } = await lockEntry(tx, current.entryId);
+    const [quote] = await tx.select().from(quotes).where(eq(quotes.id, id));
+    if (quote!.status === status) return quote!;
+    if (quote!.status !== 'suggested') {
+      throw clientError('BAD_USER_INPUT', `input.id: the quote is ${quote!.status}, not a suggestion`, { field: 'input.id', status: quote!.status.toUpperCase() });
+    }
+    const [decided] = await tx.update(quotes).set({ status, updatedAt: nowMs }).where(eq(quotes.id, id)).returning();
+    await touchEntry(tx, access, story, entry.id);
+    return decided!;
+  });
+}

@@ -39,6 +39,24 @@ export function nameStartsWith(kind: MentionableKind, prefix: string): SQL {
   return like(lowerName(kind), `${prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
 }
 
+/**
+ * `haystack` contains `needle` anywhere, case- and accent-insensitive:
+ * both sides go through diretta_fold (drizzle/0004), so they fold alike on
+ * PGlite and PostgreSQL; LIKE's wildcards in the needle match literally.
+ */
+export function foldedContains(haystack: SQL, needle: string): SQL {
+  const escaped = needle.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return sql`${haystack} like ('%' || diretta_fold(${escaped}) || '%')`;
+}
+
+/** The longest search text accepted (names are at most 200 characters; a longer search can only miss). */
+export const MAX_SEARCH = 200;
+
+/** People (or places) whose name or one of whose aliases contains `search` (the folded column of drizzle/0005). */
+export function nameOrAliasContains(kind: MentionableKind, search: string): SQL {
+  return foldedContains(sql`${mentionable(kind).table.searchNames}`, search);
+}
+
 /** An alphabetical page of people or places, narrowed by `conditions`. */
 export async function mentionablesPage<K extends MentionableKind>(access: Access, kind: K, page: Page, conditions: (SQL | undefined)[]): Promise<Connection<MentionableRow<K>>> {
   const { table } = mentionable(kind);

@@ -1,5 +1,7 @@
 /** What only places have: a hierarchy and geographic filters (the rest is in ./mentionables.ts). */
-import { type SQL, and, eq, isNull, lte } from 'drizzle-orm';
+import { type SQL, and, eq, isNull, lte, sql } from 'drizzle-orm';
+import { queryRows } from '../db/client.js';
+import { placeAndInside } from '../db/mentionables.js';
 import type { Access } from '../access.js';
 import { anyOf } from '../db/any-of.js';
 import { placeColumns } from '../db/columns.js';
@@ -34,4 +36,10 @@ export async function childPlacePages(access: Access, parentIds: readonly number
     .as('ranked');
   const rows = await access.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.parentId, ranked.rn);
   return toConnections(parentIds, rows, (p) => p.parentId, page, nameSortValues);
+}
+
+/** The ids of a place and of every place inside it (for filters that follow a place live). */
+export async function placeIdsInside(access: Access, placeId: number): Promise<Set<number>> {
+  const rows = await queryRows<{ id: number }>(access.db, sql`select id from ${placeAndInside(placeId)} as inside(id)`);
+  return new Set(rows.map((r) => Number(r.id)));
 }

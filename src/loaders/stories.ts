@@ -2,7 +2,7 @@ import { type SQL, and, eq, inArray, sql } from 'drizzle-orm';
 import { anyOf } from '../db/any-of.js';
 import type { Access } from '../access.js';
 import { type StoryRow, type StoryStatus, entries, entryPeople, entryPlaces, quotes, stories } from '../db/schema.js';
-import { entryContentVisible, storyVisible } from '../db/visibility.js';
+import { quoteVisible, entryContentVisible, storyVisible } from '../db/visibility.js';
 import { type Connection, type Page, type SortKey, afterCursor, orderFor, toConnection } from './keyset.js';
 
 export async function storiesByIds(access: Access, ids: readonly number[]): Promise<StoryRow[]> {
@@ -64,7 +64,7 @@ export async function storyCounts(access: Access, storyIds: readonly number[]): 
       storyId: stories.id,
       entries: scalar(sql`(select count(*) from ${entries} where ${perStory})`),
       keyEvents: scalar(sql`(select count(*) from ${entries} where ${perStory} and ${entries.keyEvent})`),
-      quotes: scalar(sql`(select count(*) from ${quotes} join ${entries} on ${entries.id} = ${quotes.entryId} where ${perStory})`),
+      quotes: scalar(sql`(select count(*) from ${quotes} join ${entries} on ${entries.id} = ${quotes.entryId} where ${perStory} and ${quoteVisible(access.viewer)})`),
       people: scalar(sql`(select count(distinct ${entryPeople.personId}) from ${entryPeople} join ${entries} on ${entries.id} = ${entryPeople.entryId} where ${perStory})`),
       places: scalar(sql`(select count(distinct ${entryPlaces.placeId}) from ${entryPlaces} join ${entries} on ${entries.id} = ${entryPlaces.entryId} where ${perStory})`),
     })

@@ -54,6 +54,7 @@ builder.relayMutationField(
       people: t.idList({ description: 'People it mentions.' }),
       places: t.idList({ description: 'Places it mentions.' }),
       quotes: t.field({ type: [QuoteInput], description: 'Quotes it reports.' }),
+      autoLink: t.boolean({ defaultValue: true, description: 'Link the people and places its text names and suggest the quotes it holds (default); false turns linking off for this entry.' }),
       media: t.field({ type: [EntryMediaInput], description: 'Images to show with it, in order (at most 10).' }),
       idempotencyKey: t.string({ description: 'Any unique string: retrying with the same key returns the first entry instead of creating a second.' }),
     }),
@@ -74,6 +75,7 @@ builder.relayMutationField(
           ...q,
           speakerId: q.speaker == null ? null : parseNodeId(String(q.speaker), `input.quotes.${i}.speaker`, ['Person']).id,
         })),
+        autoLink: input.autoLink ?? true,
         media: input.media ?? undefined,
         idempotencyKey: input.idempotencyKey,
       }),
@@ -94,6 +96,7 @@ builder.relayMutationField(
       correctionNote: t.string({ description: 'Public note explaining the correction; an empty string clears it.' }),
       media: t.field({ type: [EntryMediaInput], description: 'The entry\'s images from now on, replacing the list; an empty list removes them.' }),
       expectedRevision: t.int({ description: 'The revision you edited; if someone changed the entry since, the edit is refused with CONFLICT.' }),
+      autoLink: t.boolean({ description: 'Turn linking on or off for this entry from now on; left out, it stays as it was. With it on, a new text is linked again (links and quote decisions an editor made are kept).' }),
     }),
   },
   {

@@ -55,6 +55,7 @@ export const EntryRef = builder.loadableNode('Entry', {
     }),
     status: t.field({ type: EntryStatusEnum, resolve: (e) => e.status, description: 'Draft, published or retracted.' }),
     keyEvent: t.exposeBoolean('keyEvent', { description: 'Whether editors marked it as a key event of the story.' }),
+    autoLink: t.exposeBoolean('autoLink', { description: 'Whether writing the entry links the people and places its text names and suggests its quotes (see createEntry\'s `autoLink`).' }),
     pinned: t.exposeBoolean('pinned', { description: 'Whether it is pinned on top of the story (at most one per story).' }),
     author: t.exposeString('author', { nullable: true, description: 'Byline.' }),
     revision: t.exposeInt('revision', { description: 'Starts at 1 and goes up with every edit.' }),

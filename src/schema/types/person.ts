@@ -1,12 +1,12 @@
 import type { PersonRow } from '../../db/schema.js';
 import { readPage } from '../../loaders/keyset.js';
-import { mentionablesByIds, mentionablesPage, nameOrder, nameStartsWith } from '../../loaders/mentionables.js';
+import { MAX_SEARCH, mentionablesByIds, mentionablesPage, nameOrAliasContains, nameOrder, nameStartsWith } from '../../loaders/mentionables.js';
 import { type PersonStory, personStoryOrder, personStoryPages } from '../../loaders/people.js';
 import { createPerson, updatePerson } from '../../editing/catalog.js';
 import { builder } from '../builder.js';
 import { mentionableFields } from './mentionable.js';
 import { parseNodeId } from '../global-id.js';
-import { undefinedIfNull } from '../inputs.js';
+import { searchArg, undefinedIfNull } from '../inputs.js';
 import { StoryRef } from './story.js';
 
 export const PersonRef = builder.loadableNode('Person', {
@@ -53,14 +53,19 @@ builder.objectField(PersonRef, 'stories', (t) =>
 builder.queryFields((t) => ({
   people: t.field({
     type: PersonConnection,
-    description: 'People in alphabetical order, optionally those whose name starts with `namePrefix`.',
+    description: 'People in alphabetical order, optionally those whose name starts with `namePrefix` or whose name or an alias contains `search`.',
     args: {
       ...t.arg.connectionArgs(),
       namePrefix: t.arg.string({ description: 'Case-insensitive start of the name, e.g. "pes".' }),
+      search: t.arg.string({ description: `Words anywhere in the name or an alias, case- and accent-insensitive ("peskov" finds "Dmitrij Peskòv"); up to ${MAX_SEARCH} characters.` }),
     },
     resolve: (_root, args, ctx) => {
       const prefix = args.namePrefix?.trim();
-      return mentionablesPage(ctx, 'Person', readPage(args, nameOrder('Person'), 'Query.people'), [prefix ? nameStartsWith('Person', prefix) : undefined]);
+      const search = searchArg(args.search);
+      return mentionablesPage(ctx, 'Person', readPage(args, nameOrder('Person'), 'Query.people'), [
+        prefix ? nameStartsWith('Person', prefix) : undefined,
+        search ? nameOrAliasContains('Person', search) : undefined,
+      ]);
     },
   }),
 }));

@@ -1,13 +1,13 @@
 import type { PlaceRow } from '../../db/schema.js';
 import { badUserInput } from '../../errors.js';
 import { readPage } from '../../loaders/keyset.js';
-import { mentionablesByIds, mentionablesPage, nameOrder } from '../../loaders/mentionables.js';
+import { MAX_SEARCH, mentionablesByIds, mentionablesPage, nameOrAliasContains, nameOrder } from '../../loaders/mentionables.js';
 import { childPlacePages, placeConditions } from '../../loaders/places.js';
 import { createPlace, updatePlace } from '../../editing/catalog.js';
 import { builder } from '../builder.js';
 import { mentionableFields } from './mentionable.js';
 import { parseNodeId } from '../global-id.js';
-import { undefinedIfNull } from '../inputs.js';
+import { searchArg, undefinedIfNull } from '../inputs.js';
 
 export const PlaceKindEnum = builder.enumType('PlaceKind', {
   description: 'What sort of place it is.',
@@ -69,6 +69,7 @@ builder.queryFields((t) => ({
     args: {
       ...t.arg.connectionArgs(),
       namePrefix: t.arg.string({ description: 'Case-insensitive start of the name.' }),
+      search: t.arg.string({ description: `Words anywhere in the name or an alias, case- and accent-insensitive ("budennovsk" finds "Budënnovsk"); up to ${MAX_SEARCH} characters.` }),
       kind: t.arg({ type: PlaceKindEnum, description: 'Only places of this kind.' }),
       countryCode: t.arg.string({ description: 'Only places in this country (ISO 3166-1 alpha-2, e.g. `UA`).' }),
       topLevel: t.arg.boolean({ defaultValue: false, description: 'Only places without a parent.' }),
@@ -81,7 +82,8 @@ builder.queryFields((t) => ({
         countryCode: args.countryCode?.toUpperCase() ?? null,
         topLevel: args.topLevel ?? false,
       });
-      return mentionablesPage(ctx, 'Place', readPage(args, nameOrder('Place'), 'Query.places'), conditions);
+      const search = searchArg(args.search);
+      return mentionablesPage(ctx, 'Place', readPage(args, nameOrder('Place'), 'Query.places'), [...conditions, search ? nameOrAliasContains('Place', search) : undefined]);
     },
   }),
 }));

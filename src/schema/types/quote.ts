@@ -1,13 +1,22 @@
 import type { QuoteRow } from '../../db/schema.js';
 import { readPage } from '../../loaders/keyset.js';
-import { entryQuoteLists, quoteOrder, quotesByIds, speakerQuotePages, storyQuotePages } from '../../loaders/quotes.js';
-import { createQuote, updateQuote } from '../../editing/quotes.js';
+import { entryQuoteLists, quoteOrder, quotesByIds, quotesPage, speakerQuotePages, storyQuotePages } from '../../loaders/quotes.js';
+import { createQuote, decideQuote, updateQuote } from '../../editing/quotes.js';
 import { type BuilderTypes, builder } from '../builder.js';
 import { parseNodeId } from '../global-id.js';
-import { undefinedIfNull } from '../inputs.js';
+import { searchArg, undefinedIfNull } from '../inputs.js';
 import { EntryRef } from './entry.js';
 import { PersonRef } from './person.js';
 import { StoryRef } from './story.js';
+
+const QuoteStatusEnum = builder.enumType('QuoteStatus', {
+  description: 'Whether readers see a quote: linking suggests, an editor decides.',
+  values: {
+    CONFIRMED: { value: 'confirmed', description: 'Written or confirmed by an editor: readers see it.' },
+    SUGGESTED: { value: 'suggested', description: 'Found in the entry\'s text by linking; only editors see it until one confirms it (confirmQuote) or rejects it (rejectQuote).' },
+    REJECTED: { value: 'rejected', description: 'A suggestion an editor rejected: nobody sees it, and linking does not suggest it again.' },
+  } as const,
+});
 
 export const QuoteRef = builder.loadableNode('Quote', {
   description: 'Words someone said, as an entry reports them.',
@@ -25,6 +34,7 @@ export const QuoteRef = builder.loadableNode('Quote', {
         quote.speakerId === null ? (quote.attribution ?? '') : (quote.attribution ?? (await PersonRef.getDataloader(ctx).load(quote.speakerId)).name),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the quote was recorded.' }),
+    status: t.field({ type: QuoteStatusEnum, description: 'CONFIRMED for every quote readers see; editors also see SUGGESTED ones, to review.', resolve: (quote) => quote.status }),
     speaker: t.field({
       type: PersonRef,
       nullable: true,
@@ -150,3 +160,43 @@ builder.relayMutationField(
   },
   { description: 'The quote after the change.', outputFields: (t) => ({ quote: t.field({ type: QuoteRef, description: 'The quote.', resolve: (p) => p.quote }) }) },
 );
+
+builder.queryField('quotes', (t) =>
+  t.field({
+    type: QuoteConnection,
+    description: 'Quotes across stories, newest first: by a speaker, in a story, containing some words. Readers see the confirmed quotes of published entries; editors also the suggestions linking made.',
+    args: {
+      ...t.arg.connectionArgs(),
+      speaker: t.arg.id({ description: 'Only what this Person said.' }),
+      story: t.arg.id({ description: 'Only quotes in this Story.' }),
+      search: t.arg.string({ description: 'Only quotes containing these words, case- and accent-insensitive (up to 200 characters).' }),
+    },
+    resolve: (_root, args, ctx) =>
+      quotesPage(ctx, readPage(args, quoteOrder, 'Query.quotes'), {
+        speakerId: args.speaker == null ? null : parseNodeId(String(args.speaker), 'speaker', ['Person']).id,
+        storyId: args.story == null ? null : parseNodeId(String(args.story), 'story', ['Story']).id,
+        search: searchArg(args.search),
+      }),
+  }),
+);
+
+for (const [name, status] of [
+  ['confirmQuote', 'confirmed'],
+  ['rejectQuote', 'rejected'],
+] as const) {
+  builder.relayMutationField(
+    name,
+    {
+      description:
+        status === 'confirmed'
+          ? 'Confirms a quote linking suggested: readers see it from now on (correct it first with updateQuote if it needs it). Tickers receive UPDATED for its entry.'
+          : 'Rejects a quote linking suggested: nobody sees it, and linking does not suggest it again for that entry.',
+      inputFields: (t) => ({ id: t.id({ required: true, description: 'The suggested quote.' }) }),
+    },
+    {
+      description: `${status === 'confirmed' ? 'Confirms' : 'Rejects'} a suggested quote (editors).`,
+      resolve: async (_root, { input }, ctx) => ({ quote: await decideQuote(ctx, parseNodeId(String(input.id), 'input.id', ['Quote']).id, status) }),
+    },
+    { description: 'The quote after the decision.', outputFields: (t) => ({ quote: t.field({ type: QuoteRef, description: 'The quote.', resolve: (p) => p.quote }) }) },
+  );
+}

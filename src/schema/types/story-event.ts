@@ -14,6 +14,7 @@ import { builder } from '../builder.js';
 import { parseNodeId } from '../global-id.js';
 import { EntryRef } from './entry.js';
 import { StoryRef } from './story.js';
+import { placeIdsInside } from '../../loaders/places.js';
 
 const kindDescriptions: Record<(typeof STORY_EVENT_KINDS)[number], string> = {
   drafted: 'A draft was written (editors only).',
@@ -142,12 +143,16 @@ builder.subscriptionFields((t) => ({
       const drafts = canSeeUnpublished(ctx.viewer);
       const mentioning = args.filter?.mentioning == null ? null : parseNodeId(String(args.filter.mentioning), 'filter.mentioning', ['Person', 'Place'] as const);
       const keyEventsOnly = args.filter?.keyEventsOnly ?? false;
+      // Following a place follows the places inside it too (as of subscribing).
+      const places = mentioning?.typename === 'Place' ? await placeIdsInside(ctx, mentioning.id) : null;
+      const mentioned = (event: LiveEvent) =>
+        !mentioning || (places ? [...event.mentions.Place].some((id) => places.has(id)) : event.mentions[mentioning.typename].has(mentioning.id));
       return follow(ctx, story.id, from, (event) => {
         if (!event.row.public && !drafts) return false;
         if (event.row.kind === 'story_status_changed') return true;
         if (keyEventsOnly && !(event.entry?.keyEvent || event.row.kind === 'key_event_cleared')) return false;
         // A retraction still reaches those who follow its former mentions: they have the entry to take down.
-        if (mentioning && !event.mentions[mentioning.typename].has(mentioning.id)) return false;
+        if (!mentioned(event)) return false;
         return true;
       });
     },
