@@ -147,7 +147,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     if (req.url === '/health' || req.url === '/ready') {
-      void health(req.url === '/ready', database, res);
+      void health(req.url === '/ready', database, res, responseCache);
       return;
     }
     if (config.graphiql && req.url?.startsWith(GRAPHIQL_ASSET_PREFIX)) {
@@ -208,9 +208,11 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   };
 }
 
-async function health(ready: boolean, database: Database, res: ServerResponse) {
+async function health(ready: boolean, database: Database, res: ServerResponse, cache: Pick<ResponseCache, 'stats'>) {
   let status = 200;
-  let body: Record<string, unknown> = { status: 'ok' };
+  // The cache's counters (answers served from it and computed), for benchmarks and dashboards.
+  const { hits, misses } = cache.stats();
+  let body: Record<string, unknown> = { status: 'ok', responseCache: { hits, misses } };
   if (ready) {
     try {
       await database.ping();
