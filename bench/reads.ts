@@ -3,6 +3,9 @@
  * PostGraphile on the same database, each under HTTP load at a fixed
  * concurrency from a separate process (bench/load.ts).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import type { LoadJob, LoadResult } from './load.js';
 import { type ReadOperation, type ReadTargets, readOperations } from './queries.js';
@@ -69,10 +72,17 @@ export async function startPostGraphile(databaseUrl: string): Promise<Service & 
 }
 
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
-  const loader = startNode('bench/load.ts', { BENCH_LOAD: JSON.stringify(job) });
-  const [, json] = await waitForLine(loader, /RESULT (\{.*\})\n/, (job.durationSeconds + 60) * 1000);
-  await loader.stop();
-  return JSON.parse(json!) as LoadResult;
+  const dir = mkdtempSync(join(tmpdir(), 'diretta-load-'));
+  try {
+    const file = join(dir, 'job.json');
+    writeFileSync(file, JSON.stringify(job));
+    const loader = startNode('bench/load.ts', { BENCH_LOAD_FILE: file });
+    const [, json] = await waitForLine(loader, /RESULT (\{.*\})\n/, (job.durationSeconds + 60) * 1000);
+    await loader.stop();
+    return JSON.parse(json!) as LoadResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Data as a comparable list of leaf values: no ids (they are encoded differently), dates as instants, enums in one case. */

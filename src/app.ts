@@ -29,6 +29,7 @@ import { useCostLimit } from './plugins/cost.js';
 import { useSseLimits } from './plugins/sse-limits.js';
 import { CatalogMatcher } from './loaders/catalog-matcher.js';
 import { type ResponseCache, createResponseCache } from './plugins/response-cache.js';
+import { newCacheScope, recordCacheDependencies } from './plugins/cache-scope.js';
 import { useQueryLimits } from './plugins/query-limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './plugins/operation-plugins.js';
 import { useRateLimits } from './plugins/rate-limits.js';
@@ -39,7 +40,7 @@ export interface App {
   live: LiveBus;
   websockets: WebSockets;
   /** For its stats (entries, bytes, hits), in logs and tests. */
-  responseCache: Pick<ResponseCache, 'stats' | 'invalidateStory'>;
+  responseCache: Pick<ResponseCache, 'stats' | 'invalidateStory' | 'invalidateEvent'>;
   /** http://host:port once listening. */
   url: string;
   listen(): Promise<string>;
@@ -84,17 +85,21 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     connection,
     statements: config.reportSqlStatements ? { statements: 0 } : null,
     publisher: config.publisher,
-    cacheScope: { stories: new Set() },
+    // Recorded only for answers the cache may keep: anonymous HTTP reads, with the cache on.
+    cacheScope: newCacheScope(config.responseCacheTtlMs > 0 && viewer === anonymousReader && connection === null),
   });
 
   // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
   const responseCache = createResponseCache(database, {
     ttlMs: config.responseCacheTtlMs,
+    searchTtlMs: config.responseCacheSearchTtlMs,
     maxBytes: config.responseCacheMaxBytes,
     maxEntryBytes: config.responseCacheMaxEntryBytes,
     limits,
   });
   await responseCache.start();
+  live.beforeDelivery = (event) => responseCache.eventDispatched(event);
+  recordCacheDependencies(schema);
   const yoga = createYoga<{ req?: IncomingMessage; res?: ServerResponse } & Partial<SocketContext>, Context>({
     schema,
     graphqlEndpoint: '/graphql',

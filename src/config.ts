@@ -44,6 +44,7 @@ const envSchema = z.object({
   /** Adds `extensions.sqlStatements` to every response (tests, benchmarks, debugging). */
   REPORT_SQL_STATEMENTS: bool.default(false),
   RESPONSE_CACHE_TTL_MS: int(0, 3_600_000).default(10_000),
+  RESPONSE_CACHE_SEARCH_TTL_MS: int(0, 3_600_000).default(2_000),
   RESPONSE_CACHE_MAX_BYTES: int(0, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   RESPONSE_CACHE_MAX_ENTRY_BYTES: int(0, 1024 * 1024 * 1024).default(1024 * 1024),
   INTROSPECTION: bool.default(true),
@@ -118,6 +119,8 @@ export type Config = {
   reportSqlStatements: boolean;
   /** How long an anonymous query's answer is reused (until a story event drops it); 0 turns the cache off. */
   responseCacheTtlMs: number;
+  /** How long a search answer may be served (any new entry may match it), at most responseCacheTtlMs. */
+  responseCacheSearchTtlMs: number;
   /** Bytes of cached answers kept at most, all together. */
   responseCacheMaxBytes: number;
   /** A larger answer is never cached. */
@@ -156,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     reportSqlStatements: e.REPORT_SQL_STATEMENTS,
     responseCacheTtlMs: e.RESPONSE_CACHE_TTL_MS,
+    responseCacheSearchTtlMs: e.RESPONSE_CACHE_SEARCH_TTL_MS,
     responseCacheMaxBytes: e.RESPONSE_CACHE_MAX_BYTES,
     responseCacheMaxEntryBytes: e.RESPONSE_CACHE_MAX_ENTRY_BYTES,
     limits: {
