@@ -20,6 +20,7 @@ import { schema } from './schema/index.js';
 import { demoStory } from './seed/demo-story.js';
 import { loadDemoStory } from './seed/load-demo.js';
 import { clientAddress, refuseBadRequest } from './transport/http.js';
+import { WritePriority } from './transport/write-priority.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { type Viewer, anonymousReader } from './viewer.js';
 import { encodeGlobalId } from './schema/global-id.js';
@@ -144,6 +145,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   });
 
   // The reader-facing pages (/, /live/<slug>, /embed.js) query the API through Yoga like any client.
+  // Anonymous requests wait while an editor's request is in flight (src/transport/write-priority.ts).
+  const writePriority = new WritePriority(limits.writePriorityMaxHoldMs);
   const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }), publicOrigin: config.publicOrigin });
   const server = createServer((req, res) => {
     // Every response carries the request's id, whichever part of the server answers (health, limits,
@@ -164,7 +167,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       return;
     }
     if (refuseBadRequest(req, res, limits)) return;
-    void yoga(req, res, { req, res });
+    writePriority.admit(req, res, () => void yoga(req, res, { req, res }));
   });
   // A body or headers trickled a byte at a time must not hold a socket for minutes (Node's defaults:
   // 60 s for headers, 300 s for the request). Streams of responses (SSE) are not affected.

@@ -63,6 +63,7 @@ const envSchema = z.object({
   MAX_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).default(100),
   MAX_SUBSCRIBER_QUEUE: int(1, 1_000_000).default(1_000),
   MAX_SOCKET_BUFFER_BYTES: int(1_024, 1024 * 1024 * 1024).default(1024 * 1024),
+  WRITE_PRIORITY_MAX_HOLD_MS: int(0, 10_000).default(100),
   RATE_LIMIT_MUTATIONS: int(0, 1_000_000).default(120),
   RATE_LIMIT_EXPENSIVE: int(0, 1_000_000).default(60),
   EXPENSIVE_QUERY_ITEMS: int(1, 1_000_000).default(1_000),
@@ -91,6 +92,8 @@ export interface Limits {
   maxSubscriberQueue: number;
   /** Bytes waiting in a socket's send buffer, before its client is cut off. */
   maxSocketBufferBytes: number;
+  /** How long an anonymous request may be held back while an editor's request runs; 0 never holds. */
+  writePriorityMaxHoldMs: number;
   /** Mutations per minute per token (or address); 0 disables. */
   rateLimitMutations: number;
   /** Expensive queries per minute per token (or address); 0 disables. */
@@ -179,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
       maxSubscriberQueue: e.MAX_SUBSCRIBER_QUEUE,
       maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
+      writePriorityMaxHoldMs: e.WRITE_PRIORITY_MAX_HOLD_MS,
       rateLimitMutations: e.RATE_LIMIT_MUTATIONS,
       rateLimitExpensive: e.RATE_LIMIT_EXPENSIVE,
       expensiveQueryItems: e.EXPENSIVE_QUERY_ITEMS,
