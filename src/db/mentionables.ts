@@ -5,7 +5,7 @@
  * module says which names, once; loaders and editing are written against it
  * instead of spelling out a Person branch and a Place branch each time.
  */
-import { type SQL, and, eq, sql } from 'drizzle-orm';
+import { type Placeholder, type SQL, and, eq, sql } from 'drizzle-orm';
 import type { Tx } from './client.js';
 import { type PersonRow, type PlaceRow, entries, entryPeople, entryPlaces, people, places } from './schema.js';
 
@@ -34,8 +34,8 @@ export function mentionable(kind: MentionableKind): (typeof tables)['Person'] {
   return tables[kind] as unknown as (typeof tables)['Person'];
 }
 
-/** Entries that mention the target, as a condition on `entries`. */
-export function mentions(target: MentionTarget): SQL {
+/** Entries that mention the target, as a condition on `entries` (its id may be a placeholder, see ./prepared.ts). */
+export function mentions(target: MentionTarget | { typename: MentionableKind; id: Placeholder }): SQL {
   const { link, targetId } = mentionable(target.typename);
   return sql`exists (select 1 from ${link} where ${link.entryId} = ${entries.id} and ${targetId} = ${target.id})`;
 }

@@ -28,3 +28,12 @@ export function entryInFeed(viewer: Viewer): SQL | undefined {
 export function entryContentVisible(viewer: Viewer): SQL | undefined {
   return canSeeUnpublished(viewer) ? undefined : sql`${entries.status} = 'published' and ${storyIsPublic}`;
 }
+
+/**
+ * What the conditions above depend on, as a key: queries built once and
+ * kept (./prepared.ts) are kept per visibility. Every function above must
+ * depend on the viewer through this alone.
+ */
+export function visibilityKey(viewer: Viewer): 'all' | 'public' {
+  return canSeeUnpublished(viewer) ? 'all' : 'public';
+}

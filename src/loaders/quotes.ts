@@ -1,10 +1,11 @@
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { anyOf } from '../db/any-of.js';
 import { quoteColumns } from '../db/columns.js';
+import { anyOfPlaceholder, prepared } from '../db/prepared.js';
 import type { Access } from '../access.js';
 import { type QuoteRow, entries, quotes } from '../db/schema.js';
-import { entryContentVisible } from '../db/visibility.js';
-import { type Connection, type Page, type SortKey, afterCursor, groupRows, rowNumber, toConnections } from './keyset.js';
+import { entryContentVisible, visibilityKey } from '../db/visibility.js';
+import { type Connection, type Page, type SortKey, afterCursor, groupRows, placeholderPage, rowNumber, toConnections } from './keyset.js';
 
 export async function quotesByIds(access: Access, ids: readonly number[]): Promise<QuoteRow[]> {
   return access.db
@@ -16,12 +17,14 @@ export async function quotesByIds(access: Access, ids: readonly number[]): Promi
 
 /** Quotes of each entry in the order they were added, in one statement. */
 export async function entryQuoteLists(access: Access, entryIds: readonly number[]): Promise<QuoteRow[][]> {
-  const rows = await access.db
-    .select(quoteColumns)
-    .from(quotes)
-    .innerJoin(entries, eq(entries.id, quotes.entryId))
-    .where(and(anyOf(quotes.entryId, entryIds), entryContentVisible(access.viewer)))
-    .orderBy(asc(quotes.id));
+  const rows = await prepared(access.db, `entryQuoteLists:${visibilityKey(access.viewer)}`, () =>
+    access.db
+      .select(quoteColumns)
+      .from(quotes)
+      .innerJoin(entries, eq(entries.id, quotes.entryId))
+      .where(and(anyOfPlaceholder(quotes.entryId), entryContentVisible(access.viewer)))
+      .orderBy(asc(quotes.id)),
+  ).execute({ ids: entryIds });
   return groupRows(entryIds, rows, (q) => q.entryId);
 }
 
@@ -34,13 +37,17 @@ const quoteSortValues = (q: QuoteRow) => [q.createdAt, q.id];
 
 /** One page of quotes per speaker, in one statement. */
 export async function speakerQuotePages(access: Access, personIds: readonly number[], page: Page): Promise<Connection<QuoteRow>[]> {
-  const ranked = access.db
-    .select({ ...quoteColumns, rn: rowNumber(quotes.speakerId, quoteOrder, page).as('rn') })
-    .from(quotes)
-    .innerJoin(entries, eq(entries.id, quotes.entryId))
-    .where(and(anyOf(quotes.speakerId, personIds), entryContentVisible(access.viewer), afterCursor(quoteOrder, page)))
-    .as('ranked');
-  const rows = await access.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.speakerId, ranked.rn);
+  const { page: shaped, shape, values } = placeholderPage(page);
+  const query = prepared(access.db, `speakerQuotePages:${visibilityKey(access.viewer)}:${shape}`, () => {
+    const ranked = access.db
+      .select({ ...quoteColumns, rn: rowNumber(quotes.speakerId, quoteOrder, shaped).as('rn') })
+      .from(quotes)
+      .innerJoin(entries, eq(entries.id, quotes.entryId))
+      .where(and(anyOfPlaceholder(quotes.speakerId), entryContentVisible(access.viewer), afterCursor(quoteOrder, shaped)))
+      .as('ranked');
+    return access.db.select().from(ranked).where(lte(ranked.rn, sql.placeholder('limit'))).orderBy(ranked.speakerId, ranked.rn);
+  });
+  const rows = await query.execute({ ...values, ids: personIds });
   return toConnections(personIds, rows, (q) => q.speakerId, page, quoteSortValues);
 }
 
