@@ -48,7 +48,22 @@ export interface CacheScope {
   places: Set<number>;
 }
 
+/** The scope of answers that are never cached: nothing is recorded into it, so one serves every request. */
+const INACTIVE: CacheScope = Object.freeze({
+  active: false,
+  everyEvent: false,
+  search: false,
+  stories: new Set<number>(),
+  storyMeta: new Set<number>(),
+  entries: new Set<number>(),
+  entryStories: new Set<number>(),
+  readsQuotes: false,
+  people: new Set<number>(),
+  places: new Set<number>(),
+});
+
 export function newCacheScope(active: boolean): CacheScope {
+  if (!active) return INACTIVE;
   return {
     active,
     everyEvent: false,
