@@ -12,7 +12,7 @@
  * own mapping asks every column of every row what kind of field it is and
  * walks its path with an iterator (garbage for each value).
  */
-import { Column, type SQL, Subquery, is, sql } from 'drizzle-orm';
+import { Column, type SQL, Subquery, getTableName, is, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 
 export interface PreparedQuery<T> {
@@ -58,14 +58,18 @@ function decoderOf(field: unknown): Decoder {
 
 /**
  * Replaces drizzle's row mapping by one with every column's decoder and path
- * looked up once. Only for queries whose joins are all inner joins (drizzle
- * nulls the object of a left-joined table without a row; none of ours needs it).
+ * looked up once. Like drizzle's, it makes the object of a left-joined table
+ * null when the join found no row (all its columns null).
  */
 function useFastMapping(query: object): void {
   const mapped = query as MappedQuery;
   if (!mapped.fields || mapped.customResultMapper) return;
-  if (mapped.joinsNotNullableMap && Object.values(mapped.joinsNotNullableMap).some((notNull) => !notNull)) return;
+  const nullable = new Set(Object.entries(mapped.joinsNotNullableMap ?? {}).filter(([, notNull]) => !notNull).map(([table]) => table));
   const columns = mapped.fields.map(({ path, field }) => ({ parents: path.slice(0, -1), key: path.at(-1)!, decoder: decoderOf(field) }));
+  // The objects (selected as `{ name: table }`) of tables a left join may leave without a row.
+  const optional = [
+    ...new Set(mapped.fields.filter(({ path, field }) => path.length === 2 && is(field, Column) && nullable.has(getTableName(field.table))).map(({ path }) => path[0]!)),
+  ];
   const mapRow = (row: unknown[]) => {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < columns.length; i++) {
@@ -75,6 +79,7 @@ function useFastMapping(query: object): void {
       const raw = row[i];
       node[key] = raw === null || raw === undefined ? null : decoder.mapFromDriverValue(raw);
     }
+    for (const name of optional) if (Object.values(out[name] as Record<string, unknown>).every((v) => v === null)) out[name] = null;
     return out;
   };
   mapped.customResultMapper = (rows) => rows.map(mapRow);
