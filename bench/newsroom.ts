@@ -207,50 +207,46 @@ export async function runNewsroom(options: NewsroomOptions): Promise<NewsroomRes
   const desk = await deskTargets(options.databaseUrl, targets.people);
   log(`newsroom: ${targets.stories.length} stories, ${targets.people.length} people, ${targets.terms.length} search terms; desk rates ${options.rates.join(', ')} entries/s`);
   const runs: NewsroomRun[] = [];
-
-  const measure = async (server: NewsroomServer, url: string, bodies: string[], publish: Publish, counters: boolean) => {
-    const job = { url: `${url}/graphql`, connections: options.connections, bodies };
-    if (options.warmupSeconds > 0) await runLoad({ ...job, durationSeconds: options.warmupSeconds });
-    for (const rate of options.rates) {
-      const before = counters ? await cacheCounters(url) : null;
-      const stopDesk = startDesk(rate, publish);
-      const reads = await runLoad({ ...job, durationSeconds: options.durationSeconds });
-      const publishFigures = await stopDesk();
-      const after = counters ? await cacheCounters(url) : null;
-      const hits = before && after ? after.hits - before.hits : 0;
-      const misses = before && after ? after.misses - before.misses : 0;
-      const cacheHitRate = before && after && hits + misses > 0 ? hits / (hits + misses) : null;
-      runs.push({ server, rate, reads, publish: publishFigures, cacheHitRate });
-      log(
-        `newsroom: ${server}, ${rate} entries/s: ${reads.requestsPerSecond.toFixed(0)} req/s, p50 ${reads.p50} ms, p99 ${reads.p99} ms, ` +
-          `${reads.errors + reads.non2xx} errors; published ${publishFigures.completed}/${publishFigures.attempted}, p99 ${publishFigures.p99.toFixed(0)} ms` +
-          (cacheHitRate === null ? '' : `; cache hits ${(cacheHitRate * 100).toFixed(0)} %`),
-      );
-    }
-  };
-
   const direttaBodies = mixedBodies(targets, 'diretta');
-  const configs: { server: NewsroomServer; env: Record<string, string> }[] = [
-    { server: 'Diretta, cache on', env: {} },
-    ...(options.uncached ? [{ server: 'Diretta, cache off' as const, env: { RESPONSE_CACHE_TTL_MS: '0' } }] : []),
-  ];
-  for (const { server, env } of configs) {
-    let api: (Service & { url: string }) | null = null;
-    try {
-      api = await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env });
-      await measure(server, api.url, direttaBodies, await direttaDesk(api.url, desk), server === 'Diretta, cache on');
-    } finally {
-      await api?.stop();
-    }
-  }
-
-  let pgl: (Service & { url: string }) | null = null;
+  const services: Service[] = [];
   const sql = postgres(options.databaseUrl, { max: 4, onnotice: () => {} });
   try {
-    pgl = await startPostGraphile(options.databaseUrl);
-    await measure('PostGraphile (no cache)', pgl.url, mixedBodies(targets, 'postgraphile'), sqlDesk(sql, desk), false);
+    // Every server up at once, so that each rate meets the three one right after the other (the same moment of a shared machine).
+    const servers: { server: NewsroomServer; url: string; bodies: string[]; publish: Publish; counters: boolean }[] = [];
+    for (const [server, env] of [
+      ['Diretta, cache on', {}],
+      ...(options.uncached ? [['Diretta, cache off', { RESPONSE_CACHE_TTL_MS: '0' }] as const] : []),
+    ] as const) {
+      const api = await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env });
+      services.push(api);
+      servers.push({ server, url: api.url, bodies: direttaBodies, publish: await direttaDesk(api.url, desk), counters: server === 'Diretta, cache on' });
+    }
+    const pgl = await startPostGraphile(options.databaseUrl);
+    services.push(pgl);
+    servers.push({ server: 'PostGraphile (no cache)', url: pgl.url, bodies: mixedBodies(targets, 'postgraphile'), publish: sqlDesk(sql, desk), counters: false });
+
+    const job = (url: string, bodies: string[]) => ({ url: `${url}/graphql`, connections: options.connections, bodies });
+    if (options.warmupSeconds > 0) for (const { url, bodies } of servers) await runLoad({ ...job(url, bodies), durationSeconds: options.warmupSeconds });
+    for (const rate of options.rates) {
+      for (const { server, url, bodies, publish, counters } of servers) {
+        const before = counters ? await cacheCounters(url) : null;
+        const stopDesk = startDesk(rate, publish);
+        const reads = await runLoad({ ...job(url, bodies), durationSeconds: options.durationSeconds });
+        const publishFigures = await stopDesk();
+        const after = counters ? await cacheCounters(url) : null;
+        const hits = before && after ? after.hits - before.hits : 0;
+        const misses = before && after ? after.misses - before.misses : 0;
+        const cacheHitRate = before && after && hits + misses > 0 ? hits / (hits + misses) : null;
+        runs.push({ server, rate, reads, publish: publishFigures, cacheHitRate });
+        log(
+          `newsroom: ${server}, ${rate} entries/s: ${reads.requestsPerSecond.toFixed(0)} req/s, p50 ${reads.p50} ms, p99 ${reads.p99} ms, ` +
+            `${reads.errors + reads.non2xx} errors; published ${publishFigures.completed}/${publishFigures.attempted}, p99 ${publishFigures.p99.toFixed(0)} ms` +
+            (cacheHitRate === null ? '' : `; cache hits ${(cacheHitRate * 100).toFixed(0)} %`),
+        );
+      }
+    }
   } finally {
-    await pgl?.stop();
+    for (const service of services) await service.stop();
     await sql.end({ timeout: 5 });
   }
   return { connections: options.connections, durationSeconds: options.durationSeconds, mix: '7 story pages : 2 person pages : 1 search', runs };
