@@ -45,7 +45,6 @@
  * also stores parsed results and serialises each hit again, and runs
  * identical misses in parallel; this one keeps the bytes and runs a miss once.
  */
-import { sql } from 'drizzle-orm';
 import { type ExecutionResult, Kind, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
@@ -236,7 +235,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       timer = setTimeout(resolve, 1_000);
     });
     try {
-      await database.db.execute(sql`select pg_notify(${BARRIER_CHANNEL}, ${token})`);
+      await database.notify(BARRIER_CHANNEL, token);
       await heard;
     } catch {
       // The database went away after the mutation committed: its answer matters more than the barrier.
