@@ -40,6 +40,8 @@ export interface App {
   database: Database;
   live: LiveBus;
   websockets: WebSockets;
+  /** Anonymous requests held back behind editors' so far (src/transport/write-priority.ts), for tests. */
+  writePriority: Pick<WritePriority, 'heldCount' | 'writersInFlight'>;
   /** For its stats (entries, bytes, hits), in logs and tests. */
   responseCache: Pick<ResponseCache, 'stats' | 'invalidateStory' | 'invalidateEvent'>;
   /** http://host:port once listening. */
@@ -182,6 +184,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     live,
     websockets,
     responseCache,
+    writePriority,
     get url() {
       return url;
     },

@@ -18,6 +18,11 @@ export class WritePriority {
   /** Requests held back so far, for tests and logs. */
   heldCount = 0;
 
+  /** Requests with a token in flight now. */
+  get writersInFlight(): number {
+    return this.writers;
+  }
+
   constructor(private readonly maxHoldMs: number) {}
 
   /**
