@@ -77,7 +77,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     throw error;
   }
 
-  const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection']): Context => ({
+  const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection'], cacheable = false): Context => ({
     viewer,
     db: database.db,
     live,
@@ -88,8 +88,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     connection,
     statements: config.reportSqlStatements ? { statements: 0 } : null,
     publisher: config.publisher,
-    // Recorded only for answers the cache may keep: anonymous HTTP reads, with the cache on.
-    cacheScope: newCacheScope(config.responseCacheTtlMs > 0 && viewer === anonymousReader && connection === null),
+    // Recorded only for answers the cache may keep: anonymous HTTP reads, not SSE streams, with the cache on.
+    cacheScope: newCacheScope(config.responseCacheTtlMs > 0 && cacheable),
   });
 
   // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
@@ -128,7 +128,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       const requestId = requestIdFrom(request.headers.get('x-request-id'));
       const token = bearerToken(request.headers.get('authorization'));
       const viewer = token ? (await verifyToken(jwtSecret, token)).viewer : anonymousReader;
-      return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null);
+      const cacheable = viewer === anonymousReader && !request.headers.get('accept')?.includes('text/event-stream');
+      return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null, cacheable);
     },
     plugins: [
       responseCache.plugin,
