@@ -86,6 +86,19 @@ export const stories = pgTable(
   ],
 );
 
+/** An image shown with an entry (entries.media); src/editing/media-rules.ts says what is accepted. */
+export interface EntryMedia {
+  /** An absolute https:// URL. */
+  url: string;
+  /** Text alternative for readers who cannot see the image. */
+  alt: string;
+  caption: string | null;
+  /** Who took it or owns it, e.g. "Reuters/Jane Doe". */
+  credit: string | null;
+  width: number | null;
+  height: number | null;
+}
+
 export const entries = pgTable(
   'entries',
   {
@@ -101,6 +114,8 @@ export const entries = pgTable(
     author: text(),
     revision: integer().notNull().default(1),
     correctionNote: text(),
+    /** Images with caption and credit, in the order they are shown. */
+    media: jsonb().$type<EntryMedia[]>().notNull().default([]),
     publishedAt: timestamptz(),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
@@ -127,6 +142,7 @@ export const entries = pgTable(
     check('entries_revision_check', sql`revision >= 1`),
     check('entries_published_at_check', sql`status = 'draft' or published_at is not null`),
     check('entries_pinned_public_check', sql`not pinned or status = 'published'`),
+    check('entries_media_check', sql`jsonb_typeof(media) = 'array' and jsonb_array_length(media) <= 10`),
   ],
 );
 

@@ -9,13 +9,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { encodeBody, sendBody } from '../transport/compression.js';
 import { requestIdFrom } from '../request-id.js';
-import { asset, assetPaths } from './assets.js';
+import { IMMUTABLE_CACHE, asset, assetPaths, versionedPath } from './assets.js';
 import { htmlDocument } from './document.js';
 import { h } from './html.js';
 import { ENTRIES_PER_LOAD, FEED_ENTRIES, type StoryListResult, type StoryPageResult, type TickerState, feedQuery, storyListQuery, storyPageQuery } from './page-data.js';
 import { type FeedEntry, type FeedStory, atomFeed, feedUpdated, jsonFeed } from '../formats/feeds.js';
 import { storyListView } from './views/story-list-view.js';
 import { shellContent, tickerView } from './views/story-view.js';
+import { clockFor, wordsFor } from './views/locale.js';
 
 /**
  * What the pages need of Yoga: its fetch entry point. The reader's request
@@ -58,7 +59,7 @@ function contentSecurityPolicy(req: IncomingMessage, publicOrigin: string | null
   // The configured host; else the one the browser used, which only lets the page connect back to where it came from.
   const host = publicOrigin ? new URL(publicOrigin).host : req.headers.host && HOST.test(req.headers.host) ? req.headers.host : null;
   const sockets = host ? ` ws://${host} wss://${host}` : '';
-  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'${sockets}; base-uri 'none'; form-action 'self'`;
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'${sockets}; base-uri 'none'; form-action 'self'`;
 }
 
 /** /live/<slug>/feed.atom and /live/<slug>/feed.json */
@@ -108,8 +109,12 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
     const { story } = await query<StoryPageResult>(req, requestId, storyPageQuery, { slug, first: ENTRIES_PER_LOAD, after, url: pageUrl });
     if (!story) throw new PageError(404, 'There is no such story.');
     const state: TickerState = { story, atHead: after === null };
-    const view = { time: serverTime, storyHref: `/live/${slug}`, embed: false, language: story.language };
+    const words = wordsFor(story.language);
+    const view = { clock: clockFor(words, 'UTC'), now: Date.now, words, storyHref: `/live/${slug}`, embed: false, language: story.language };
     return htmlDocument({
+      lang: words.locale,
+      skipText: words.skipToContent,
+      stylesheet: await versionedPath('/assets/ticker.css'),
       title: `${story.title} · Diretta`,
       description: story.summary,
       canonical: pageUrl,
@@ -120,7 +125,7 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
       body: [tickerView(shellContent(story), view)],
       jsonLd: story.liveBlogPosting,
       data: state,
-      script: '/assets/live-page.js',
+      script: await versionedPath('/assets/live-page.js'),
       skipTo: 'diretta-feed',
     });
   }
@@ -150,6 +155,7 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
   async function storyList(req: IncomingMessage, requestId: string) {
     const { stories } = await query<StoryListResult>(req, requestId, storyListQuery, {});
     return htmlDocument({
+      stylesheet: await versionedPath('/assets/ticker.css'),
       title: 'Diretta · live blogs',
       body: [storyListView(stories.edges.map((e) => e.node), serverTime)],
       skipTo: 'main',
@@ -185,7 +191,9 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
         const file = asset(url.pathname);
         if (file) {
           const loaded = await file;
-          const headers = { 'content-type': loaded.contentType, etag: loaded.etag, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
+          // A versioned URL (what pages link) never changes content; the bare path (embed.js, which other sites link) is revalidated.
+          const cacheControl = url.searchParams.get('v') === loaded.version ? IMMUTABLE_CACHE : 'no-cache';
+          const headers = { 'content-type': loaded.contentType, etag: loaded.etag, 'cache-control': cacheControl, 'x-content-type-options': 'nosniff' };
           await sendBody(req, res, loaded.body, headers, { fresh: req.headers['if-none-match'] === loaded.etag, memo: loaded });
           return;
         }
