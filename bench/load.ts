@@ -2,8 +2,10 @@
  * The HTTP load generator, a process of its own so that it does not share
  * an event loop with the server it measures: autocannon at a fixed
  * concurrency, cycling over a list of request bodies. Reads its job from
- * BENCH_LOAD (JSON) and prints one JSON line with the figures.
+ * the JSON file named by BENCH_LOAD_FILE (a job can be larger than an
+ * environment variable may be) and prints one JSON line with the figures.
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 export interface LoadJob {
@@ -25,8 +27,9 @@ export interface LoadResult {
   timeouts: number;
 }
 
-const job = JSON.parse(process.env.BENCH_LOAD ?? 'null') as LoadJob | null;
-if (!job) throw new Error('BENCH_LOAD is not set');
+const file = process.env.BENCH_LOAD_FILE;
+if (!file) throw new Error('BENCH_LOAD_FILE is not set');
+const job = JSON.parse(readFileSync(file, 'utf8')) as LoadJob;
 
 const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...job.headers };
 const result = await autocannon({

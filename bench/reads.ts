@@ -3,6 +3,9 @@
  * PostGraphile on the same database, each under HTTP load at a fixed
  * concurrency from a separate process (bench/load.ts).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import type { LoadJob, LoadResult } from './load.js';
 import { type ReadOperation, type ReadTargets, readOperations } from './queries.js';
@@ -38,7 +41,7 @@ export interface ReadResults {
   durationSeconds: number;
   targets: { stories: number; people: number; terms: string[] };
   operations: ReadFigures[];
-  /** Diretta with RESPONSE_CACHE_TTL_MS=0: every request executed. */
+  /** Diretta with RESPONSE_CACHE_TTL_MS=0: every request executed (measured right before PostGraphile, operation by operation). */
   uncached?: (LoadResult & { operation: ReadOperation['name'] })[];
 }
 
@@ -69,10 +72,17 @@ export async function startPostGraphile(databaseUrl: string): Promise<Service & 
 }
 
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
-  const loader = startNode('bench/load.ts', { BENCH_LOAD: JSON.stringify(job) });
-  const [, json] = await waitForLine(loader, /RESULT (\{.*\})\n/, (job.durationSeconds + 60) * 1000);
-  await loader.stop();
-  return JSON.parse(json!) as LoadResult;
+  const dir = mkdtempSync(join(tmpdir(), 'diretta-load-'));
+  try {
+    const file = join(dir, 'job.json');
+    writeFileSync(file, JSON.stringify(job));
+    const loader = startNode('bench/load.ts', { BENCH_LOAD_FILE: file });
+    const [, json] = await waitForLine(loader, /RESULT (\{.*\})\n/, (job.durationSeconds + 60) * 1000);
+    await loader.stop();
+    return JSON.parse(json!) as LoadResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Data as a comparable list of leaf values: no ids (they are encoded differently), dates as instants, enums in one case. */
@@ -95,14 +105,17 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
   const operations = readOperations(targets);
   log(`reads: ${targets.stories.length} stories, ${targets.people.length} people with 50+ quotes, ${targets.terms.length} search terms`);
 
-  let api = await startApi({ databaseUrl: options.databaseUrl, port: await freePort() });
+  const api = await startApi({ databaseUrl: options.databaseUrl, port: await freePort() });
+  // Cache off, alive beside the others so that each operation meets the three servers one right after the other.
+  const uncachedApi = options.uncached ? await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { RESPONSE_CACHE_TTL_MS: '0' } }) : null;
   // A second instance that reports its statements, for the statement check only.
   const counting = await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { REPORT_SQL_STATEMENTS: 'true' } });
   let pgl: (Service & { url: string }) | null = null;
   try {
     pgl = await startPostGraphile(options.databaseUrl);
-    log(`reads: Diretta at ${api.url}, PostGraphile at ${pgl.url}`);
+    log(`reads: Diretta at ${api.url}${uncachedApi ? ` (cache off at ${uncachedApi.url})` : ''}, PostGraphile at ${pgl.url}`);
     const results: ReadFigures[] = [];
+    const uncached: NonNullable<ReadResults['uncached']> = [];
     for (const operation of operations) {
       const variables = operation.variables(0);
       const direttaFirst = await graphql(api.url, operation.diretta, variables);
@@ -125,6 +138,7 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
       const figures: Partial<ReadFigures> = { operation: operation.name, statements, sameData, responseBytes: JSON.stringify(direttaFirst).length };
       for (const [server, url, query] of [
         ['Diretta', api.url, operation.diretta],
+        ...(uncachedApi ? [['Diretta, cache off', uncachedApi.url, operation.diretta] as const] : []),
         ['PostGraphile', pgl.url, operation.postgraphile],
       ] as const) {
         const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ query, variables: operation.variables(i) }));
@@ -133,23 +147,10 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
         const result = await runLoad({ ...job, durationSeconds: options.durationSeconds });
         log(`reads: ${operation.name} on ${server}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.errors + result.non2xx} errors`);
         if (server === 'Diretta') figures.diretta = { server, ...result };
-        else figures.postgraphile = { server, ...result };
+        else if (server === 'PostGraphile') figures.postgraphile = { server, ...result };
+        else uncached.push({ operation: operation.name, ...result });
       }
       results.push(figures as ReadFigures);
-    }
-    const uncached: ReadResults['uncached'] = [];
-    if (options.uncached) {
-      await pgl.stop();
-      await api.stop();
-      api = await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { RESPONSE_CACHE_TTL_MS: '0' } });
-      for (const operation of operations) {
-        const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ query: operation.diretta, variables: operation.variables(i) }));
-        const job = { url: `${api.url}/graphql`, connections: options.connections, bodies };
-        if (options.warmupSeconds > 0) await runLoad({ ...job, durationSeconds: options.warmupSeconds });
-        const result = await runLoad({ ...job, durationSeconds: options.durationSeconds });
-        log(`reads: ${operation.name} on Diretta without cache: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
-        uncached.push({ operation: operation.name, ...result });
-      }
     }
     return {
       connections: options.connections,
@@ -161,6 +162,7 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
   } finally {
     await pgl?.stop();
     await api.stop();
+    await uncachedApi?.stop();
     await counting.stop();
   }
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import postgres from 'postgres';
 import type { FanoutResults } from './fanout.js';
+import type { NewsroomResults, NewsroomRun } from './newsroom.js';
 import type { ReadResults } from './reads.js';
 import { ROOT } from './services.js';
 
@@ -23,6 +24,7 @@ export interface Environment {
 export interface BenchReport {
   environment: Environment;
   reads?: ReadResults;
+  newsroom?: NewsroomResults;
   fanout?: FanoutResults;
 }
 
@@ -84,17 +86,25 @@ export interface Target {
   met: boolean;
 }
 
+/**
+ * The targets, each comparing like with like: Diretta with its cache off
+ * against PostGraphile (which has none); Diretta with its cache on against
+ * PostGraphile only where the label says so, under the same reads and the
+ * same writes (the newsroom mix, where the cache has to earn its keep).
+ */
 export function targets(report: BenchReport): Target[] {
   const list: Target[] = [];
-  const { reads, fanout } = report;
+  const { reads, newsroom, fanout } = report;
   if (reads) {
-    for (const op of reads.operations.filter((o) => o.operation !== 'search')) {
+    for (const op of reads.operations) {
+      const uncached = reads.uncached?.find((u) => u.operation === op.operation);
       list.push({
-        target: `${op.operation}: Diretta req/s ≥ PostGraphile's`,
-        measured: `${num(op.diretta.requestsPerSecond)} vs ${num(op.postgraphile.requestsPerSecond)} (${ratio(op.diretta.requestsPerSecond, op.postgraphile.requestsPerSecond)})`,
-        met: op.diretta.requestsPerSecond >= op.postgraphile.requestsPerSecond,
+        target: `reads, ${op.operation}, ${reads.connections} connections, no writes, cache off: Diretta req/s ≥ 1.0× PostGraphile (no cache)`,
+        measured: uncached
+          ? `${num(uncached.requestsPerSecond)} vs ${num(op.postgraphile.requestsPerSecond)} (${ratio(uncached.requestsPerSecond, op.postgraphile.requestsPerSecond)})`
+          : 'not measured (--no-uncached)',
+        met: !!uncached && uncached.requestsPerSecond >= op.postgraphile.requestsPerSecond,
       });
-      list.push({ target: `${op.operation}: p99 ≤ 50 ms at concurrency ${reads.connections}`, measured: ms(op.diretta.p99), met: op.diretta.p99 <= 50 });
     }
     const independent = reads.operations.every((o) => new Set(o.statements.map((s) => s.statements)).size === 1);
     list.push({
@@ -103,17 +113,39 @@ export function targets(report: BenchReport): Target[] {
       met: independent,
     });
   }
+  if (newsroom) {
+    const run = (server: NewsroomRun['server'], rate: number) => newsroom.runs.find((r) => r.server === server && r.rate === rate);
+    for (const [rate, times, p99] of [
+      [1, 5, 50],
+      [4, 3, 100],
+    ] as const) {
+      const diretta = run('Diretta, cache on', rate);
+      const pgl = run('PostGraphile (no cache)', rate);
+      if (!diretta) continue;
+      list.push({
+        target: `newsroom at ${rate} entr${rate === 1 ? 'y' : 'ies'}/s, ${newsroom.connections} connections: Diretta (cache on) req/s ≥ ${times}× PostGraphile (no cache) on the same mix`,
+        measured: pgl ? `${num(diretta.reads.requestsPerSecond)} vs ${num(pgl.reads.requestsPerSecond)} (${ratio(diretta.reads.requestsPerSecond, pgl.reads.requestsPerSecond)})` : 'PostGraphile not measured',
+        met: !!pgl && diretta.reads.requestsPerSecond >= times * pgl.reads.requestsPerSecond,
+      });
+      list.push({ target: `newsroom at ${rate} entr${rate === 1 ? 'y' : 'ies'}/s: Diretta (cache on) reads p99 ≤ ${p99} ms`, measured: ms(diretta.reads.p99), met: diretta.reads.p99 <= p99 });
+      list.push({
+        target: `newsroom at ${rate} entr${rate === 1 ? 'y' : 'ies'}/s: publish latency p99 ≤ 100 ms under the read load (Diretta, cache on), every entry published`,
+        measured: `${ms(diretta.publish.p99)}, ${diretta.publish.completed}/${diretta.publish.attempted} published`,
+        met: diretta.publish.p99 <= 100 && diretta.publish.completed === diretta.publish.attempted,
+      });
+    }
+  }
   if (fanout) {
     list.push({ target: `fan-out to ${fanout.subscribers}: p99 commit-to-receipt ≤ 250 ms`, measured: ms(fanout.api.latency.p99), met: fanout.api.latency.p99 <= 250 });
     list.push({ target: 'fan-out: 0 messages lost', measured: String(fanout.api.lost), met: fanout.api.lost === 0 && fanout.api.duplicates === 0 && fanout.api.outOfOrder === 0 });
-    list.push({ target: 'fan-out: p99 ≤ 3× the bare-ws floor', measured: ratio(fanout.api.latency.p99, fanout.floor.latency.p99), met: fanout.api.latency.p99 <= 3 * fanout.floor.latency.p99 });
+    list.push({ target: 'fan-out: p99 ≤ 2.5× the bare-ws floor', measured: ratio(fanout.api.latency.p99, fanout.floor.latency.p99), met: fanout.api.latency.p99 <= 2.5 * fanout.floor.latency.p99 });
     list.push({ target: 'fan-out: ≤ 40 KB of API RSS per idle subscriber', measured: `${(fanout.api.rssPerSubscriberBytes / 1024).toFixed(1)} KB`, met: fanout.api.rssPerSubscriberBytes <= 40 * 1024 });
   }
   return list;
 }
 
 export function renderMarkdown(report: BenchReport): string {
-  const { environment: env, reads, fanout } = report;
+  const { environment: env, reads, newsroom, fanout } = report;
   const lines: string[] = [];
   lines.push(`# Diretta benchmark, ${env.date.slice(0, 16).replace('T', ' ')} UTC`, '');
   lines.push(`- Machine: ${env.cpu}, ${env.cores} cores, ${env.memoryGiB} GiB, ${env.kernel}`);
@@ -122,8 +154,19 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push(`- Data: ${Object.entries(env.scale).map(([k, v]) => `${v.toLocaleString('en')} ${k}`).join(', ')}`);
   lines.push('- Everything on this one machine: the database, the server under test and the load generator share its cores.', '');
   if (reads) {
-    lines.push(`## Reads: ${reads.connections} concurrent connections, ${reads.durationSeconds} s per run`, '');
-    lines.push('| operation | Diretta req/s | p50 | p99 | SQL statements (page 5 / default / 100) | PostGraphile req/s | p50 | p99 | req/s Diretta/PostGraphile | same data |');
+    lines.push(`## Reads: ${reads.connections} concurrent connections, ${reads.durationSeconds} s per run, no writes`, '');
+    lines.push('Each operation alone, its requests rotating over many variables. PostGraphile has no response cache: every one of its requests is executed.', '');
+    if (reads.uncached) {
+      lines.push('**Cache off: like for like.** Diretta with RESPONSE_CACHE_TTL_MS=0 (every request executed, as for a cold page or a reader with a token) against PostGraphile:', '');
+      lines.push('| operation | Diretta (cache off) req/s | p50 | p99 | PostGraphile (no cache) req/s | p50 | p99 | Diretta/PostGraphile |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+      for (const u of reads.uncached) {
+        const p = reads.operations.find((o) => o.operation === u.operation)!.postgraphile;
+        lines.push(`| ${u.operation} | ${num(u.requestsPerSecond)} | ${ms(u.p50)} | ${ms(u.p99)} | ${num(p.requestsPerSecond)} | ${ms(p.p50)} | ${ms(p.p99)} | ${ratio(u.requestsPerSecond, p.requestsPerSecond)} |`);
+      }
+      lines.push('');
+    }
+    lines.push('**Cache on, no writes: not like for like.** Diretta answers repeated anonymous queries from its response cache; PostGraphile executes every request:', '');
+    lines.push('| operation | Diretta (cache on) req/s | p50 | p99 | SQL statements per execution (page 5 / default / 100) | PostGraphile (no cache) req/s | p50 | p99 | req/s Diretta (cache on)/PostGraphile | same data |');
     lines.push('| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |');
     for (const op of reads.operations) {
       const d = op.diretta;
@@ -134,15 +177,29 @@ export function renderMarkdown(report: BenchReport): string {
     }
     const failures = reads.operations.flatMap((o) => [o.diretta, o.postgraphile]).reduce((sum, r) => sum + r.errors + r.non2xx + r.timeouts, 0);
     lines.push('', `Requests rotate over ${reads.targets.stories} stories, ${reads.targets.people} people with at least 50 quotes and ${reads.targets.terms.length} search terms. Failed requests: ${failures}.`);
-    if (reads.uncached) {
-      lines.push('', `Diretta with its response cache off (RESPONSE_CACHE_TTL_MS=0), every request executed:`, '');
-      lines.push('| operation | req/s | p50 | p99 | req/s vs PostGraphile |', '| --- | ---: | ---: | ---: | ---: |');
-      for (const u of reads.uncached) {
-        const p = reads.operations.find((o) => o.operation === u.operation)!.postgraphile;
-        lines.push(`| ${u.operation} | ${num(u.requestsPerSecond)} | ${ms(u.p50)} | ${ms(u.p99)} | ${ratio(u.requestsPerSecond, p.requestsPerSecond)} |`);
+    lines.push('');
+  }
+  if (newsroom) {
+    lines.push(`## Newsroom: reads while a desk publishes, ${newsroom.connections} concurrent connections, ${newsroom.durationSeconds} s per run`, '');
+    lines.push(
+      `Reads: ${newsroom.mix}, story pages rotating over every story. The desk publishes into random stories on a fixed schedule, each entry mentioning a much-quoted person and carrying a quote of theirs; Diretta's desk goes through its API (\`createEntry\`), PostGraphile's writes the same rows with SQL. Publish latency: request sent → answer received, under the read load.`,
+      '',
+    );
+    lines.push('| desk (entries/s) | server | reads req/s | p50 | p99 | cache hits | published | publish p50 | publish p99 | req/s vs PostGraphile (no cache), same load |');
+    lines.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const rates = [...new Set(newsroom.runs.map((r) => r.rate))];
+    for (const rate of rates) {
+      const pgl = newsroom.runs.find((r) => r.rate === rate && r.server === 'PostGraphile (no cache)');
+      for (const r of newsroom.runs.filter((x) => x.rate === rate)) {
+        const published = rate === 0 ? '—' : `${r.publish.completed}/${r.publish.attempted} (${r.publish.achievedPerSecond.toFixed(1)}/s)`;
+        const vs = pgl && r !== pgl ? ratio(r.reads.requestsPerSecond, pgl.reads.requestsPerSecond) : '';
+        lines.push(
+          `| ${rate} | ${r.server} | ${num(r.reads.requestsPerSecond)} | ${ms(r.reads.p50)} | ${ms(r.reads.p99)} | ${r.cacheHitRate === null ? '—' : `${(r.cacheHitRate * 100).toFixed(0)} %`} | ${published} | ${rate === 0 ? '—' : ms(r.publish.p50)} | ${rate === 0 ? '—' : ms(r.publish.p99)} | ${vs} |`,
+        );
       }
     }
-    lines.push('');
+    const failures = newsroom.runs.reduce((sum, r) => sum + r.reads.errors + r.reads.non2xx + r.reads.timeouts + r.publish.failed, 0);
+    lines.push('', `Failed requests and publishes: ${failures}. "cache off" is Diretta with RESPONSE_CACHE_TTL_MS=0: its ratio to PostGraphile is the like-for-like one.`, '');
   }
   if (fanout) {
     lines.push(`## Fan-out: ${fanout.subscribers.toLocaleString('en')} graphql-ws subscribers on one story, ${fanout.events} entries published`, '');

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [reads|fanout|all] [options]`: runs the benchmarks
+ * `npm run bench -- [reads|newsroom|fanout|all] [options]`: runs the benchmarks
  * against the PostgreSQL database of DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/diretta_bench, filled by
  * `npm run bench:data`) and writes a markdown report (and its JSON) to
@@ -10,13 +10,15 @@
  *   --duration S      seconds of load per read run (default 15)
  *   --warmup S        seconds of load before each read run (default 3)
  *   --connections N   read concurrency (default 50)
- *   --no-uncached     skip the read runs with Diretta's response cache off
+ *   --no-uncached     skip the runs with Diretta's response cache off
+ *   --rates A,B,C     newsroom: entries a second the desk publishes, one run each (default 0,1,4)
  *   --out DIR         where reports go (default bench/results)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runFanout } from './fanout.js';
+import { runNewsroom } from './newsroom.js';
 import { runReads } from './reads.js';
 import { type BenchReport, describeEnvironment, renderMarkdown, targets } from './report.js';
 import { ROOT } from './services.js';
@@ -30,11 +32,12 @@ const { values, positionals } = parseArgs({
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     'no-uncached': { type: 'boolean', default: false },
+    rates: { type: 'string', default: '0,1,4' },
     out: { type: 'string', default: join(ROOT, 'bench', 'results') },
   },
 });
 const what = positionals[0] ?? 'all';
-if (!['reads', 'fanout', 'all'].includes(what)) throw new Error('usage: npm run bench -- [reads|fanout|all] [--subscribers N] [--duration S] …');
+if (!['reads', 'newsroom', 'fanout', 'all'].includes(what)) throw new Error('usage: npm run bench -- [reads|newsroom|fanout|all] [--subscribers N] [--duration S] [--rates 0,1,4] …');
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/diretta_bench';
 const positive = (name: string, value: string | undefined) => {
   const n = Number(value);
@@ -55,6 +58,19 @@ if (what === 'reads' || what === 'all') {
     connections: positive('connections', values.connections),
     durationSeconds: positive('duration', values.duration),
     warmupSeconds: positive('warmup', values.warmup),
+    uncached: !values['no-uncached'],
+    log,
+  });
+}
+if (what === 'newsroom' || what === 'all') {
+  const rates = values.rates!.split(',').map((r) => Number(r.trim()));
+  if (rates.some((r) => !Number.isFinite(r) || r < 0)) throw new Error('--rates takes entries a second, e.g. 0,1,4');
+  report.newsroom = await runNewsroom({
+    databaseUrl,
+    connections: positive('connections', values.connections),
+    durationSeconds: positive('duration', values.duration),
+    warmupSeconds: positive('warmup', values.warmup),
+    rates,
     uncached: !values['no-uncached'],
     log,
   });

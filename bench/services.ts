@@ -102,6 +102,13 @@ export function rssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
+/**
+ * The node options `npm start` runs the API with (package.json): a larger
+ * young generation, since a request's garbage is short-lived (about 10 %
+ * less CPU per uncached story page than Node's default).
+ */
+export const API_NODE_ARGS = ['--max-semi-space-size=32'];
+
 export interface ApiOptions {
   databaseUrl: string;
   port: number;
@@ -133,7 +140,7 @@ export async function startApi(options: ApiOptions): Promise<Service & { url: st
     RATE_LIMIT_MUTATIONS: '0',
     RATE_LIMIT_EXPENSIVE: '0',
     ...options.env,
-  }, { nodeArgs: options.nodeArgs ?? (process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []) });
+  }, { nodeArgs: [...API_NODE_ARGS, ...(options.nodeArgs ?? (process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []))] });
   const url = `http://127.0.0.1:${options.port}`;
   try {
     await waitForHttp(`${url}/ready`);

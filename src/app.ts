@@ -20,6 +20,7 @@ import { schema } from './schema/index.js';
 import { demoStory } from './seed/demo-story.js';
 import { loadDemoStory } from './seed/load-demo.js';
 import { clientAddress, refuseBadRequest } from './transport/http.js';
+import { WritePriority } from './transport/write-priority.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { type Viewer, anonymousReader } from './viewer.js';
 import { encodeGlobalId } from './schema/global-id.js';
@@ -29,6 +30,7 @@ import { useCostLimit } from './plugins/cost.js';
 import { useSseLimits } from './plugins/sse-limits.js';
 import { CatalogMatcher } from './loaders/catalog-matcher.js';
 import { type ResponseCache, createResponseCache } from './plugins/response-cache.js';
+import { newCacheScope, recordCacheDependencies } from './plugins/cache-scope.js';
 import { useQueryLimits } from './plugins/query-limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './plugins/operation-plugins.js';
 import { useRateLimits } from './plugins/rate-limits.js';
@@ -41,8 +43,10 @@ export interface App {
   /** Null when WEBHOOK_DELIVERY is off: this instance only writes the outbox. */
   webhooks: WebhookDeliverer | null;
   websockets: WebSockets;
+  /** Anonymous requests held back behind editors' so far (src/transport/write-priority.ts), for tests. */
+  writePriority: Pick<WritePriority, 'heldCount' | 'writersInFlight'>;
   /** For its stats (entries, bytes, hits), in logs and tests. */
-  responseCache: Pick<ResponseCache, 'stats' | 'invalidateStory'>;
+  responseCache: Pick<ResponseCache, 'stats' | 'invalidateStory' | 'invalidateEvent'>;
   /** http://host:port once listening. */
   url: string;
   listen(): Promise<string>;
@@ -76,7 +80,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     throw error;
   }
 
-  const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection']): Context => ({
+  const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection'], cacheable = false): Context => ({
     viewer,
     db: database.db,
     live,
@@ -87,12 +91,14 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     connection,
     statements: config.reportSqlStatements ? { statements: 0 } : null,
     publisher: config.publisher,
-    cacheScope: { stories: new Set() },
+    // Recorded only for answers the cache may keep: anonymous HTTP reads, not SSE streams, with the cache on.
+    cacheScope: newCacheScope(config.responseCacheTtlMs > 0 && cacheable),
   });
 
   // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
   const responseCache = createResponseCache(database, {
     ttlMs: config.responseCacheTtlMs,
+    searchTtlMs: config.responseCacheSearchTtlMs,
     maxBytes: config.responseCacheMaxBytes,
     maxEntryBytes: config.responseCacheMaxEntryBytes,
     limits,
@@ -101,6 +107,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   // Webhooks go out from the outbox the event transactions fill (src/webhooks/deliverer.ts).
   const webhooks = config.webhooks.deliver ? new WebhookDeliverer(database, config.webhooks, log.child({ component: 'webhooks' })) : null;
   await webhooks?.start();
+  live.beforeDelivery = (event) => responseCache.eventDispatched(event);
+  recordCacheDependencies(schema);
   const yoga = createYoga<{ req?: IncomingMessage; res?: ServerResponse } & Partial<SocketContext>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -126,7 +134,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       const requestId = requestIdFrom(request.headers.get('x-request-id'));
       const token = bearerToken(request.headers.get('authorization'));
       const viewer = token ? (await verifyToken(jwtSecret, token)).viewer : anonymousReader;
-      return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null);
+      const cacheable = viewer === anonymousReader && !request.headers.get('accept')?.includes('text/event-stream');
+      return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null, cacheable);
     },
     plugins: [
       responseCache.plugin,
@@ -145,6 +154,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   });
 
   // The reader-facing pages (/, /live/<slug>, /embed.js) query the API through Yoga like any client.
+  // Anonymous requests wait while an editor's request is in flight (src/transport/write-priority.ts).
+  const writePriority = new WritePriority(limits.writePriorityMaxHoldMs);
   const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }), publicOrigin: config.publicOrigin });
   const server = createServer((req, res) => {
     // Every response carries the request's id, whichever part of the server answers (health, limits,
@@ -153,7 +164,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     if (req.url === '/health' || req.url === '/ready') {
-      void health(req.url === '/ready', database, res);
+      void health(req.url === '/ready', database, res, responseCache);
       return;
     }
     if (config.graphiql && req.url?.startsWith(GRAPHIQL_ASSET_PREFIX)) {
@@ -165,7 +176,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       return;
     }
     if (refuseBadRequest(req, res, limits)) return;
-    void yoga(req, res, { req, res });
+    writePriority.admit(req, res, () => void yoga(req, res, { req, res }));
   });
   // A body or headers trickled a byte at a time must not hold a socket for minutes (Node's defaults:
   // 60 s for headers, 300 s for the request). Streams of responses (SSE) are not affected.
@@ -181,6 +192,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     webhooks,
     websockets,
     responseCache,
+    writePriority,
     get url() {
       return url;
     },
@@ -217,9 +229,11 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   };
 }
 
-async function health(ready: boolean, database: Database, res: ServerResponse) {
+async function health(ready: boolean, database: Database, res: ServerResponse, cache: Pick<ResponseCache, 'stats'>) {
   let status = 200;
-  let body: Record<string, unknown> = { status: 'ok' };
+  // The cache's counters (answers served from it and computed), for benchmarks and dashboards.
+  const { hits, misses } = cache.stats();
+  let body: Record<string, unknown> = { status: 'ok', responseCache: { hits, misses } };
   if (ready) {
     try {
       await database.ping();

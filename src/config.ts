@@ -44,6 +44,7 @@ const envSchema = z.object({
   /** Adds `extensions.sqlStatements` to every response (tests, benchmarks, debugging). */
   REPORT_SQL_STATEMENTS: bool.default(false),
   RESPONSE_CACHE_TTL_MS: int(0, 3_600_000).default(10_000),
+  RESPONSE_CACHE_SEARCH_TTL_MS: int(0, 3_600_000).default(2_000),
   RESPONSE_CACHE_MAX_BYTES: int(0, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   RESPONSE_CACHE_MAX_ENTRY_BYTES: int(0, 1024 * 1024 * 1024).default(1024 * 1024),
   INTROSPECTION: bool.default(true),
@@ -62,6 +63,7 @@ const envSchema = z.object({
   MAX_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).default(100),
   MAX_SUBSCRIBER_QUEUE: int(1, 1_000_000).default(1_000),
   MAX_SOCKET_BUFFER_BYTES: int(1_024, 1024 * 1024 * 1024).default(1024 * 1024),
+  WRITE_PRIORITY_MAX_HOLD_MS: int(0, 10_000).default(100),
   RATE_LIMIT_MUTATIONS: int(0, 1_000_000).default(120),
   RATE_LIMIT_EXPENSIVE: int(0, 1_000_000).default(60),
   EXPENSIVE_QUERY_ITEMS: int(1, 1_000_000).default(1_000),
@@ -117,6 +119,8 @@ export interface Limits {
   maxSubscriberQueue: number;
   /** Bytes waiting in a socket's send buffer, before its client is cut off. */
   maxSocketBufferBytes: number;
+  /** How long an anonymous request may be held back while an editor's request runs; 0 never holds. */
+  writePriorityMaxHoldMs: number;
   /** Mutations per minute per token (or address); 0 disables. */
   rateLimitMutations: number;
   /** Expensive queries per minute per token (or address); 0 disables. */
@@ -145,6 +149,8 @@ export type Config = {
   reportSqlStatements: boolean;
   /** How long an anonymous query's answer is reused (until a story event drops it); 0 turns the cache off. */
   responseCacheTtlMs: number;
+  /** How long a search answer may be served (any new entry may match it), at most responseCacheTtlMs. */
+  responseCacheSearchTtlMs: number;
   /** Bytes of cached answers kept at most, all together. */
   responseCacheMaxBytes: number;
   /** A larger answer is never cached. */
@@ -184,6 +190,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     reportSqlStatements: e.REPORT_SQL_STATEMENTS,
     responseCacheTtlMs: e.RESPONSE_CACHE_TTL_MS,
+    responseCacheSearchTtlMs: e.RESPONSE_CACHE_SEARCH_TTL_MS,
     responseCacheMaxBytes: e.RESPONSE_CACHE_MAX_BYTES,
     responseCacheMaxEntryBytes: e.RESPONSE_CACHE_MAX_ENTRY_BYTES,
     limits: {
@@ -203,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
       maxSubscriberQueue: e.MAX_SUBSCRIBER_QUEUE,
       maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
+      writePriorityMaxHoldMs: e.WRITE_PRIORITY_MAX_HOLD_MS,
       rateLimitMutations: e.RATE_LIMIT_MUTATIONS,
       rateLimitExpensive: e.RATE_LIMIT_EXPENSIVE,
       expensiveQueryItems: e.EXPENSIVE_QUERY_ITEMS,

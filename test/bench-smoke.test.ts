@@ -49,7 +49,7 @@ describe.runIf(databaseKind === 'postgres' && benchInstalled)('benchmark smoke r
     const json = files.find((f) => f.endsWith('-all.json'));
     expect(markdown).toBeDefined();
     expect(json).toBeDefined();
-    expect(readFileSync(join(out, markdown!), 'utf8')).toMatch(/## Reads[\s\S]*## Fan-out[\s\S]*## Targets/);
+    expect(readFileSync(join(out, markdown!), 'utf8')).toMatch(/## Reads[\s\S]*## Newsroom[\s\S]*## Fan-out[\s\S]*## Targets/);
 
     const report = JSON.parse(readFileSync(join(out, json!), 'utf8')) as BenchReport;
     expect(report.environment.scale.entries).toBe(40);
@@ -64,6 +64,19 @@ describe.runIf(databaseKind === 'postgres' && benchInstalled)('benchmark smoke r
       const statements = op.statements.map((s) => s.statements);
       expect(statements.every((n) => Number.isInteger(n) && n > 0)).toBe(true);
       expect(new Set(statements).size).toBe(1);
+    }
+
+    const { newsroom } = report;
+    expect(newsroom!.runs.map((r) => `${r.server} ${r.rate}`)).toEqual(
+      [0, 1, 4].flatMap((rate) => ['Diretta, cache on', 'PostGraphile (no cache)'].map((server) => `${server} ${rate}`)),
+    );
+    for (const run of newsroom!.runs) {
+      expect(run.reads.requests).toBeGreaterThan(0);
+      expect(run.reads.errors + run.reads.non2xx + run.reads.timeouts).toBe(0);
+      expect(run.publish.failed).toBe(0);
+      expect(run.publish.completed).toBe(run.publish.attempted);
+      if (run.rate > 0) expect(run.publish.attempted).toBeGreaterThan(0);
+      if (run.server === 'Diretta, cache on') expect(run.cacheHitRate).toBeGreaterThan(0);
     }
 
     const { fanout } = report;

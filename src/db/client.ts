@@ -93,6 +93,8 @@ export interface Database {
   listen(channel: string, listener: Listener): Promise<() => Promise<void>>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
+  /** Sends a NOTIFY at once (on the writers' connections with PostgreSQL: it never waits behind reads). */
+  notify(channel: string, payload: string): Promise<void>;
   /** Runs fn on one connection with a session-level advisory lock held (start-up work). */
   withStartupLock<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -133,6 +135,9 @@ async function openPglite(dataDir: string, log: Logger): Promise<Database> {
     },
     // A PGlite database belongs to this process alone: nothing to lock against.
     withStartupLock: (fn) => fn(db),
+    notify: async (channel, payload) => {
+      await client.query('select pg_notify($1, $2)', [channel, payload]);
+    },
     close: () => client.close(),
   };
 }
@@ -201,6 +206,15 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   });
   const outage = new OutageLog(options.log);
   const db = drizzlePostgres({ client: preparedAndPatient(client, outage), schema, casing: 'snake_case', logger: statementCountingLogger });
+  // Editors never queue behind readers: transactions (every write of src/editing) run on a small pool of
+  // their own, so a publish under a full read load does not wait for the statements of fifty readers.
+  const writer = connect(url, {
+    max: WRITER_POOL_SIZE,
+    connection: { application_name: 'diretta-writer', plan_cache_mode: 'force_generic_plan' },
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+  });
+  const writerDb = drizzlePostgres({ client: preparedAndPatient(writer, outage), schema, casing: 'snake_case', logger: statementCountingLogger });
+  db.transaction = writerDb.transaction.bind(writerDb);
   return {
     kind: 'postgres',
     db,
@@ -230,6 +244,14 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
         await single.end({ timeout: 5 });
       }
     },
-    close: () => client.end({ timeout: 5 }),
+    notify: async (channel, payload) => {
+      await writer.notify(channel, payload);
+    },
+    close: async () => {
+      await Promise.all([client.end({ timeout: 5 }), writer.end({ timeout: 5 })]);
+    },
   };
 }
+
+/** Connections of the writers' pool (see openPostgres): transactions are short, a few at once are plenty. */
+const WRITER_POOL_SIZE = 3;

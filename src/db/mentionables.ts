@@ -5,7 +5,7 @@
  * module says which names, once; loaders and editing are written against it
  * instead of spelling out a Person branch and a Place branch each time.
  */
-import { type SQL, and, eq, sql } from 'drizzle-orm';
+import { type Placeholder, type SQL, and, eq, sql } from 'drizzle-orm';
 import type { Tx } from './client.js';
 import { type PersonRow, type PlaceRow, entries, entryPeople, entryPlaces, people, places } from './schema.js';
 
@@ -39,7 +39,7 @@ export function mentionable(kind: MentionableKind): (typeof tables)['Person'] {
  * their villages), as a subquery of ids. Cycles are refused when places are
  * edited (src/editing/catalog.ts), and `union` stops on one anyway.
  */
-export function placeAndInside(placeId: number): SQL {
+export function placeAndInside(placeId: number | Placeholder): SQL {
   return sql`(with recursive inside(id) as (
     select ${placeId}::int
     union
@@ -50,9 +50,9 @@ export function placeAndInside(placeId: number): SQL {
 /**
  * Entries that mention the target, as a condition on `entries`. A place
  * counts as mentioned when the entry names it or any place inside it: who
- * follows a region wants its villages.
+ * follows a region wants its villages. Its id may be a placeholder (see ./prepared.ts).
  */
-export function mentions(target: MentionTarget): SQL {
+export function mentions(target: MentionTarget | { typename: MentionableKind; id: Placeholder }): SQL {
   const { link, targetId } = mentionable(target.typename);
   if (target.typename === 'Place') return sql`exists (select 1 from ${link} where ${link.entryId} = ${entries.id} and ${targetId} in ${placeAndInside(target.id)})`;
   return sql`exists (select 1 from ${link} where ${link.entryId} = ${entries.id} and ${targetId} = ${target.id})`;

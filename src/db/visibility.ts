@@ -38,3 +38,12 @@ export function entryContentVisible(viewer: Viewer): SQL | undefined {
 export function quoteVisible(viewer: Viewer): SQL {
   return canSeeUnpublished(viewer) ? sql`${quotes.status} <> 'rejected'` : sql`${quotes.status} = 'confirmed'`;
 }
+
+/**
+ * What the conditions above depend on, as a key: queries built once and
+ * kept (./prepared.ts) are kept per visibility. Every function above must
+ * depend on the viewer through this alone.
+ */
+export function visibilityKey(viewer: Viewer): 'all' | 'public' {
+  return canSeeUnpublished(viewer) ? 'all' : 'public';
+}

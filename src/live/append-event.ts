@@ -54,6 +54,21 @@ const snapshotOf = (entryId: number) => sql`(
   from entries e where e.id = ${entryId}
 )`;
 
+/**
+ * The NOTIFY payload: `storyId:seq`, then what the event touched, for the
+ * response caches of every instance (src/plugins/cache-scope.ts):
+ * `:entryId:people:places:` and the speakers of the entry's quotes (those
+ * come from SQL, in the same statement), lists comma-separated.
+ */
+function notifyPayload(row: StoryEventRow): string {
+  const head = `${row.storyId}:${row.seq}`;
+  if (row.entryId === null) return `${head}::::`;
+  return `${head}:${row.entryId}:${row.snapshot?.people.join(',') ?? ''}:${row.snapshot?.places.join(',') ?? ''}:`;
+}
+
+const speakersOf = (entryId: number | null) =>
+  entryId === null ? sql`''` : sql`coalesce((select string_agg(distinct speaker_id::text, ',') from quotes where entry_id = ${entryId}), '')`;
+
 /** Appends an event; the caller must hold the story's lock (lockStory). */
 export async function appendEvent(tx: Tx, event: NewEvent): Promise<StoryEventRow> {
   const at = event.occurredAt ?? nowMs;
@@ -76,6 +91,6 @@ export async function appendEvent(tx: Tx, event: NewEvent): Promise<StoryEventRo
       snapshot: event.entryId === null ? null : snapshotOf(event.entryId),
     })
     .returning();
-  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${`${event.storyId}:${bumped.seq}`})`);
+  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${notifyPayload(row!)}::text || ${speakersOf(event.entryId)})`);
   return row!;
 }

@@ -112,6 +112,8 @@ export class LiveBus {
   private stopped = false;
   /** Event rows loaded from the log, live or for replays: once per event per instance, whatever the subscribers. */
   private eventsLoaded = 0;
+  /** Called with each new event before it is handed to subscribers (the response cache's eventDispatched). */
+  beforeDelivery: ((event: LiveEvent) => void) | null = null;
 
   constructor(
     private readonly database: Database,
@@ -324,6 +326,8 @@ export class LiveBus {
 
   private dispatch(channel: Channel, event: LiveEvent) {
     if (event.row.seq <= channel.lastSeq) return;
+    // Before any subscriber sees it: the response cache drops what it touched (the freshness contract).
+    this.beforeDelivery?.(event);
     channel.lastSeq = event.row.seq;
     channel.recent.push(event);
     if (channel.recent.length > this.options.recentEvents) channel.recent.shift();

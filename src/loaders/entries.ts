@@ -1,24 +1,28 @@
 import { and, eq, lte, sql } from 'drizzle-orm';
 import { type Entry, entryColumns } from '../db/columns.js';
-import { anyOf } from '../db/any-of.js';
 import type { Access } from '../access.js';
 import { type MentionTarget, type MentionableKind, mentionable, mentions } from '../db/mentionables.js';
+import { anyOfPlaceholder, prepared } from '../db/prepared.js';
 import { entries } from '../db/schema.js';
-import { entryContentVisible, entryInFeed } from '../db/visibility.js';
-import { type Connection, type Page, type SortKey, afterCursor, rowNumber, toConnections } from './keyset.js';
+import { entryContentVisible, entryInFeed, visibilityKey } from '../db/visibility.js';
+import { type Connection, type Page, type SortKey, afterCursor, placeholderPage, rowNumber, toConnections } from './keyset.js';
 
 export async function entriesByIds(access: Access, ids: readonly number[]): Promise<Entry[]> {
-  return access.db
-    .select(entryColumns)
-    .from(entries)
-    .where(and(anyOf(entries.id, ids), entryInFeed(access.viewer)));
+  return prepared(access.db, `entriesByIds:${visibilityKey(access.viewer)}`, () =>
+    access.db
+      .select(entryColumns)
+      .from(entries)
+      .where(and(anyOfPlaceholder(entries.id), entryInFeed(access.viewer))),
+  ).execute({ ids });
 }
 
 export async function pinnedEntries(access: Access, storyIds: readonly number[]): Promise<Entry[]> {
-  return access.db
-    .select(entryColumns)
-    .from(entries)
-    .where(and(anyOf(entries.storyId, storyIds), eq(entries.pinned, true), entryInFeed(access.viewer)));
+  return prepared(access.db, `pinnedEntries:${visibilityKey(access.viewer)}`, () =>
+    access.db
+      .select(entryColumns)
+      .from(entries)
+      .where(and(anyOfPlaceholder(entries.storyId), eq(entries.pinned, true), entryInFeed(access.viewer))),
+  ).execute({ ids: storyIds });
 }
 
 export const newestFirst: SortKey[] = [
@@ -45,23 +49,28 @@ export async function storyEntryPages(
   filter: StoryEntriesFilter,
 ): Promise<Connection<Entry>[]> {
   const keys = filter.order === 'OLDEST_FIRST' ? oldestFirst : newestFirst;
-  // A filter narrows the feed to entries whose content counts (no tombstones for readers):
-  // key events list what counts.keyEvents counts.
-  const visible = filter.mentioning || filter.keyEventsOnly ? entryContentVisible(access.viewer) : entryInFeed(access.viewer);
-  const ranked = access.db
-    .select({ ...entryColumns, rn: rowNumber(entries.storyId, keys, page).as('rn') })
-    .from(entries)
-    .where(
-      and(
-        anyOf(entries.storyId, storyIds),
-        visible,
-        filter.keyEventsOnly ? eq(entries.keyEvent, true) : undefined,
-        filter.mentioning ? mentions(filter.mentioning) : undefined,
-        afterCursor(keys, page),
-      ),
-    )
-    .as('ranked');
-  const rows = await access.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.storyId, ranked.rn);
+  const { page: shaped, shape, values } = placeholderPage(page);
+  const mentioning = filter.mentioning ? { typename: filter.mentioning.typename, id: sql.placeholder('target') } : null;
+  const query = prepared(access.db, `storyEntryPages:${visibilityKey(access.viewer)}:${filter.order}:${filter.keyEventsOnly}:${mentioning?.typename ?? ''}:${shape}`, () => {
+    // A filter narrows the feed to entries whose content counts (no tombstones for readers):
+    // key events list what counts.keyEvents counts.
+    const visible = mentioning || filter.keyEventsOnly ? entryContentVisible(access.viewer) : entryInFeed(access.viewer);
+    const ranked = access.db
+      .select({ ...entryColumns, rn: rowNumber(entries.storyId, keys, shaped).as('rn') })
+      .from(entries)
+      .where(
+        and(
+          anyOfPlaceholder(entries.storyId),
+          visible,
+          filter.keyEventsOnly ? eq(entries.keyEvent, true) : undefined,
+          mentioning ? mentions(mentioning) : undefined,
+          afterCursor(keys, shaped),
+        ),
+      )
+      .as('ranked');
+    return access.db.select().from(ranked).where(lte(ranked.rn, sql.placeholder('limit'))).orderBy(ranked.storyId, ranked.rn);
+  });
+  const rows = await query.execute({ ...values, ids: storyIds, target: filter.mentioning?.id });
   return toConnections(storyIds, rows, (e) => e.storyId, page, entrySortValues);
 }
 
@@ -72,13 +81,17 @@ export async function mentioningEntryPages(
   ids: readonly number[],
   page: Page,
 ): Promise<Connection<Entry>[]> {
-  const { link, targetId } = mentionable(kind);
-  const ranked = access.db
-    .select({ ...entryColumns, mentionedId: sql<number>`${targetId}`.as('mentioned_id'), rn: rowNumber(targetId, newestFirst, page).as('rn') })
-    .from(link)
-    .innerJoin(entries, eq(entries.id, link.entryId))
-    .where(and(anyOf(targetId, ids), entryContentVisible(access.viewer), afterCursor(newestFirst, page)))
-    .as('ranked');
-  const rows = await access.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.mentionedId, ranked.rn);
+  const { page: shaped, shape, values } = placeholderPage(page);
+  const query = prepared(access.db, `mentioningEntryPages:${visibilityKey(access.viewer)}:${kind}:${shape}`, () => {
+    const { link, targetId } = mentionable(kind);
+    const ranked = access.db
+      .select({ ...entryColumns, mentionedId: sql<number>`${targetId}`.as('mentioned_id'), rn: rowNumber(targetId, newestFirst, shaped).as('rn') })
+      .from(link)
+      .innerJoin(entries, eq(entries.id, link.entryId))
+      .where(and(anyOfPlaceholder(targetId), entryContentVisible(access.viewer), afterCursor(newestFirst, shaped)))
+      .as('ranked');
+    return access.db.select().from(ranked).where(lte(ranked.rn, sql.placeholder('limit'))).orderBy(ranked.mentionedId, ranked.rn);
+  });
+  const rows = await query.execute({ ...values, ids });
   return toConnections(ids, rows, (e) => e.mentionedId, page, entrySortValues);
 }

@@ -140,6 +140,22 @@ export function rowNumber(partitionBy: AnyPgColumn | SQL, keys: readonly SortKey
   return sql<number>`row_number() over (partition by ${partitionBy} order by ${orderFor(keys, page)})`;
 }
 
+/**
+ * For a query built once per shape (src/db/prepared.ts): the page with
+ * placeholders `c0`, `c1`… for its cursor values, the part of the SQL text
+ * that varies with the page (direction, cursor or not), and the values to
+ * run it with (`limit` is the row numbers kept: the page size plus one).
+ */
+export function placeholderPage(page: Page): { page: Page; shape: string; values: Record<string, unknown> } {
+  const values: Record<string, unknown> = { limit: page.limit + 1 };
+  page.cursor?.forEach((value, i) => (values[`c${i}`] = value));
+  return {
+    page: { ...page, cursor: page.cursor ? page.cursor.map((_, i) => sql.placeholder(`c${i}`)) : null },
+    shape: `${page.backward ? 'backward' : 'forward'}${page.cursor ? ':cursor' : ''}`,
+    values,
+  };
+}
+
 export interface Edge<T> {
   cursor: string;
   node: T;

@@ -8,18 +8,19 @@ import { type SQL, and, asc, eq, getTableColumns, like, lte, sql } from 'drizzle
 import type { Access } from '../access.js';
 import { anyOf } from '../db/any-of.js';
 import { type MentionableKind, type MentionableRow, mentionable } from '../db/mentionables.js';
+import { anyOfPlaceholder, prepared } from '../db/prepared.js';
 import { entries } from '../db/schema.js';
-import { entryContentVisible } from '../db/visibility.js';
+import { entryContentVisible, visibilityKey } from '../db/visibility.js';
 import { type Connection, type Page, type SortKey, afterCursor, groupRows, orderFor, rowNumber, toConnection, toConnections } from './keyset.js';
 
 export async function mentionablesByIds<K extends MentionableKind>(access: Access, kind: K, ids: readonly number[]): Promise<MentionableRow<K>[]> {
   const { table } = mentionable(kind);
-  return (await access.db.select().from(table).where(anyOf(table.id, ids))) as MentionableRow<K>[];
+  return (await prepared(access.db, `mentionablesByIds:${kind}`, () => access.db.select().from(table).where(anyOfPlaceholder(table.id))).execute({ ids })) as MentionableRow<K>[];
 }
 
 export async function mentionableBySlug<K extends MentionableKind>(access: Access, kind: K, slug: string): Promise<MentionableRow<K> | undefined> {
   const { table } = mentionable(kind);
-  const [row] = await access.db.select().from(table).where(eq(table.slug, slug));
+  const [row] = await prepared(access.db, `mentionableBySlug:${kind}`, () => access.db.select().from(table).where(eq(table.slug, sql.placeholder('slug')))).execute({ slug });
   return row as MentionableRow<K> | undefined;
 }
 
@@ -73,13 +74,15 @@ export async function mentionablesPage<K extends MentionableKind>(access: Access
 /** The people (or places) each entry mentions, content visible to the viewer, in one statement. */
 export async function entryMentionLists<K extends MentionableKind>(access: Access, kind: K, entryIds: readonly number[]): Promise<MentionableRow<K>[][]> {
   const { table, link, targetId } = mentionable(kind);
-  const rows = await access.db
-    .select({ entryId: link.entryId, target: table })
-    .from(link)
-    .innerJoin(entries, eq(entries.id, link.entryId))
-    .innerJoin(table, eq(table.id, targetId))
-    .where(and(anyOf(link.entryId, entryIds), entryContentVisible(access.viewer)))
-    .orderBy(asc(link.createdAt), asc(table.id));
+  const rows = await prepared(access.db, `entryMentionLists:${visibilityKey(access.viewer)}:${kind}`, () =>
+    access.db
+      .select({ entryId: link.entryId, target: table })
+      .from(link)
+      .innerJoin(entries, eq(entries.id, link.entryId))
+      .innerJoin(table, eq(table.id, targetId))
+      .where(and(anyOfPlaceholder(link.entryId), entryContentVisible(access.viewer)))
+      .orderBy(asc(link.createdAt), asc(table.id)),
+  ).execute({ ids: entryIds });
   return groupRows(entryIds, rows, (r) => r.entryId).map((group) => group.map((r) => r.target as MentionableRow<K>));
 }
 

@@ -1,10 +1,11 @@
 import { type SQL, and, asc, eq, lte, sql } from 'drizzle-orm';
 import { anyOf } from '../db/any-of.js';
-import { quoteColumns } from '../db/columns.js';
+import { type Entry, entryColumns, quoteColumns } from '../db/columns.js';
+import { anyOfPlaceholder, prepared } from '../db/prepared.js';
 import type { Access } from '../access.js';
-import { type QuoteRow, entries, quotes } from '../db/schema.js';
-import { entryContentVisible, quoteVisible } from '../db/visibility.js';
-import { type Connection, type Page, type SortKey, afterCursor, groupRows, orderFor, rowNumber, toConnection, toConnections } from './keyset.js';
+import { type PersonRow, type QuoteRow, entries, people, quotes } from '../db/schema.js';
+import { entryContentVisible, quoteVisible, visibilityKey } from '../db/visibility.js';
+import { type Connection, type Page, type SortKey, afterCursor, groupRows, orderFor, placeholderPage, rowNumber, toConnection, toConnections } from './keyset.js';
 import { foldedContains } from './mentionables.js';
 
 export async function quotesByIds(access: Access, ids: readonly number[]): Promise<QuoteRow[]> {
@@ -15,15 +16,25 @@ export async function quotesByIds(access: Access, ids: readonly number[]): Promi
     .where(and(anyOf(quotes.id, ids), entryContentVisible(access.viewer), quoteVisible(access.viewer)));
 }
 
-/** Quotes of each entry in the order they were added, in one statement. */
-export async function entryQuoteLists(access: Access, entryIds: readonly number[]): Promise<QuoteRow[][]> {
-  const rows = await access.db
-    .select(quoteColumns)
-    .from(quotes)
-    .innerJoin(entries, eq(entries.id, quotes.entryId))
-    .where(and(anyOf(quotes.entryId, entryIds), entryContentVisible(access.viewer), quoteVisible(access.viewer)))
-    .orderBy(asc(quotes.id));
-  return groupRows(entryIds, rows, (q) => q.entryId);
+/** A quote with its speaker, read in the same statement (the API primes its person loader with it). */
+export type QuoteWithSpeaker = QuoteRow & { speaker: PersonRow | null };
+
+/** Quotes of each entry in the order they were added, with their speakers, in one statement. */
+export async function entryQuoteLists(access: Access, entryIds: readonly number[]): Promise<QuoteWithSpeaker[][]> {
+  const rows = await prepared(access.db, `entryQuoteLists:${visibilityKey(access.viewer)}`, () =>
+    access.db
+      .select({ quote: quotes, speaker: people })
+      .from(quotes)
+      .innerJoin(entries, eq(entries.id, quotes.entryId))
+      .leftJoin(people, eq(people.id, quotes.speakerId))
+      .where(and(anyOfPlaceholder(quotes.entryId), entryContentVisible(access.viewer), quoteVisible(access.viewer)))
+      .orderBy(asc(quotes.id)),
+  ).execute({ ids: entryIds });
+  return groupRows(
+    entryIds,
+    rows.map((r) => ({ ...r.quote, speaker: r.speaker })),
+    (q) => q.entryId,
+  );
 }
 
 /** Newest first; quotes added together keep the order they were written in. */
@@ -34,14 +45,25 @@ export const quoteOrder: SortKey[] = [
 const quoteSortValues = (q: QuoteRow) => [q.createdAt, q.id];
 
 /** One page of quotes per speaker, in one statement. */
-export async function speakerQuotePages(access: Access, personIds: readonly number[], page: Page): Promise<Connection<QuoteRow>[]> {
-  const ranked = access.db
-    .select({ ...quoteColumns, rn: rowNumber(quotes.speakerId, quoteOrder, page).as('rn') })
-    .from(quotes)
-    .innerJoin(entries, eq(entries.id, quotes.entryId))
-    .where(and(anyOf(quotes.speakerId, personIds), entryContentVisible(access.viewer), quoteVisible(access.viewer), afterCursor(quoteOrder, page)))
-    .as('ranked');
-  const rows = await access.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.speakerId, ranked.rn);
+export async function speakerQuotePages(access: Access, personIds: readonly number[], page: Page): Promise<Connection<QuoteRow & { entry: Entry }>[]> {
+  const { page: shaped, shape, values } = placeholderPage(page);
+  const query = prepared(access.db, `speakerQuotePages:${visibilityKey(access.viewer)}:${shape}`, () => {
+    const ranked = access.db
+      .select({ ...quoteColumns, rn: rowNumber(quotes.speakerId, quoteOrder, shaped).as('rn') })
+      .from(quotes)
+      .innerJoin(entries, eq(entries.id, quotes.entryId))
+      .where(and(anyOfPlaceholder(quotes.speakerId), entryContentVisible(access.viewer), quoteVisible(access.viewer), afterCursor(quoteOrder, shaped)))
+      .as('ranked');
+    // The quotes' entries come along (visible, since the page is of visible entries' quotes): the API primes its entry loader with them.
+    const quoteFields = Object.fromEntries(Object.keys(quoteColumns).map((k) => [k, ranked[k as keyof typeof quoteColumns]])) as { [K in keyof typeof quoteColumns]: (typeof ranked)[K] };
+    return access.db
+      .select({ ...quoteFields, entry: entryColumns })
+      .from(ranked)
+      .innerJoin(entries, eq(entries.id, ranked.entryId))
+      .where(lte(ranked.rn, sql.placeholder('limit')))
+      .orderBy(ranked.speakerId, ranked.rn);
+  });
+  const rows = await query.execute({ ...values, ids: personIds });
   return toConnections(personIds, rows, (q) => q.speakerId, page, quoteSortValues);
 }
 

@@ -2,21 +2,26 @@ import { type SQL, and, eq, inArray, sql } from 'drizzle-orm';
 import { anyOf } from '../db/any-of.js';
 import type { Access } from '../access.js';
 import { type StoryRow, type StoryStatus, entries, entryPeople, entryPlaces, quotes, stories } from '../db/schema.js';
-import { quoteVisible, entryContentVisible, storyVisible } from '../db/visibility.js';
+import { quoteVisible, entryContentVisible, storyVisible, visibilityKey } from '../db/visibility.js';
+import { anyOfPlaceholder, prepared } from '../db/prepared.js';
 import { type Connection, type Page, type SortKey, afterCursor, orderFor, toConnection } from './keyset.js';
 
 export async function storiesByIds(access: Access, ids: readonly number[]): Promise<StoryRow[]> {
-  return access.db
-    .select()
-    .from(stories)
-    .where(and(anyOf(stories.id, ids), storyVisible(access.viewer)));
+  return prepared(access.db, `storiesByIds:${visibilityKey(access.viewer)}`, () =>
+    access.db
+      .select()
+      .from(stories)
+      .where(and(anyOfPlaceholder(stories.id), storyVisible(access.viewer))),
+  ).execute({ ids });
 }
 
 export async function storyBySlug(access: Access, slug: string): Promise<StoryRow | undefined> {
-  const [row] = await access.db
-    .select()
-    .from(stories)
-    .where(and(eq(stories.slug, slug), storyVisible(access.viewer)));
+  const [row] = await prepared(access.db, `storyBySlug:${visibilityKey(access.viewer)}`, () =>
+    access.db
+      .select()
+      .from(stories)
+      .where(and(eq(stories.slug, sql.placeholder('slug')), storyVisible(access.viewer))),
+  ).execute({ slug });
   return row;
 }
 

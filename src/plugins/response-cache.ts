@@ -3,43 +3,64 @@
  * operation name, variables) within a short time gets the bytes of the
  * first answer, without parsing, validating or running a statement.
  *
- * Live blogs are read by many people at once and change in bursts. An
- * answer is dropped the moment something it may show has changed:
+ * Live blogs are read by many people at once and change all the time, so
+ * an answer is dropped the moment something it shows has changed, and only
+ * then: while it is computed, its resolvers record what it depends on (the
+ * stories, entries, people and places it reads, see ./cache-scope.ts), and
  *
- * - a story event is committed, on any instance (every instance LISTENs to
- *   the events channel and hears the NOTIFY of every story): the answers
- *   about that story go, and the answers that may span stories (lists of
- *   stories, people and places, search; see ./cache-scope.ts); the answers
- *   about other stories stay, so a newsroom publishing into one story does
- *   not leave every other story page uncached. Everything goes when LISTEN
- *   comes back after a drop (notifications may have been missed meanwhile);
- * - a mutation runs on this instance (catalog edits such as renaming a
- *   person append no story event): everything goes.
+ * - a story event committed on any instance drops the answers that depend
+ *   on what the event touched: its story's pages, answers showing its entry,
+ *   the pages listing the quotes or mentions of the people and places it
+ *   names (every instance LISTENs to the events channel; the NOTIFY payload
+ *   names them). A page about another story, or a person the event does not
+ *   name, stays. Searches also expire after RESPONSE_CACHE_SEARCH_TTL_MS,
+ *   since any new entry may match;
+ * - a catalog change (a person or place created or edited, on any instance:
+ *   the catalog channel), LISTEN coming back after a drop (notifications may
+ *   have been missed), or a mutation on this instance that announces
+ *   nothing (a story's title edited): everything goes.
  *
- * Catalog edits made through another instance are the one change nothing
- * announces: they show once the entry's time to live (RESPONSE_CACHE_TTL_MS)
- * has passed. An answer is stored only if nothing was invalidated while it
- * was computed, so a response cannot outlive a change it did not see.
- * Requests with a token (editors see drafts) are never cached, nor are
- * answers with errors, mutations and subscriptions.
+ * Freshness: before the live bus hands an event to this instance's
+ * subscribers it tells the cache (eventDispatched), which has then already
+ * dropped what the event touched — or, when the bus loaded an event whose
+ * NOTIFY has not arrived yet, drops conservatively. So once an instance has
+ * delivered an event, no read on it answers with data older than the event.
+ * A mutation's response waits until this instance has heard the NOTIFYs it
+ * caused (a barrier NOTIFY sent after it commits arrives after them), so an
+ * anonymous read after an edit on the same instance sees the edit.
+ *
+ * An answer is stored only if nothing it depends on was invalidated while
+ * it was computed. Requests with a token (editors see drafts) are never
+ * cached, nor are answers with errors, mutations and subscriptions.
  *
  * A hit is answered at once, before parsing; except a hit on a query that
  * the rate limits count as expensive (src/plugins/rate-limits.ts, estimated in src/plugins/cost.ts), which is
  * answered only once it has gone through them (`afterRateLimits`, a second
  * plugin placed after them): the limit is per client, whatever the cache.
+ *
+ * Why not @graphql-yoga/plugin-response-cache: its entity tags come from
+ * the ids and typenames in the result, so a page that does not select `id`
+ * (ours mostly do not) or a list that gains a member (a new quote on a
+ * person's page) escapes them; here resolvers record what they read. It
+ * also stores parsed results and serialises each hit again, and runs
+ * identical misses in parallel; this one keeps the bytes and runs a miss once.
  */
-import { type ExecutionResult, getOperationAST } from 'graphql';
+import { type ExecutionResult, Kind, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
 import type { Database } from '../db/client.js';
 import { EVENTS_CHANNEL } from '../live/append-event.js';
-import { type CacheScope, isStoryScoped } from './cache-scope.js';
+import type { LiveEvent } from '../live/load-events.js';
+import { CATALOG_CHANNEL } from '../loaders/catalog-matcher.js';
+import { type CacheScope, type EventTouch, parseEventPayload, touches } from './cache-scope.js';
 import { isExpensive } from './cost.js';
 
 export interface ResponseCacheOptions {
   /** How long an answer may be served; 0 turns the cache off. */
   ttlMs: number;
+  /** How long a search may be served (new entries may match it): at most ttlMs. */
+  searchTtlMs?: number;
   /** Answers kept at most; the oldest goes first. */
   maxEntries?: number;
   /** Bytes of answers kept at most, all together; the oldest go first. */
@@ -57,8 +78,8 @@ interface Entry {
   expiresAt: number;
   /** Counts against the expensive-query rate limit: answered after it, not before parsing. */
   expensive: boolean;
-  /** The stories it depends on; null when it depends on everything (see ./cache-scope.ts). */
-  stories: readonly number[] | null;
+  /** What it depends on (see ./cache-scope.ts). */
+  scope: CacheScope;
 }
 
 interface Pending {
@@ -66,9 +87,32 @@ interface Pending {
   generation: number;
   cacheable: boolean;
   expensive: boolean;
-  /** The operation's scope, when its answer depends on the stories recorded there only. */
+  /** What the answer depends on, as its resolvers recorded it. */
   scope: CacheScope | null;
 }
+
+/** Mutations whose every change appends a story event or announces a catalog change: they need no invalidation of their own. */
+const ANNOUNCED_MUTATIONS = new Set([
+  'createEntry',
+  'updateEntry',
+  'publishEntry',
+  'retractEntry',
+  'pinEntry',
+  'unpinEntry',
+  'setKeyEvent',
+  'createQuote',
+  'updateQuote',
+  'linkMention',
+  'unlinkMention',
+  'setStoryStatus',
+  'createPerson',
+  'updatePerson',
+  'createPlace',
+  'updatePlace',
+]);
+
+/** Sent after an announced mutation: its arrival means the mutation's own NOTIFYs have arrived. */
+const BARRIER_CHANNEL = 'diretta_cache_barrier';
 
 export interface ResponseCache {
   /** Goes first: answers hits and stores answers. */
@@ -79,8 +123,12 @@ export interface ResponseCache {
   stop(): Promise<void>;
   /** Drops every answer. */
   invalidate(): void;
-  /** Drops the answers that may depend on this story. */
+  /** Drops the answers that may depend on this story (an event whose details are unknown). */
   invalidateStory(storyId: number): void;
+  /** Drops the answers an event touched. */
+  invalidateEvent(touch: EventTouch): void;
+  /** The live bus is about to deliver this event: nothing older than it may be answered from now on. */
+  eventDispatched(event: LiveEvent): void;
   stats(): { entries: number; bytes: number; hits: number; misses: number; invalidations: number };
 }
 
@@ -104,6 +152,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
   // Bounded by bytes, not only by count: a thousand answers of a few MB each would be gigabytes.
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const maxEntryBytes = options.maxEntryBytes ?? 1024 * 1024;
+  const searchTtlMs = options.searchTtlMs ?? 2_000;
   const entries = new Map<string, Entry>();
   let storedBytes = 0;
   const drop = (key: string) => {
@@ -123,26 +172,78 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
   let unlisten: (() => Promise<void>) | null = null;
   const counts = { hits: 0, misses: 0, invalidations: 0 };
 
-  /** Generation of the last invalidation of everything, and of each story's. */
-  let everythingAt = 0;
-  const storyAt = new Map<number, number>();
-  const invalidate = () => {
+  /**
+   * Invalidations since recent generations, to check an answer computed meanwhile against (stillValid):
+   * null for "everything". Bounded: an answer that started before the oldest kept is not stored.
+   */
+  const recent: { generation: number; touch: EventTouch | null }[] = [];
+  const RECENT = 1_024;
+  const remember = (touch: EventTouch | null) => {
     generation++;
-    everythingAt = generation;
-    storyAt.clear();
     counts.invalidations++;
+    recent.push({ generation, touch });
+    if (recent.length > RECENT) recent.shift();
+  };
+  const invalidate = () => {
+    remember(null);
     entries.clear();
     storedBytes = 0;
   };
-  const invalidateStory = (storyId: number) => {
-    generation++;
-    storyAt.set(storyId, generation);
-    counts.invalidations++;
-    for (const [key, entry] of entries) if (entry.stories === null || entry.stories.includes(storyId)) drop(key);
+  /** The last event seq of each story whose NOTIFY this instance has heard. */
+  const notified = new Map<number, number>();
+  const invalidateEvent = (touch: EventTouch) => {
+    remember(touch);
+    for (const [key, entry] of entries) if (touches(entry.scope, touch)) drop(key);
+  };
+  const invalidateStory = (storyId: number) => invalidateEvent({ storyId, seq: Number.NaN, entryId: null, people: [], places: [], detailed: false });
+  const onEventNotify = (payload: string) => {
+    const touch = parseEventPayload(payload);
+    if (!touch) return invalidate();
+    if (touch.seq > (notified.get(touch.storyId) ?? 0)) notified.set(touch.storyId, touch.seq);
+    invalidateEvent(touch);
+  };
+  const eventDispatched = (event: LiveEvent) => {
+    // Its NOTIFY came first (the usual case): what it touched is gone already.
+    if (event.row.seq <= (notified.get(event.row.storyId) ?? 0)) return;
+    // The bus loaded it in a batch before its NOTIFY arrived: drop without knowing the quotes' speakers.
+    invalidateEvent({ storyId: event.row.storyId, seq: event.row.seq, entryId: event.row.entryId, people: [], places: [], detailed: false });
   };
   /** Whether an answer computed since `since` may be stored: nothing it depends on changed meanwhile. */
-  const stillValid = (since: number, stories: readonly number[] | null) =>
-    stories === null ? generation === since : everythingAt <= since && stories.every((id) => (storyAt.get(id) ?? 0) <= since);
+  const stillValid = (since: number, scope: CacheScope) => {
+    if (since === generation) return true;
+    if (!recent[0] || recent[0].generation > since + 1) return false;
+    for (let i = recent.length - 1; i >= 0 && recent[i]!.generation > since; i--) {
+      const { touch } = recent[i]!;
+      if (touch === null || touches(scope, touch)) return false;
+    }
+    return true;
+  };
+  /** Barrier NOTIFYs sent and not yet heard back, by token. */
+  const barriers = new Map<string, () => void>();
+  let barrierCount = 0;
+  /**
+   * Resolves once this instance has heard a NOTIFY sent now: PostgreSQL delivers notifications in commit
+   * order, so every NOTIFY committed before it (the mutation's events) has been heard, and handled, by then.
+   * Waits a second at most: a lost LISTEN connection drops everything when it comes back anyway.
+   */
+  const barrier = async () => {
+    if (!unlisten) return;
+    const token = `${process.pid}:${++barrierCount}`;
+    let timer: NodeJS.Timeout | undefined;
+    const heard = new Promise<void>((resolve) => {
+      barriers.set(token, resolve);
+      timer = setTimeout(resolve, 1_000);
+    });
+    try {
+      await database.notify(BARRIER_CHANNEL, token);
+      await heard;
+    } catch {
+      // The database went away after the mutation committed: its answer matters more than the barrier.
+    } finally {
+      clearTimeout(timer);
+      barriers.delete(token);
+    }
+  };
 
   const serve = (request: Request, entry: Entry, setResult: (result: ExecutionResult) => void) => {
     counts.hits++;
@@ -211,25 +312,32 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     },
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
-      const operation = getOperationAST(args.document, args.operationName)?.operation;
+      const operationNode = getOperationAST(args.document, args.operationName);
+      const operation = operationNode?.operation;
       if (operation === 'mutation') {
-        // Whatever it changed, answers computed before it ends may be stale.
-        invalidate();
-        return { onExecuteDone: () => invalidate() };
+        if (!enabled) return undefined;
+        const announced = operationNode!.selectionSet.selections.every((s) => s.kind === Kind.FIELD && (ANNOUNCED_MUTATIONS.has(s.name.value) || s.name.value === '__typename'));
+        // A change nothing announces (a story's title): whatever it changed, answers computed before it ends may be stale.
+        if (!announced) {
+          invalidate();
+          return { onExecuteDone: () => invalidate() };
+        }
+        // Its events' NOTIFYs drop what it changed; answer once this instance has heard them.
+        return { onExecuteDone: () => barrier() };
       }
       const waiting = request && pending.get(request);
       if (waiting && operation === 'query') {
         waiting.cacheable = true;
         waiting.expensive = options.limits.rateLimitExpensive > 0 && isExpensive(args, options.limits);
-        waiting.scope = isStoryScoped(args.schema, args.document, args.operationName) ? (args.contextValue as Context).cacheScope : null;
+        waiting.scope = (args.contextValue as Context).cacheScope;
       }
       return undefined;
     },
     onExecutionResult({ request, result }) {
       const waiting = finish(request);
       if (!waiting || !waiting.cacheable || !result || Symbol.asyncIterator in result) return;
-      const stories = waiting.scope && waiting.scope.stories.size > 0 ? [...waiting.scope.stories] : null;
-      if (!stillValid(waiting.generation, stories)) return;
+      const scope = waiting.scope;
+      if (!scope?.active || !stillValid(waiting.generation, scope)) return;
       const single = result as ExecutionResult;
       if (single.errors?.length) return;
       // A cached answer runs no statement: say so where statements are reported.
@@ -240,7 +348,8 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       drop(waiting.key);
       if (bytes.byteLength > maxEntryBytes) return;
       while (entries.size > 0 && (entries.size >= maxEntries || storedBytes + bytes.byteLength > maxBytes)) drop(entries.keys().next().value!);
-      entries.set(waiting.key, { result: { ...stored, stringify: () => json }, bytes, expiresAt: Date.now() + options.ttlMs, expensive: waiting.expensive, stories });
+      const ttl = scope.search ? Math.min(searchTtlMs, options.ttlMs) : options.ttlMs;
+      entries.set(waiting.key, { result: { ...stored, stringify: () => json }, bytes, expiresAt: Date.now() + ttl, expensive: waiting.expensive, scope });
       storedBytes += bytes.byteLength;
     },
     onResultProcess({ request, acceptableMediaTypes, setResultProcessor }) {
@@ -270,17 +379,27 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     afterRateLimits,
     async start() {
       if (!enabled) return;
-      // The payload is `storyId:seq` (src/live/append-event.ts).
-      unlisten = await database.listen(EVENTS_CHANNEL, { onNotify: (payload) => invalidateStory(Number(payload.split(':')[0])), onListen: invalidate });
+      // The payload is `storyId:seq:entry:people:places:speakers` (src/live/append-event.ts).
+      const stops = [
+        await database.listen(EVENTS_CHANNEL, { onNotify: onEventNotify, onListen: invalidate }),
+        await database.listen(CATALOG_CHANNEL, { onNotify: invalidate, onListen: invalidate }),
+        await database.listen(BARRIER_CHANNEL, { onNotify: (token) => barriers.get(token)?.(), onListen: () => {} }),
+      ];
+      unlisten = async () => {
+        await Promise.all(stops.map((stop) => stop().catch(() => {})));
+      };
     },
     async stop() {
       await unlisten?.().catch(() => {});
       unlisten = null;
+      for (const release of barriers.values()) release();
       entries.clear();
       storedBytes = 0;
     },
     invalidate,
     invalidateStory,
+    invalidateEvent,
+    eventDispatched,
     stats: () => ({ entries: entries.size, bytes: storedBytes, ...counts }),
   };
 }

@@ -63,7 +63,13 @@ builder.objectField(EntryRef, 'quotes', (t) =>
   t.loadableList({
     type: QuoteRef,
     description: 'Quotes the entry reports, in the order it gives them (none for readers once it is retracted).',
-    load: (ids: number[], ctx) => entryQuoteLists(ctx, ids),
+    load: async (ids: number[], ctx) => {
+      const lists = await entryQuoteLists(ctx, ids);
+      // The speakers came with the quotes: `speaker { name }` needs no statement of its own.
+      const speakers = PersonRef.getDataloader(ctx);
+      for (const list of lists) for (const quote of list) if (quote.speaker) speakers.prime(quote.speaker.id, quote.speaker);
+      return lists;
+    },
     resolve: (entry) => entry.id,
   }),
 );
@@ -74,7 +80,13 @@ builder.objectField(PersonRef, 'quotes', (t) =>
     description: 'What this person said, newest first, across stories.',
     byPath: true,
     args: t.arg.connectionArgs(),
-    load: async (ids: number[], ctx, args) => speakerQuotePages(ctx, ids, readPage(args, quoteOrder, 'Person.quotes')),
+    load: async (ids: number[], ctx, args) => {
+      const pages = await speakerQuotePages(ctx, ids, readPage(args, quoteOrder, 'Person.quotes'));
+      // The quotes' entries came with them: `entry { … }` and `story` need no entry statement of their own.
+      const entries = EntryRef.getDataloader(ctx);
+      for (const page of pages) for (const edge of page.edges) entries.prime(edge.node.entry.id, edge.node.entry);
+      return pages;
+    },
     resolve: (person) => person.id,
   }),
 );

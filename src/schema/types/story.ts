@@ -79,7 +79,6 @@ builder.queryFields((t) => ({
         ? await storyBySlug(ctx, args.slug)
         : await StoryRef.getDataloader(ctx).load(parseNodeId(String(args.id), 'id', ['Story']).id);
       if (!story) throw notFound(args.slug != null ? 'slug' : 'id', `No story ${args.slug != null ? `with slug "${args.slug}"` : 'with that ID'}.`);
-      ctx.cacheScope.stories.add(story.id);
       return story;
     },
   }),
