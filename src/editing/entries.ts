@@ -18,6 +18,16 @@ import { idempotencyKey, optionalText, parseInput, text } from './validation.js'
 
 export const LIMITS = { headline: 200, body: 20_000, author: 120, correctionNote: 1_000 } as const;
 
+/** An ended story is an archive: nothing new goes public in it until an editor sets it live again. */
+function refuseIfEnded(story: StoryRow, field: string): void {
+  if (story.status !== 'ended') return;
+  throw clientError('BAD_USER_INPUT', `${field}: the story "${story.slug}" has ended and takes no new entries; set it LIVE again first (setStoryStatus)`, {
+    field,
+    story: story.slug,
+    storyStatus: 'ENDED',
+  });
+}
+
 /** Whether readers can see what happens to this entry of this story. */
 const isPublic = (entry: Pick<EntryRow, 'status'>, story: Pick<StoryRow, 'status'>) => entry.status !== 'draft' && story.status !== 'draft';
 
@@ -63,6 +73,8 @@ export async function createEntry(access: Access, input: CreateEntryInput): Prom
       if (!story) throw notFound('input.story', 'No story with that ID.');
       const request = { operation: 'createEntry', table: entries, key: valid.idempotencyKey, input: { ...valid, storyId: story.id } };
       return createOnce(tx, access, request, async () => {
+        // Inside createOnce: a retry of an entry created before the story ended still gets that entry.
+        refuseIfEnded(story, 'input.story');
         const [entry] = await tx
           .insert(entries)
           .values({
@@ -157,6 +169,7 @@ export const publishEntry = (access: Access, id: number) =>
     (e) => (e.status === 'retracted' ? 'a retracted entry cannot be published again' : null),
     () => ({ status: 'published', publishedAt: nowMs }),
     (e) => (e.status === 'draft' ? 'published' : null),
+    async (_tx, story) => refuseIfEnded(story, 'input.id'),
   );
 
 /** Takes the story's pinned entry (if any) off the pin, and records it for tickers. */

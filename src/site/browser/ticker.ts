@@ -144,7 +144,8 @@ export function startTicker(options: TickerOptions): { stop(): void } {
 
   function setConnection(state: ConnectionState) {
     connection.dataset.connection = state;
-    connection.textContent = CONNECTION_LABELS[state];
+    // Connected to a paused or ended story, the page must not claim coverage is live.
+    connection.textContent = state === 'live' && story.status !== 'LIVE' ? 'Up to date' : CONNECTION_LABELS[state];
   }
 
   // The server wrote UTC; the reader reads their own time.
@@ -171,6 +172,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
     if (event.story.status !== story.status) {
       story.status = event.story.status;
       slot(root, 'status').replaceWith(toElement(storyStatusView(story.status)));
+      setConnection(connection.dataset.connection as ConnectionState);
     }
     const entry = event.entry;
     if (!entry || entry.status === 'DRAFT') return;
