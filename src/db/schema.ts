@@ -246,6 +246,33 @@ export const entryPlaces = pgTable(
 );
 
 /**
+ * Every revision of an entry as it was written: the public history readers
+ * see (`Entry.revisions`). Revision 1 is the entry as created; every edit
+ * (and the retraction) adds the next one, with its own correction note, so
+ * a later note never overwrites an earlier one (src/editing/revisions.ts).
+ */
+export const entryRevisions = pgTable(
+  'entry_revisions',
+  {
+    entryId: integer()
+      .notNull()
+      .references(() => entries.id),
+    revision: integer().notNull(),
+    headline: text().notNull(),
+    body: text().notNull(),
+    /** The byline as it stood at this revision: the name readers see for it. */
+    author: text(),
+    correctionNote: text(),
+    /** The token subject of whoever wrote the revision; shown to editors only. */
+    editor: text(),
+    /** Written while the entry was public (or made public by publishing the draft it was). */
+    public: boolean().notNull().default(false),
+    createdAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [primaryKey({ columns: [t.entryId, t.revision] }), check('entry_revisions_revision_check', sql`revision >= 1`)],
+);
+
+/**
  * The ordered log of what happened to a story. `seq` increases in commit
  * order per story because writers take the story's row lock before they
  * append (src/live/append-event.ts).
@@ -311,3 +338,4 @@ export type PersonRow = typeof people.$inferSelect;
 export type PlaceRow = typeof places.$inferSelect;
 export type QuoteRow = typeof quotes.$inferSelect;
 export type StoryEventRow = typeof storyEvents.$inferSelect;
+export type EntryRevisionRow = typeof entryRevisions.$inferSelect;

@@ -14,6 +14,7 @@ import { appendEvent, lockStory } from '../live/append-event.js';
 import { withConstraintErrors } from './database-errors.js';
 import { createOnce } from './idempotency.js';
 import { quoteSchema } from './quote-rules.js';
+import { publishRevision, recordRevision } from './revisions.js';
 import { idempotencyKey, optionalText, parseInput, text } from './validation.js';
 
 export const LIMITS = { headline: 200, body: 20_000, author: 120, correctionNote: 1_000 } as const;
@@ -89,6 +90,7 @@ export async function createEntry(access: Access, input: CreateEntryInput): Prom
           })
           .returning();
         const entryId = entry!.id;
+        await recordRevision(tx, entry!, access.viewer.subject, null);
         const peopleIds = [...new Set(valid.peopleIds)];
         const placeIds = [...new Set(valid.placeIds)];
         if (peopleIds.length) await tx.insert(entryPeople).values(peopleIds.map((personId) => ({ entryId, personId })));
@@ -135,6 +137,8 @@ export async function updateEntry(access: Access, input: UpdateEntryInput): Prom
       })
       .where(eq(entries.id, entry.id))
       .returning();
+    // The note belongs to this revision; earlier revisions keep theirs.
+    await recordRevision(tx, updated!, access.viewer.subject, valid.correctionNote ?? null);
     await appendEntryEvent(tx, access, story, updated!, 'updated');
     return updated!;
   });
@@ -148,6 +152,7 @@ async function transition(
   change: (entry: EntryRow) => PgUpdateSetSource<typeof entries>,
   kind: (entry: EntryRow) => StoryEventKind | null,
   before?: (tx: Tx, story: StoryRow, entry: EntryRow) => Promise<void>,
+  after?: (tx: Tx, updated: EntryRow) => Promise<void>,
 ): Promise<EntryRow> {
   return access.db.transaction(async (tx) => {
     const { story, entry } = await lockEntry(tx, id);
@@ -157,6 +162,7 @@ async function transition(
     if (!eventKind) return entry; // nothing changes
     if (before) await before(tx, story, entry);
     const [updated] = await tx.update(entries).set({ ...change(entry), updatedAt: nowMs }).where(eq(entries.id, entry.id)).returning();
+    if (after) await after(tx, updated!);
     await appendEntryEvent(tx, access, story, updated!, eventKind);
     return updated!;
   });
@@ -167,9 +173,11 @@ export const publishEntry = (access: Access, id: number) =>
     access,
     id,
     (e) => (e.status === 'retracted' ? 'a retracted entry cannot be published again' : null),
-    () => ({ status: 'published', publishedAt: nowMs }),
+    // A note written on the draft corrected nothing readers saw: it does not go public.
+    () => ({ status: 'published', publishedAt: nowMs, correctionNote: null }),
     (e) => (e.status === 'draft' ? 'published' : null),
     async (_tx, story) => refuseIfEnded(story, 'input.id'),
+    (tx, published) => publishRevision(tx, published),
   );
 
 /** Takes the story's pinned entry (if any) off the pin, and records it for tickers. */
@@ -194,6 +202,7 @@ export const retractEntry = (access: Access, id: number, correctionNote: string 
     async (tx, story, entry) => {
       if (entry.pinned) await unpinStory(tx, access, story);
     },
+    (tx, retracted) => recordRevision(tx, retracted, access.viewer.subject, note ?? null),
   );
 };
 

@@ -30,6 +30,8 @@ export interface PostingEntry {
   status: 'draft' | 'published' | 'retracted';
   publishedAt: Date | null;
   updatedAt: Date;
+  /** The public correction notes of its revisions, oldest first (none when it was never corrected). */
+  corrections?: readonly { note: string; at: Date }[];
 }
 
 /** Who publishes the live blog (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL). */
@@ -61,6 +63,14 @@ export interface BlogPostingUpdate {
   dateModified: string;
   author?: PersonDocument;
   url?: string;
+  /** schema.org `correction`: one CorrectionComment per published correction note. */
+  correction?: CorrectionCommentDocument[];
+}
+
+export interface CorrectionCommentDocument {
+  '@type': 'CorrectionComment';
+  text: string;
+  datePublished: string;
 }
 
 export interface LiveBlogPostingDocument {
@@ -113,6 +123,9 @@ export function liveBlogPosting(story: PostingStory, entries: readonly PostingEn
       dateModified: e.updatedAt.toISOString(),
       ...(e.author?.trim() ? { author: person(e.author.trim()) } : {}),
       ...(pageUrl ? { url: `${pageUrl}#${entryAnchor(e.globalId)}` } : {}),
+      ...(e.corrections?.length
+        ? { correction: e.corrections.map((c) => ({ '@type': 'CorrectionComment' as const, text: c.note, datePublished: c.at.toISOString() })) }
+        : {}),
     })),
   };
 }

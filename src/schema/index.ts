@@ -7,6 +7,7 @@ import './types/person.js';
 import './types/place.js';
 import './types/entry.js';
 import './types/entry-mutations.js';
+import './types/entry-revision.js';
 import './types/quote.js';
 import './types/search.js';
 import './types/text-analysis.js';

@@ -80,7 +80,8 @@ export function entryView(entry: TickerEntry, options: ViewOptions): ViewNode {
       ),
     );
   }
-  const classes = ['entry', entry.keyEvent && 'entry-key', entry.pinned && 'entry-pinned'].filter(Boolean).join(' ');
+  const corrections = (entry.corrections?.edges ?? []).map((e) => e.node).filter((c) => c.correctionNote);
+  const classes = ['entry', entry.keyEvent && 'entry-key', entry.pinned && 'entry-pinned', corrections.length && 'entry-corrected'].filter(Boolean).join(' ');
   return h(
     'article',
     { ...common, class: classes, 'data-status': 'published', 'data-key-event': entry.keyEvent ? 'true' : 'false' },
@@ -90,13 +91,23 @@ export function entryView(entry: TickerEntry, options: ViewOptions): ViewNode {
       h('a', { class: 'entry-time', href: `${options.storyHref}#${anchor}` }, timeOf(entry.publishedAt, options)),
       entry.keyEvent ? h('span', { class: 'badge badge-key' }, 'Key event') : null,
       entry.pinned ? h('span', { class: 'badge badge-pinned' }, 'Pinned') : null,
+      corrections.length ? h('span', { class: 'badge badge-corrected' }, 'Corrected') : null,
       h(heading(options, 3), { id: labelId, class: 'entry-headline', lang: options.language }, entry.headline),
     ),
     entry.body ? h('div', { class: 'entry-body', lang: options.language }, paragraphs(entry.body)) : null,
     entry.quotes.map((q) => quoteView(q, options)),
     chips(entry),
-    entry.correctionNote ? h('p', { class: 'correction' }, h('strong', {}, 'Correction: '), h('span', { lang: options.language }, entry.correctionNote)) : null,
+    corrections.length ? correctionsView(corrections, options) : entry.correctionNote ? h('p', { class: 'correction' }, h('strong', {}, 'Correction: '), h('span', { lang: options.language }, entry.correctionNote)) : null,
     entry.author ? h('p', { class: 'byline' }, entry.author) : null,
+  );
+}
+
+/** Every published correction note of an entry, newest first (each revision keeps its own). */
+function correctionsView(corrections: { revision: number; correctionNote: string | null }[], options: ViewOptions): ViewNode {
+  return h(
+    'ul',
+    { class: 'corrections', 'aria-label': 'Corrections' },
+    corrections.map((c) => h('li', { class: 'correction', 'data-revision': String(c.revision) }, h('strong', {}, 'Correction: '), h('span', { lang: options.language }, c.correctionNote))),
   );
 }
 
