@@ -37,6 +37,14 @@ export const STORY_STATUSES = ['draft', 'live', 'paused', 'ended'] as const;
 export type StoryStatus = (typeof STORY_STATUSES)[number];
 export const ENTRY_STATUSES = ['draft', 'published', 'retracted'] as const;
 export type EntryStatus = (typeof ENTRY_STATUSES)[number];
+export const VERIFICATIONS = ['unverified', 'confirmed', 'disputed'] as const;
+export type Verification = (typeof VERIFICATIONS)[number];
+/** Where an entry's information came from: "Tass citing the Defence Ministry" is outlet Tass, via the Defence Ministry. */
+export interface EntrySource {
+  outlet: string;
+  url: string | null;
+  via: string | null;
+}
 export const PLACE_KINDS = ['country', 'region', 'city', 'village', 'site'] as const;
 export type PlaceKind = (typeof PLACE_KINDS)[number];
 export const STORY_EVENT_KINDS = [
@@ -49,6 +57,7 @@ export const STORY_EVENT_KINDS = [
   'key_event_set',
   'key_event_cleared',
   'story_status_changed',
+  'verification_changed',
 ] as const;
 export type StoryEventKind = (typeof STORY_EVENT_KINDS)[number];
 
@@ -101,6 +110,10 @@ export const entries = pgTable(
     author: text(),
     revision: integer().notNull().default(1),
     correctionNote: text(),
+    /** How far the newsroom vouches for it (src/editing/verification.ts). */
+    verification: text().$type<Verification>().notNull().default('unverified'),
+    /** The outlets it relies on, in the order the newsroom gives them. */
+    sources: jsonb().$type<EntrySource[]>().notNull().default(sql`'[]'::jsonb`),
     publishedAt: timestamptz(),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
@@ -127,6 +140,8 @@ export const entries = pgTable(
     check('entries_revision_check', sql`revision >= 1`),
     check('entries_published_at_check', sql`status = 'draft' or published_at is not null`),
     check('entries_pinned_public_check', sql`not pinned or status = 'published'`),
+    check('entries_verification_check', inList('verification', VERIFICATIONS)),
+    check('entries_sources_check', sql`jsonb_typeof(sources) = 'array'`),
   ],
 );
 

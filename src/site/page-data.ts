@@ -14,6 +14,7 @@ fragment TickerEntry on Entry {
   people { id name description }
   places { id name }
   quotes { id text source attribution speaker { id name } }
+  verification sources { outlet via }
   corrections: revisions(first: 5, correctionsOnly: true) { edges { node { revision revisedAt correctionNote } } }
 }`;
 
@@ -72,6 +73,9 @@ export interface TickerEntry {
   people: { id: string; name: string; description: string | null }[];
   places: { id: string; name: string }[];
   quotes: { id: string; text: string; source: string | null; attribution: string; speaker: { id: string; name: string } | null }[];
+  /** Absent from documents that do not ask. */
+  verification?: 'UNVERIFIED' | 'CONFIRMED' | 'DISPUTED';
+  sources?: { outlet: string; via: string | null }[];
   /** Its published corrections, newest first (absent from documents that do not ask). */
   corrections?: { edges: { node: { revision: number; revisedAt: string; correctionNote: string | null } }[] };
 }

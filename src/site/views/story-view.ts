@@ -92,14 +92,27 @@ export function entryView(entry: TickerEntry, options: ViewOptions): ViewNode {
       entry.keyEvent ? h('span', { class: 'badge badge-key' }, 'Key event') : null,
       entry.pinned ? h('span', { class: 'badge badge-pinned' }, 'Pinned') : null,
       corrections.length ? h('span', { class: 'badge badge-corrected' }, 'Corrected') : null,
+      verificationBadge(entry),
       h(heading(options, 3), { id: labelId, class: 'entry-headline', lang: options.language }, entry.headline),
     ),
     entry.body ? h('div', { class: 'entry-body', lang: options.language }, paragraphs(entry.body)) : null,
     entry.quotes.map((q) => quoteView(q, options)),
     chips(entry),
+    entry.sources?.length
+      ? h('p', { class: 'sources' }, h('strong', {}, 'Sources: '), entry.sources.map((s, i) => [i ? '; ' : '', s.outlet, s.via ? ` citing ${s.via}` : '']))
+      : null,
     corrections.length ? correctionsView(corrections, options) : entry.correctionNote ? h('p', { class: 'correction' }, h('strong', {}, 'Correction: '), h('span', { lang: options.language }, entry.correctionNote)) : null,
     entry.author ? h('p', { class: 'byline' }, entry.author) : null,
   );
+}
+
+const VERIFICATION_LABELS = { CONFIRMED: 'Confirmed', DISPUTED: 'Disputed' } as const;
+
+/** Confirmed or disputed, said on the entry; unverified (the usual state of breaking news) says nothing. */
+function verificationBadge(entry: TickerEntry): Child {
+  const v = entry.verification;
+  if (v !== 'CONFIRMED' && v !== 'DISPUTED') return null;
+  return h('span', { class: `badge badge-verification badge-${v.toLowerCase()}`, 'data-verification': v.toLowerCase() }, VERIFICATION_LABELS[v]);
 }
 
 /** Every published correction note of an entry, newest first (each revision keeps its own). */
