@@ -35,7 +35,7 @@ const nonEmpty = (column: string) => sql.raw(`length(btrim(${column})) > 0`);
 
 export const STORY_STATUSES = ['draft', 'live', 'paused', 'ended'] as const;
 export type StoryStatus = (typeof STORY_STATUSES)[number];
-export const ENTRY_STATUSES = ['draft', 'published', 'retracted'] as const;
+export const ENTRY_STATUSES = ['draft', 'scheduled', 'published', 'retracted'] as const;
 export type EntryStatus = (typeof ENTRY_STATUSES)[number];
 export const VERIFICATIONS = ['unverified', 'confirmed', 'disputed'] as const;
 export type Verification = (typeof VERIFICATIONS)[number];
@@ -115,6 +115,8 @@ export const entries = pgTable(
     /** The outlets it relies on, in the order the newsroom gives them. */
     sources: jsonb().$type<EntrySource[]>().notNull().default(sql`'[]'::jsonb`),
     publishedAt: timestamptz(),
+    /** When a scheduled (embargoed) entry goes public (src/live/scheduler.ts). */
+    publishAt: timestamptz(),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
     /** Position in the story: when it went public, or when it was drafted. */
@@ -138,7 +140,9 @@ export const entries = pgTable(
     check('entries_body_check', nonEmpty('body')),
     check('entries_status_check', inList('status', ENTRY_STATUSES)),
     check('entries_revision_check', sql`revision >= 1`),
-    check('entries_published_at_check', sql`status = 'draft' or published_at is not null`),
+    check('entries_published_at_check', sql`status in ('draft', 'scheduled') or published_at is not null`),
+    check('entries_scheduled_check', sql`status <> 'scheduled' or publish_at is not null`),
+    index('entries_scheduled_due_idx').on(t.publishAt).where(sql`status = 'scheduled'`),
     check('entries_pinned_public_check', sql`not pinned or status = 'published'`),
     check('entries_verification_check', inList('verification', VERIFICATIONS)),
     check('entries_sources_check', sql`jsonb_typeof(sources) = 'array'`),

@@ -30,7 +30,11 @@ function refuseIfEnded(story: StoryRow, field: string): void {
 }
 
 /** Whether readers can see what happens to this entry of this story. */
-const isPublic = (entry: Pick<EntryRow, 'status'>, story: Pick<StoryRow, 'status'>) => entry.status !== 'draft' && story.status !== 'draft';
+const isPublic = (entry: Pick<EntryRow, 'status'>, story: Pick<StoryRow, 'status'>) =>
+  (entry.status === 'published' || entry.status === 'retracted') && story.status !== 'draft';
+
+/** Not public yet: a draft, or an entry held until its publication time. */
+const unpublished = (entry: Pick<EntryRow, 'status'>) => entry.status === 'draft' || entry.status === 'scheduled';
 
 export async function appendEntryEvent(tx: Tx, access: Access, story: StoryRow, entry: EntryRow, kind: StoryEventKind) {
   await appendEvent(tx, { storyId: story.id, kind, entryId: entry.id, public: isPublic(entry, story), actor: access.viewer.subject });
@@ -61,6 +65,11 @@ const createEntrySchema = z.object({
   peopleIds: z.array(z.number().int()).max(50, 'at most 50 people'),
   placeIds: z.array(z.number().int()).max(50, 'at most 50 places'),
   quotes: z.array(quoteSchema).max(50, 'at most 50 quotes'),
+  // Checked against the clock of this instance; the scheduler publishes it once that time has come.
+  publishAt: z
+    .date()
+    .nullish()
+    .refine((d) => d == null || d.getTime() > Date.now(), 'must be in the future (leave it out to publish now)'),
   idempotencyKey,
 });
 
@@ -83,9 +92,10 @@ export async function createEntry(access: Access, input: CreateEntryInput): Prom
             headline: valid.headline,
             body: valid.body,
             author: valid.author ?? access.viewer.subject,
-            status: valid.publish ? 'published' : 'draft',
+            status: valid.publishAt ? 'scheduled' : valid.publish ? 'published' : 'draft',
             keyEvent: valid.keyEvent,
-            publishedAt: valid.publish ? nowMs : null,
+            publishedAt: valid.publish && !valid.publishAt ? nowMs : null,
+            publishAt: valid.publishAt ?? null,
             searchConfig: story.searchConfig,
           })
           .returning();
@@ -100,7 +110,8 @@ export async function createEntry(access: Access, input: CreateEntryInput): Prom
             valid.quotes.map((q) => ({ entryId, speakerId: q.speakerId ?? null, attribution: q.attribution ?? null, text: q.text, source: q.source ?? null, context: q.context ?? null, language: story.language })),
           );
         }
-        await appendEntryEvent(tx, access, story, entry!, valid.publish ? 'published' : 'drafted');
+        // A scheduled entry is, until its time, a draft for tickers: only editors hear of it.
+        await appendEntryEvent(tx, access, story, entry!, entry!.status === 'published' ? 'published' : 'drafted');
         return entry!;
       });
     }),
@@ -174,8 +185,8 @@ export const publishEntry = (access: Access, id: number) =>
     id,
     (e) => (e.status === 'retracted' ? 'a retracted entry cannot be published again' : null),
     // A note written on the draft corrected nothing readers saw: it does not go public.
-    () => ({ status: 'published', publishedAt: nowMs, correctionNote: null }),
-    (e) => (e.status === 'draft' ? 'published' : null),
+    () => ({ status: 'published', publishedAt: nowMs, publishAt: null, correctionNote: null }),
+    (e) => (unpublished(e) ? 'published' : null),
     async (_tx, story) => refuseIfEnded(story, 'input.id'),
     (tx, published) => publishRevision(tx, published),
   );
@@ -195,7 +206,7 @@ export const retractEntry = (access: Access, id: number, correctionNote: string 
   return transition(
     access,
     id,
-    (e) => (e.status === 'draft' ? 'a draft is not public: there is nothing to retract' : null),
+    (e) => (unpublished(e) ? 'a draft is not public: there is nothing to retract' : null),
     (e) => ({ status: 'retracted', pinned: false, revision: e.revision + 1, ...(note !== undefined ? { correctionNote: note } : {}) }),
     (e) => (e.status === 'published' ? 'retracted' : null),
     // A pinned entry comes down from the pin first, and tickers hear both, in that order.

@@ -20,7 +20,7 @@ export async function recordRevision(tx: Tx, entry: EntryRow, editor: string | n
     headline: entry.headline,
     body: entry.body,
     author: entry.author,
-    correctionNote: entry.status === 'draft' ? null : note,
+    correctionNote: entry.status === 'published' || entry.status === 'retracted' ? note : null,
     editor,
     public: entry.status === 'published',
     createdAt: entry.updatedAt,

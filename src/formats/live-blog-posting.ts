@@ -27,7 +27,7 @@ export interface PostingEntry {
   body: string;
   /** The byline, when the entry has one. */
   author: string | null;
-  status: 'draft' | 'published' | 'retracted';
+  status: 'draft' | 'scheduled' | 'published' | 'retracted';
   publishedAt: Date | null;
   updatedAt: Date;
   /** The public correction notes of its revisions, oldest first (none when it was never corrected). */

@@ -54,7 +54,7 @@ export async function loadEvents(db: Db, storyId: number, afterSeq: number, opti
   });
 }
 
-const DATE_COLUMNS = new Set(['publishedAt', 'createdAt', 'updatedAt', 'sortAt']);
+const DATE_COLUMNS = new Set(['publishedAt', 'publishAt', 'createdAt', 'updatedAt', 'sortAt']);
 
 /** The snapshot's snake_case JSON back into the row shape loaders return. */
 function entryFromSnapshot(snapshot: EventSnapshot): Entry {

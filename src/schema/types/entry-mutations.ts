@@ -38,6 +38,10 @@ builder.relayMutationField(
       body: t.string({ required: true, description: 'The text, up to 20000 characters.' }),
       author: t.string({ description: 'Byline; defaults to the editor\'s name from the token.' }),
       publish: t.boolean({ defaultValue: true, description: 'Publish now (default) or keep as a draft that only editors see.' }),
+      publishAt: t.field({
+        type: 'DateTime',
+        description: 'Hold the entry until this time (an embargo): it is SCHEDULED, invisible to readers everywhere, and published once, by itself, when the time comes.',
+      }),
       keyEvent: t.boolean({ defaultValue: false, description: 'Mark it as a key event of the story.' }),
       people: t.idList({ description: 'People it mentions.' }),
       places: t.idList({ description: 'Places it mentions.' }),
@@ -54,6 +58,7 @@ builder.relayMutationField(
         body: input.body,
         author: input.author,
         publish: input.publish ?? true,
+        publishAt: input.publishAt,
         keyEvent: input.keyEvent ?? false,
         peopleIds: ids(input.people, 'input.people', 'Person'),
         placeIds: ids(input.places, 'input.places', 'Place'),

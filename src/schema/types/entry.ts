@@ -15,6 +15,7 @@ export const EntryStatusEnum = builder.enumType('EntryStatus', {
   description: 'Where an entry is in its life.',
   values: {
     DRAFT: { value: 'draft', description: 'Written but not published; visible to editors only.' },
+    SCHEDULED: { value: 'scheduled', description: 'Held until `publishAt` (an embargo); visible to editors only until then, when it is published by itself.' },
     PUBLISHED: { value: 'published', description: 'Public.' },
     RETRACTED: { value: 'retracted', description: 'Withdrawn: a tombstone stays in the feed, its body is gone for readers.' },
   } as const,
@@ -47,6 +48,7 @@ export const EntryRef = builder.loadableNode('Entry', {
     revision: t.exposeInt('revision', { description: 'Starts at 1 and goes up with every edit.' }),
     correctionNote: t.exposeString('correctionNote', { nullable: true, description: 'Public note explaining the latest correction.' }),
     publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true, description: 'When it went public; null for drafts.' }),
+    publishAt: t.expose('publishAt', { type: 'DateTime', nullable: true, description: 'When a SCHEDULED entry goes public; null otherwise.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was written.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
     story: t.field({
