@@ -58,6 +58,7 @@ export const STORY_EVENT_KINDS = [
   'key_event_cleared',
   'story_status_changed',
   'verification_changed',
+  'taken_down',
 ] as const;
 export type StoryEventKind = (typeof STORY_EVENT_KINDS)[number];
 
@@ -115,7 +116,10 @@ export const entries = pgTable(
     /** The outlets it relies on, in the order the newsroom gives them. */
     sources: jsonb().$type<EntrySource[]>().notNull().default(sql`'[]'::jsonb`),
     publishedAt: timestamptz(),
-    /** When a scheduled (embargoed) entry goes public (src/live/scheduler.ts). */
+    /** Set by a legal takedown (src/editing/takedown.ts): the text is erased, this and the reason stay. */
+    takenDownAt: timestamptz(),
+    takedownReason: text(),
+    /** When a scheduled (embargoed) entry goes public (src/editing/scheduled.ts). */
     publishAt: timestamptz(),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
@@ -141,6 +145,7 @@ export const entries = pgTable(
     check('entries_status_check', inList('status', ENTRY_STATUSES)),
     check('entries_revision_check', sql`revision >= 1`),
     check('entries_published_at_check', sql`status in ('draft', 'scheduled') or published_at is not null`),
+    check('entries_takedown_check', sql`taken_down_at is null or (status = 'retracted' and takedown_reason is not null)`),
     check('entries_scheduled_check', sql`status <> 'scheduled' or publish_at is not null`),
     index('entries_scheduled_due_idx').on(t.publishAt).where(sql`status = 'scheduled'`),
     check('entries_pinned_public_check', sql`not pinned or status = 'published'`),

@@ -192,7 +192,7 @@ export const publishEntry = (access: Access, id: number) =>
   );
 
 /** Takes the story's pinned entry (if any) off the pin, and records it for tickers. */
-async function unpinStory(tx: Tx, access: Access, story: StoryRow): Promise<void> {
+export async function unpinStory(tx: Tx, access: Access, story: StoryRow): Promise<void> {
   const unpinned = await tx
     .update(entries)
     .set({ pinned: false, updatedAt: nowMs })

@@ -1,6 +1,7 @@
 /** What editors do to entries: write, edit, publish, retract, pin, mark, link. */
 import { createEntry, pinEntry, publishEntry, retractEntry, setKeyEvent, unpinEntry, updateEntry } from '../../editing/entries.js';
 import { setMention } from '../../editing/mentions.js';
+import { takeDownEntry } from '../../editing/takedown.js';
 import type { EntryRow } from '../../db/schema.js';
 import { type BuilderTypes, builder } from '../builder.js';
 import { parseNodeId } from '../global-id.js';
@@ -172,3 +173,20 @@ for (const [name, linked] of [
     entryPayload,
   );
 }
+
+builder.relayMutationField(
+  'takeDownEntry',
+  {
+    description: 'Legal takedown: erases an entry\'s text, its revisions\' text, its quotes and mentions from the database and from the event log\'s stored states; a tombstone with the reason stays, and tickers receive TAKEN_DOWN.',
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: 'The entry.' }),
+      reason: t.string({ required: true, description: 'The public reason, e.g. "Removed on a court order of 3 January 2026"; up to 1000 characters.' }),
+    }),
+  },
+  {
+    description: 'Takes an entry down for legal reasons (admins only).',
+    authScopes: { admin: true },
+    resolve: async (_root, { input }, ctx) => ({ entry: await takeDownEntry(ctx, entryId(input.id), input.reason) }),
+  },
+  entryPayload,
+);

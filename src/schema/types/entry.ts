@@ -48,6 +48,8 @@ export const EntryRef = builder.loadableNode('Entry', {
     revision: t.exposeInt('revision', { description: 'Starts at 1 and goes up with every edit.' }),
     correctionNote: t.exposeString('correctionNote', { nullable: true, description: 'Public note explaining the latest correction.' }),
     publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true, description: 'When it went public; null for drafts.' }),
+    takenDownAt: t.expose('takenDownAt', { type: 'DateTime', nullable: true, description: 'When it was taken down for legal reasons; null otherwise.' }),
+    takedownReason: t.exposeString('takedownReason', { nullable: true, description: 'Why it was taken down (its text is gone everywhere); null otherwise.' }),
     publishAt: t.expose('publishAt', { type: 'DateTime', nullable: true, description: 'When a SCHEDULED entry goes public; null otherwise.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was written.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
