@@ -9,6 +9,7 @@ import './types/entry.js';
 import './types/entry-mutations.js';
 import './types/entry-revision.js';
 import './types/entry-verification.js';
+import './types/catalog-admin.js';
 import './types/quote.js';
 import './types/search.js';
 import './types/text-analysis.js';
