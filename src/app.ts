@@ -13,6 +13,7 @@ import type { Context } from './context.js';
 import { type Database, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { LiveBus } from './live/bus.js';
+import { Scheduler } from './editing/scheduled.js';
 import type { Logger } from './logger.js';
 import { createPages } from './site/router.js';
 import { requestIdFrom } from './request-id.js';
@@ -64,6 +65,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, log });
   const linking = new CatalogMatcher(database);
   const live = new LiveBus(database, log.child({ component: 'live' }), { recentEvents: 256, batchSize: 500, maxQueue: limits.maxSubscriberQueue });
+  const scheduler = new Scheduler(database.db, log.child({ component: 'scheduler' }));
   let demoStoryId: number | null = null;
   try {
     await migrateDatabase(database);
@@ -74,7 +76,9 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     }
     await live.start();
     await linking.start();
+    scheduler.start();
   } catch (error) {
+    await scheduler.stop();
     await live.stop();
     await database.close();
     throw error;
@@ -211,6 +215,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // No new webhook attempts; those under way finish and are recorded (the rest wait in the outbox).
       await webhooks?.stop();
+      await scheduler.stop();
       await websockets.close();
       // Ends every subscription: SSE streams get their `complete` event and their responses end,
       // so the HTTP server is not kept open until the deadline by readers who would never leave.

@@ -36,8 +36,16 @@ const nonEmpty = (column: string) => sql.raw(`length(btrim(${column})) > 0`);
 
 export const STORY_STATUSES = ['draft', 'live', 'paused', 'ended'] as const;
 export type StoryStatus = (typeof STORY_STATUSES)[number];
-export const ENTRY_STATUSES = ['draft', 'published', 'retracted'] as const;
+export const ENTRY_STATUSES = ['draft', 'scheduled', 'published', 'retracted'] as const;
 export type EntryStatus = (typeof ENTRY_STATUSES)[number];
+export const VERIFICATIONS = ['unverified', 'confirmed', 'disputed'] as const;
+export type Verification = (typeof VERIFICATIONS)[number];
+/** Where an entry's information came from: "Tass citing the Defence Ministry" is outlet Tass, via the Defence Ministry. */
+export interface EntrySource {
+  outlet: string;
+  url: string | null;
+  via: string | null;
+}
 export const PLACE_KINDS = ['country', 'region', 'city', 'village', 'site'] as const;
 export type PlaceKind = (typeof PLACE_KINDS)[number];
 export const STORY_EVENT_KINDS = [
@@ -50,6 +58,8 @@ export const STORY_EVENT_KINDS = [
   'key_event_set',
   'key_event_cleared',
   'story_status_changed',
+  'verification_changed',
+  'taken_down',
 ] as const;
 export type StoryEventKind = (typeof STORY_EVENT_KINDS)[number];
 /** A quote found by linking is a suggestion until an editor confirms (or rejects) it; readers see confirmed ones only. */
@@ -124,7 +134,16 @@ export const entries = pgTable(
     autoLink: boolean().notNull().default(true),
     /** Images with caption and credit, in the order they are shown. */
     media: jsonb().$type<EntryMedia[]>().notNull().default([]),
+    /** How far the newsroom vouches for it (src/editing/verification.ts). */
+    verification: text().$type<Verification>().notNull().default('unverified'),
+    /** The outlets it relies on, in the order the newsroom gives them. */
+    sources: jsonb().$type<EntrySource[]>().notNull().default(sql`'[]'::jsonb`),
     publishedAt: timestamptz(),
+    /** Set by a legal takedown (src/editing/takedown.ts): the text is erased, this and the reason stay. */
+    takenDownAt: timestamptz(),
+    takedownReason: text(),
+    /** When a scheduled (embargoed) entry goes public (src/editing/scheduled.ts). */
+    publishAt: timestamptz(),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
     /** Position in the story: when it went public, or when it was drafted. */
@@ -148,9 +167,14 @@ export const entries = pgTable(
     check('entries_body_check', nonEmpty('body')),
     check('entries_status_check', inList('status', ENTRY_STATUSES)),
     check('entries_revision_check', sql`revision >= 1`),
-    check('entries_published_at_check', sql`status = 'draft' or published_at is not null`),
+    check('entries_published_at_check', sql`status in ('draft', 'scheduled') or published_at is not null`),
+    check('entries_takedown_check', sql`taken_down_at is null or (status = 'retracted' and takedown_reason is not null)`),
+    check('entries_scheduled_check', sql`status <> 'scheduled' or publish_at is not null`),
+    index('entries_scheduled_due_idx').on(t.publishAt).where(sql`status = 'scheduled'`),
     check('entries_pinned_public_check', sql`not pinned or status = 'published'`),
     check('entries_media_check', sql`jsonb_typeof(media) = 'array' and jsonb_array_length(media) <= 10`),
+    check('entries_verification_check', inList('verification', VERIFICATIONS)),
+    check('entries_sources_check', sql`jsonb_typeof(sources) = 'array'`),
   ],
 );
 
@@ -302,6 +326,33 @@ export const mentionRejections = pgTable(
 );
 
 /**
+ * Every revision of an entry as it was written: the public history readers
+ * see (`Entry.revisions`). Revision 1 is the entry as created; every edit
+ * (and the retraction) adds the next one, with its own correction note, so
+ * a later note never overwrites an earlier one (src/editing/revisions.ts).
+ */
+export const entryRevisions = pgTable(
+  'entry_revisions',
+  {
+    entryId: integer()
+      .notNull()
+      .references(() => entries.id),
+    revision: integer().notNull(),
+    headline: text().notNull(),
+    body: text().notNull(),
+    /** The byline as it stood at this revision: the name readers see for it. */
+    author: text(),
+    correctionNote: text(),
+    /** The token subject of whoever wrote the revision; shown to editors only. */
+    editor: text(),
+    /** Written while the entry was public (or made public by publishing the draft it was). */
+    public: boolean().notNull().default(false),
+    createdAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [primaryKey({ columns: [t.entryId, t.revision] }), check('entry_revisions_revision_check', sql`revision >= 1`)],
+);
+
+/**
  * The ordered log of what happened to a story. `seq` increases in commit
  * order per story because writers take the story's row lock before they
  * append (src/live/append-event.ts).
@@ -440,3 +491,4 @@ export type PersonRow = typeof people.$inferSelect;
 export type PlaceRow = typeof places.$inferSelect;
 export type QuoteRow = typeof quotes.$inferSelect;
 export type StoryEventRow = typeof storyEvents.$inferSelect;
+export type EntryRevisionRow = typeof entryRevisions.$inferSelect;

@@ -16,12 +16,27 @@ import { withConstraintErrors } from './database-errors.js';
 import { createOnce } from './idempotency.js';
 import { mediaSchema, storedMedia } from './media-rules.js';
 import { quoteSchema } from './quote-rules.js';
+import { publishRevision, recordRevision } from './revisions.js';
 import { idempotencyKey, optionalText, parseInput, text } from './validation.js';
 
 export const LIMITS = { headline: 200, body: 20_000, author: 120, correctionNote: 1_000 } as const;
 
+/** An ended story is an archive: nothing new goes public in it until an editor sets it live again. */
+function refuseIfEnded(story: StoryRow, field: string): void {
+  if (story.status !== 'ended') return;
+  throw clientError('BAD_USER_INPUT', `${field}: the story "${story.slug}" has ended and takes no new entries; set it LIVE again first (setStoryStatus)`, {
+    field,
+    story: story.slug,
+    storyStatus: 'ENDED',
+  });
+}
+
 /** Whether readers can see what happens to this entry of this story. */
-const isPublic = (entry: Pick<EntryRow, 'status'>, story: Pick<StoryRow, 'status'>) => entry.status !== 'draft' && story.status !== 'draft';
+const isPublic = (entry: Pick<EntryRow, 'status'>, story: Pick<StoryRow, 'status'>) =>
+  (entry.status === 'published' || entry.status === 'retracted') && story.status !== 'draft';
+
+/** Not public yet: a draft, or an entry held until its publication time. */
+const unpublished = (entry: Pick<EntryRow, 'status'>) => entry.status === 'draft' || entry.status === 'scheduled';
 
 export async function appendEntryEvent(tx: Tx, access: Access, story: StoryRow, entry: EntryRow, kind: StoryEventKind) {
   await appendEvent(tx, { storyId: story.id, kind, entryId: entry.id, public: isPublic(entry, story), actor: access.viewer.subject });
@@ -54,6 +69,11 @@ const createEntrySchema = z.object({
   quotes: z.array(quoteSchema).max(50, 'at most 50 quotes'),
   autoLink: z.boolean().default(true),
   media: mediaSchema.optional(),
+  // Checked against the clock of this instance; the scheduler publishes it once that time has come.
+  publishAt: z
+    .date()
+    .nullish()
+    .refine((d) => d == null || d.getTime() > Date.now(), 'must be in the future (leave it out to publish now)'),
   idempotencyKey,
 });
 
@@ -68,6 +88,8 @@ export async function createEntry(access: LinkingAccess, input: CreateEntryInput
       if (!story) throw notFound('input.story', 'No story with that ID.');
       const request = { operation: 'createEntry', table: entries, key: valid.idempotencyKey, input: { ...valid, storyId: story.id } };
       return createOnce(tx, access, request, async () => {
+        // Inside createOnce: a retry of an entry created before the story ended still gets that entry.
+        refuseIfEnded(story, 'input.story');
         const [entry] = await tx
           .insert(entries)
           .values({
@@ -77,14 +99,16 @@ export async function createEntry(access: LinkingAccess, input: CreateEntryInput
             // The byline is a person's name: the token's display name, never its subject (an id or login).
             author: valid.author ?? access.viewer.name ?? null,
             media: storedMedia(valid.media ?? []),
-            status: valid.publish ? 'published' : 'draft',
+            status: valid.publishAt ? 'scheduled' : valid.publish ? 'published' : 'draft',
             keyEvent: valid.keyEvent,
-            publishedAt: valid.publish ? nowMs : null,
+            publishedAt: valid.publish && !valid.publishAt ? nowMs : null,
+            publishAt: valid.publishAt ?? null,
             searchConfig: story.searchConfig,
             autoLink: valid.autoLink,
           })
           .returning();
         const entryId = entry!.id;
+        await recordRevision(tx, entry!, access.viewer.subject, null);
         const peopleIds = [...new Set(valid.peopleIds)];
         const placeIds = [...new Set(valid.placeIds)];
         if (peopleIds.length) await tx.insert(entryPeople).values(peopleIds.map((personId) => ({ entryId, personId })));
@@ -95,7 +119,8 @@ export async function createEntry(access: LinkingAccess, input: CreateEntryInput
           );
         }
         await linkEntry(tx, matcher, story, entry!); // before the event: its snapshot carries the links
-        await appendEntryEvent(tx, access, story, entry!, valid.publish ? 'published' : 'drafted');
+                // A scheduled entry is, until its time, a draft for tickers: only editors hear of it.
+        await appendEntryEvent(tx, access, story, entry!, entry!.status === 'published' ? 'published' : 'drafted');
         return entry!;
       });
     }),
@@ -139,6 +164,8 @@ export async function updateEntry(access: LinkingAccess, input: UpdateEntryInput
       .where(eq(entries.id, entry.id))
       .returning();
     if (valid.headline !== undefined || valid.body !== undefined || valid.autoLink) await linkEntry(tx, matcher, story, updated!);
+    // The note belongs to this revision; earlier revisions keep theirs.
+    await recordRevision(tx, updated!, access.viewer.subject, valid.correctionNote ?? null);
     await appendEntryEvent(tx, access, story, updated!, 'updated');
     return updated!;
   });
@@ -152,6 +179,7 @@ async function transition(
   change: (entry: EntryRow) => PgUpdateSetSource<typeof entries>,
   kind: (entry: EntryRow) => StoryEventKind | null,
   before?: (tx: Tx, story: StoryRow, entry: EntryRow) => Promise<void>,
+  after?: (tx: Tx, updated: EntryRow) => Promise<void>,
 ): Promise<EntryRow> {
   return access.db.transaction(async (tx) => {
     const { story, entry } = await lockEntry(tx, id);
@@ -161,6 +189,7 @@ async function transition(
     if (!eventKind) return entry; // nothing changes
     if (before) await before(tx, story, entry);
     const [updated] = await tx.update(entries).set({ ...change(entry), updatedAt: nowMs }).where(eq(entries.id, entry.id)).returning();
+    if (after) await after(tx, updated!);
     await appendEntryEvent(tx, access, story, updated!, eventKind);
     return updated!;
   });
@@ -171,12 +200,15 @@ export const publishEntry = (access: Access, id: number) =>
     access,
     id,
     (e) => (e.status === 'retracted' ? 'a retracted entry cannot be published again' : null),
-    () => ({ status: 'published', publishedAt: nowMs }),
-    (e) => (e.status === 'draft' ? 'published' : null),
+    // A note written on the draft corrected nothing readers saw: it does not go public.
+    () => ({ status: 'published', publishedAt: nowMs, publishAt: null, correctionNote: null }),
+    (e) => (unpublished(e) ? 'published' : null),
+    async (_tx, story) => refuseIfEnded(story, 'input.id'),
+    (tx, published) => publishRevision(tx, published),
   );
 
 /** Takes the story's pinned entry (if any) off the pin, and records it for tickers. */
-async function unpinStory(tx: Tx, access: Access, story: StoryRow): Promise<void> {
+export async function unpinStory(tx: Tx, access: Access, story: StoryRow): Promise<void> {
   const unpinned = await tx
     .update(entries)
     .set({ pinned: false, updatedAt: nowMs })
@@ -190,13 +222,14 @@ export const retractEntry = (access: Access, id: number, correctionNote: string 
   return transition(
     access,
     id,
-    (e) => (e.status === 'draft' ? 'a draft is not public: there is nothing to retract' : null),
+    (e) => (unpublished(e) ? 'a draft is not public: there is nothing to retract' : null),
     (e) => ({ status: 'retracted', pinned: false, revision: e.revision + 1, ...(note !== undefined ? { correctionNote: note } : {}) }),
     (e) => (e.status === 'published' ? 'retracted' : null),
     // A pinned entry comes down from the pin first, and tickers hear both, in that order.
     async (tx, story, entry) => {
       if (entry.pinned) await unpinStory(tx, access, story);
     },
+    (tx, retracted) => recordRevision(tx, retracted, access.viewer.subject, note ?? null),
   );
 };
 

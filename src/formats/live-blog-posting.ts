@@ -27,11 +27,13 @@ export interface PostingEntry {
   body: string;
   /** The byline, when the entry has one. */
   author: string | null;
-  status: 'draft' | 'published' | 'retracted';
+  status: 'draft' | 'scheduled' | 'published' | 'retracted';
   publishedAt: Date | null;
   updatedAt: Date;
   /** Its images, in order (absent: none). */
   media?: readonly PostingImage[];
+  /** The public correction notes of its revisions, oldest first (none when it was never corrected). */
+  corrections?: readonly { note: string; at: Date }[];
 }
 
 export interface PostingImage {
@@ -84,6 +86,14 @@ export interface BlogPostingUpdate {
   author?: PersonDocument;
   image?: ImageDocument[];
   url?: string;
+  /** schema.org `correction`: one CorrectionComment per published correction note. */
+  correction?: CorrectionCommentDocument[];
+}
+
+export interface CorrectionCommentDocument {
+  '@type': 'CorrectionComment';
+  text: string;
+  datePublished: string;
 }
 
 export interface LiveBlogPostingDocument {
@@ -137,6 +147,9 @@ export function liveBlogPosting(story: PostingStory, entries: readonly PostingEn
       ...(e.author?.trim() ? { author: person(e.author.trim()) } : {}),
       ...(e.media?.length ? { image: e.media.map(image) } : {}),
       ...(pageUrl ? { url: `${pageUrl}#${entryAnchor(e.globalId)}` } : {}),
+      ...(e.corrections?.length
+        ? { correction: e.corrections.map((c) => ({ '@type': 'CorrectionComment' as const, text: c.note, datePublished: c.at.toISOString() })) }
+        : {}),
     })),
   };
 }

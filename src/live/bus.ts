@@ -277,7 +277,10 @@ export class LiveBus {
       for (const event of channel.recent) if (event.row.entryId !== null) latest.set(event.row.entryId, event);
       for (const event of recent) {
         const newest = event.row.entryId === null ? undefined : latest.get(event.row.entryId);
-        yield event.entry && newest?.entry ? { ...event, entry: redacted(event.entry, newest.entry) } : event;
+        if (!event.entry || !newest?.entry) yield event;
+        // A taken-down entry's mentions were erased with its text: filters must not reveal them either.
+        else if (newest.entry.takenDownAt) yield { ...event, entry: redacted(event.entry, newest.entry), mentions: { Person: new Set<number>(), Place: new Set<number>() } };
+        else yield { ...event, entry: redacted(event.entry, newest.entry) };
       }
       return;
     }

@@ -54,7 +54,7 @@ export async function loadEvents(db: Db, storyId: number, afterSeq: number, opti
   });
 }
 
-const DATE_COLUMNS = new Set(['publishedAt', 'createdAt', 'updatedAt', 'sortAt']);
+const DATE_COLUMNS = new Set(['publishedAt', 'publishAt', 'takenDownAt', 'createdAt', 'updatedAt', 'sortAt']);
 
 /** The snapshot's snake_case JSON back into the row shape loaders return. */
 function entryFromSnapshot(snapshot: EventSnapshot): Entry {
@@ -70,6 +70,11 @@ function entryFromSnapshot(snapshot: EventSnapshot): Entry {
  * An entry retracted since the event: the event still counts (filters see
  * what the live stream saw) but shows nothing the retraction took down.
  */
-export function redacted(atEvent: Entry, now: Pick<Entry, 'status'>): Entry {
+export function redacted(atEvent: Entry, now: Entry): Entry {
+  // A legal takedown erased the text from the log too; an entry object still in memory must not bring it back.
+  if (now.takenDownAt) {
+    const { headline, body, author, correctionNote, sources, takenDownAt, takedownReason } = now;
+    return { ...atEvent, status: 'retracted', headline, body, author, correctionNote, sources, takenDownAt, takedownReason };
+  }
   return now.status === 'retracted' && atEvent.status !== 'retracted' ? { ...atEvent, status: 'retracted' } : atEvent;
 }

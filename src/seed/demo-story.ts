@@ -446,8 +446,10 @@ export const demoStory: SeedStory = {
   summary:
     '«La cosa principale era ricevere informazioni dagli americani sul lavoro preparatorio svolto con gli europei e gli ucraini e, in base a ciò, capire in che misura questo lavoro preparatorio corrisponda allo spirito di Anchorage», ha detto il portavoce del Cremlino',
   language: 'it',
-  status: 'ended',
+  // Live, not ended: the demo is where newcomers publish their first entry (GraphiQL,
+  // `npm run example:publish`), and an ended story refuses new entries.
+  status: 'live',
   coverageStartAt: '2025-12-23T06:00:00+01:00',
-  coverageEndAt: '2025-12-23T23:59:00+01:00',
+  coverageEndAt: null,
   entries,
 };

@@ -6,6 +6,7 @@ import { eq, inArray } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import { entries, entryPeople, entryPlaces, people, places, quotes, stories } from '../db/schema.js';
 import { searchConfigFor } from '../db/search-config.js';
+import { recordRevision } from '../editing/revisions.js';
 import { appendEvent, lockStory } from '../live/append-event.js';
 import { demoPeople, demoPlaces, demoStory } from './demo-story.js';
 import type { SeedPerson, SeedPlace, SeedStory } from './demo-types.js';
@@ -65,8 +66,9 @@ export async function loadStory(db: Db, story: SeedStory, seedPeople: SeedPerson
           updatedAt: at,
           searchConfig,
         })
-        .returning({ id: entries.id });
+        .returning();
       const entryId = row!.id;
+      await recordRevision(tx, row!, null, null);
       if (entry.people.length) await tx.insert(entryPeople).values(entry.people.map((slug) => ({ entryId, personId: idOf(personIds, slug), createdAt: at })));
       if (entry.places.length) await tx.insert(entryPlaces).values(entry.places.map((slug) => ({ entryId, placeId: idOf(placeIds, slug), createdAt: at })));
       if (entry.quotes.length)

@@ -15,6 +15,8 @@ fragment TickerEntry on Entry {
   places { id name }
   quotes { id text source attribution speaker { id name } }
   media { url alt caption credit width height }
+  verification sources { outlet via }
+  corrections: revisions(first: 5, correctionsOnly: true) { edges { node { revision revisedAt correctionNote } } }
 }`;
 
 export const storyPageQuery = `
@@ -74,6 +76,11 @@ export interface TickerEntry {
   places: { id: string; name: string }[];
   quotes: { id: string; text: string; source: string | null; attribution: string; speaker: { id: string; name: string } | null }[];
   media: { url: string; alt: string; caption: string | null; credit: string | null; width: number | null; height: number | null }[];
+  /** Absent from documents that do not ask. */
+  verification?: 'UNVERIFIED' | 'CONFIRMED' | 'DISPUTED';
+  sources?: { outlet: string; via: string | null }[];
+  /** Its published corrections, newest first (absent from documents that do not ask). */
+  corrections?: { edges: { node: { revision: number; revisedAt: string; correctionNote: string | null } }[] };
 }
 
 /** A line of the key-events summary. */

@@ -1,6 +1,7 @@
 /** What editors do to entries: write, edit, publish, retract, pin, mark, link. */
 import { createEntry, pinEntry, publishEntry, retractEntry, setKeyEvent, unpinEntry, updateEntry } from '../../editing/entries.js';
 import { setMention } from '../../editing/mentions.js';
+import { takeDownEntry } from '../../editing/takedown.js';
 import type { EntryRow } from '../../db/schema.js';
 import { type BuilderTypes, builder } from '../builder.js';
 import { parseNodeId } from '../global-id.js';
@@ -50,6 +51,10 @@ builder.relayMutationField(
       body: t.string({ required: true, description: 'The text, up to 20000 characters.' }),
       author: t.string({ description: 'Byline; defaults to the editor\'s display name from the token (its `name` claim), else none.' }),
       publish: t.boolean({ defaultValue: true, description: 'Publish now (default) or keep as a draft that only editors see.' }),
+      publishAt: t.field({
+        type: 'DateTime',
+        description: 'Hold the entry until this time (an embargo): it is SCHEDULED, invisible to readers everywhere, and published once, by itself, when the time comes.',
+      }),
       keyEvent: t.boolean({ defaultValue: false, description: 'Mark it as a key event of the story.' }),
       people: t.idList({ description: 'People it mentions.' }),
       places: t.idList({ description: 'Places it mentions.' }),
@@ -68,6 +73,7 @@ builder.relayMutationField(
         body: input.body,
         author: input.author,
         publish: input.publish ?? true,
+        publishAt: input.publishAt,
         keyEvent: input.keyEvent ?? false,
         peopleIds: ids(input.people, 'input.people', 'Person'),
         placeIds: ids(input.places, 'input.places', 'Place'),
@@ -185,3 +191,20 @@ for (const [name, linked] of [
     entryPayload,
   );
 }
+
+builder.relayMutationField(
+  'takeDownEntry',
+  {
+    description: 'Legal takedown: erases an entry\'s text, its revisions\' text, its quotes and mentions from the database and from the event log\'s stored states; a tombstone with the reason stays, and tickers receive TAKEN_DOWN.',
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: 'The entry.' }),
+      reason: t.string({ required: true, description: 'The public reason, e.g. "Removed on a court order of 3 January 2026"; up to 1000 characters.' }),
+    }),
+  },
+  {
+    description: 'Takes an entry down for legal reasons (admins only).',
+    authScopes: { admin: true },
+    resolve: async (_root, { input }, ctx) => ({ entry: await takeDownEntry(ctx, entryId(input.id), input.reason) }),
+  },
+  entryPayload,
+);

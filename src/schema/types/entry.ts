@@ -16,6 +16,7 @@ export const EntryStatusEnum = builder.enumType('EntryStatus', {
   description: 'Where an entry is in its life.',
   values: {
     DRAFT: { value: 'draft', description: 'Written but not published; visible to editors only.' },
+    SCHEDULED: { value: 'scheduled', description: 'Held until `publishAt` (an embargo); visible to editors only until then, when it is published by itself.' },
     PUBLISHED: { value: 'published', description: 'Public.' },
     RETRACTED: { value: 'retracted', description: 'Withdrawn: a tombstone stays in the feed, its body is gone for readers.' },
   } as const,
@@ -66,6 +67,9 @@ export const EntryRef = builder.loadableNode('Entry', {
       resolve: (entry, _args, ctx) => (entry.status === 'retracted' && !canSeeUnpublished(ctx.viewer) ? [] : entry.media),
     }),
     publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true, description: 'When it went public; null for drafts.' }),
+    takenDownAt: t.expose('takenDownAt', { type: 'DateTime', nullable: true, description: 'When it was taken down for legal reasons; null otherwise.' }),
+    takedownReason: t.exposeString('takedownReason', { nullable: true, description: 'Why it was taken down (its text is gone everywhere); null otherwise.' }),
+    publishAt: t.expose('publishAt', { type: 'DateTime', nullable: true, description: 'When a SCHEDULED entry goes public; null otherwise.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was written.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
     story: t.field({

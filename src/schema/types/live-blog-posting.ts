@@ -7,6 +7,8 @@ import { badUserInput } from '../../errors.js';
 import type { Entry } from '../../db/columns.js';
 import { newestFirst, storyEntryPages } from '../../loaders/entries.js';
 import { readPage } from '../../loaders/keyset.js';
+import { publicCorrections } from '../../loaders/revisions.js';
+import type { EntryRevisionRow } from '../../db/schema.js';
 import { liveBlogPosting } from '../../formats/live-blog-posting.js';
 import { anonymousReader } from '../../viewer.js';
 import { builder } from '../builder.js';
@@ -30,6 +32,9 @@ const publicFeeds = createContextCache(
     }),
 );
 
+// Correction notes of the updates, for every story in the request at once.
+const correctionsOf = createContextCache((ctx: Context) => new DataLoader<number, EntryRevisionRow[]>(async (entryIds) => publicCorrections(ctx, entryIds)));
+
 function pageUrl(url: string | null | undefined): string | null {
   if (url == null) return null;
   let parsed: URL;
@@ -48,7 +53,7 @@ builder.objectField(StoryRef, 'liveBlogPosting', (t) =>
     type: 'JSON',
     // One value holding up to LIVE_BLOG_UPDATES entries: costed as that many (src/plugins/cost.ts).
     extensions: { [LIST_ITEMS_EXTENSION]: LIVE_BLOG_UPDATES },
-    description: `The story as a schema.org \`LiveBlogPosting\` (JSON-LD), ready for a \`<script type="application/ld+json">\`: coverage start and end, and its latest ${LIVE_BLOG_UPDATES} published entries as \`liveBlogUpdate\` BlogPostings (headline, articleBody, datePublished, dateModified, the byline as \`author\` and its images as \`image\` ImageObjects), with those bylines as its own \`author\` and the configured organisation (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL) as its \`publisher\`. Drafts never appear and retracted entries are left out, whoever asks. Diretta's own story page embeds this document.`,
+    description: `The story as a schema.org \`LiveBlogPosting\` (JSON-LD), ready for a \`<script type="application/ld+json">\`: coverage start and end, and its latest ${LIVE_BLOG_UPDATES} published entries as \`liveBlogUpdate\` BlogPostings (headline, articleBody, datePublished, dateModified, the byline as \`author\`, its images as \`image\` ImageObjects, and each published correction note as a \`correction\` CorrectionComment), with those bylines as its own \`author\` and the configured organisation (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL) as its \`publisher\`. Drafts never appear and retracted entries are left out, whoever asks. Diretta's own story page embeds this document.`,
     args: {
       url: t.arg.string({
         description: 'Absolute URL of the page that shows the story on your site: it becomes the document\'s `url` and `mainEntityOfPage`, and each update\'s `url` is it plus `#entry-…`, the anchor Diretta\'s own page uses. Left out, the document has no URLs.',
@@ -57,9 +62,17 @@ builder.objectField(StoryRef, 'liveBlogPosting', (t) =>
     resolve: async (story, args, ctx) => {
       const url = pageUrl(args.url);
       const entries = await publicFeeds(ctx).load(story.id);
+      const corrections = await correctionsOf(ctx).loadMany(entries.map((e) => e.id));
       return liveBlogPosting(
         story,
-        entries.map((e) => ({ ...e, globalId: encodeGlobalId('Entry', e.id) })),
+        entries.map((e, i) => {
+          const notes = corrections[i];
+          return {
+            ...e,
+            globalId: encodeGlobalId('Entry', e.id),
+            corrections: Array.isArray(notes) ? notes.map((r) => ({ note: r.correctionNote!, at: r.createdAt })) : [],
+          };
+        }),
         url,
         ctx.publisher,
       );

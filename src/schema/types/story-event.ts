@@ -26,6 +26,8 @@ const kindDescriptions: Record<(typeof STORY_EVENT_KINDS)[number], string> = {
   key_event_set: 'An entry was marked as a key event.',
   key_event_cleared: 'An entry is no longer a key event.',
   story_status_changed: 'The story went live, paused or ended: read `story.status`.',
+  taken_down: 'An entry was taken down for legal reasons: drop its text everywhere; a tombstone with the reason stays.',
+  verification_changed: 'An entry\'s verification or sources changed (confirmed, disputed…): update its badge.',
 };
 
 export const StoryEventKindEnum = builder.enumType('StoryEventKind', {

@@ -22,6 +22,11 @@ export interface Words {
   pinned: string;
   corrected: string;
   correction: string;
+  corrections: string;
+  confirmed: string;
+  disputed: string;
+  sources: string;
+  citing(via: string): string;
   latestUpdates: string;
   noEntries: string;
   olderEntries: string;
@@ -58,6 +63,11 @@ const it: Words = {
   pinned: 'In evidenza',
   corrected: 'Corretto',
   correction: 'Correzione: ',
+  corrections: 'Correzioni',
+  confirmed: 'Confermato',
+  disputed: 'Contestato',
+  sources: 'Fonti: ',
+  citing: (via) => ` che cita ${via}`,
   latestUpdates: 'Ultimi aggiornamenti',
   noEntries: 'Ancora nessun aggiornamento.',
   olderEntries: 'Aggiornamenti precedenti',
@@ -94,6 +104,11 @@ const en: Words = {
   pinned: 'Pinned',
   corrected: 'Corrected',
   correction: 'Correction: ',
+  corrections: 'Corrections',
+  confirmed: 'Confirmed',
+  disputed: 'Disputed',
+  sources: 'Sources: ',
+  citing: (via) => ` citing ${via}`,
   latestUpdates: 'Latest updates',
   noEntries: 'No entries yet.',
   olderEntries: 'Older entries',

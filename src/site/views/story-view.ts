@@ -86,7 +86,9 @@ export function entryMarks(entry: TickerEntry, words: Words): ViewNode[] {
   const marks: ViewNode[] = [];
   if (entry.keyEvent) marks.push(h('span', { class: 'badge badge-key' }, words.keyEvent));
   if (entry.pinned) marks.push(h('span', { class: 'badge badge-pinned' }, words.pinned));
-  if (entry.correctionNote) marks.push(h('span', { class: 'badge badge-corrected' }, words.corrected));
+  if (entry.correctionNote || entry.corrections?.edges.some((e) => e.node.correctionNote)) marks.push(h('span', { class: 'badge badge-corrected' }, words.corrected));
+  const verification = verificationBadge(entry, words);
+  if (verification) marks.push(verification);
   return marks;
 }
 
@@ -112,7 +114,8 @@ export function entryView(entry: TickerEntry, options: ViewOptions): ViewNode {
       ),
     );
   }
-  const classes = ['entry', entry.keyEvent && 'entry-key', entry.pinned && 'entry-pinned', entry.correctionNote && 'entry-corrected'].filter(Boolean).join(' ');
+  const corrections = (entry.corrections?.edges ?? []).map((e) => e.node).filter((c) => c.correctionNote);
+  const classes = ['entry', entry.keyEvent && 'entry-key', entry.pinned && 'entry-pinned', corrections.length && 'entry-corrected'].filter(Boolean).join(' ');
   return h(
     'article',
     { ...common, class: classes, 'data-status': 'published', 'data-key-event': entry.keyEvent ? 'true' : 'false' },
@@ -127,8 +130,33 @@ export function entryView(entry: TickerEntry, options: ViewOptions): ViewNode {
     entry.media.map((m) => figureOf(m, options)),
     pullQuotes(entry, options.language),
     chips(entry, words),
-    entry.correctionNote ? h('p', { class: 'correction' }, h('strong', {}, words.correction), h('span', { lang: options.language }, entry.correctionNote)) : null,
+    entry.sources?.length
+      ? h('p', { class: 'sources' }, h('strong', {}, words.sources), entry.sources.map((s, i) => [i ? '; ' : '', s.outlet, s.via ? words.citing(s.via) : '']))
+      : null,
+    corrections.length
+      ? correctionsView(corrections, options)
+      : entry.correctionNote
+        ? h('p', { class: 'correction' }, h('strong', {}, words.correction), h('span', { lang: options.language }, entry.correctionNote))
+        : null,
     entry.author ? h('p', { class: 'byline' }, words.byline(entry.author)) : null,
+  );
+}
+
+/** Confirmed or disputed, said on the entry; unverified (the usual state of breaking news) says nothing. */
+function verificationBadge(entry: TickerEntry, words: Words): ViewNode | null {
+  const v = entry.verification;
+  if (v !== 'CONFIRMED' && v !== 'DISPUTED') return null;
+  return h('span', { class: `badge badge-verification badge-${v.toLowerCase()}`, 'data-verification': v.toLowerCase() }, v === 'CONFIRMED' ? words.confirmed : words.disputed);
+}
+
+/** Every published correction note of an entry, newest first (each revision keeps its own). */
+function correctionsView(corrections: { revision: number; correctionNote: string | null }[], options: ViewOptions): ViewNode {
+  return h(
+    'ul',
+    { class: 'corrections', 'aria-label': options.words.corrections },
+    corrections.map((c) =>
+      h('li', { class: 'correction', 'data-revision': String(c.revision) }, h('strong', {}, options.words.correction), h('span', { lang: options.language }, c.correctionNote)),
+    ),
   );
 }
 

@@ -1,0 +1,114 @@
+/**
+ * Scheduled (embargoed) entries: `createEntry(publishAt:)` writes an entry
+ * with status `scheduled`, invisible to readers everywhere (the visibility
+ * rules let only `published` content through). Every instance runs a
+ * Scheduler; each publication is one transaction under the story's lock
+ * whose UPDATE … WHERE status = 'scheduled' succeeds for exactly one
+ * instance — the others wait on the lock, then find nothing to publish. A
+ * scheduled entry whose time passed while no instance ran is published at
+ * the next start, and logged as late.
+ */
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import type { Access } from '../access.js';
+import type { Db } from '../db/client.js';
+import { entries, nowMs } from '../db/schema.js';
+import type { Logger } from '../logger.js';
+import { appendEntryEvent, lockEntry } from './entries.js';
+import { publishRevision } from './revisions.js';
+
+/** Who publishes scheduled entries, in the event log's `actor`. */
+export const SCHEDULER_ACTOR = 'scheduler';
+
+export interface ScheduledPublication {
+  entryId: number;
+  storyId: number;
+  publishAt: Date;
+  publishedAt: Date;
+  /** How long after its time it went out. */
+  lateMs: number;
+}
+
+/** Publishes every scheduled entry whose time has come (up to `limit`); returns those this call published. */
+export async function publishDueEntries(db: Db, limit = 50): Promise<ScheduledPublication[]> {
+  const access: Access = { db, viewer: { role: 'editor', subject: SCHEDULER_ACTOR } };
+  const due = await db
+    .select({ id: entries.id })
+    .from(entries)
+    .where(and(eq(entries.status, 'scheduled'), lte(entries.publishAt, sql`now()`)))
+    .orderBy(asc(entries.publishAt), asc(entries.id))
+    .limit(limit);
+  const published: ScheduledPublication[] = [];
+  for (const { id } of due) {
+    const done = await db.transaction(async (tx) => {
+      const { story } = await lockEntry(tx, id);
+      // Another instance may have published it while this one waited for the lock: then nothing matches.
+      const [row] = await tx
+        .update(entries)
+        .set({ status: 'published', publishedAt: nowMs, updatedAt: nowMs })
+        .where(and(eq(entries.id, id), eq(entries.status, 'scheduled'), lte(entries.publishAt, sql`now()`)))
+        .returning();
+      if (!row) return null;
+      await publishRevision(tx, row);
+      await appendEntryEvent(tx, access, story, row, 'published');
+      return row;
+    });
+    if (done) {
+      const publishAt = done.publishAt!;
+      published.push({ entryId: done.id, storyId: done.storyId, publishAt, publishedAt: done.publishedAt!, lateMs: done.publishedAt!.getTime() - publishAt.getTime() });
+    }
+  }
+  return published;
+}
+
+export interface SchedulerOptions {
+  /** How often to look for due entries. */
+  intervalMs: number;
+  /** A publication later than this after its time is logged as late (a warning). */
+  lateAfterMs: number;
+}
+
+/** Runs publishDueEntries now and then every `intervalMs`, one run at a time, until stopped. */
+export class Scheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+    private readonly options: SchedulerOptions = { intervalMs: 1_000, lateAfterMs: 5_000 },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.tick();
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.running = this.run().finally(() => {
+      this.running = null;
+      if (!this.stopped) this.timer = setTimeout(() => this.tick(), this.options.intervalMs);
+    });
+  }
+
+  private async run(): Promise<void> {
+    try {
+      for (const p of await publishDueEntries(this.db)) {
+        const fields = { entryId: p.entryId, storyId: p.storyId, publishAt: p.publishAt.toISOString(), lateMs: p.lateMs };
+        if (p.lateMs > this.options.lateAfterMs) this.log.warn(fields, 'published a scheduled entry late');
+        else this.log.info(fields, 'published a scheduled entry');
+      }
+    } catch (error) {
+      // A database outage: the entries stay scheduled and the next run publishes them.
+      this.log.warn({ err: error }, 'could not publish scheduled entries; retrying');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Legal takedown (admins): an entry's text must leave the system, not just
+ * the page. In one transaction under the story's lock: the entry becomes a
+ * tombstone that keeps only its time, its place in the story and the reason;
+ * its revisions' text, its quotes, its mentions and sources are erased; the
+ * entry as stored in every earlier event's snapshot is erased the same way;
+ * and a TAKEN_DOWN event tells tickers to drop it (caches drop what they
+ * hold of the story on that event, as on any other).
+ */
+import { eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Access } from '../access.js';
+import { type EntryRow, entries, entryPeople, entryPlaces, entryRevisions, nowMs, quotes, storyEvents } from '../db/schema.js';
+import { clientError } from '../errors.js';
+import { appendEntryEvent, lockEntry, unpinStory } from './entries.js';
+import { parseInput, text } from './validation.js';
+
+/** What stands in for erased text (headline and body must not be empty). */
+export const ERASED_TEXT = '[removed]';
+
+const takedownSchema = z.object({ reason: text(1_000) });
+
+export async function takeDownEntry(access: Access, id: number, reason: string): Promise<EntryRow> {
+  const valid = parseInput(takedownSchema, { reason });
+  return access.db.transaction(async (tx) => {
+    const { story, entry } = await lockEntry(tx, id);
+    if (entry.takenDownAt) throw clientError('BAD_USER_INPUT', 'input.id: the entry was already taken down', { field: 'input.id' });
+    if (entry.pinned) await unpinStory(tx, access, story);
+    await tx.delete(quotes).where(eq(quotes.entryId, id));
+    await tx.delete(entryPeople).where(eq(entryPeople.entryId, id));
+    await tx.delete(entryPlaces).where(eq(entryPlaces.entryId, id));
+    await tx.update(entryRevisions).set({ headline: ERASED_TEXT, body: ERASED_TEXT, correctionNote: null }).where(eq(entryRevisions.entryId, id));
+    // The log keeps each event's other facts (key event, pinned, status), so filters still replay alike.
+    await tx
+      .update(storyEvents)
+      .set({
+        snapshot: sql`jsonb_set(jsonb_set(${storyEvents.snapshot}, '{entry}', (${storyEvents.snapshot} -> 'entry') || ${JSON.stringify({
+          headline: ERASED_TEXT,
+          body: ERASED_TEXT,
+          correction_note: null,
+          sources: [],
+          author: null,
+        })}::jsonb), '{people}', '[]'::jsonb) || jsonb_build_object('places', '[]'::jsonb)`,
+      })
+      .where(sql`${storyEvents.entryId} = ${id} and ${storyEvents.snapshot} is not null`);
+    const [updated] = await tx
+      .update(entries)
+      .set({
+        status: 'retracted',
+        publishedAt: entry.publishedAt ?? nowMs,
+        headline: ERASED_TEXT,
+        body: ERASED_TEXT,
+        author: null,
+        correctionNote: null,
+        sources: [],
+        pinned: false,
+        takenDownAt: nowMs,
+        takedownReason: valid.reason,
+        updatedAt: nowMs,
+      })
+      .where(eq(entries.id, id))
+      .returning();
+    await appendEntryEvent(tx, access, story, updated!, 'taken_down');
+    return updated!;
+  });
+}
