@@ -29,7 +29,7 @@ import { useCostLimit } from './plugins/cost.js';
 import { useSseLimits } from './plugins/sse-limits.js';
 import { CatalogMatcher } from './loaders/catalog-matcher.js';
 import { type ResponseCache, createResponseCache } from './plugins/response-cache.js';
-import { useQueryLimits } from './plugins/query-limits.js';
+import { useInputGuard, useQueryLimits } from './plugins/query-limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './plugins/operation-plugins.js';
 import { useRateLimits } from './plugins/rate-limits.js';
 
@@ -123,6 +123,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null);
     },
     plugins: [
+      useInputGuard(),
       responseCache.plugin,
       ...useQueryLimits(limits),
       useCostLimit(limits),

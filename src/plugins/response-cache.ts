@@ -36,6 +36,7 @@ import type { Database } from '../db/client.js';
 import { EVENTS_CHANNEL } from '../live/append-event.js';
 import { type CacheScope, isStoryScoped } from './cache-scope.js';
 import { isExpensive } from './cost.js';
+import { inspectVariables } from '../input-guard.js';
 
 export interface ResponseCacheOptions {
   /** How long an answer may be served; 0 turns the cache off. */
@@ -191,6 +192,8 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     },
     async onParams({ request, params, setResult }) {
       if (!enabled || typeof params.query !== 'string' || request.headers.has('authorization') || batched.has(request)) return;
+      // Refused by the input guard (which Yoga does not let stop the other onParams hooks): never stringified.
+      if (inspectVariables(params.variables) !== null) return;
       const key = `${params.operationName ?? ''}\u0000${JSON.stringify(usedVariables(params.query, params.variables))}\u0000${params.query}`;
       let entry = entries.get(key);
       if (entry && entry.expiresAt > Date.now()) return serve(request, entry, setResult);

@@ -25,7 +25,7 @@ import type { Context } from '../context.js';
 import { CLOSE_CODES } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type Viewer, anonymousReader } from '../viewer.js';
-import { containsNul, nulRefused } from '../input-guard.js';
+import { guardRequest } from '../input-guard.js';
 import { clientAddress } from './http.js';
 import { serveGraphqlWs } from './graphql-ws-server.js';
 import { sendSharedBytes, sharedNext } from './shared-bytes.js';
@@ -129,7 +129,8 @@ export function attachWebSockets(
             new GraphQLError(`At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED' } }),
           ];
         }
-        if (containsNul(payload.query, payload.variables)) return [nulRefused()];
+        const refused = guardRequest(payload.query, payload.variables);
+        if (refused) return [refused];
         const socket = ctx.extra.socket;
         const initial: SocketContext = {
           viewer: ctx.extra.viewer ?? anonymousReader,
