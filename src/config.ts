@@ -54,6 +54,7 @@ const envSchema = z.object({
   MAX_DIRECTIVES: int(0, 1000).default(20),
   MAX_TOKENS: int(10, 100_000).default(2_000),
   MAX_COST: int(10, 10_000_000).default(20_000),
+  MAX_RESPONSE_BYTES: int(1_024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   MAX_BODY_BYTES: int(1_024, 100 * 1024 * 1024).default(100 * 1024),
   BATCHING_LIMIT: int(0, 100).default(0),
   WS_MAX_PAYLOAD_BYTES: int(1_024, 100 * 1024 * 1024).default(64 * 1024),
@@ -79,6 +80,8 @@ export interface Limits {
   maxDirectives: number;
   maxTokens: number;
   maxCost: number;
+  /** Bytes an operation's response may take at most, estimated before it runs (src/plugins/cost.ts). */
+  maxResponseBytes: number;
   maxBodyBytes: number;
   /** 0 turns batching (a JSON array of operations) off. */
   batchingLimit: number;
@@ -167,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       maxDirectives: e.MAX_DIRECTIVES,
       maxTokens: e.MAX_TOKENS,
       maxCost: e.MAX_COST,
+      maxResponseBytes: e.MAX_RESPONSE_BYTES,
       maxBodyBytes: e.MAX_BODY_BYTES,
       batchingLimit: e.BATCHING_LIMIT,
       wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,

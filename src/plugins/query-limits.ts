@@ -12,13 +12,15 @@ import type { Context } from '../context.js';
 import { clientError } from '../errors.js';
 import { NoNulInStrings, guardRequest } from '../input-guard.js';
 
-type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost';
+type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'responseBytes';
 
 const describeLimit: Record<LimitName, (max: number, found: number | null) => string> = {
   depth: (max, found) => `The operation is nested ${found ?? 'more than ' + max} levels deep; the limit is ${max}.`,
   aliases: (max, found) => `The operation uses ${found ?? 'more than ' + max} aliases; the limit is ${max}.`,
   directives: (max, found) => `The operation uses ${found ?? 'more than ' + max} directives; the limit is ${max}.`,
   tokens: (max) => `The document has more than ${max} tokens; the limit is ${max}.`,
+  responseBytes: (max, found) =>
+    `The operation's response may take ${found === null ? 'more than ' + max : Math.ceil(found)} bytes (each field's longest value, repeated by the lists above it); the limit is ${max}. Ask for smaller pages or fewer fields.`,
   cost: (max, found) => `The operation may return ${found === null ? 'more than ' + max : Math.ceil(found)} list items (page sizes multiplied through its nesting); the limit is ${max}.`,
 };
 
@@ -37,7 +39,7 @@ export function limitError(limit: LimitName, max: number, count: number | null):
   return clientError('QUERY_LIMIT_EXCEEDED', describeLimit[limit](max, count), {
     limit,
     max,
-    ...(count === null ? {} : { found: limit === 'cost' ? Math.ceil(count) : count }),
+    ...(count === null ? {} : { found: limit === 'cost' || limit === 'responseBytes' ? Math.ceil(count) : count }),
     http: { status: 400 },
   });
 }
