@@ -20,6 +20,7 @@ import { schema } from './schema/index.js';
 import { demoStory } from './seed/demo-story.js';
 import { loadDemoStory } from './seed/load-demo.js';
 import { clientAddress, refuseBadRequest } from './transport/http.js';
+import { capConnectionsPerAddress } from './transport/connection-cap.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { type Viewer, anonymousReader } from './viewer.js';
 import { encodeGlobalId } from './schema/global-id.js';
@@ -166,6 +167,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   // 60 s for headers, 300 s for the request). Streams of responses (SSE) are not affected.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  if (!limits.trustProxy) capConnectionsPerAddress(server, limits.maxHttpConnectionsPerAddress, log.child({ component: 'http' }));
   const websockets = attachWebSockets(server, yoga, { limits, jwtSecret, log: log.child({ component: 'ws' }) });
 
   let url = '';

@@ -61,6 +61,7 @@ const envSchema = z.object({
   WS_PING_INTERVAL_MS: int(100, 3_600_000).default(30_000),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1, 10_000).default(50),
   MAX_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).default(100),
+  MAX_HTTP_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).default(256),
   MAX_SUBSCRIBER_QUEUE: int(1, 1_000_000).default(1_000),
   MAX_SOCKET_BUFFER_BYTES: int(1_024, 1024 * 1024 * 1024).default(1024 * 1024),
   RATE_LIMIT_MUTATIONS: int(0, 1_000_000).default(120),
@@ -89,6 +90,8 @@ export interface Limits {
   wsPingIntervalMs: number;
   maxSubscriptionsPerConnection: number;
   maxConnectionsPerAddress: number;
+  /** Open TCP connections (of any kind) per client address; not applied behind a trusted proxy. */
+  maxHttpConnectionsPerAddress: number;
   /** Events waiting for a subscriber that does not keep up, before it is cut off. */
   maxSubscriberQueue: number;
   /** Bytes waiting in a socket's send buffer, before its client is cut off. */
@@ -177,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       wsPingIntervalMs: e.WS_PING_INTERVAL_MS,
       maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+      maxHttpConnectionsPerAddress: e.MAX_HTTP_CONNECTIONS_PER_ADDRESS,
       maxSubscriberQueue: e.MAX_SUBSCRIBER_QUEUE,
       maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
       rateLimitMutations: e.RATE_LIMIT_MUTATIONS,

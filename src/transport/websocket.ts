@@ -30,6 +30,18 @@ import { clientAddress } from './http.js';
 import { serveGraphqlWs } from './graphql-ws-server.js';
 import { sendSharedBytes, sharedNext } from './shared-bytes.js';
 
+/**
+ * Errors as a WebSocket client receives them: with their code, without the
+ * HTTP status Yoga's plugins attach for HTTP answers (it means nothing here).
+ */
+function socketErrors(errors: readonly GraphQLError[]): GraphQLError[] {
+  return errors.map((error) => {
+    if (!error.extensions?.http) return error;
+    const { http: _http, ...extensions } = error.extensions;
+    return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions });
+  });
+}
+
 /** What a WebSocket operation hands the Yoga context factory. */
 export interface SocketContext {
   viewer: Viewer;
@@ -130,7 +142,7 @@ export function attachWebSockets(
           ];
         }
         const refused = guardRequest(payload.query, payload.variables);
-        if (refused) return [refused];
+        if (refused) return socketErrors([refused]);
         const socket = ctx.extra.socket;
         const initial: SocketContext = {
           viewer: ctx.extra.viewer ?? anonymousReader,
@@ -149,7 +161,7 @@ export function attachWebSockets(
         try {
           document = parse(payload.query);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('Could not parse the operation.')];
+          return socketErrors([error instanceof GraphQLError ? error : new GraphQLError('Could not parse the operation.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
         }
         const args: ExecutionArgs = {
           schema,
@@ -160,7 +172,7 @@ export function attachWebSockets(
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
+        if (errors.length) return socketErrors(errors);
         return args;
       },
       // One serialisation of an event's result for all its subscribers (src/transport/shared-bytes.ts).
