@@ -142,7 +142,9 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
 
   // The reader-facing pages (/, /live/<slug>, /embed.js) query the API through Yoga like any client.
   const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }), publicOrigin: config.publicOrigin });
-  const server = createServer((req, res) => {
+  // Node checks the header and request timeouts below every connectionsCheckingInterval (30 s by
+  // default, so a trickled body could live for a minute): checked every second instead.
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     // Every response carries the request's id, whichever part of the server answers (health, limits,
     // GraphiQL, pages, the API): the same id Yoga and the pages then read from the header.
     const requestId = requestIdFrom(req.headers['x-request-id']);
