@@ -32,7 +32,7 @@ import { CatalogMatcher } from './loaders/catalog-matcher.js';
 import { type ResponseCache, createResponseCache } from './plugins/response-cache.js';
 import { useInputGuard, useQueryLimits } from './plugins/query-limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './plugins/operation-plugins.js';
-import { useRateLimits } from './plugins/rate-limits.js';
+import { TokenBuckets, useRateLimits } from './plugins/rate-limits.js';
 
 export interface App {
   server: Server;
@@ -74,6 +74,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     throw error;
   }
 
+  // Replays after a cursor cost the server work that live events share: metered per caller (storyEvents).
+  const replays = new TokenBuckets(limits.replayCostPerMinute);
   const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection']): Context => ({
     viewer,
     db: database.db,
@@ -86,6 +88,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     statements: config.reportSqlStatements ? { statements: 0 } : null,
     publisher: config.publisher,
     cacheScope: { stories: new Set() },
+    chargeReplay: (cost) => (limits.replayCostPerMinute > 0 ? replays.take(viewer.subject ? `sub:${viewer.subject}` : `ip:${address}`, cost) : 0),
   });
 
   // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).

@@ -67,6 +67,7 @@ const envSchema = z.object({
   RATE_LIMIT_MUTATIONS: int(0, 1_000_000).default(120),
   RATE_LIMIT_EXPENSIVE: int(0, 1_000_000).default(60),
   EXPENSIVE_QUERY_ITEMS: int(1, 1_000_000).default(1_000),
+  REPLAY_COST_PER_MINUTE: int(0, 100_000_000).default(5_000),
 });
 
 /** Every limit that protects the server, all configurable (README: "Limits and errors"). */
@@ -102,6 +103,8 @@ export interface Limits {
   rateLimitExpensive: number;
   /** A query asking for more list items than this (pages multiplied through nesting) counts as expensive, as does search. */
   expensiveQueryItems: number;
+  /** Replayed events per minute per token (or address), each weighted by 1 + the list items its selection asks for; 0 disables. */
+  replayCostPerMinute: number;
 }
 
 export type Config = {
@@ -186,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       rateLimitMutations: e.RATE_LIMIT_MUTATIONS,
       rateLimitExpensive: e.RATE_LIMIT_EXPENSIVE,
       expensiveQueryItems: e.EXPENSIVE_QUERY_ITEMS,
+      replayCostPerMinute: e.REPLAY_COST_PER_MINUTE,
     },
   };
 }

@@ -93,6 +93,7 @@ beforeAll(async () => {
       MAX_HTTP_CONNECTIONS_PER_ADDRESS: '200',
       RATE_LIMIT_EXPENSIVE: '60',
       RATE_LIMIT_MUTATIONS: '0',
+      REPLAY_COST_PER_MINUTE: '5000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -323,6 +324,24 @@ describe('WebSocket (found 3, 4, 6)', () => {
     const errors = s.messages.filter((m) => m.type === 'error');
     expect(errors.map((m) => m.id)).toEqual(['51']);
     expect(JSON.stringify(errors[0]!.payload)).toContain('RATE_LIMITED');
+    s.ws.close();
+    await s.closed;
+    await survives();
+  });
+});
+
+describe('replays (found 3)', () => {
+  it('charges replays to the caller: 49 rich replays on one socket are mostly refused, and the socket stays', async () => {
+    const s = await socket();
+    const rich = 'subscription ($s: ID!, $a: String) { storyEvents(story: $s, after: $a) { sequence entry { body people { name } places { name } quotes { text } } } }';
+    for (let i = 1; i <= 49; i++) s.ws.send(JSON.stringify({ id: `r${i}`, type: 'subscribe', payload: { query: rich, variables: { s: storyId, a: firstCursor } } }));
+    const answered = () => new Set(s.messages.filter((m) => m.id?.startsWith('r') && (m.type === 'error' || m.type === 'next')).map((m) => m.id));
+    await waitFor(() => answered().size >= 49);
+    const refusedIds = new Set(s.messages.filter((m) => String(JSON.stringify(m.payload)).includes('RATE_LIMITED')).map((m) => m.id));
+    // ~20 events × 31 items = 620 each against 5,000 a minute: eight or so go through, the rest wait.
+    expect(refusedIds.size).toBeGreaterThanOrEqual(35);
+    expect(JSON.stringify(s.messages)).toContain('RATE_LIMITED');
+    expect(s.ws.readyState).toBe(WebSocket.OPEN);
     s.ws.close();
     await s.closed;
     await survives();

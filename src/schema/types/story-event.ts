@@ -2,6 +2,9 @@
  * Subscriptions for live tickers: the story's event stream, resumable with a
  * cursor, and the simpler stream of newly published entries.
  */
+import { type DocumentNode, type GraphQLResolveInfo, Kind } from 'graphql';
+import { estimateListItems } from '../../plugins/cost.js';
+import { limited } from '../../plugins/rate-limits.js';
 import { LIVE_OUTAGE_WAIT_MS, retryWhileUnavailable } from '../../db/outage.js';
 import { STORY_EVENT_KINDS } from '../../db/schema.js';
 import { CLOSE_CODES, badUserInput, clientError, notFound } from '../../errors.js';
@@ -124,6 +127,22 @@ function afterSeq(storyId: number, lastSeq: number, after: string | null | undef
   return cursor.seq;
 }
 
+/**
+ * A replay loads and runs the selection for every event since the cursor,
+ * work that live events share between subscribers and replays do not: it
+ * is charged to the caller's replay budget (REPLAY_COST_PER_MINUTE), each
+ * event weighted by 1 + the list items the selection asks for (as the cost
+ * limit counts them), so that one socket cannot replay a long story fifty
+ * times over. A reader resuming after a short drop replays a few events.
+ */
+function chargeReplay(ctx: Context, info: GraphQLResolveInfo, events: number) {
+  if (events <= 0) return;
+  const document: DocumentNode = { kind: Kind.DOCUMENT, definitions: [info.operation, ...Object.values(info.fragments)] };
+  const perEvent = 1 + estimateListItems(info.schema, document, info.operation, info.variableValues).items;
+  const wait = ctx.chargeReplay(events * perEvent);
+  if (wait > 0) throw limited('replays (storyEvents after a cursor)', wait);
+}
+
 builder.subscriptionType({ description: 'Live updates over WebSocket (graphql-ws at /graphql) or Server-Sent Events.' });
 
 builder.subscriptionFields((t) => ({
@@ -136,9 +155,10 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string({ description: 'Cursor of the last event you received: resume right after it.' }),
       filter: t.arg({ type: StoryEventFilter, description: 'Only some events.' }),
     },
-    subscribe: async (_root, args, ctx) => {
+    subscribe: async (_root, args, ctx, info) => {
       const story = await followedStory(ctx, args.story);
       const from = afterSeq(story.id, story.lastEventSeq, args.after);
+      if (from !== null) chargeReplay(ctx, info, story.lastEventSeq - from);
       const drafts = canSeeUnpublished(ctx.viewer);
       const mentioning = args.filter?.mentioning == null ? null : parseNodeId(String(args.filter.mentioning), 'filter.mentioning', ['Person', 'Place'] as const);
       const keyEventsOnly = args.filter?.keyEventsOnly ?? false;
