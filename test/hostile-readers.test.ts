@@ -269,3 +269,31 @@ describe('what readers see of a story moves only with what they can see', () => 
     await editor.dispose();
   });
 });
+
+describe('two editors moving two places under each other at once', () => {
+  it('never answers INTERNAL_SERVER_ERROR, never leaves a cycle: a lost race is retried once, then CONFLICT', async () => {
+    const alice = { authorization: `Bearer ${await server.token('editor', 'alice')}` };
+    const bruno = { authorization: `Bearer ${await server.token('editor', 'bruno')}` };
+    const create = async (slug: string) => {
+      const res = await server.edit<{ createPlace: { place: { id: string } } }>(
+        `mutation ($input: CreatePlaceInput!) { createPlace(input: $input) { place { id } } }`,
+        { input: { slug, name: slug, kind: 'CITY' } },
+      );
+      expect(res.errors).toBeUndefined();
+      return res.data!.createPlace.place.id;
+    };
+    const move = (id: string, parent: string, headers: Record<string, string>) =>
+      server.gql(`mutation ($input: UpdatePlaceInput!) { updatePlace(input: $input) { place { id } } }`, { input: { id, parent } }, headers);
+    const codes: string[] = [];
+    for (let pair = 0; pair < 10; pair++) {
+      const [a, b] = [await create(`race-a-${pair}`), await create(`race-b-${pair}`)];
+      const answers = await Promise.all([move(a, b, alice), move(b, a, bruno)]);
+      const succeeded = answers.filter((r) => !r.errors);
+      // Both moves would make a cycle together: at most one may win.
+      expect(succeeded.length).toBeLessThanOrEqual(1);
+      for (const r of answers) if (r.errors) codes.push(String(r.errors[0]!.extensions?.code));
+    }
+    expect(codes.length).toBeGreaterThanOrEqual(10);
+    for (const code of codes) expect(['BAD_USER_INPUT', 'CONFLICT']).toContain(code);
+  });
+});
