@@ -414,3 +414,31 @@ describe('expensive queries (found 6)', () => {
     await survives();
   });
 });
+
+describe.runIf(!process.env.TEST_DATABASE_KIND || process.env.TEST_DATABASE_KIND === 'pglite')('secrets in logs (found 6)', () => {
+  it('writes no development token to JSON logs', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = mkdtempSync(join(tmpdir(), 'diretta-corpus-'));
+    const dev = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', JWT_SECRET: '', PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', LOG_LEVEL: 'info', SEED_DEMO: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: string[] = [];
+    dev.stderr!.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+    let listening = false;
+    for await (const line of createInterface({ input: dev.stdout! })) {
+      lines.push(line);
+      if (line.includes('npm run token')) {
+        listening = true;
+        break;
+      }
+    }
+    dev.kill('SIGTERM');
+    await once(dev, 'exit');
+    rmSync(dataDir, { recursive: true, force: true });
+    expect(listening, lines.join('\n')).toBe(true);
+    expect(lines.join('\n')).not.toMatch(/Bearer|eyJ/);
+  });
+});
