@@ -54,7 +54,7 @@ const envSchema = z.object({
   MAX_DIRECTIVES: int(0, 1000).default(20),
   MAX_TOKENS: int(10, 100_000).default(2_000),
   MAX_COST: int(10, 10_000_000).default(20_000),
-  MAX_RESPONSE_BYTES: int(1_024, 1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  MAX_RESPONSE_BYTES: int(1_024, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
   MAX_BODY_BYTES: int(1_024, 100 * 1024 * 1024).default(100 * 1024),
   BATCHING_LIMIT: int(0, 100).default(0),
   WS_MAX_PAYLOAD_BYTES: int(1_024, 100 * 1024 * 1024).default(64 * 1024),
