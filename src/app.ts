@@ -33,11 +33,14 @@ import { type ResponseCache, createResponseCache } from './plugins/response-cach
 import { useInputGuard, useQueryLimits } from './plugins/query-limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './plugins/operation-plugins.js';
 import { TokenBuckets, useRateLimits } from './plugins/rate-limits.js';
+import { WebhookDeliverer } from './webhooks/deliverer.js';
 
 export interface App {
   server: Server;
   database: Database;
   live: LiveBus;
+  /** Null when WEBHOOK_DELIVERY is off: this instance only writes the outbox. */
+  webhooks: WebhookDeliverer | null;
   websockets: WebSockets;
   /** For its stats (entries, bytes, hits), in logs and tests. */
   responseCache: Pick<ResponseCache, 'stats' | 'invalidateStory'>;
@@ -99,6 +102,9 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     limits,
   });
   await responseCache.start();
+  // Webhooks go out from the outbox the event transactions fill (src/webhooks/deliverer.ts).
+  const webhooks = config.webhooks.deliver ? new WebhookDeliverer(database, config.webhooks, log.child({ component: 'webhooks' })) : null;
+  await webhooks?.start();
   const yoga = createYoga<{ req?: IncomingMessage; res?: ServerResponse } & Partial<SocketContext>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -180,6 +186,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     server,
     database,
     live,
+    webhooks,
     websockets,
     responseCache,
     get url() {
@@ -198,6 +205,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     async stop() {
       // Stop accepting, tell WebSocket clients to go elsewhere, let in-flight requests finish.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // No new webhook attempts; those under way finish and are recorded (the rest wait in the outbox).
+      await webhooks?.stop();
       await websockets.close();
       // Ends every subscription: SSE streams get their `complete` event and their responses end,
       // so the HTTP server is not kept open until the deadline by readers who would never leave.

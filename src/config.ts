@@ -68,7 +68,34 @@ const envSchema = z.object({
   RATE_LIMIT_EXPENSIVE: int(0, 1_000_000).default(60),
   EXPENSIVE_QUERY_ITEMS: int(1, 1_000_000).default(1_000),
   REPLAY_COST_PER_MINUTE: int(0, 100_000_000).default(5_000),
+  WEBHOOK_DELIVERY: bool.default(true),
+  WEBHOOK_TIMEOUT_MS: int(50, 600_000).default(10_000),
+  WEBHOOK_BACKOFF_BASE_MS: int(1, 3_600_000).default(1_000),
+  WEBHOOK_BACKOFF_MAX_MS: int(1, 86_400_000).default(3_600_000),
+  WEBHOOK_PAUSE_AFTER_FAILURES: int(1, 1_000_000).default(15),
+  WEBHOOK_POLL_INTERVAL_MS: int(10, 3_600_000).default(1_000),
+  WEBHOOK_CONCURRENCY: int(1, 1_000).default(8),
+  WEBHOOK_RETENTION_DAYS: int(1, 3650).default(30),
 });
+
+/** How this instance delivers webhooks (README: "Feeds, webhooks and ninjs"). */
+export interface WebhookSettings {
+  /** False: this instance only writes the outbox; others deliver. */
+  deliver: boolean;
+  /** One attempt's deadline, connect to last byte. */
+  timeoutMs: number;
+  /** The first retry waits about this long; each next one twice as long (with jitter), up to backoffMaxMs. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Failed attempts in a row after which a subscription is paused until an admin resumes it. */
+  pauseAfterFailures: number;
+  /** How often due retries are looked for; new events wake the deliverer at once. */
+  pollIntervalMs: number;
+  /** Subscriptions served at the same time by this instance. */
+  concurrency: number;
+  /** Delivered outbox rows are kept this long (a webhook's `deliveries` history), then deleted. */
+  retentionDays: number;
+}
 
 /** Every limit that protects the server, all configurable (README: "Limits and errors"). */
 export interface Limits {
@@ -132,6 +159,7 @@ export type Config = {
   /** A larger answer is never cached. */
   responseCacheMaxEntryBytes: number;
   limits: Limits;
+  webhooks: WebhookSettings;
 };
 
 export class ConfigError extends Error {
@@ -190,6 +218,16 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       rateLimitExpensive: e.RATE_LIMIT_EXPENSIVE,
       expensiveQueryItems: e.EXPENSIVE_QUERY_ITEMS,
       replayCostPerMinute: e.REPLAY_COST_PER_MINUTE,
+    },
+    webhooks: {
+      deliver: e.WEBHOOK_DELIVERY,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS,
+      backoffMaxMs: Math.max(e.WEBHOOK_BACKOFF_MAX_MS, e.WEBHOOK_BACKOFF_BASE_MS),
+      pauseAfterFailures: e.WEBHOOK_PAUSE_AFTER_FAILURES,
+      pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      retentionDays: e.WEBHOOK_RETENTION_DAYS,
     },
   };
 }

@@ -1,4 +1,5 @@
 /** Entry point: loadConfig → buildApp → listen; SIGTERM/SIGINT → stop. */
+import { createServer } from 'node:net';
 import { MissingSecretError, resolveJwtSecret } from './auth/secret.js';
 import { mintToken } from './auth/tokens.js';
 import { type App, buildApp } from './app.js';
@@ -22,6 +23,12 @@ try {
 }
 
 const log = createLogger(config);
+// A port that is taken is found before any work (migrations, the demo story), in one line.
+const portProblem = await portUnavailable(config);
+if (portProblem) {
+  console.error(`Diretta cannot start: ${portProblem}`);
+  process.exit(1);
+}
 let app: App;
 let url: string;
 try {
@@ -46,7 +53,7 @@ if (generatedSecret && config.logFormat === 'json') {
   // A development setup: hand the newcomer a token so GraphiQL can publish at once. Printed as one
   // block on stdout, not through the logger, whose lines arrive later (pino writes from a worker)
   // and would land after the token they introduce.
-  const token = await mintToken(jwtSecret, { role: 'editor', subject: 'dev-editor', expiresIn: 30 * 24 * 3600 });
+  const token = await mintToken(jwtSecret, { role: 'editor', subject: 'dev-editor', name: 'Redazione', expiresIn: 30 * 24 * 3600 });
   const demo = config.seedDemo ? `\n  The demo story, live:  ${url}/live/${demoStory.slug}` : '';
   console.log(
     `\n  GraphiQL:              ${url}/graphql${demo}\n\n  Development editor token (valid 30 days): in GraphiQL, paste this under "Headers" to publish:\n\n  {"Authorization": "Bearer ${token}"}\n`,
@@ -76,6 +83,23 @@ async function shutdown(signal: string) {
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+
+/** Binds the configured address for a moment: the one way to know it is free (port 0 always is). */
+async function portUnavailable(config: Config): Promise<string | null> {
+  if (config.port === 0) return null;
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen(config.port, config.host, resolve);
+    });
+    return null;
+  } catch (error) {
+    return listenProblem(error, config);
+  } finally {
+    await new Promise((resolve) => probe.close(resolve));
+  }
+}
 
 function listenProblem(error: unknown, { host, port }: Config): string | null {
   const code = (error as { code?: unknown }).code;

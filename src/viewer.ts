@@ -5,6 +5,8 @@ export interface Viewer {
   role: Role;
   /** The token's subject (an editor's name or id); null for anonymous readers. */
   subject: string | null;
+  /** The person's display name (the token's `name` claim): what bylines print. */
+  name?: string | null;
   /** When the token runs out (seconds since the epoch): long-lived subscriptions stop there. */
   expiresAt?: number;
 }

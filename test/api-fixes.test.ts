@@ -3,6 +3,9 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -257,6 +260,23 @@ describe('a database that cannot be used ends `npm start` with one line', () => 
     const result = await start({ DATABASE_URL: url.toString() });
     expectOneLine(result, /^Diretta cannot start: the database "diretta_no_such_database" does not exist on the PostgreSQL server at \S+ \(DATABASE_URL\)/);
     expect(result.code).toBe(1);
+  });
+
+  it.runIf(databaseKind === 'pglite')('a port that is taken, found before any work', async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const dataDir = mkdtempSync(join(tmpdir(), 'diretta-busy-port-'));
+    try {
+      const result = await start({ PORT: String(port), DATA_DIR: dataDir });
+      expectOneLine(result, new RegExp(`^Diretta cannot start: 127\\.0\\.0\\.1:${port} is already in use \\(PORT, HOST\\)\\.$`));
+      expect(result.code).toBe(1);
+      // No database was opened, no migration run, no demo story loaded.
+      expect(readdirSync(dataDir)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it.runIf(databaseKind === 'pglite')('a DATABASE_URL that is not a URL', async () => {

@@ -31,7 +31,7 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   database = await openDatabase({ url: testDb.url, dataDir: testDb.dataDir, log: createLogger({ logLevel: 'silent', logFormat: 'json' }) });
   await migrateDatabase(database);
-  editor = { db: database.db, viewer: { role: 'editor', subject: 'desk' } };
+  editor = { db: database.db, viewer: { role: 'editor', subject: 'desk-7', name: 'Desk' } };
   reader = { db: database.db, viewer: anonymousReader };
 });
 
@@ -43,14 +43,17 @@ afterAll(async () => {
 const noFilter = { order: 'NEWEST_FIRST' as const, keyEventsOnly: false, mentioning: null };
 
 describe('domain code with only { db, viewer }', () => {
-  it('creates once per idempotency key and records the editor as author', async () => {
+  it('creates once per idempotency key and records the editor\'s display name as author', async () => {
     const input = { slug: 'domain-story', title: 'Domain story', language: 'en', status: 'live' as const, idempotencyKey: 'k-story' };
     const first = await createStory(editor, input);
     const again = await createStory(editor, input);
     expect(again.id).toBe(first.id);
 
     const entry = await createEntry(editor, { storyId: first.id, headline: 'One', body: 'Body', publish: true, keyEvent: false, peopleIds: [], placeIds: [], quotes: [] });
-    expect(entry.author).toBe('desk');
+    expect(entry.author).toBe('Desk');
+    // A token subject is an id, not a byline: without a display name the entry has none.
+    const unnamed = await createEntry({ ...editor, viewer: { role: 'editor', subject: 'desk-7' } }, { storyId: first.id, headline: 'Two', body: 'Body', publish: true, keyEvent: false, peopleIds: [], placeIds: [], quotes: [] });
+    expect(unnamed.author).toBeNull();
   });
 
   it('hides drafts from readers and shows them to editors', async () => {

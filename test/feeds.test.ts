@@ -85,3 +85,55 @@ describe('feeds', () => {
     expect((await fetch(`${server.url}/live/no-such-story/feed.atom`)).status).toBe(404);
   });
 });
+
+describe('the feed of every live story', () => {
+  beforeAll(async () => {
+    for (const [slug, status, headline] of [
+      ['harbour-fire', 'LIVE', 'Fire in the harbour warehouse'],
+      ['old-election', 'LIVE', 'Polls closed'],
+    ] as const) {
+      const story = await server.edit<{ createStory: { story: { id: string } } }>(`mutation ($slug: String!, $status: StoryStatus!) { createStory(input: { slug: $slug, title: $slug, language: "en", status: $status }) { story { id } } }`, { slug, status });
+      const id = story.data!.createStory.story.id;
+      await server.edit(`mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`, { input: { story: id, headline, body: 'Text.' } });
+      // A story that ended leaves the feed of live stories.
+      if (slug === 'old-election') await server.edit(`mutation ($id: ID!) { setStoryStatus(input: { id: $id, status: ENDED }) { story { id } } }`, { id });
+    }
+  });
+
+  it('serves Atom with the newest entries of every live story, tombstones included, each linking to its story', async () => {
+    const res = await fetch(`${server.url}/feed.atom`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/atom+xml');
+    const xml = await res.text();
+    const feed = parseAtomFeed(xml);
+    expect(feed.id).toBe('urn:diretta:live');
+    const entries = feed.entries ?? [];
+    expect(entries.map((e) => text(e.title))).toEqual(['Fire in the harbour warehouse', 'Road closed near "Mill & Sons"', 'River rises past the old bridge']);
+    expect(entries[0]!.links?.[0]?.href).toMatch(/^\/live\/harbour-fire#entry-/);
+    expect(entries[1]!.links?.[0]?.href).toMatch(/^\/live\/valley-floods#entry-/);
+    expect(xml.match(/<at:deleted-entry /g)).toHaveLength(1);
+    expect(xml).not.toContain('Polls closed');
+    expect(xml).not.toContain('Classes move online');
+  });
+
+  it('serves JSON Feed 1.1, and answers 304 to a reader that has the current version', async () => {
+    const res = await fetch(`${server.url}/feed.json`);
+    expect(res.headers.get('content-type')).toContain('application/feed+json');
+    const feed = parseJsonFeed(await res.json());
+    expect(feed.items!.map((i) => i.title)).toEqual(['Fire in the harbour warehouse', 'Retracted', 'Road closed near "Mill & Sons"', 'River rises past the old bridge']);
+    expect(feed.items![0]!.url).toMatch(/^\/live\/harbour-fire#entry-/);
+    const etag = res.headers.get('etag')!;
+    expect((await fetch(`${server.url}/feed.json`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect((await fetch(`${server.url}/feed.json`, { headers: { 'if-modified-since': res.headers.get('last-modified')! } })).status).toBe(304);
+    await server.edit(`mutation ($input: UpdateEntryInput!) { updateEntry(input: $input) { entry { id } } }`, { input: { id: ids[1], body: 'Detour via the west pass.' } });
+    const changed = await fetch(`${server.url}/feed.json`, { headers: { 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(await changed.text()).toContain('west pass');
+  });
+
+  it('is linked from the index page', async () => {
+    const page = await (await fetch(`${server.url}/`)).text();
+    expect(page).toContain('<link rel="alternate" type="application/atom+xml" href="/feed.atom"');
+    expect(page).toContain('<link rel="alternate" type="application/feed+json" href="/feed.json"');
+  });
+});

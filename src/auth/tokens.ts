@@ -1,6 +1,7 @@
 /**
  * Bearer tokens: HS256 JWTs signed with JWT_SECRET, carrying the role in a
- * `role` claim and the editor's name in `sub`. Expiry is always checked.
+ * `role` claim, the editor's id in `sub` and, optionally, the display name
+ * bylines print in `name`. Expiry is always checked.
  */
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { clientError } from '../errors.js';
@@ -14,12 +15,14 @@ const keyOf = (secret: string) => new TextEncoder().encode(secret);
 export interface MintOptions {
   role: Role;
   subject: string;
+  /** The display name bylines print, e.g. "Giulia Rossi" (the `name` claim). */
+  name?: string;
   /** Lifetime in seconds. */
   expiresIn: number;
 }
 
 export async function mintToken(secret: string, options: MintOptions): Promise<string> {
-  return new SignJWT({ role: options.role })
+  return new SignJWT({ role: options.role, ...(options.name ? { name: options.name } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(options.subject)
     .setIssuer(ISSUER)
@@ -47,8 +50,10 @@ export async function verifyToken(secret: string, token: string): Promise<Verifi
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new errors.JWTClaimValidationFailed('unknown role', payload, 'role', 'check_failed');
     // The subject becomes a byline and a rate-limit bucket: a short printable name, nothing else.
     if (typeof payload.sub !== 'string' || !SUBJECT.test(payload.sub)) throw new errors.JWTClaimValidationFailed('bad subject', payload, 'sub', 'check_failed');
+    if (payload.name !== undefined && (typeof payload.name !== 'string' || !SUBJECT.test(payload.name))) throw new errors.JWTClaimValidationFailed('bad name', payload, 'name', 'check_failed');
     if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + CLOCK_SKEW_S) throw new errors.JWTClaimValidationFailed('issued in the future', payload, 'iat', 'check_failed');
-    return { viewer: { role: role as Role, subject: payload.sub, expiresAt: payload.exp! }, expiresAt: payload.exp! };
+    const name = typeof payload.name === 'string' ? payload.name : null;
+    return { viewer: { role: role as Role, subject: payload.sub, name, expiresAt: payload.exp! }, expiresAt: payload.exp! };
   } catch (error) {
     const reason = error instanceof errors.JWTExpired ? 'the token has expired' : 'the token is not valid';
     throw clientError('UNAUTHENTICATED', `Authentication failed: ${reason}.`, { http: { status: 401 } });

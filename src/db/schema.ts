@@ -19,6 +19,7 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 
 /** Millisecond precision so that timestamps survive a round trip through JS Dates (and cursors). */
@@ -88,6 +89,19 @@ export const stories = pgTable(
   ],
 );
 
+/** An image shown with an entry (entries.media); src/editing/media-rules.ts says what is accepted. */
+export interface EntryMedia {
+  /** An absolute https:// URL. */
+  url: string;
+  /** Text alternative for readers who cannot see the image. */
+  alt: string;
+  caption: string | null;
+  /** Who took it or owns it, e.g. "Reuters/Jane Doe". */
+  credit: string | null;
+  width: number | null;
+  height: number | null;
+}
+
 export const entries = pgTable(
   'entries',
   {
@@ -103,6 +117,8 @@ export const entries = pgTable(
     author: text(),
     revision: integer().notNull().default(1),
     correctionNote: text(),
+    /** Images with caption and credit, in the order they are shown. */
+    media: jsonb().$type<EntryMedia[]>().notNull().default([]),
     publishedAt: timestamptz(),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
@@ -129,6 +145,7 @@ export const entries = pgTable(
     check('entries_revision_check', sql`revision >= 1`),
     check('entries_published_at_check', sql`status = 'draft' or published_at is not null`),
     check('entries_pinned_public_check', sql`not pinned or status = 'published'`),
+    check('entries_media_check', sql`jsonb_typeof(media) = 'array' and jsonb_array_length(media) <= 10`),
   ],
 );
 
@@ -313,6 +330,79 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] }), check('idempotency_keys_key_check', sql`length(key) between 1 and 200`)],
 );
+
+// --- Webhooks (src/webhooks/) -------------------------------------------------
+
+/**
+ * An admin's subscription: every public event of one story (or of all
+ * stories, `story_id` null) whose kind is in `event_kinds` is POSTed to `url`,
+ * signed with `secret`. `failures` counts failed attempts since the last
+ * success; at the configured threshold the subscription is `paused`.
+ */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    url: text().notNull(),
+    storyId: integer().references(() => stories.id),
+    eventKinds: text().array().$type<StoryEventKind[]>().notNull(),
+    description: text(),
+    /** HMAC-SHA256 key; shown to the admin once, at creation. */
+    secret: text().notNull(),
+    paused: boolean().notNull().default(false),
+    failures: integer().notNull().default(0),
+    createdBy: text(),
+    createdAt: timestamptz().notNull().default(nowMs),
+    updatedAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [
+    index('webhooks_story_idx').on(t.storyId),
+    check('webhooks_url_check', sql`url ~ '^https?://' and length(url) <= 2000`),
+    check('webhooks_event_kinds_check', sql`cardinality(event_kinds) > 0`),
+    check('webhooks_failures_check', sql`failures >= 0`),
+  ],
+);
+
+/**
+ * The outbox: one row per (webhook, event), inserted by a trigger on
+ * story_events in the transaction that writes the event (migration
+ * `webhook_outbox_trigger`). A deliverer claims the oldest undelivered row of
+ * each webhook under a lease (`lease_owner`, `lease_until`), so that one
+ * instance delivers it and the next waits its turn.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** What receivers deduplicate on: the same across retries of one delivery. */
+    deliveryId: uuid().notNull().defaultRandom(),
+    webhookId: integer()
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: bigint({ mode: 'number' })
+      .notNull()
+      .references(() => storyEvents.id),
+    attempts: integer().notNull().default(0),
+    nextAttemptAt: timestamptz().notNull().default(nowMs),
+    leaseOwner: text(),
+    leaseUntil: timestamptz(),
+    lastAttemptAt: timestamptz(),
+    /** HTTP status of the last attempt; null when it got no answer. */
+    lastStatus: integer(),
+    lastError: text(),
+    deliveredAt: timestamptz(),
+    createdAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_delivery_id_key').on(t.deliveryId),
+    uniqueIndex('webhook_deliveries_webhook_event_key').on(t.webhookId, t.eventId),
+    index('webhook_deliveries_pending_idx').on(t.webhookId, t.id).where(sql`delivered_at is null`),
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.id.desc()),
+  ],
+);
+
+export type WebhookRow = typeof webhooks.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 export type StoryRow = typeof stories.$inferSelect;
 export type EntryRow = typeof entries.$inferSelect;

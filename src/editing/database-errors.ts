@@ -32,6 +32,7 @@ const fields: Record<string, string> = {
   quotes_speaker_id_people_id_fk: 'input.speaker',
   places_parent_id_places_id_fk: 'input.parent',
   stories_coverage_check: 'input.coverageEndAt',
+  webhooks_story_id_stories_id_fk: 'input.story',
 };
 
 export function mapDatabaseError(error: unknown): unknown {

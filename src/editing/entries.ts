@@ -13,6 +13,7 @@ import { clientError, notFound } from '../errors.js';
 import { appendEvent, lockStory } from '../live/append-event.js';
 import { withConstraintErrors } from './database-errors.js';
 import { createOnce } from './idempotency.js';
+import { mediaSchema, storedMedia } from './media-rules.js';
 import { quoteSchema } from './quote-rules.js';
 import { idempotencyKey, optionalText, parseInput, text } from './validation.js';
 
@@ -50,6 +51,7 @@ const createEntrySchema = z.object({
   peopleIds: z.array(z.number().int()).max(50, 'at most 50 people'),
   placeIds: z.array(z.number().int()).max(50, 'at most 50 places'),
   quotes: z.array(quoteSchema).max(50, 'at most 50 quotes'),
+  media: mediaSchema.optional(),
   idempotencyKey,
 });
 
@@ -69,7 +71,9 @@ export async function createEntry(access: Access, input: CreateEntryInput): Prom
             storyId: story.id,
             headline: valid.headline,
             body: valid.body,
-            author: valid.author ?? access.viewer.subject,
+            // The byline is a person's name: the token's display name, never its subject (an id or login).
+            author: valid.author ?? access.viewer.name ?? null,
+            media: storedMedia(valid.media ?? []),
             status: valid.publish ? 'published' : 'draft',
             keyEvent: valid.keyEvent,
             publishedAt: valid.publish ? nowMs : null,
@@ -98,6 +102,8 @@ const updateEntrySchema = z.object({
   body: text(LIMITS.body).optional(),
   author: optionalText(LIMITS.author),
   correctionNote: optionalText(LIMITS.correctionNote),
+  /** Replaces the entry's images; an empty list removes them. */
+  media: mediaSchema.nullish(),
   expectedRevision: z.number().int().min(1).nullish(),
 });
 
@@ -118,6 +124,7 @@ export async function updateEntry(access: Access, input: UpdateEntryInput): Prom
         ...(valid.body !== undefined ? { body: valid.body } : {}),
         ...(valid.author !== undefined ? { author: valid.author } : {}),
         ...(valid.correctionNote !== undefined ? { correctionNote: valid.correctionNote } : {}),
+        ...(valid.media != null ? { media: storedMedia(valid.media) } : {}),
         revision: entry.revision + 1,
         updatedAt: nowMs,
       })

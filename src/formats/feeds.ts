@@ -6,9 +6,12 @@
  */
 
 export interface FeedStory {
+  /** The feed's own id; defaults to the story's URN. */
+  feedId?: string;
   slug: string;
   title: string;
   summary: string | null;
+  /** Empty for a feed that spans stories in several languages. */
   language: string;
   updatedAt: string;
 }
@@ -22,6 +25,8 @@ export interface FeedEntry {
   updatedAt: string;
   author: string | null;
   correctionNote: string | null;
+  /** The page the entry is on, when it differs from the feed's (a feed of several stories). */
+  page?: string;
 }
 
 export interface FeedLinks {
@@ -52,7 +57,7 @@ export function atomFeed(story: FeedStory, entries: readonly FeedEntry[], links:
       '<entry>',
       element('id', entryUrn(entry)),
       element('title', entry.headline),
-      `<link rel="alternate" type="text/html" href="${escapeXml(`${links.page}#entry-${entry.id}`)}"/>`,
+      `<link rel="alternate" type="text/html" href="${escapeXml(`${entry.page ?? links.page}#entry-${entry.id}`)}"/>`,
       element('published', entry.publishedAt),
       element('updated', entry.updatedAt),
       entry.author ? `<author>${element('name', entry.author)}</author>` : '',
@@ -63,8 +68,8 @@ export function atomFeed(story: FeedStory, entries: readonly FeedEntry[], links:
   });
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
-    `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:at="http://purl.org/atompub/tombstones/1.0" xml:lang="${escapeXml(story.language)}">`,
-    element('id', `urn:diretta:story:${story.slug}`),
+    `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:at="http://purl.org/atompub/tombstones/1.0"${story.language ? ` xml:lang="${escapeXml(story.language)}"` : ''}>`,
+    element('id', story.feedId ?? `urn:diretta:story:${story.slug}`),
     element('title', story.title),
     element('subtitle', story.summary),
     element('updated', feedUpdated(story, entries)),
@@ -84,10 +89,10 @@ export function jsonFeed(story: FeedStory, entries: readonly FeedEntry[], links:
     home_page_url: links.page,
     feed_url: links.self,
     ...(story.summary ? { description: story.summary } : {}),
-    language: story.language,
+    ...(story.language ? { language: story.language } : {}),
     items: entries.map((entry) => ({
       id: entryUrn(entry),
-      url: `${links.page}#entry-${entry.id}`,
+      url: `${entry.page ?? links.page}#entry-${entry.id}`,
       // JSON Feed has no tombstone: a retracted update stays, says so, and shows nothing of what it said.
       title: isRetracted(entry) ? 'Retracted' : entry.headline,
       content_text: isRetracted(entry) ? `This update was retracted.${entry.correctionNote ? ` ${entry.correctionNote}` : ''}` : (entry.body ?? ''),
@@ -97,4 +102,16 @@ export function jsonFeed(story: FeedStory, entries: readonly FeedEntry[], links:
       _diretta: { status: entry.status.toLowerCase(), ...(entry.correctionNote ? { correction_note: entry.correctionNote } : {}) },
     })),
   };
+}
+
+/**
+ * The newest entries of several stories as one list, newest first (by when
+ * they went public), each pointing at its own story's page.
+ */
+export function mergeStoryEntries(stories: readonly { slug: string; entries: readonly FeedEntry[] }[], pageOf: (slug: string) => string, limit: number): FeedEntry[] {
+  const at = (e: FeedEntry) => e.publishedAt ?? e.updatedAt;
+  return stories
+    .flatMap((story) => story.entries.map((entry) => ({ ...entry, page: pageOf(story.slug) })))
+    .sort((a, b) => (at(a) === at(b) ? (a.id < b.id ? 1 : -1) : at(a) < at(b) ? 1 : -1))
+    .slice(0, limit);
 }

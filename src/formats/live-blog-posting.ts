@@ -30,6 +30,17 @@ export interface PostingEntry {
   status: 'draft' | 'published' | 'retracted';
   publishedAt: Date | null;
   updatedAt: Date;
+  /** Its images, in order (absent: none). */
+  media?: readonly PostingImage[];
+}
+
+export interface PostingImage {
+  url: string;
+  alt: string;
+  caption: string | null;
+  credit: string | null;
+  width: number | null;
+  height: number | null;
 }
 
 /** Who publishes the live blog (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL). */
@@ -53,6 +64,17 @@ export interface OrganizationDocument {
   logo?: { '@type': 'ImageObject'; url: string };
 }
 
+export interface ImageDocument {
+  '@type': 'ImageObject';
+  url: string;
+  contentUrl: string;
+  description: string;
+  caption?: string;
+  creditText?: string;
+  width?: number;
+  height?: number;
+}
+
 export interface BlogPostingUpdate {
   '@type': 'BlogPosting';
   headline: string;
@@ -60,6 +82,7 @@ export interface BlogPostingUpdate {
   datePublished: string;
   dateModified: string;
   author?: PersonDocument;
+  image?: ImageDocument[];
   url?: string;
 }
 
@@ -112,12 +135,27 @@ export function liveBlogPosting(story: PostingStory, entries: readonly PostingEn
       datePublished: e.publishedAt.toISOString(),
       dateModified: e.updatedAt.toISOString(),
       ...(e.author?.trim() ? { author: person(e.author.trim()) } : {}),
+      ...(e.media?.length ? { image: e.media.map(image) } : {}),
       ...(pageUrl ? { url: `${pageUrl}#${entryAnchor(e.globalId)}` } : {}),
     })),
   };
 }
 
 const person = (name: string): PersonDocument => ({ '@type': 'Person', name });
+
+/** An entry's image as schema.org reads it: the alt text as its description, the credit as creditText. */
+function image(m: PostingImage): ImageDocument {
+  return {
+    '@type': 'ImageObject',
+    url: m.url,
+    contentUrl: m.url,
+    description: m.alt,
+    ...(m.caption ? { caption: m.caption } : {}),
+    ...(m.credit ? { creditText: m.credit } : {}),
+    ...(m.width ? { width: m.width } : {}),
+    ...(m.height ? { height: m.height } : {}),
+  };
+}
 
 function organization(publisher: Publisher): OrganizationDocument {
   return {

@@ -12,6 +12,9 @@
  *
  * Delivery: pg_notify is transactional, so listeners hear of the event only
  * once it is committed, and never if it rolls back.
+ *
+ * Webhooks: a trigger on story_events (migration webhook_outbox_trigger)
+ * writes the event's webhook deliveries in this same transaction.
  */
 import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';

@@ -12,6 +12,8 @@ import './types/search.js';
 import './types/text-analysis.js';
 import './types/story-event.js';
 import './types/live-blog-posting.js';
+import './types/ninjs.js';
+import './types/webhook.js';
 import './types/node.js';
 
 builder.queryType({ description: 'Reading the story graph. Anonymous readers see what is published; editors see drafts too.' });

@@ -13,6 +13,18 @@ export interface Asset extends GzipMemo {
   body: Buffer;
   contentType: string;
   etag: string;
+  /** A digest of the content: pages link `path?v=<version>`, which may be cached for a year. */
+  version: string;
+}
+
+/** A year: the longest a versioned asset needs, since any change to it changes its URL. */
+export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
+
+/** The URL pages link the asset by: its path with its version, so that browsers keep it until it changes. */
+export async function versionedPath(path: string): Promise<string> {
+  const loaded = await asset(path);
+  if (!loaded) throw new Error(`no asset at ${path}`);
+  return `${path}?v=${loaded.version}`;
 }
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -47,11 +59,10 @@ export function asset(path: string): Promise<Asset> | null {
   if (!source) return null;
   let pending = built.get(path);
   if (!pending) {
-    pending = source.load().then((body) => ({
-      body,
-      contentType: source.contentType,
-      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
-    }));
+    pending = source.load().then((body) => {
+      const version = createHash('sha256').update(body).digest('base64url').slice(0, 22);
+      return { body, contentType: source.contentType, etag: `"${version}"`, version };
+    });
     pending.catch(() => built.delete(path));
     built.set(path, pending);
   }

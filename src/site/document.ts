@@ -17,6 +17,12 @@ export interface DocumentParts {
   script?: string;
   /** Element id the "skip to content" link jumps to. */
   skipTo: string;
+  /** The page's language (a story page's is the story's); English by default. */
+  lang?: string;
+  /** The skip link's words, in that language. */
+  skipText?: string;
+  /** The stylesheet's URL (versioned: /assets/ticker.css?v=…). */
+  stylesheet?: string;
 }
 
 export const TICKER_DATA_ID = 'diretta-data';
@@ -32,13 +38,14 @@ export function htmlDocument(parts: DocumentParts): string {
     parts.description ? `<meta name="description" content="${escapeHtml(parts.description)}">` : '',
     parts.canonical ? `<link rel="canonical" href="${escapeHtml(parts.canonical)}">` : '',
     ...(parts.alternates ?? []).map((a) => `<link rel="alternate" type="${escapeHtml(a.type)}" href="${escapeHtml(a.href)}" title="${escapeHtml(a.title)}">`),
-    '<link rel="stylesheet" href="/assets/ticker.css">',
+    `<link rel="stylesheet" href="${escapeHtml(parts.stylesheet ?? '/assets/ticker.css')}">`,
     parts.jsonLd === undefined ? '' : `<script type="application/ld+json">${jsonForScript(parts.jsonLd)}</script>`,
     parts.data === undefined ? '' : `<script type="application/json" id="${TICKER_DATA_ID}">${jsonForScript(parts.data)}</script>`,
     parts.script ? `<script defer src="${escapeHtml(parts.script)}"></script>` : '',
   ].filter(Boolean);
-  const skip = `<a class="skip-link" href="#${escapeHtml(parts.skipTo)}">Skip to the content</a>`;
-  const nav = '<nav class="site-nav" aria-label="Site"><a href="/">Diretta</a> <a href="/graphql">GraphQL API</a></nav>';
-  const footer = '<footer class="site-footer"><p>Served by Diretta. Entries update live; the same data is at <a href="/graphql">/graphql</a>.</p></footer>';
-  return `<!doctype html>\n<html lang="en">\n<head>\n${head.join('\n')}\n</head>\n<body>\n${skip}\n${nav}\n${parts.body.map(toHtml).join('\n')}\n${footer}\n</body>\n</html>\n`;
+  const skip = `<a class="skip-link" href="#${escapeHtml(parts.skipTo)}">${escapeHtml(parts.skipText ?? 'Skip to the content')}</a>`;
+  // Readers' navigation: the site, nothing for developers (the API is theirs to find in the README).
+  const nav = '<nav class="site-nav" aria-label="Diretta"><a href="/">Diretta</a></nav>';
+  const footer = '<footer class="site-footer"><p>Diretta</p></footer>';
+  return `<!doctype html>\n<html lang="${escapeHtml(parts.lang ?? 'en')}">\n<head>\n${head.join('\n')}\n</head>\n<body>\n${skip}\n${nav}\n${parts.body.map(toHtml).join('\n')}\n${footer}\n</body>\n</html>\n`;
 }

@@ -14,6 +14,7 @@ fragment TickerEntry on Entry {
   people { id name description }
   places { id name }
   quotes { id text source attribution speaker { id name } }
+  media { url alt caption credit width height }
 }`;
 
 export const storyPageQuery = `
@@ -23,6 +24,7 @@ query StoryPage($slug: String!, $first: Int!, $after: String, $url: String, $wit
     eventCursor
     liveBlogPosting(url: $url) @include(if: $withJsonLd)
     pinnedEntry { ...TickerEntry }
+    keyEvents: entries(first: $first, keyEventsOnly: true) { edges { node { id headline publishedAt } } }
     entries(first: $first, after: $after) { edges { node { ...TickerEntry } } pageInfo { hasNextPage endCursor } }
   }
 }
@@ -71,6 +73,14 @@ export interface TickerEntry {
   people: { id: string; name: string; description: string | null }[];
   places: { id: string; name: string }[];
   quotes: { id: string; text: string; source: string | null; attribution: string; speaker: { id: string; name: string } | null }[];
+  media: { url: string; alt: string; caption: string | null; credit: string | null; width: number | null; height: number | null }[];
+}
+
+/** A line of the key-events summary. */
+export interface KeyEventItem {
+  id: string;
+  headline: string;
+  publishedAt: string | null;
 }
 
 export interface EntryPage {
@@ -92,6 +102,8 @@ export interface StoryPage {
   /** Absent when the query left it out (the embed does). */
   liveBlogPosting?: unknown;
   pinnedEntry: TickerEntry | null;
+  /** The newest key events, for the summary at the top. */
+  keyEvents: { edges: { node: KeyEventItem }[] };
   entries: EntryPage;
 }
 
@@ -158,5 +170,16 @@ query StoryFeed($slug: String!, $first: Int!) {
   story(slug: $slug) {
     slug title summary language updatedAt
     entries(first: $first) { edges { node { id headline body status publishedAt updatedAt author correctionNote } } }
+  }
+}`;
+
+/** The feed of every live story: this many stories, the newest entries of each, merged. */
+export const LIVE_FEED_STORIES = 20;
+export const LIVE_FEED_ENTRIES_PER_STORY = 20;
+
+export const liveFeedQuery = `
+query LiveFeed($stories: Int!, $first: Int!) {
+  stories(first: $stories, status: [LIVE]) {
+    edges { node { slug updatedAt entries(first: $first) { edges { node { id headline body status publishedAt updatedAt author correctionNote } } } } }
   }
 }`;

@@ -9,13 +9,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { encodeBody, sendBody } from '../transport/compression.js';
 import { requestIdFrom } from '../request-id.js';
-import { asset, assetPaths } from './assets.js';
+import { IMMUTABLE_CACHE, asset, assetPaths, versionedPath } from './assets.js';
 import { htmlDocument } from './document.js';
 import { h } from './html.js';
-import { ENTRIES_PER_LOAD, FEED_ENTRIES, type StoryListResult, type StoryPageResult, type TickerState, feedQuery, storyListQuery, storyPageQuery } from './page-data.js';
-import { type FeedEntry, type FeedStory, atomFeed, feedUpdated, jsonFeed } from '../formats/feeds.js';
+import {
+  ENTRIES_PER_LOAD,
+  FEED_ENTRIES,
+  LIVE_FEED_ENTRIES_PER_STORY,
+  LIVE_FEED_STORIES,
+  type StoryListResult,
+  type StoryPageResult,
+  type TickerState,
+  feedQuery,
+  liveFeedQuery,
+  storyListQuery,
+  storyPageQuery,
+} from './page-data.js';
+import { type FeedEntry, type FeedStory, atomFeed, feedUpdated, jsonFeed, mergeStoryEntries } from '../formats/feeds.js';
 import { storyListView } from './views/story-list-view.js';
 import { shellContent, tickerView } from './views/story-view.js';
+import { clockFor, wordsFor } from './views/locale.js';
 
 /**
  * What the pages need of Yoga: its fetch entry point. The reader's request
@@ -58,11 +71,15 @@ function contentSecurityPolicy(req: IncomingMessage, publicOrigin: string | null
   // The configured host; else the one the browser used, which only lets the page connect back to where it came from.
   const host = publicOrigin ? new URL(publicOrigin).host : req.headers.host && HOST.test(req.headers.host) ? req.headers.host : null;
   const sockets = host ? ` ws://${host} wss://${host}` : '';
-  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'${sockets}; base-uri 'none'; form-action 'self'`;
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'${sockets}; base-uri 'none'; form-action 'self'`;
 }
 
 /** /live/<slug>/feed.atom and /live/<slug>/feed.json */
 const FEED_PATH = /^\/live\/([^/]+)\/feed\.(atom|json)$/;
+/** /live/<slug>/ninjs.json: the story as IPTC ninjs 2.1. */
+const NINJS_PATH = /^\/live\/([^/]+)\/ninjs\.json$/;
+/** /feed.atom and /feed.json: every live story. */
+const LIVE_FEED_PATH = /^\/feed\.(atom|json)$/;
 
 class PageError extends Error {
   constructor(
@@ -108,8 +125,12 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
     const { story } = await query<StoryPageResult>(req, requestId, storyPageQuery, { slug, first: ENTRIES_PER_LOAD, after, url: pageUrl });
     if (!story) throw new PageError(404, 'There is no such story.');
     const state: TickerState = { story, atHead: after === null };
-    const view = { time: serverTime, storyHref: `/live/${slug}`, embed: false, language: story.language };
+    const words = wordsFor(story.language);
+    const view = { clock: clockFor(words, 'UTC'), now: Date.now, words, storyHref: `/live/${slug}`, embed: false, language: story.language };
     return htmlDocument({
+      lang: words.locale,
+      skipText: words.skipToContent,
+      stylesheet: await versionedPath('/assets/ticker.css'),
       title: `${story.title} · Diretta`,
       description: story.summary,
       canonical: pageUrl,
@@ -120,23 +141,59 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
       body: [tickerView(shellContent(story), view)],
       jsonLd: story.liveBlogPosting,
       data: state,
-      script: '/assets/live-page.js',
+      script: await versionedPath('/assets/live-page.js'),
       skipTo: 'diretta-feed',
     });
   }
 
-  /** A story's Atom or JSON feed, with validators: a feed reader polls, and mostly hears 304. */
+  /** A story's Atom or JSON feed. */
   async function storyFeed(req: IncomingMessage, res: ServerResponse, requestId: string, slug: string, format: 'atom' | 'json') {
     const { story } = await query<{ story: (FeedStory & { entries: { edges: { node: FeedEntry }[] } }) | null }>(req, requestId, feedQuery, { slug, first: FEED_ENTRIES });
     if (!story) throw new PageError(404, 'There is no such story.');
     const origin = publicOrigin ?? '';
     const links = { page: `${origin}/live/${slug}`, self: `${origin}/live/${slug}/feed.${format}` };
-    const entries = story.entries.edges.map((e) => e.node);
+    await sendFeed(req, res, format, story, story.entries.edges.map((e) => e.node), links);
+  }
+
+  /** The newest entries of every live story, as one feed. */
+  async function liveFeed(req: IncomingMessage, res: ServerResponse, requestId: string, format: 'atom' | 'json') {
+    type Result = { stories: { edges: { node: { slug: string; updatedAt: string; entries: { edges: { node: FeedEntry }[] } } }[] } };
+    const { stories } = await query<Result>(req, requestId, liveFeedQuery, { stories: LIVE_FEED_STORIES, first: LIVE_FEED_ENTRIES_PER_STORY });
+    const origin = publicOrigin ?? '';
+    const live = stories.edges.map((e) => ({ slug: e.node.slug, entries: e.node.entries.edges.map((x) => x.node) }));
+    const entries = mergeStoryEntries(live, (slug) => `${origin}/live/${slug}`, FEED_ENTRIES);
+    const feed: FeedStory = {
+      feedId: 'urn:diretta:live',
+      slug: 'live',
+      title: 'Live stories · Diretta',
+      summary: 'The newest entries of every story being covered live.',
+      language: '',
+      // An empty feed still needs an updated time: the newest story's, else the epoch.
+      updatedAt: stories.edges.reduce((latest, e) => (e.node.updatedAt > latest ? e.node.updatedAt : latest), new Date(0).toISOString()),
+    };
+    await sendFeed(req, res, format, feed, entries, { page: `${origin}/`, self: `${origin}/feed.${format}` });
+  }
+
+  /** A story as IPTC ninjs 2.1, the document `Story.ninjs` gives. */
+  async function storyNinjs(req: IncomingMessage, res: ServerResponse, requestId: string, slug: string) {
+    const { story } = await query<{ story: { ninjs: { versioncreated: string } } | null }>(req, requestId, 'query StoryNinjs($slug: String!) { story(slug: $slug) { ninjs } }', { slug });
+    if (!story) throw new PageError(404, 'There is no such story.');
+    await sendDocument(req, res, 'application/json; charset=utf-8', JSON.stringify(story.ninjs), story.ninjs.versioncreated);
+  }
+
+  /** A feed with validators: a feed reader polls, and mostly hears 304. */
+  async function sendFeed(req: IncomingMessage, res: ServerResponse, format: 'atom' | 'json', story: FeedStory, entries: FeedEntry[], links: { page: string; self: string }) {
     const text = format === 'atom' ? atomFeed(story, entries, links) : JSON.stringify(jsonFeed(story, entries, links));
+    const contentType = format === 'atom' ? 'application/atom+xml; charset=utf-8' : 'application/feed+json; charset=utf-8';
+    await sendDocument(req, res, contentType, text, feedUpdated(story, entries));
+  }
+
+  /** A document with an ETag and a Last-Modified, answering If-None-Match and If-Modified-Since with 304. */
+  async function sendDocument(req: IncomingMessage, res: ServerResponse, contentType: string, text: string, updatedAt: string) {
     const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
-    const lastModified = new Date(feedUpdated(story, entries)).toUTCString();
+    const lastModified = new Date(updatedAt).toUTCString();
     const headers = {
-      'content-type': format === 'atom' ? 'application/atom+xml; charset=utf-8' : 'application/feed+json; charset=utf-8',
+      'content-type': contentType,
       etag,
       'last-modified': lastModified,
       'cache-control': 'no-cache',
@@ -150,7 +207,12 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
   async function storyList(req: IncomingMessage, requestId: string) {
     const { stories } = await query<StoryListResult>(req, requestId, storyListQuery, {});
     return htmlDocument({
+      stylesheet: await versionedPath('/assets/ticker.css'),
       title: 'Diretta · live blogs',
+      alternates: [
+        { type: 'application/atom+xml', href: '/feed.atom', title: 'Live stories (Atom)' },
+        { type: 'application/feed+json', href: '/feed.json', title: 'Live stories (JSON Feed)' },
+      ],
       body: [storyListView(stories.edges.map((e) => e.node), serverTime)],
       skipTo: 'main',
     });
@@ -167,7 +229,7 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
   return {
     handles(req) {
       const path = pathOf(req);
-      return path === '/' || path.startsWith('/live/') || assetPaths.has(path);
+      return path === '/' || path.startsWith('/live/') || LIVE_FEED_PATH.test(path) || assetPaths.has(path);
     },
 
     async serve(req, res) {
@@ -185,8 +247,21 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
         const file = asset(url.pathname);
         if (file) {
           const loaded = await file;
-          const headers = { 'content-type': loaded.contentType, etag: loaded.etag, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
+          // A versioned URL (what pages link) never changes content; the bare path (embed.js, which other sites link) is revalidated.
+          const cacheControl = url.searchParams.get('v') === loaded.version ? IMMUTABLE_CACHE : 'no-cache';
+          const headers = { 'content-type': loaded.contentType, etag: loaded.etag, 'cache-control': cacheControl, 'x-content-type-options': 'nosniff' };
           await sendBody(req, res, loaded.body, headers, { fresh: req.headers['if-none-match'] === loaded.etag, memo: loaded });
+          return;
+        }
+        const everyLive = LIVE_FEED_PATH.exec(url.pathname);
+        if (everyLive) {
+          await liveFeed(req, res, requestId, everyLive[1] as 'atom' | 'json');
+          return;
+        }
+        const ninjs = NINJS_PATH.exec(url.pathname);
+        if (ninjs) {
+          if (!SLUG.test(ninjs[1]!) || ninjs[1]!.length > 120) throw new PageError(404, 'There is no such story.');
+          await storyNinjs(req, res, requestId, ninjs[1]!);
           return;
         }
         const feed = FEED_PATH.exec(url.pathname);

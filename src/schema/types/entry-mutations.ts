@@ -17,6 +17,18 @@ const QuoteInput = builder.inputType('QuoteInput', {
   }),
 });
 
+const EntryMediaInput = builder.inputType('EntryMediaInput', {
+  description: 'An image to show with an entry.',
+  fields: (t) => ({
+    url: t.string({ required: true, description: 'An absolute https:// URL of the image (other schemes are refused).' }),
+    alt: t.string({ required: true, description: 'Text alternative, up to 300 characters.' }),
+    caption: t.string({ description: 'Caption, up to 500 characters.' }),
+    credit: t.string({ description: 'Credit, up to 200 characters.' }),
+    width: t.int({ description: 'Width in pixels (1–20000).' }),
+    height: t.int({ description: 'Height in pixels (1–20000).' }),
+  }),
+});
+
 const entryPayload = {
   description: 'The entry after the change.',
   outputFields: (t: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, { entry: EntryRow }>) => ({
@@ -36,12 +48,13 @@ builder.relayMutationField(
       story: t.id({ required: true, description: 'The story to write into.' }),
       headline: t.string({ required: true, description: 'Short title, up to 200 characters.' }),
       body: t.string({ required: true, description: 'The text, up to 20000 characters.' }),
-      author: t.string({ description: 'Byline; defaults to the editor\'s name from the token.' }),
+      author: t.string({ description: 'Byline; defaults to the editor\'s display name from the token (its `name` claim), else none.' }),
       publish: t.boolean({ defaultValue: true, description: 'Publish now (default) or keep as a draft that only editors see.' }),
       keyEvent: t.boolean({ defaultValue: false, description: 'Mark it as a key event of the story.' }),
       people: t.idList({ description: 'People it mentions.' }),
       places: t.idList({ description: 'Places it mentions.' }),
       quotes: t.field({ type: [QuoteInput], description: 'Quotes it reports.' }),
+      media: t.field({ type: [EntryMediaInput], description: 'Images to show with it, in order (at most 10).' }),
       idempotencyKey: t.string({ description: 'Any unique string: retrying with the same key returns the first entry instead of creating a second.' }),
     }),
   },
@@ -61,6 +74,7 @@ builder.relayMutationField(
           ...q,
           speakerId: q.speaker == null ? null : parseNodeId(String(q.speaker), `input.quotes.${i}.speaker`, ['Person']).id,
         })),
+        media: input.media ?? undefined,
         idempotencyKey: input.idempotencyKey,
       }),
     }),
@@ -78,6 +92,7 @@ builder.relayMutationField(
       body: t.string({ description: 'New text.' }),
       author: t.string({ description: 'New byline.' }),
       correctionNote: t.string({ description: 'Public note explaining the correction; an empty string clears it.' }),
+      media: t.field({ type: [EntryMediaInput], description: 'The entry\'s images from now on, replacing the list; an empty list removes them.' }),
       expectedRevision: t.int({ description: 'The revision you edited; if someone changed the entry since, the edit is refused with CONFLICT.' }),
     }),
   },

@@ -1,4 +1,5 @@
 import type { Entry } from '../../db/columns.js';
+import type { EntryMedia } from '../../db/schema.js';
 import { entriesByIds, mentioningEntryPages, newestFirst, oldestFirst, pinnedEntries, storyEntryPages } from '../../loaders/entries.js';
 import { readPage } from '../../loaders/keyset.js';
 import { entryMentionLists } from '../../loaders/mentionables.js';
@@ -28,6 +29,18 @@ export const EntryOrderEnum = builder.enumType('EntryOrder', {
   } as const,
 });
 
+export const EntryMediaRef = builder.objectRef<EntryMedia>('EntryMedia').implement({
+  description: 'An image shown with an entry, with its caption and credit.',
+  fields: (t) => ({
+    url: t.exposeString('url', { description: 'Where the image is: an absolute https:// URL.' }),
+    alt: t.exposeString('alt', { description: 'Text alternative for readers who cannot see the image.' }),
+    caption: t.exposeString('caption', { nullable: true, description: 'What the image shows, as printed under it.' }),
+    credit: t.exposeString('credit', { nullable: true, description: 'Who took or owns the image, e.g. "Reuters/Jane Doe".' }),
+    width: t.exposeInt('width', { nullable: true, description: 'Width in pixels, when known (lets pages reserve its room).' }),
+    height: t.exposeInt('height', { nullable: true, description: 'Height in pixels, when known.' }),
+  }),
+});
+
 export const EntryRef = builder.loadableNode('Entry', {
   description: 'One timestamped update in a story: a headline and a short text.',
   id: { resolve: (entry: Entry) => entry.id, parse: Number },
@@ -46,6 +59,11 @@ export const EntryRef = builder.loadableNode('Entry', {
     author: t.exposeString('author', { nullable: true, description: 'Byline.' }),
     revision: t.exposeInt('revision', { description: 'Starts at 1 and goes up with every edit.' }),
     correctionNote: t.exposeString('correctionNote', { nullable: true, description: 'Public note explaining the latest correction.' }),
+    media: t.field({
+      type: [EntryMediaRef],
+      description: 'Images shown with the entry, in order (at most 10); none for readers once it is retracted.',
+      resolve: (entry, _args, ctx) => (entry.status === 'retracted' && !canSeeUnpublished(ctx.viewer) ? [] : entry.media),
+    }),
     publishedAt: t.expose('publishedAt', { type: 'DateTime', nullable: true, description: 'When it went public; null for drafts.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was written.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),

@@ -48,7 +48,7 @@ builder.objectField(StoryRef, 'liveBlogPosting', (t) =>
     type: 'JSON',
     // One value holding up to LIVE_BLOG_UPDATES entries: costed as that many (src/plugins/cost.ts).
     extensions: { [LIST_ITEMS_EXTENSION]: LIVE_BLOG_UPDATES },
-    description: `The story as a schema.org \`LiveBlogPosting\` (JSON-LD), ready for a \`<script type="application/ld+json">\`: coverage start and end, and its latest ${LIVE_BLOG_UPDATES} published entries as \`liveBlogUpdate\` BlogPostings (headline, articleBody, datePublished, dateModified, and the byline as \`author\`), with those bylines as its own \`author\` and the configured organisation (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL) as its \`publisher\`. Drafts never appear and retracted entries are left out, whoever asks. Diretta's own story page embeds this document.`,
+    description: `The story as a schema.org \`LiveBlogPosting\` (JSON-LD), ready for a \`<script type="application/ld+json">\`: coverage start and end, and its latest ${LIVE_BLOG_UPDATES} published entries as \`liveBlogUpdate\` BlogPostings (headline, articleBody, datePublished, dateModified, the byline as \`author\` and its images as \`image\` ImageObjects), with those bylines as its own \`author\` and the configured organisation (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL) as its \`publisher\`. Drafts never appear and retracted entries are left out, whoever asks. Diretta's own story page embeds this document.`,
     args: {
       url: t.arg.string({
         description: 'Absolute URL of the page that shows the story on your site: it becomes the document\'s `url` and `mainEntityOfPage`, and each update\'s `url` is it plus `#entry-…`, the anchor Diretta\'s own page uses. Left out, the document has no URLs.',

@@ -11,7 +11,7 @@ import { h } from '../html.js';
 import { shellContent, tickerView } from '../views/story-view.js';
 import { toElement } from './dom.js';
 import { startTicker } from './ticker.js';
-import { formatReaderTime } from './time-format.js';
+import { readerView } from './reader-view.js';
 
 async function mount(script: HTMLScriptElement) {
   script.dataset.direttaMounted = 'true';
@@ -22,8 +22,8 @@ async function mount(script: HTMLScriptElement) {
   }
   const base = new URL(script.src, window.location.href).origin;
   const endpoint = `${base}/graphql`;
-  const host = document.createElement('div');
-  host.className = 'diretta-embed-host';
+  // An element of our own, not a <div>: the host page's rules for div never match it.
+  const host = document.createElement('diretta-live');
   script.after(host);
   const shadow = host.attachShadow({ mode: 'open' });
   const stylesheet = document.createElement('link');
@@ -47,7 +47,7 @@ async function mount(script: HTMLScriptElement) {
     shadow.append(toElement(h('p', { class: 'diretta diretta-embed embed-error' }, `The live story "${slug}" could not be loaded.`)));
     return;
   }
-  const view = { time: formatReaderTime, storyHref: `${base}/live/${encodeURIComponent(story.slug)}`, embed: true, language: story.language };
+  const view = readerView(story.language, `${base}/live/${encodeURIComponent(story.slug)}`, true);
   shadow.append(toElement(tickerView(shellContent(story), view)));
   startTicker({ root: shadow, state: { story, atHead: true }, endpoint, view });
 }

@@ -3,7 +3,7 @@
 import { TICKER_DATA_ID } from '../document.js';
 import type { TickerState } from '../page-data.js';
 import { startTicker } from './ticker.js';
-import { formatReaderTime } from './time-format.js';
+import { readerView } from './reader-view.js';
 
 const data = document.getElementById(TICKER_DATA_ID);
 const root = document.querySelector<HTMLElement>('[data-ticker]');
@@ -13,6 +13,6 @@ if (data?.textContent && root) {
     root,
     state,
     endpoint: new URL('/graphql', window.location.href).toString(),
-    view: { time: formatReaderTime, storyHref: `/live/${encodeURIComponent(state.story.slug)}`, embed: false, language: state.story.language },
+    view: readerView(state.story.language, `/live/${encodeURIComponent(state.story.slug)}`, false),
   });
 }

@@ -13,6 +13,7 @@
 import { type Client, createClient } from 'graphql-ws';
 import {
   type EntryPage,
+  type KeyEventItem,
   type OlderEntriesResult,
   ENTRIES_PER_LOAD,
   type StoryEventResult,
@@ -21,7 +22,7 @@ import {
   olderEntriesQuery,
   storyEventsSubscription,
 } from '../page-data.js';
-import { type ViewOptions, entryView, olderHref, storyStatusView } from '../views/story-view.js';
+import { type ViewOptions, agoView, connectionLabel, coverageView, entryView, keyEventItems, olderHref, storyStatusView } from '../views/story-view.js';
 import { toElement } from './dom.js';
 
 export interface TickerOptions {
@@ -35,11 +36,8 @@ export interface TickerOptions {
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
-const CONNECTION_LABELS: Record<ConnectionState, string> = {
-  connecting: 'Connecting…',
-  live: 'Live',
-  reconnecting: 'Reconnecting…',
-};
+/** How often "3 min fa" is brought up to date. */
+const RELATIVE_TIME_REFRESH_MS = 30_000;
 
 /** A missed pong means the socket is dead even if no close event says so (sleeping laptops, lost Wi-Fi). */
 const KEEP_ALIVE_MS = 15_000;
@@ -61,6 +59,7 @@ function slot<T extends Element = HTMLElement>(root: Element | ShadowRoot, name:
 
 export function startTicker(options: TickerOptions): { stop(): void } {
   const { root, view, endpoint } = options;
+  const { words } = view;
   const story = options.state.story;
   const entries = new Map<string, TickerEntry>();
   const rendered = new Map<string, { key: string; element: HTMLElement }>();
@@ -82,6 +81,14 @@ export function startTicker(options: TickerOptions): { stop(): void } {
   const keyOnly = slot<HTMLInputElement>(root, 'key-only');
   const olderLine = slot(root, 'older-line');
   const olderLink = slot<HTMLAnchorElement>(root, 'older');
+  const pill = slot<HTMLButtonElement>(root, 'pill');
+  const keyEventsBox = slot<HTMLDetailsElement>(root, 'key-events');
+  const keyEventsList = slot(root, 'key-events-list');
+  const keyEventsCount = slot(root, 'key-events-count');
+  /** New entries that arrived while the reader was further down: counted on the pill, not pushed into the page. */
+  const held = new Set<string>();
+  const keyEvents = new Map<string, KeyEventItem>(story.keyEvents.edges.map((e) => [e.node.id, e.node]));
+  let connectionState: ConnectionState = 'connecting';
 
   const addPage = (page: EntryPage) => {
     for (const { node } of page.edges) if (!entries.has(node.id)) entries.set(node.id, node);
@@ -116,7 +123,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
   function sync() {
     const focused = (root instanceof ShadowRoot ? root.activeElement : document.activeElement)?.closest<HTMLElement>('[data-entry]');
     const focusedId = focused?.dataset.entry;
-    const all = [...entries.values()].filter((e) => e.status !== 'DRAFT').sort(byNewest);
+    const all = [...entries.values()].filter((e) => e.status !== 'DRAFT' && !held.has(e.id)).sort(byNewest);
     const pinned = all.find((e) => e.pinned && e.status === 'PUBLISHED') ?? null;
     const list = all.filter((e) => e !== pinned);
     place(pinnedSlot, pinned ? [pinned] : []);
@@ -130,6 +137,8 @@ export function startTicker(options: TickerOptions): { stop(): void } {
     empty.hidden = all.length > 0;
     olderLine.hidden = !olderCursor;
     olderLink.href = olderHref(view.storyHref, olderCursor);
+    pill.hidden = held.size === 0;
+    pill.textContent = words.newUpdates(held.size);
     // An entry replaced while it had focus keeps it.
     if (focusedId && focused && !focused.isConnected) rendered.get(focusedId)?.element.focus({ preventScroll: true });
   }
@@ -143,12 +152,53 @@ export function startTicker(options: TickerOptions): { stop(): void } {
   }
 
   function setConnection(state: ConnectionState) {
+    connectionState = state;
     connection.dataset.connection = state;
-    connection.textContent = CONNECTION_LABELS[state];
+    // "Live" only while the story is: a paused or ended one is followed, not live.
+    connection.textContent = connectionLabel(state, story.status, words);
   }
 
-  // The server wrote UTC; the reader reads their own time.
-  for (const time of root.querySelectorAll<HTMLTimeElement>('.masthead time[datetime]')) time.textContent = view.time(time.dateTime);
+  /** Times in the reader's zone (the server wrote UTC), and "how long ago" as of now. */
+  function refreshTimes(all: boolean) {
+    for (const time of root.querySelectorAll<HTMLTimeElement>(all ? 'time[datetime]' : 'time.ago-time')) {
+      if (time.classList.contains('ago-time')) time.replaceChildren(...agoView(time.dateTime, view).children.map((c) => toElement(c)));
+      else time.textContent = view.clock.absolute(time.dateTime);
+    }
+  }
+  refreshTimes(true);
+  const refreshTimer = window.setInterval(() => refreshTimes(false), RELATIVE_TIME_REFRESH_MS);
+
+  function renderKeyEvents() {
+    const items = [...keyEvents.values()].sort((a, b) => ((a.publishedAt ?? '') < (b.publishedAt ?? '') ? 1 : -1));
+    keyEventsList.replaceChildren(...keyEventItems(items, view).map((item) => toElement(item)));
+    keyEventsCount.textContent = `(${items.length})`;
+    keyEventsBox.hidden = items.length === 0;
+  }
+  // The summary is open where there is room for it; on a phone it is one line that opens on demand.
+  if (window.matchMedia('(min-width: 48rem)').matches) keyEventsBox.open = true;
+
+  /** Whether the reader has scrolled past the top of the feed: new entries would shift what they are reading. */
+  function readerAway(): boolean {
+    return feed.getBoundingClientRect().top < 0;
+  }
+
+  function releaseHeld(scroll: boolean) {
+    if (held.size === 0) return;
+    const first = [...held].map((id) => entries.get(id)!).sort(byNewest)[0];
+    held.clear();
+    sync();
+    if (scroll && first) {
+      const element = rendered.get(first.id)?.element;
+      element?.scrollIntoView({ block: 'start' });
+      element?.focus({ preventScroll: true });
+    }
+  }
+  pill.addEventListener('click', () => releaseHeld(true));
+  // Back at the top, the held entries take their place.
+  const onScroll = () => {
+    if (held.size > 0 && !readerAway()) releaseHeld(false);
+  };
+  window.addEventListener('scroll', onScroll, { passive: true });
   connection.hidden = false;
   toggle.hidden = false;
   sync();
@@ -170,13 +220,24 @@ export function startTicker(options: TickerOptions): { stop(): void } {
     lastCursor = event.cursor;
     if (event.story.status !== story.status) {
       story.status = event.story.status;
-      slot(root, 'status').replaceWith(toElement(storyStatusView(story.status)));
+      slot(root, 'status').replaceWith(toElement(storyStatusView(story.status, words)));
+      container.dataset.storyStatus = story.status.toLowerCase();
+      setConnection(connectionState);
+    }
+    if (event.story.coverageEndAt !== story.coverageEndAt) {
+      story.coverageEndAt = event.story.coverageEndAt;
+      slot(root, 'coverage').replaceWith(toElement(coverageView(story, view)));
     }
     const entry = event.entry;
     if (!entry || entry.status === 'DRAFT') return;
+    if (entry.keyEvent && entry.status === 'PUBLISHED') keyEvents.set(entry.id, { id: entry.id, headline: entry.headline, publishedAt: entry.publishedAt });
+    else keyEvents.delete(entry.id);
+    renderKeyEvents();
     const known = entries.has(entry.id);
     if (!known && !belongs(entry)) return;
     entries.set(entry.id, entry);
+    if (!known && options.state.atHead && readerAway()) held.add(entry.id);
+    if (entry.status !== 'PUBLISHED') held.delete(entry.id);
     const missed = catchUp !== null && Date.parse(event.occurredAt) <= catchUp.since;
     if (missed) {
       catchUp!.missed += 1;
@@ -185,7 +246,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
       summariseCatchUp();
     } else if (event.kind === 'PUBLISHED' && !known) {
       marks.set(entry.id, 'new');
-      announce(`New entry: ${entry.headline}`);
+      announce(words.newEntry(entry.headline));
     }
     sync();
   }
@@ -195,10 +256,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
     window.clearTimeout(catchUp.timer);
     const current = catchUp;
     current.timer = window.setTimeout(() => {
-      const text =
-        current.missed === 0
-          ? 'Back live: nothing was missed while the connection was down.'
-          : `Back live: ${current.missed} ${current.missed === 1 ? 'update' : 'updates'} arrived while the connection was down, marked below.`;
+      const text = current.missed === 0 ? words.backLiveNothingMissed : words.backLiveMissed(current.missed);
       notice.textContent = text;
       notice.hidden = false;
       announce(text);
@@ -351,7 +409,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
 
   keyOnly.addEventListener('change', () => {
     container.classList.toggle('key-only', keyOnly.checked);
-    announce(keyOnly.checked ? 'Showing key events only.' : 'Showing all entries.');
+    announce(keyOnly.checked ? words.showingKeyOnly : words.showingAll);
     if (olderCursor && inView(olderLine)) void loadOlder();
   });
 
@@ -374,6 +432,8 @@ export function startTicker(options: TickerOptions): { stop(): void } {
       stopped = true;
       window.clearTimeout(retryTimer);
       window.removeEventListener('online', onOnline);
+      window.removeEventListener('scroll', onScroll);
+      window.clearInterval(refreshTimer);
       observer.disconnect();
       void client?.dispose();
     },

@@ -1,0 +1,2 @@
+ALTER TABLE "entries" ADD COLUMN "media" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
+ALTER TABLE "entries" ADD CONSTRAINT "entries_media_check" CHECK (jsonb_typeof(media) = 'array' and jsonb_array_length(media) <= 10);

@@ -1,0 +1,184 @@
+/**
+ * Webhooks in the API: subscriptions admins register, with what their
+ * deliveries did (src/webhooks/). Admins only: others get FORBIDDEN from the
+ * fields, and `node(id:)` answers null.
+ */
+import type { WebhookRow } from '../../db/schema.js';
+import { notFound } from '../../errors.js';
+import { readPage } from '../../loaders/keyset.js';
+import {
+  type WebhookDelivery,
+  createWebhook,
+  deleteWebhook,
+  deliveriesPages,
+  deliveryOrder,
+  lastDeliveries,
+  pendingCounts,
+  updateWebhook,
+  webhookOrder,
+  webhooksByIds,
+  webhooksPage,
+} from '../../webhooks/admin.js';
+import { builder } from '../builder.js';
+import { encodeGlobalId, parseNodeId } from '../global-id.js';
+import { undefinedIfNull } from '../inputs.js';
+import { StoryEventKindEnum } from './story-event.js';
+import { StoryRef } from './story.js';
+
+const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery').implement({
+  description: 'One event sent (or to be sent) to one webhook, with how its attempts went. Retries keep its `deliveryId`.',
+  fields: (t) => ({
+    deliveryId: t.exposeString('deliveryId', { description: 'The `X-Diretta-Delivery` header and the body\'s `deliveryId`: the same on every retry, so receivers deduplicate on it.' }),
+    kind: t.field({ type: StoryEventKindEnum, description: 'The kind of the event delivered.', resolve: (d) => d.kind as never }),
+    eventSequence: t.int({ description: 'The event\'s number in its story.', resolve: (d) => d.sequence }),
+    story: t.field({ type: StoryRef, nullable: true, description: 'The story of the event.', resolve: (d, _args, ctx) => StoryRef.getDataloader(ctx).load(d.storyId) }),
+    attempts: t.exposeInt('attempts', { description: 'Attempts made so far.' }),
+    delivered: t.boolean({ description: 'Whether the receiver acknowledged it (a 2xx answer).', resolve: (d) => d.deliveredAt !== null }),
+    deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true, description: 'When the receiver acknowledged it.' }),
+    lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true, description: 'When it was last tried; null before the first attempt.' }),
+    nextAttemptAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it will be tried next (if its webhook is not paused and it is first in line); null once delivered.',
+      resolve: (d) => (d.deliveredAt ? null : d.nextAttemptAt),
+    }),
+    lastStatus: t.exposeInt('lastStatus', { nullable: true, description: 'HTTP status of the last answer; null when there was none (refused, timed out).' }),
+    error: t.exposeString('lastError', { nullable: true, description: 'Why the last attempt failed; null if it succeeded.' }),
+  }),
+});
+
+const WebhookDeliveryConnection = builder.connectionObject(
+  { type: WebhookDeliveryRef, name: 'WebhookDeliveryConnection', description: 'A page of a webhook\'s deliveries, newest first.' },
+  { name: 'WebhookDeliveryEdge', description: 'A delivery in a page of deliveries.' },
+);
+
+export const WebhookRef = builder.loadableNode('Webhook', {
+  description:
+    'An admin\'s subscription: each public event of one story (or of every story) whose kind it lists is POSTed as JSON to its URL, signed with HMAC-SHA256 (`X-Diretta-Signature`). Delivered at least once, in order; paused after repeated failures.',
+  id: { resolve: (w: WebhookRow) => w.id, parse: Number },
+  load: (ids: number[], ctx) => webhooksByIds(ctx, ids),
+  sort: (w) => w.id,
+  authScopes: { admin: true },
+  fields: (t) => ({
+    url: t.exposeString('url', { description: 'Where deliveries are POSTed.' }),
+    story: t.field({ type: StoryRef, nullable: true, description: 'The story it follows; null for every story.', resolve: (w, _args, ctx) => (w.storyId === null ? null : StoryRef.getDataloader(ctx).load(w.storyId)) }),
+    events: t.field({ type: [StoryEventKindEnum], description: 'The event kinds it receives.', resolve: (w) => w.eventKinds as never }),
+    description: t.exposeString('description', { nullable: true, description: 'What it is for, as the admin wrote it.' }),
+    paused: t.exposeBoolean('paused', { description: 'Paused (by an admin, or after repeated failures): events queue up and are delivered, in order, once it is resumed.' }),
+    failures: t.exposeInt('failures', { description: 'Failed attempts in a row since the last success; at the configured threshold (WEBHOOK_PAUSE_AFTER_FAILURES) it is paused.' }),
+    pendingDeliveries: t.loadable({
+      type: 'Int',
+      description: 'Deliveries not yet acknowledged.',
+      load: (ids: number[], ctx) => pendingCounts(ctx, ids),
+      resolve: (w) => w.id,
+    }),
+    lastDelivery: t.loadable({
+      type: WebhookDeliveryRef,
+      nullable: true,
+      description: 'The delivery attempted most recently, successful or not; null before the first attempt.',
+      load: (ids: number[], ctx) => lastDeliveries(ctx, ids),
+      resolve: (w) => w.id,
+    }),
+    deliveries: t.loadable({
+      type: WebhookDeliveryConnection,
+      description: 'Its deliveries, newest first (delivered ones are kept for WEBHOOK_RETENTION_DAYS).',
+      byPath: true,
+      args: t.arg.connectionArgs(),
+      load: (ids: number[], ctx, args) => deliveriesPages(ctx, ids, readPage(args, deliveryOrder, 'Webhook.deliveries')),
+      resolve: (w) => w.id,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was registered.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it was last changed.' }),
+  }),
+});
+
+const WebhookConnection = builder.connectionObject(
+  { type: WebhookRef, name: 'WebhookConnection', description: 'A page of webhooks, oldest first.' },
+  { name: 'WebhookEdge', description: 'A webhook in a page of webhooks.' },
+);
+
+builder.queryField('webhooks', (t) =>
+  t.field({
+    type: WebhookConnection,
+    authScopes: { admin: true },
+    description: 'Admins: every webhook subscription, oldest first.',
+    args: t.arg.connectionArgs(),
+    resolve: (_root, args, ctx) => webhooksPage(ctx, readPage(args, webhookOrder, 'Query.webhooks')),
+  }),
+);
+
+const webhookId = (id: string | number) => parseNodeId(String(id), 'input.id', ['Webhook']).id;
+
+builder.relayMutationField(
+  'createWebhook',
+  {
+    description: 'A new webhook subscription.',
+    inputFields: (t) => ({
+      url: t.string({ required: true, description: 'Absolute http:// or https:// URL the events are POSTed to (no user name or password).' }),
+      story: t.id({ description: 'The story to follow; leave out for every story.' }),
+      events: t.field({ type: [StoryEventKindEnum], required: true, description: 'The event kinds wanted (at least one; DRAFTED is never sent).' }),
+      description: t.string({ description: 'What it is for, up to 500 characters.' }),
+      idempotencyKey: t.string({ description: 'Any unique string: retrying with the same key returns the first result (and secret) instead of creating twice.' }),
+    }),
+  },
+  {
+    description: 'Registers a webhook (admins). The answer carries its signing secret: the only time it is shown.',
+    authScopes: { admin: true },
+    resolve: async (_root, { input }, ctx) => {
+      const storyId = input.story == null ? null : parseNodeId(String(input.story), 'input.story', ['Story']).id;
+      const webhook = await createWebhook(ctx, { url: input.url, storyId, events: input.events, description: input.description, idempotencyKey: input.idempotencyKey });
+      return { webhook };
+    },
+  },
+  {
+    description: 'The webhook created, and its secret.',
+    outputFields: (t) => ({
+      webhook: t.field({ type: WebhookRef, description: 'The new webhook.', resolve: (p) => p.webhook }),
+      secret: t.string({
+        description: 'The HMAC-SHA256 key of its signatures (`X-Diretta-Signature`). Store it now: it is never shown again.',
+        resolve: (p) => p.webhook.secret,
+      }),
+    }),
+  },
+);
+
+builder.relayMutationField(
+  'updateWebhook',
+  {
+    description: 'Changes to a webhook; fields left out stay as they are. `paused: false` resumes a paused one (its failure count starts again from zero and the waiting deliveries go out, in order).',
+    inputFields: (t) => ({
+      id: t.id({ required: true, description: 'The webhook.' }),
+      url: t.string({ description: 'New URL.' }),
+      events: t.field({ type: [StoryEventKindEnum], description: 'New list of event kinds.' }),
+      description: t.string({ description: 'New description; an empty string clears it.' }),
+      paused: t.boolean({ description: 'true pauses it, false resumes it.' }),
+    }),
+  },
+  {
+    description: 'Edits, pauses or resumes a webhook (admins).',
+    authScopes: { admin: true },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = input;
+      return { webhook: await updateWebhook(ctx, webhookId(id), undefinedIfNull(changes, ['url', 'events', 'paused'])) };
+    },
+  },
+  { description: 'The webhook after the change.', outputFields: (t) => ({ webhook: t.field({ type: WebhookRef, description: 'The webhook.', resolve: (p) => p.webhook }) }) },
+);
+
+builder.relayMutationField(
+  'deleteWebhook',
+  {
+    description: 'Removes a webhook and the deliveries still waiting for it.',
+    inputFields: (t) => ({ id: t.id({ required: true, description: 'The webhook.' }) }),
+  },
+  {
+    description: 'Deletes a webhook (admins). An unknown ID is NOT_FOUND.',
+    authScopes: { admin: true },
+    resolve: async (_root, { input }, ctx) => {
+      const id = webhookId(input.id);
+      if (!(await deleteWebhook(ctx, id))) throw notFound('input.id', 'No webhook with that ID.');
+      return { deletedId: encodeGlobalId('Webhook', id) };
+    },
+  },
+  { description: 'What was deleted.', outputFields: (t) => ({ deletedId: t.id({ description: 'The global ID of the deleted webhook.', resolve: (p) => p.deletedId }) }) },
+);
