@@ -137,6 +137,7 @@ export async function startApi(options: ApiOptions): Promise<Service & { url: st
     REPORT_SQL_STATEMENTS: 'false',
     NODE_ENV: 'production',
     MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+    MAX_HTTP_CONNECTIONS_PER_ADDRESS: '1000000',
     RATE_LIMIT_MUTATIONS: '0',
     RATE_LIMIT_EXPENSIVE: '0',
     ...options.env,

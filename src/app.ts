@@ -22,6 +22,7 @@ import { demoStory } from './seed/demo-story.js';
 import { loadDemoStory } from './seed/load-demo.js';
 import { clientAddress, refuseBadRequest } from './transport/http.js';
 import { WritePriority } from './transport/write-priority.js';
+import { capConnectionsPerAddress } from './transport/connection-cap.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { type Viewer, anonymousReader } from './viewer.js';
 import { encodeGlobalId } from './schema/global-id.js';
@@ -32,9 +33,9 @@ import { useSseLimits } from './plugins/sse-limits.js';
 import { CatalogMatcher } from './loaders/catalog-matcher.js';
 import { type ResponseCache, createResponseCache } from './plugins/response-cache.js';
 import { newCacheScope, recordCacheDependencies } from './plugins/cache-scope.js';
-import { useQueryLimits } from './plugins/query-limits.js';
+import { useInputGuard, useQueryLimits } from './plugins/query-limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './plugins/operation-plugins.js';
-import { useRateLimits } from './plugins/rate-limits.js';
+import { TokenBuckets, useRateLimits } from './plugins/rate-limits.js';
 import { WebhookDeliverer } from './webhooks/deliverer.js';
 
 export interface App {
@@ -84,6 +85,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     throw error;
   }
 
+  // Replays after a cursor cost the server work that live events share: metered per caller (storyEvents).
+  const replays = new TokenBuckets(limits.replayCostPerMinute);
   const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection'], cacheable = false): Context => ({
     viewer,
     db: database.db,
@@ -97,6 +100,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     publisher: config.publisher,
     // Recorded only for answers the cache may keep: anonymous HTTP reads, not SSE streams, with the cache on.
     cacheScope: newCacheScope(config.responseCacheTtlMs > 0 && cacheable),
+    chargeReplay: (cost) => (limits.replayCostPerMinute > 0 ? replays.take(viewer.subject ? `sub:${viewer.subject}` : `ip:${address}`, cost) : 0),
   });
 
   // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
@@ -142,6 +146,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null, cacheable);
     },
     plugins: [
+      useInputGuard(),
       responseCache.plugin,
       ...useQueryLimits(limits),
       useCostLimit(limits),
@@ -161,7 +166,9 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   // Anonymous requests wait while an editor's request is in flight (src/transport/write-priority.ts).
   const writePriority = new WritePriority(limits.writePriorityMaxHoldMs);
   const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }), publicOrigin: config.publicOrigin });
-  const server = createServer((req, res) => {
+  // Node checks the header and request timeouts below every connectionsCheckingInterval (30 s by
+  // default, so a trickled body could live for a minute): checked every second instead.
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     // Every response carries the request's id, whichever part of the server answers (health, limits,
     // GraphiQL, pages, the API): the same id Yoga and the pages then read from the header.
     const requestId = requestIdFrom(req.headers['x-request-id']);
@@ -186,6 +193,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   // 60 s for headers, 300 s for the request). Streams of responses (SSE) are not affected.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  if (!limits.trustProxy) capConnectionsPerAddress(server, limits.maxHttpConnectionsPerAddress, log.child({ component: 'http' }));
   const websockets = attachWebSockets(server, yoga, { limits, jwtSecret, log: log.child({ component: 'ws' }) });
 
   let url = '';

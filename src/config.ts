@@ -55,18 +55,21 @@ const envSchema = z.object({
   MAX_DIRECTIVES: int(0, 1000).default(20),
   MAX_TOKENS: int(10, 100_000).default(2_000),
   MAX_COST: int(10, 10_000_000).default(20_000),
+  MAX_RESPONSE_BYTES: int(1_024, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
   MAX_BODY_BYTES: int(1_024, 100 * 1024 * 1024).default(100 * 1024),
   BATCHING_LIMIT: int(0, 100).default(0),
   WS_MAX_PAYLOAD_BYTES: int(1_024, 100 * 1024 * 1024).default(64 * 1024),
   WS_PING_INTERVAL_MS: int(100, 3_600_000).default(30_000),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1, 10_000).default(50),
   MAX_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).default(100),
+  MAX_HTTP_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).default(256),
   MAX_SUBSCRIBER_QUEUE: int(1, 1_000_000).default(1_000),
   MAX_SOCKET_BUFFER_BYTES: int(1_024, 1024 * 1024 * 1024).default(1024 * 1024),
   WRITE_PRIORITY_MAX_HOLD_MS: int(0, 10_000).default(100),
   RATE_LIMIT_MUTATIONS: int(0, 1_000_000).default(120),
   RATE_LIMIT_EXPENSIVE: int(0, 1_000_000).default(60),
   EXPENSIVE_QUERY_ITEMS: int(1, 1_000_000).default(1_000),
+  REPLAY_COST_PER_MINUTE: int(0, 100_000_000).default(5_000),
   WEBHOOK_DELIVERY: bool.default(true),
   WEBHOOK_TIMEOUT_MS: int(50, 600_000).default(10_000),
   WEBHOOK_BACKOFF_BASE_MS: int(1, 3_600_000).default(1_000),
@@ -108,6 +111,8 @@ export interface Limits {
   maxDirectives: number;
   maxTokens: number;
   maxCost: number;
+  /** Bytes an operation's response may take at most, estimated before it runs (src/plugins/cost.ts). */
+  maxResponseBytes: number;
   maxBodyBytes: number;
   /** 0 turns batching (a JSON array of operations) off. */
   batchingLimit: number;
@@ -115,6 +120,8 @@ export interface Limits {
   wsPingIntervalMs: number;
   maxSubscriptionsPerConnection: number;
   maxConnectionsPerAddress: number;
+  /** Open TCP connections (of any kind) per client address; not applied behind a trusted proxy. */
+  maxHttpConnectionsPerAddress: number;
   /** Events waiting for a subscriber that does not keep up, before it is cut off. */
   maxSubscriberQueue: number;
   /** Bytes waiting in a socket's send buffer, before its client is cut off. */
@@ -127,6 +134,8 @@ export interface Limits {
   rateLimitExpensive: number;
   /** A query asking for more list items than this (pages multiplied through nesting) counts as expensive, as does search. */
   expensiveQueryItems: number;
+  /** Replayed events per minute per token (or address), each weighted by 1 + the list items its selection asks for; 0 disables. */
+  replayCostPerMinute: number;
 }
 
 export type Config = {
@@ -202,18 +211,21 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       maxDirectives: e.MAX_DIRECTIVES,
       maxTokens: e.MAX_TOKENS,
       maxCost: e.MAX_COST,
+      maxResponseBytes: e.MAX_RESPONSE_BYTES,
       maxBodyBytes: e.MAX_BODY_BYTES,
       batchingLimit: e.BATCHING_LIMIT,
       wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       wsPingIntervalMs: e.WS_PING_INTERVAL_MS,
       maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+      maxHttpConnectionsPerAddress: e.MAX_HTTP_CONNECTIONS_PER_ADDRESS,
       maxSubscriberQueue: e.MAX_SUBSCRIBER_QUEUE,
       maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
       writePriorityMaxHoldMs: e.WRITE_PRIORITY_MAX_HOLD_MS,
       rateLimitMutations: e.RATE_LIMIT_MUTATIONS,
       rateLimitExpensive: e.RATE_LIMIT_EXPENSIVE,
       expensiveQueryItems: e.EXPENSIVE_QUERY_ITEMS,
+      replayCostPerMinute: e.REPLAY_COST_PER_MINUTE,
     },
     webhooks: {
       deliver: e.WEBHOOK_DELIVERY,

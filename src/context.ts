@@ -30,4 +30,9 @@ export interface Context extends Access {
   cacheScope: CacheScope;
   /** Named as `publisher` in the JSON-LD (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL). */
   publisher: Publisher;
+  /**
+   * Takes `cost` from the caller's replay budget (REPLAY_COST_PER_MINUTE, per
+   * token subject or address): 0 when allowed, else the seconds to wait.
+   */
+  chargeReplay(cost: number): number;
 }

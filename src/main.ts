@@ -46,7 +46,10 @@ try {
 log.info({ url: `${url}/graphql`, database: app.database.description }, `Diretta is serving GraphiQL at ${url}/graphql`);
 log.info({ url: `${url}/` }, `Readers' live pages are at ${url}/`);
 
-if (generatedSecret) {
+if (generatedSecret && config.logFormat === 'json') {
+  // JSON lines go to a log store: a token written there is a secret anyone reading the logs can use.
+  log.info({ mint: 'npm run token -- --role editor --sub <name>' }, 'development secret in use; mint an editor token with npm run token');
+} else if (generatedSecret) {
   // A development setup: hand the newcomer a token so GraphiQL can publish at once. Printed as one
   // block on stdout, not through the logger, whose lines arrive later (pino writes from a worker)
   // and would land after the token they introduce.

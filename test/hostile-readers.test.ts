@@ -10,7 +10,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TEST_JWT_SECRET, type TestServer, startTestServer } from './helpers/server.js';
-import { wsClient } from './helpers/ws.js';
+import { collect, wsClient } from './helpers/ws.js';
 
 let server: TestServer;
 let storyId: string;
@@ -214,5 +214,86 @@ describe('request ids', () => {
     for (const r of answers) expect(r.headers.get('x-request-id')).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
     const given = await fetch(`${server.url}/health`, { headers: { 'x-request-id': 'desk-42' } });
     expect(given.headers.get('x-request-id')).toBe('desk-42');
+  });
+});
+
+describe('what readers see of a story moves only with what they can see', () => {
+  type Seen = { story: { updatedAt: string; eventCursor: string; liveBlogPosting: { dateModified: string } } };
+  // A new alias each time: the response cache cannot answer for an earlier read.
+  const read = async (n: number) => {
+    const res = await server.gql<Record<string, Seen['story']>>(`{ r${n}: story(slug: "hostile") { updatedAt eventCursor liveBlogPosting } }`);
+    expect(res.errors).toBeUndefined();
+    return res.data![`r${n}`]!;
+  };
+  const events = `subscription ($story: ID!, $after: String) { storyEvents(story: $story, after: $after) { sequence cursor kind } }`;
+  type Event = { storyEvents: { sequence: number; cursor: string; kind: string } };
+
+  it('keeps updatedAt, dateModified and eventCursor still while an editor writes a draft, and numbers replayed events without gaps', async () => {
+    const before = await read(1);
+    const draft = await server.edit<{ createEntry: { entry: { id: string } } }>(
+      `mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`,
+      { input: { story: storyId, headline: 'Embargoed', body: 'Not yet.', publish: false } },
+    );
+    expect(draft.errors).toBeUndefined();
+    const draftId = draft.data!.createEntry.entry.id;
+    expect((await server.edit(`mutation ($input: UpdateEntryInput!) { updateEntry(input: $input) { entry { id } } }`, { input: { id: draftId, body: 'Still not.' } })).errors).toBeUndefined();
+    const during = await read(2);
+    expect(during).toEqual(before);
+
+    expect((await server.edit(`mutation ($input: PublishEntryInput!) { publishEntry(input: $input) { entry { id } } }`, { input: { id: draftId } })).errors).toBeUndefined();
+    const after = await read(3);
+    expect(after.eventCursor).not.toBe(before.eventCursor);
+    expect(new Date(after.updatedAt).getTime()).toBeGreaterThan(new Date(before.updatedAt).getTime());
+
+    // A reader replaying the whole log sees 1, 2, 3… and the publication right after what it saw before.
+    const reader = wsClient(server.url);
+    const all = collect<Event>(reader, events, { story: storyId, after: Buffer.from(`${Buffer.from(storyId, 'base64').toString().split(':')[1]}:0:p`).toString('base64url') });
+    const replayed = (await all.waitFor(4)).map((e) => e.storyEvents);
+    expect(replayed.map((e) => e.sequence)).toEqual([1, 2, 3, 4]);
+    expect(replayed.at(-1)!.cursor).toBe(after.eventCursor);
+    // Resuming from the cursor read before the draft: the publication and nothing else.
+    const resumed = collect<Event>(reader, events, { story: storyId, after: before.eventCursor });
+    expect((await resumed.waitFor(1)).map((e) => [e.storyEvents.sequence, e.storyEvents.kind])).toEqual([[4, 'PUBLISHED']]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(resumed.values).toHaveLength(1);
+    all.stop();
+    resumed.stop();
+    await reader.dispose();
+
+    // An editor resuming from that reader's cursor gets the draft's events too, in the editors' numbering.
+    const editor = wsClient(server.url, { authorization: `Bearer ${await server.token('editor')}` });
+    const edits = collect<Event>(editor, events, { story: storyId, after: before.eventCursor });
+    const kinds = (await edits.waitFor(3)).map((e) => e.storyEvents.kind);
+    expect(kinds).toEqual(['DRAFTED', 'UPDATED', 'PUBLISHED']);
+    edits.stop();
+    await editor.dispose();
+  });
+});
+
+describe('two editors moving two places under each other at once', () => {
+  it('never answers INTERNAL_SERVER_ERROR, never leaves a cycle: a lost race is retried once, then CONFLICT', async () => {
+    const alice = { authorization: `Bearer ${await server.token('editor', 'alice')}` };
+    const bruno = { authorization: `Bearer ${await server.token('editor', 'bruno')}` };
+    const create = async (slug: string) => {
+      const res = await server.edit<{ createPlace: { place: { id: string } } }>(
+        `mutation ($input: CreatePlaceInput!) { createPlace(input: $input) { place { id } } }`,
+        { input: { slug, name: slug, kind: 'CITY' } },
+      );
+      expect(res.errors).toBeUndefined();
+      return res.data!.createPlace.place.id;
+    };
+    const move = (id: string, parent: string, headers: Record<string, string>) =>
+      server.gql(`mutation ($input: UpdatePlaceInput!) { updatePlace(input: $input) { place { id } } }`, { input: { id, parent } }, headers);
+    const codes: string[] = [];
+    for (let pair = 0; pair < 10; pair++) {
+      const [a, b] = [await create(`race-a-${pair}`), await create(`race-b-${pair}`)];
+      const answers = await Promise.all([move(a, b, alice), move(b, a, bruno)]);
+      const succeeded = answers.filter((r) => !r.errors);
+      // Both moves would make a cycle together: at most one may win.
+      expect(succeeded.length).toBeLessThanOrEqual(1);
+      for (const r of answers) if (r.errors) codes.push(String(r.errors[0]!.extensions?.code));
+    }
+    expect(codes.length).toBeGreaterThanOrEqual(10);
+    for (const code of codes) expect(['BAD_USER_INPUT', 'CONFLICT']).toContain(code);
   });
 });

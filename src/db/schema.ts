@@ -87,6 +87,8 @@ export const stories = pgTable(
     coverageEndAt: timestamptz(),
     /** Sequence of the story's last event; bumped under the story's row lock (see src/live/append-event.ts). */
     lastEventSeq: bigint({ mode: 'number' }).notNull().default(0),
+    /** How many of its events are public: readers' sequence and cursors count these only (src/live/append-event.ts). */
+    lastPublicSeq: bigint({ mode: 'number' }).notNull().default(0),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
   },
@@ -376,6 +378,12 @@ export const storyEvents = pgTable(
     entryId: integer().references(() => entries.id),
     /** False while the entry is a draft: only editors receive the event. */
     public: boolean().notNull(),
+    /**
+     * The story's public events up to this one: a public event's number for
+     * readers (1, 2, 3… with no gap where drafts were saved); on an event
+     * readers do not see, the number of the public event before it.
+     */
+    publicSeq: bigint({ mode: 'number' }).notNull().default(0),
     actor: text(),
     occurredAt: timestamptz().notNull().default(nowMs),
     /**
@@ -388,6 +396,7 @@ export const storyEvents = pgTable(
   },
   (t) => [
     uniqueIndex('story_events_story_seq_key').on(t.storyId, t.seq),
+    index('story_events_story_public_seq_idx').on(t.storyId, t.publicSeq),
     index('story_events_entry_idx').on(t.entryId),
     check('story_events_kind_check', inList('kind', STORY_EVENT_KINDS)),
     check('story_events_seq_check', sql`seq >= 1`),

@@ -72,11 +72,17 @@ const speakersOf = (entryId: number | null) =>
 /** Appends an event; the caller must hold the story's lock (lockStory). */
 export async function appendEvent(tx: Tx, event: NewEvent): Promise<StoryEventRow> {
   const at = event.occurredAt ?? nowMs;
+  // What readers see of the story moves only with what they can see: a draft saved bumps the
+  // editors' sequence, not the public one, nor the story's updatedAt (the JSON-LD's dateModified).
   const [bumped] = await tx
     .update(stories)
-    .set({ lastEventSeq: sql`${stories.lastEventSeq} + 1`, updatedAt: at })
+    .set(
+      event.public
+        ? { lastEventSeq: sql`${stories.lastEventSeq} + 1`, lastPublicSeq: sql`${stories.lastPublicSeq} + 1`, updatedAt: at }
+        : { lastEventSeq: sql`${stories.lastEventSeq} + 1` },
+    )
     .where(eq(stories.id, event.storyId))
-    .returning({ seq: stories.lastEventSeq });
+    .returning({ seq: stories.lastEventSeq, publicSeq: stories.lastPublicSeq });
   if (!bumped) throw new Error(`appendEvent: story ${event.storyId} does not exist`);
   const [row] = await tx
     .insert(storyEvents)
@@ -86,6 +92,7 @@ export async function appendEvent(tx: Tx, event: NewEvent): Promise<StoryEventRo
       kind: event.kind,
       entryId: event.entryId,
       public: event.public,
+      publicSeq: bumped.publicSeq,
       actor: event.actor,
       occurredAt: at,
       snapshot: event.entryId === null ? null : snapshotOf(event.entryId),

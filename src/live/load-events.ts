@@ -54,6 +54,15 @@ export async function loadEvents(db: Db, storyId: number, afterSeq: number, opti
   });
 }
 
+/** The position in the whole log of the story's public event number `publicSeq` (readers' numbering), or null. */
+export async function seqOfPublicEvent(db: Db, storyId: number, publicSeq: number): Promise<number | null> {
+  const [event] = await db
+    .select({ seq: storyEvents.seq })
+    .from(storyEvents)
+    .where(and(eq(storyEvents.storyId, storyId), eq(storyEvents.publicSeq, publicSeq), eq(storyEvents.public, true)));
+  return event?.seq ?? null;
+}
+
 const DATE_COLUMNS = new Set(['publishedAt', 'publishAt', 'takenDownAt', 'createdAt', 'updatedAt', 'sortAt']);
 
 /** The snapshot's snake_case JSON back into the row shape loaders return. */

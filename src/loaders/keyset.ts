@@ -99,7 +99,8 @@ function decodeCursor(raw: string, keys: readonly SortKey[], connection: string,
         if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid();
         return v;
       case 'string':
-        if (typeof v !== 'string') throw invalid();
+        // PostgreSQL text cannot hold NUL: refused here, not as an internal error from the query.
+        if (typeof v !== 'string' || v.includes('\u0000')) throw invalid();
         return v;
     }
   });

@@ -27,6 +27,8 @@ import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
 import { DEFAULT_PAGE_SIZE } from '../page-size.js';
+import { LIMITS as ENTRY_LIMITS } from '../editing/entries.js';
+import { QUOTE_LIMITS } from '../editing/quote-rules.js';
 import { limitError } from './query-limits.js';
 
 /**
@@ -35,6 +37,33 @@ import { limitError } from './query-limits.js';
  * aliasing it many times is as costly as asking for the list that many times.
  */
 export const LIST_ITEMS_EXTENSION = 'listItems';
+
+/**
+ * Bytes one value of a field may take in a response, at most: its longest
+ * allowed text at 2 bytes a character (UTF-8 of Latin and Cyrillic text)
+ * plus its key. Fields not listed take LEAF_BYTES (IDs, dates, numbers,
+ * enums, short names).
+ */
+const LEAF_BYTES = 128;
+const textBytes = (characters: number) => 2 * characters + 32;
+const FIELD_BYTES: Record<string, number> = {
+  'Entry.body': textBytes(ENTRY_LIMITS.body),
+  'Entry.headline': textBytes(ENTRY_LIMITS.headline),
+  'Entry.author': textBytes(ENTRY_LIMITS.author),
+  'Entry.correctionNote': textBytes(ENTRY_LIMITS.correctionNote),
+  'Quote.text': textBytes(QUOTE_LIMITS.text),
+  'Quote.context': textBytes(QUOTE_LIMITS.context),
+  'Quote.attribution': textBytes(QUOTE_LIMITS.attribution),
+  'Story.title': textBytes(200),
+  'Story.summary': textBytes(1_000),
+  'Person.name': textBytes(200),
+  'Person.description': textBytes(500),
+  'Person.aliases': 20 * textBytes(200),
+  'Place.name': textBytes(200),
+  'Place.aliases': 20 * textBytes(200),
+};
+/** One item of a JSON field holding entries (a liveBlogPosting update): headline, body, byline, dates, and its URL. */
+const DOCUMENT_ITEM_BYTES = textBytes(ENTRY_LIMITS.headline) + textBytes(ENTRY_LIMITS.body) + textBytes(ENTRY_LIMITS.author) + 4 * LEAF_BYTES;
 
 /**
  * How many list items an operation may return at most: each connection's
@@ -49,12 +78,14 @@ export function estimateListItems(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> | undefined,
-): { items: number; searches: number } {
+): OperationCost {
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   let searches = 0;
+  let bytes = 0;
   const defaults = new Map(operation.variableDefinitions?.map((d) => [d.variable.name.value, d.defaultValue]) ?? []);
   const valueOf = (node: ValueNode | undefined): unknown => {
     if (node?.kind === Kind.INT) return Number(node.value);
+    if (node?.kind === Kind.STRING) return node.value;
     if (node?.kind !== Kind.VARIABLE) return undefined;
     const name = node.name.value;
     return variables?.[name] ?? valueOf(defaults.get(name));
@@ -77,14 +108,25 @@ export function estimateListItems(
       if (!isObjectType(parent) && !isInterfaceType(parent)) continue;
       const definition = parent.getFields()[selection.name.value];
       if (!definition) continue;
+      const arg = (name: string) => valueOf(selection.arguments?.find((a) => a.name.value === name)?.value);
       const listItems = definition.extensions?.[LIST_ITEMS_EXTENSION];
-      if (typeof listItems === 'number') total += multiplier * listItems;
-      if (!selection.selectionSet) continue;
+      if (typeof listItems === 'number') {
+        total += multiplier * listItems;
+        // Each item repeats the document's URL (url#entry-…), so a long URL makes every item longer.
+        const url = arg('url');
+        bytes += multiplier * listItems * (DOCUMENT_ITEM_BYTES + 2 * (typeof url === 'string' ? url.length : 0));
+      }
+      if (!selection.selectionSet) {
+        if (typeof listItems !== 'number') {
+          const each = FIELD_BYTES[`${parent.name}.${definition.name}`] ?? LEAF_BYTES;
+          bytes += (isListType(getNullableType(definition.type)) ? multiplier * 10 : multiplier) * each;
+        }
+        continue;
+      }
       if (selection.name.value === 'search' && parent === schema.getQueryType()) searches += 1;
       const type = getNamedType(definition.type);
       let count = multiplier;
       if (type.name.endsWith('Connection')) {
-        const arg = (name: string) => valueOf(selection.arguments?.find((a) => a.name.value === name)?.value);
         const size = Number(arg('first') ?? arg('last') ?? DEFAULT_PAGE_SIZE);
         count = multiplier * (Number.isFinite(size) && size >= 0 ? size : DEFAULT_PAGE_SIZE);
       } else if (isListType(getNullableType(definition.type)) && !parent.name.endsWith('Connection')) {
@@ -96,7 +138,8 @@ export function estimateListItems(
     return total;
   };
   const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
-  return { items: walk(operation.selectionSet, root ?? undefined, 1, 0, new Set()), searches };
+  const items = walk(operation.selectionSet, root ?? undefined, 1, 0, new Set());
+  return { items, searches, bytes };
 }
 
 export interface OperationCost {
@@ -104,6 +147,8 @@ export interface OperationCost {
   items: number;
   /** Full-text searches it runs (each alias is one). */
   searches: number;
+  /** Bytes its response may take at most: each leaf as often as the lists above it repeat it (see FIELD_BYTES). */
+  bytes: number;
 }
 
 /** Per operation (its context object): the estimate, made the first time anyone asks. */
@@ -114,7 +159,7 @@ export function operationCost(args: ExecutionArgs): OperationCost {
   const known = costs.get(key);
   if (known && known.document === args.document) return known.cost;
   const operation = getOperationAST(args.document, args.operationName);
-  const cost = operation ? estimateListItems(args.schema, args.document, operation, args.variableValues as Record<string, unknown> | undefined) : { items: 0, searches: 0 };
+  const cost = operation ? estimateListItems(args.schema, args.document, operation, args.variableValues as Record<string, unknown> | undefined) : { items: 0, searches: 0, bytes: 0 };
   costs.set(key, { document: args.document, cost });
   return cost;
 }
@@ -132,12 +177,15 @@ export function expensiveWeight(args: ExecutionArgs): number {
 
 /**
  * Refuses, before anything runs, an operation that may return more list
- * items than MAX_COST, on every transport (HTTP, SSE, WebSocket).
+ * items than MAX_COST, or a response larger than MAX_RESPONSE_BYTES, on
+ * every transport (HTTP, SSE, WebSocket; for a subscription, each event's).
  */
-export function useCostLimit(limits: Pick<Limits, 'maxCost'>): Plugin<Context> {
+export function useCostLimit(limits: Pick<Limits, 'maxCost' | 'maxResponseBytes'>): Plugin<Context> {
   const check = (args: ExecutionArgs, refuse: (result: { errors: GraphQLError[]; data: null }) => void) => {
-    const { items } = operationCost(args);
+    const { items, bytes } = operationCost(args);
     if (items > limits.maxCost) refuse({ errors: [limitError('cost', limits.maxCost, items)], data: null });
+    // The same walk's byte figure: a response that may outgrow the cap is never built.
+    else if (bytes > limits.maxResponseBytes) refuse({ errors: [limitError('responseBytes', limits.maxResponseBytes, bytes)], data: null });
   };
   return {
     onExecute: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),

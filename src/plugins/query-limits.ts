@@ -5,21 +5,22 @@
  * would leak the schema one guess at a time).
  */
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import type { GraphQLError } from 'graphql';
-import { NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
+import { type Plugin, handleStreamOrSingleExecutionResult } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
 import { clientError } from '../errors.js';
-import { containsNul, nulRefused } from '../input-guard.js';
+import { NoNulInStrings, guardRequest } from '../input-guard.js';
 
-type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost';
+type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'responseBytes';
 
 const describeLimit: Record<LimitName, (max: number, found: number | null) => string> = {
   depth: (max, found) => `The operation is nested ${found ?? 'more than ' + max} levels deep; the limit is ${max}.`,
   aliases: (max, found) => `The operation uses ${found ?? 'more than ' + max} aliases; the limit is ${max}.`,
   directives: (max, found) => `The operation uses ${found ?? 'more than ' + max} directives; the limit is ${max}.`,
   tokens: (max) => `The document has more than ${max} tokens; the limit is ${max}.`,
+  responseBytes: (max, found) =>
+    `The operation's response may take ${found === null ? 'more than ' + max : Math.ceil(found)} bytes (each field's longest value, repeated by the lists above it); the limit is ${max}. Ask for smaller pages or fewer fields.`,
   cost: (max, found) => `The operation may return ${found === null ? 'more than ' + max : Math.ceil(found)} list items (page sizes multiplied through its nesting); the limit is ${max}.`,
 };
 
@@ -38,7 +39,7 @@ export function limitError(limit: LimitName, max: number, count: number | null):
   return clientError('QUERY_LIMIT_EXCEEDED', describeLimit[limit](max, count), {
     limit,
     max,
-    ...(count === null ? {} : { found: limit === 'cost' ? Math.ceil(count) : count }),
+    ...(count === null ? {} : { found: limit === 'cost' || limit === 'responseBytes' ? Math.ceil(count) : count }),
     http: { status: 400 },
   });
 }
@@ -51,13 +52,58 @@ const reported = (limit: LimitName, max: number) => ({
   onReject: [(ctx: ValidationContext | null, error: GraphQLError) => ctx?.reportError(limitExceeded(limit, max, error))],
 });
 
+/**
+ * The input guard (src/input-guard.ts) as a plugin: goes first, before the
+ * response cache builds a key from the variables and before anything else
+ * walks them; NUL in the document's strings is a validation finding.
+ */
+export function useInputGuard(): Plugin<Context> {
+  return {
+    onParams({ params, setResult }) {
+      const refused = guardRequest(params.query, params.variables);
+      if (refused) setResult({ errors: [refused] });
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoNulInStrings);
+    },
+  };
+}
+
+/** graphql's "Did you mean …?" in every wording (fields, arguments, enum values, input fields). */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+const withoutSuggestions = (errors: readonly Error[] | undefined) => {
+  for (const error of errors ?? []) if (error.message.includes('Did you mean')) error.message = error.message.replace(SUGGESTION, '');
+};
+
+/**
+ * With introspection off, no error may suggest a name: graphql-armor hides
+ * field suggestions in validation only, while enum values, input fields and
+ * variables (coerced at execution) still said "Did you mean LIVE?". Every
+ * error of validation, execution and subscription loses its suggestion.
+ */
+export function useNoSuggestions(): Plugin<Context> {
+  const strip = (payload: { result: unknown }) => {
+    const { result } = payload;
+    if (result && typeof result === 'object' && 'errors' in result) withoutSuggestions((result as { errors?: GraphQLError[] }).errors);
+  };
+  return {
+    onValidate: () => ({ result }) => withoutSuggestions(result),
+    onExecute: () => ({ onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, strip) }),
+    onSubscribe: () => ({
+      onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, strip),
+      onSubscribeError: ({ error }) => {
+        if (error instanceof GraphQLError) withoutSuggestions([error]);
+      },
+    }),
+    onResultProcess: ({ result }) => {
+      for (const single of Array.isArray(result) ? result : [result]) strip({ result: single });
+    },
+  };
+}
+
 export function useQueryLimits(limits: Limits): Plugin<Context>[] {
   const plugins: Plugin<Context>[] = [
-    {
-      onParams({ params, setResult }) {
-        if (containsNul(params.query, params.variables)) setResult({ errors: [nulRefused()] });
-      },
-    },
     EnvelopArmorPlugin({
       maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, ...reported('depth', limits.maxDepth) },
       maxAliases: { n: limits.maxAliases, ...reported('aliases', limits.maxAliases) },
@@ -84,6 +130,7 @@ export function useQueryLimits(limits: Limits): Plugin<Context>[] {
         addValidationRule(NoSchemaIntrospectionCustomRule);
       },
     });
+    plugins.push(useNoSuggestions());
   }
   return plugins;
 }

@@ -9,7 +9,7 @@ import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
 import { expensiveWeight, isExpensive } from './cost.js';
 
-class TokenBuckets {
+export class TokenBuckets {
   private buckets = new Map<string, { tokens: number; at: number }>();
   private sweeps = 0;
 
@@ -37,7 +37,7 @@ class TokenBuckets {
   }
 }
 
-function limited(what: string, retryAfter: number) {
+export function limited(what: string, retryAfter: number) {
   return new GraphQLError(`Too many ${what}: try again in ${retryAfter} s.`, {
     extensions: { code: 'RATE_LIMITED', retryAfter, http: { status: 429, headers: { 'retry-after': String(retryAfter) } } },
   });

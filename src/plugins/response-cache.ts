@@ -55,6 +55,7 @@ import type { LiveEvent } from '../live/load-events.js';
 import { CATALOG_CHANNEL } from '../loaders/catalog-matcher.js';
 import { type CacheScope, type EventTouch, parseEventPayload, touches } from './cache-scope.js';
 import { isExpensive } from './cost.js';
+import { inspectVariables } from '../input-guard.js';
 
 export interface ResponseCacheOptions {
   /** How long an answer may be served; 0 turns the cache off. */
@@ -292,6 +293,8 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     },
     async onParams({ request, params, setResult }) {
       if (!enabled || typeof params.query !== 'string' || request.headers.has('authorization') || batched.has(request)) return;
+      // Refused by the input guard (which Yoga does not let stop the other onParams hooks): never stringified.
+      if (inspectVariables(params.variables) !== null) return;
       const key = `${params.operationName ?? ''}\u0000${JSON.stringify(usedVariables(params.query, params.variables))}\u0000${params.query}`;
       let entry = entries.get(key);
       if (entry && entry.expiresAt > Date.now()) return serve(request, entry, setResult);

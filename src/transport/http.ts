@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Limits } from '../config.js';
+import { badGetParameter } from '../input-guard.js';
 
 const ACCEPTED_POST_TYPES = new Set(['application/json', 'application/graphql-response+json', 'application/graphql']);
 
@@ -17,6 +18,11 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
 
 /** Returns true when the request was refused (and answered). */
 export function refuseBadRequest(req: IncomingMessage, res: ServerResponse, limits: Limits): boolean {
+  if (req.method === 'GET') {
+    const bad = badGetParameter(new URL(req.url ?? '/', 'http://localhost').searchParams);
+    if (bad) refuse(res, 400, 'BAD_REQUEST', `The ${bad} parameter must be a JSON object.`);
+    return bad !== null;
+  }
   if (req.method !== 'POST') return false;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (!ACCEPTED_POST_TYPES.has(type)) {

@@ -25,10 +25,22 @@ import type { Context } from '../context.js';
 import { CLOSE_CODES } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type Viewer, anonymousReader } from '../viewer.js';
-import { containsNul, nulRefused } from '../input-guard.js';
+import { guardRequest } from '../input-guard.js';
 import { clientAddress } from './http.js';
 import { serveGraphqlWs } from './graphql-ws-server.js';
 import { sendSharedBytes, sharedNext } from './shared-bytes.js';
+
+/**
+ * Errors as a WebSocket client receives them: with their code, without the
+ * HTTP status Yoga's plugins attach for HTTP answers (it means nothing here).
+ */
+function socketErrors(errors: readonly GraphQLError[]): GraphQLError[] {
+  return errors.map((error) => {
+    if (!error.extensions?.http) return error;
+    const { http: _http, ...extensions } = error.extensions;
+    return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions });
+  });
+}
 
 /** What a WebSocket operation hands the Yoga context factory. */
 export interface SocketContext {
@@ -129,7 +141,8 @@ export function attachWebSockets(
             new GraphQLError(`At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED' } }),
           ];
         }
-        if (containsNul(payload.query, payload.variables)) return [nulRefused()];
+        const refused = guardRequest(payload.query, payload.variables);
+        if (refused) return socketErrors([refused]);
         const socket = ctx.extra.socket;
         const initial: SocketContext = {
           viewer: ctx.extra.viewer ?? anonymousReader,
@@ -148,7 +161,7 @@ export function attachWebSockets(
         try {
           document = parse(payload.query);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('Could not parse the operation.')];
+          return socketErrors([error instanceof GraphQLError ? error : new GraphQLError('Could not parse the operation.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
         }
         const args: ExecutionArgs = {
           schema,
@@ -159,7 +172,7 @@ export function attachWebSockets(
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
+        if (errors.length) return socketErrors(errors);
         return args;
       },
       // One serialisation of an event's result for all its subscribers (src/transport/shared-bytes.ts).

@@ -133,7 +133,7 @@ export class WebhookDeliverer {
       join stories s on s.id = ev.story_id
       left join entries en on en.id = ev.entry_id
       where d.id = due.id and w.id = d.webhook_id and ev.id = d.event_id
-      returning d.id, d.delivery_id, d.attempts, w.id as webhook_id, w.url, w.secret, ev.kind, ev.seq, ev.story_id, s.slug, ev.occurred_at,
+      returning d.id, d.delivery_id, d.attempts, w.id as webhook_id, w.url, w.secret, ev.kind, ev.seq, ev.public_seq, ev.story_id, s.slug, ev.occurred_at,
         coalesce(ev.snapshot -> 'entry', to_jsonb(en) - 'search_vector' - 'search_config') as entry`,
     );
   }

@@ -16,6 +16,8 @@ export interface ClaimedDelivery {
   secret: string;
   kind: string;
   seq: number;
+  /** The event's number among the story's public events: partners number events as readers do. */
+  public_seq: number;
   story_id: number;
   slug: string;
   occurred_at: string | Date;
@@ -33,8 +35,9 @@ export function deliveryBody(d: ClaimedDelivery): string {
     webhook: encodeGlobalId('Webhook', d.webhook_id),
     event: {
       kind: d.kind.toUpperCase(),
-      sequence: Number(d.seq),
-      cursor: encodeEventCursor(Number(d.story_id), Number(d.seq)),
+      // As readers number them (only public events leave the building): no gap where a draft was saved.
+      sequence: Number(d.public_seq),
+      cursor: encodeEventCursor(Number(d.story_id), Number(d.public_seq), true),
       occurredAt: iso(d.occurred_at),
       story: { id: encodeGlobalId('Story', d.story_id), slug: d.slug },
       entry: e

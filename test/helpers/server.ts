@@ -39,6 +39,8 @@ export async function startTestServer(env: Record<string, string> = {}, database
     // Load tests write hundreds of entries; the rate-limit test turns limits on for itself.
     RATE_LIMIT_MUTATIONS: '0',
     RATE_LIMIT_EXPENSIVE: '0',
+    // Replay tests resume from every cursor of long logs; test/hostile-corpus.test.ts meters replays.
+    REPLAY_COST_PER_MINUTE: '0',
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     DATA_DIR: db.dataDir,
     ...env,

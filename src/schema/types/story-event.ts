@@ -2,12 +2,15 @@
  * Subscriptions for live tickers: the story's event stream, resumable with a
  * cursor, and the simpler stream of newly published entries.
  */
+import { type DocumentNode, type GraphQLResolveInfo, Kind } from 'graphql';
+import { estimateListItems } from '../../plugins/cost.js';
+import { limited } from '../../plugins/rate-limits.js';
 import { LIVE_OUTAGE_WAIT_MS, retryWhileUnavailable } from '../../db/outage.js';
-import { STORY_EVENT_KINDS } from '../../db/schema.js';
+import { STORY_EVENT_KINDS, type StoryRow } from '../../db/schema.js';
 import { CLOSE_CODES, badUserInput, clientError, notFound } from '../../errors.js';
 import { SlowConsumerError } from '../../live/bus.js';
 import { decodeEventCursor, encodeEventCursor } from '../../live/event-cursor.js';
-import type { LiveEvent } from '../../live/load-events.js';
+import { type LiveEvent, seqOfPublicEvent } from '../../live/load-events.js';
 import type { Context } from '../../context.js';
 import { canSeeUnpublished } from '../../viewer.js';
 import { builder } from '../builder.js';
@@ -42,9 +45,12 @@ export const StoryEventRef = builder.objectRef<LiveEvent>('StoryEvent').implemen
   fields: (t) => ({
     cursor: t.string({
       description: 'Position in the story\'s event log; subscribe again with `after: cursor` to resume exactly after this event.',
-      resolve: (e) => encodeEventCursor(e.row.storyId, e.row.seq),
+      resolve: (e, _args, ctx) => (canSeeUnpublished(ctx.viewer) ? encodeEventCursor(e.row.storyId, e.row.seq) : encodeEventCursor(e.row.storyId, e.row.publicSeq, true)),
     }),
-    sequence: t.int({ description: 'The event\'s number in its story: 1, 2, 3… in commit order.', resolve: (e) => e.row.seq }),
+    sequence: t.int({
+      description: 'The event\'s number in its story: 1, 2, 3… in commit order. Readers count the events they can see (no gap where a draft was saved); editors count every event.',
+      resolve: (e, _args, ctx) => (canSeeUnpublished(ctx.viewer) ? e.row.seq : e.row.publicSeq),
+    }),
     kind: t.field({ type: StoryEventKindEnum, description: 'What happened.', resolve: (e) => e.row.kind }),
     occurredAt: t.field({ type: 'DateTime', description: 'When it was committed.', resolve: (e) => e.row.occurredAt }),
     entry: t.field({
@@ -118,13 +124,38 @@ function follow(ctx: Context, storyId: number, afterSeq: number | null, keep: (e
   return iterator;
 }
 
-function afterSeq(storyId: number, lastSeq: number, after: string | null | undefined): number | null {
+/**
+ * The position in the story's whole log (editors' numbering) after which to
+ * resume. A reader's cursor counts public events: it resumes after the
+ * public event of that number, which for an editor includes the drafts
+ * saved since it, and for a reader exactly the public events after it.
+ */
+async function afterSeq(ctx: Context, story: Pick<StoryRow, 'id' | 'lastEventSeq' | 'lastPublicSeq'>, after: string | null | undefined): Promise<number | null> {
   if (after == null) return null;
   const cursor = decodeEventCursor(after);
-  if (!cursor || cursor.storyId !== storyId) throw badUserInput('after', 'is not an event cursor of this story');
+  if (!cursor || cursor.storyId !== story.id) throw badUserInput('after', 'is not an event cursor of this story');
   // A cursor from the future would silently swallow every event up to it.
-  if (cursor.seq > lastSeq) throw badUserInput('after', 'is beyond the story\'s latest event');
-  return cursor.seq;
+  if (cursor.seq > (cursor.public ? story.lastPublicSeq : story.lastEventSeq)) throw badUserInput('after', 'is beyond the story\'s latest event');
+  if (!cursor.public || cursor.seq === 0) return cursor.seq;
+  const seq = await seqOfPublicEvent(ctx.db, story.id, cursor.seq);
+  if (seq === null) throw badUserInput('after', 'is not an event cursor of this story');
+  return seq;
+}
+
+/**
+ * A replay loads and runs the selection for every event since the cursor,
+ * work that live events share between subscribers and replays do not: it
+ * is charged to the caller's replay budget (REPLAY_COST_PER_MINUTE), each
+ * event weighted by 1 + the list items the selection asks for (as the cost
+ * limit counts them), so that one socket cannot replay a long story fifty
+ * times over. A reader resuming after a short drop replays a few events.
+ */
+function chargeReplay(ctx: Context, info: GraphQLResolveInfo, events: number) {
+  if (events <= 0) return;
+  const document: DocumentNode = { kind: Kind.DOCUMENT, definitions: [info.operation, ...Object.values(info.fragments)] };
+  const perEvent = 1 + estimateListItems(info.schema, document, info.operation, info.variableValues).items;
+  const wait = ctx.chargeReplay(events * perEvent);
+  if (wait > 0) throw limited('replays (storyEvents after a cursor)', wait);
 }
 
 builder.subscriptionType({ description: 'Live updates over WebSocket (graphql-ws at /graphql) or Server-Sent Events.' });
@@ -139,9 +170,10 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string({ description: 'Cursor of the last event you received: resume right after it.' }),
       filter: t.arg({ type: StoryEventFilter, description: 'Only some events.' }),
     },
-    subscribe: async (_root, args, ctx) => {
+    subscribe: async (_root, args, ctx, info) => {
       const story = await followedStory(ctx, args.story);
-      const from = afterSeq(story.id, story.lastEventSeq, args.after);
+      const from = await afterSeq(ctx, story, args.after);
+      if (from !== null) chargeReplay(ctx, info, story.lastEventSeq - from);
       const drafts = canSeeUnpublished(ctx.viewer);
       const mentioning = args.filter?.mentioning == null ? null : parseNodeId(String(args.filter.mentioning), 'filter.mentioning', ['Person', 'Place'] as const);
       const keyEventsOnly = args.filter?.keyEventsOnly ?? false;

@@ -4,6 +4,7 @@ import { readPage } from '../../loaders/keyset.js';
 import { storiesByIds, storiesPage, storyBySlug, storyCounts, storyOrder } from '../../loaders/stories.js';
 import { createStory, setStoryStatus, updateStory } from '../../editing/stories.js';
 import { encodeEventCursor } from '../../live/event-cursor.js';
+import { canSeeUnpublished } from '../../viewer.js';
 import { builder } from '../builder.js';
 import { undefinedIfNull } from '../inputs.js';
 import { parseNodeId } from '../global-id.js';
@@ -32,11 +33,12 @@ export const StoryRef = builder.loadableNode('Story', {
     coverageStartAt: t.expose('coverageStartAt', { type: 'DateTime', nullable: true, description: 'When live coverage began.' }),
     coverageEndAt: t.expose('coverageEndAt', { type: 'DateTime', nullable: true, description: 'When live coverage ended; null while it goes on.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the story was created.' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the story or one of its entries last changed.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the story or one of its public entries last changed (a draft saved does not move it).' }),
     eventCursor: t.string({
       description:
-        'Cursor of the story\'s latest event. Read it with the page you render, then subscribe to `storyEvents(after: eventCursor)`: you receive exactly what happened since, with no gap between the query and the subscription.',
-      resolve: (story) => encodeEventCursor(story.id, story.lastEventSeq),
+        'Cursor of the story\'s latest event you can see. Read it with the page you render, then subscribe to `storyEvents(after: eventCursor)`: you receive exactly what happened since, with no gap between the query and the subscription. A reader\'s cursor counts public events only: it does not move when an editor saves a draft.',
+      resolve: (story, _args, ctx) =>
+        canSeeUnpublished(ctx.viewer) ? encodeEventCursor(story.id, story.lastEventSeq) : encodeEventCursor(story.id, story.lastPublicSeq, true),
     }),
     counts: t.loadable({
       type: StoryCountsRef,

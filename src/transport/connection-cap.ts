@@ -1,0 +1,33 @@
+/**
+ * A cap on open TCP connections per client address, counted as they are
+ * accepted: keep-alive sockets, SSE streams, WebSockets and half-sent
+ * requests alike. Over it, the new socket is closed at once, before a byte
+ * of it is read, so one address cannot hold the server's sockets (and their
+ * buffers) however slowly it sends. Behind a proxy every connection comes
+ * from the proxy, so the cap is left to it (TRUST_PROXY).
+ */
+import type { Server } from 'node:http';
+import type { Logger } from '../logger.js';
+
+export function capConnectionsPerAddress(server: Server, max: number, log: Logger): { open(address: string): number } {
+  const open = new Map<string, number>();
+  let refusedSinceLog = 0;
+  server.on('connection', (socket) => {
+    const address = socket.remoteAddress ?? 'unknown';
+    const count = open.get(address) ?? 0;
+    if (count >= max) {
+      // One line per burst, not one per refused socket: a flood must not flood the log too.
+      if (refusedSinceLog++ === 0) log.warn({ address, max }, 'refused HTTP connections: too many open from this address');
+      socket.destroy();
+      return;
+    }
+    refusedSinceLog = 0;
+    open.set(address, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left <= 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+  return { open: (address) => open.get(address) ?? 0 };
+}
