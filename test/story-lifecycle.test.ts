@@ -53,10 +53,10 @@ describe('story lifecycle', () => {
     expect((await m('createEntry', { story: storyId, headline: 'In pausa', body: 'Una nota durante la pausa.' })).errors).toBeUndefined();
     const html = await (await fetch(`${server.url}/live/ciclo-di-vita`)).text();
     expect(html).toContain('data-status="paused"');
-    expect(html).toContain('Coverage paused');
-    expect(html).not.toContain('Live coverage');
+    expect(html).toContain('Diretta sospesa'); // the story is Italian: its page speaks Italian
+    expect(html).not.toContain('Diretta in corso');
     await setStatus('LIVE');
     const live = await (await fetch(`${server.url}/live/ciclo-di-vita`)).text();
-    expect(live).toContain('Live coverage');
+    expect(live).toContain('Diretta in corso');
   });
 });
