@@ -105,7 +105,7 @@ describe('webhooks across instances', () => {
     const [claimed] = await queryRows<{ delivery_id: string }>(
       writer.app.database.db,
       sql`update webhook_deliveries set lease_owner = 'an-instance-that-died', lease_until = now() + interval '500 milliseconds', attempts = 1, last_attempt_at = now()
-          where delivered_at is null returning delivery_id`,
+          where delivered_at is null and webhook_id in (select id from webhooks where url like '%/crash') returning delivery_id`,
     );
     expect(claimed).toBeDefined();
     await stop(writer);
@@ -115,10 +115,16 @@ describe('webhooks across instances', () => {
     const all = receiver.received.filter((r) => r.path === '/crash');
     expect(all.map((r) => r.deliveryId)).toEqual([claimed!.delivery_id]);
     expect(all[0]!.body.event.entry!.headline).toBe('C1');
-    const [row] = await queryRows<{ attempts: number; lease_owner: string | null; delivered: boolean }>(
-      survivor.app.database.db,
-      sql`select attempts, lease_owner, delivered_at is not null as delivered from webhook_deliveries where delivery_id = ${claimed!.delivery_id}`,
-    );
+    const readRow = async () =>
+      (
+        await queryRows<{ attempts: number; lease_owner: string | null; delivered: boolean }>(
+          survivor.app.database.db,
+          sql`select attempts, lease_owner, delivered_at is not null as delivered from webhook_deliveries where delivery_id = ${claimed!.delivery_id}`,
+        )
+      )[0];
+    // The receiver's 200 comes before the deliverer records it: wait for the record, then check it.
+    await until('the delivery recorded', async () => (await readRow())?.delivered === true);
+    const row = await readRow();
     expect(row).toEqual({ attempts: 2, lease_owner: null, delivered: true });
     await stop(survivor);
   });
