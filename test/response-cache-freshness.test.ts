@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKind } from './helpers/database.js';
-import { type TestServer, startTestServer } from './helpers/server.js';
+import { type TestServer, cacheHits as hits, startTestServer } from './helpers/server.js';
 import { collect, wsClient } from './helpers/ws.js';
 
 const CACHE = { SEED_DEMO: 'false', RESPONSE_CACHE_TTL_MS: '600000', RESPONSE_CACHE_SEARCH_TTL_MS: '600000' };
@@ -18,18 +18,6 @@ async function create<T>(server: TestServer, mutation: string, input: Record<str
   return Object.values(res.data![mutation] as Record<string, T>)[0]!;
 }
 const fieldOf = (mutation: string) => ({ createStory: 'story', createPerson: 'person', createEntry: 'entry', updateEntry: 'entry', createQuote: 'quote' })[mutation]!;
-
-/** Asks each query once; says, per query, whether the cache answered it. */
-async function hits(server: TestServer, queries: string[]): Promise<boolean[]> {
-  const out: boolean[] = [];
-  for (const query of queries) {
-    const before = server.app.responseCache.stats().hits;
-    const res = await server.gql(query);
-    expect(res.errors).toBeUndefined();
-    out.push(server.app.responseCache.stats().hits > before);
-  }
-  return out;
-}
 
 const personPage = (slug: string) => `{ person(slug: "${slug}") { name quotes(first: 10) { edges { node { text entry { headline } story { title } } } } } }`;
 const storyPage = (slug: string) => `{ story(slug: "${slug}") { title entries(first: 10) { edges { node { headline quotes { text speaker { name } } } } } } }`;

@@ -4,7 +4,7 @@
  * stories stay cached. Counted in cache hits and misses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, startTestServer } from './helpers/server.js';
+import { type TestServer, cacheHits, startTestServer } from './helpers/server.js';
 
 let server: TestServer;
 const storyIds: Record<string, string> = {};
@@ -30,18 +30,6 @@ const page = (slug: string) => `{ story(slug: "${slug}") { title entries(first: 
 const crossStory = (slug: string) => `{ story(slug: "${slug}") { title people(first: 5) { edges { node { name entries(first: 3) { edges { node { headline } } } } } } } }`;
 const list = `{ stories(first: 10) { edges { node { slug } } } }`;
 
-/** Asks each query once and says, per query, whether it was answered from the cache. */
-async function hits(queries: string[]): Promise<boolean[]> {
-  const out: boolean[] = [];
-  for (const query of queries) {
-    const before = server.app.responseCache.stats().hits;
-    const res = await server.gql(query);
-    expect(res.errors).toBeUndefined();
-    out.push(server.app.responseCache.stats().hits > before);
-  }
-  return out;
-}
-
 async function publish(slug: string, headline: string) {
   const res = await server.edit(`mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`, { input: { story: storyIds[slug], headline, body: 'Text.', people: [adaId] } });
   expect(res.errors).toBeUndefined();
@@ -50,20 +38,20 @@ async function publish(slug: string, headline: string) {
 describe('response cache scope', () => {
   it('keeps the other story\'s page cached when one story changes, through the NOTIFY every instance hears', async () => {
     const queries = [page('north'), page('south'), list, crossStory('south')];
-    await hits(queries); // fill
-    expect(await hits(queries)).toEqual([true, true, true, true]);
+    await cacheHits(server, queries); // fill
+    expect(await cacheHits(server, queries)).toEqual([true, true, true, true]);
 
     // A publish on this instance: its answer comes once this instance has heard the event's NOTIFY.
     const before = server.app.responseCache.stats().invalidations;
     await publish('north', 'Wind picks up');
     expect(server.app.responseCache.stats().invalidations).toBe(before + 1);
-    await hits(queries);
-    expect(await hits(queries)).toEqual([true, true, true, true]);
+    await cacheHits(server, queries);
+    expect(await cacheHits(server, queries)).toEqual([true, true, true, true]);
 
     // What another instance's event does: only the NOTIFY (no local mutation).
     server.app.responseCache.invalidateStory(Number(Buffer.from(storyIds.north!, 'base64').toString().split(':')[1]));
     // north's page goes; south's stays; the list and the page reading people across stories go.
-    expect(await hits(queries)).toEqual([false, true, false, false]);
+    expect(await cacheHits(server, queries)).toEqual([false, true, false, false]);
     const after = await server.gql<{ story: { entries: { edges: { node: { headline: string } }[] } } }>(page('north'));
     expect(after.data!.story.entries.edges.map((e) => e.node.headline)).toEqual(['Wind picks up']);
   });

@@ -4,6 +4,7 @@
  * very field, so search engines and a newsroom's own front end read the same
  * document. See https://schema.org/LiveBlogPosting.
  */
+import type { EntryMedia } from '../db/schema.js';
 
 /** The element id of an entry on a story page, also the fragment of its URL in the JSON-LD. */
 export function entryAnchor(entryGlobalId: string): string {
@@ -31,18 +32,9 @@ export interface PostingEntry {
   publishedAt: Date | null;
   updatedAt: Date;
   /** Its images, in order (absent: none). */
-  media?: readonly PostingImage[];
+  media?: readonly EntryMedia[];
   /** The public correction notes of its revisions, oldest first (none when it was never corrected). */
   corrections?: readonly { note: string; at: Date }[];
-}
-
-export interface PostingImage {
-  url: string;
-  alt: string;
-  caption: string | null;
-  credit: string | null;
-  width: number | null;
-  height: number | null;
 }
 
 /** Who publishes the live blog (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL). */
@@ -157,7 +149,7 @@ export function liveBlogPosting(story: PostingStory, entries: readonly PostingEn
 const person = (name: string): PersonDocument => ({ '@type': 'Person', name });
 
 /** An entry's image as schema.org reads it: the alt text as its description, the credit as creditText. */
-function image(m: PostingImage): ImageDocument {
+function image(m: EntryMedia): ImageDocument {
   return {
     '@type': 'ImageObject',
     url: m.url,

@@ -1,4 +1,5 @@
 /** Starts the real app (HTTP, Yoga, database) on port 0 and talks to it over HTTP. */
+import { expect } from 'vitest';
 import { type App, buildApp } from '../../src/app.js';
 import { mintToken } from '../../src/auth/tokens.js';
 import type { Role } from '../../src/viewer.js';
@@ -73,4 +74,16 @@ export async function startTestServer(env: Record<string, string> = {}, database
     },
   };
   return server;
+}
+
+/** Asks each query once, anonymously, and says, per query, whether the response cache answered it. */
+export async function cacheHits(server: TestServer, queries: string[]): Promise<boolean[]> {
+  const out: boolean[] = [];
+  for (const query of queries) {
+    const before = server.app.responseCache.stats().hits;
+    const res = await server.gql(query);
+    expect(res.errors).toBeUndefined();
+    out.push(server.app.responseCache.stats().hits > before);
+  }
+  return out;
 }
