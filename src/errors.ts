@@ -36,7 +36,8 @@ export interface ClientErrorDetails {
 }
 
 export function clientError(code: ClientErrorCode, message: string, details: ClientErrorDetails = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...details } });
+  // The code goes last: no detail may override what clients branch on.
+  return new GraphQLError(message, { extensions: { ...details, code } });
 }
 
 export const badUserInput = (field: string, message: string) =>

@@ -80,3 +80,17 @@ describe('bad arguments get a clear error', () => {
     expect(res.headers.get('x-request-id')).toBe('abc-123');
   });
 });
+
+describe('a write that loses a race twice', () => {
+  it('is a CONFLICT whatever the database called it, with the SQL state kept apart', async () => {
+    const { withConstraintErrors } = await import('../src/editing/database-errors.js');
+    let attempts = 0;
+    const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    const error = await withConstraintErrors(async () => {
+      attempts++;
+      throw deadlock;
+    }).catch((e: unknown) => e as { extensions?: Record<string, unknown> });
+    expect(attempts).toBe(2);
+    expect(error.extensions).toMatchObject({ code: 'CONFLICT', sqlState: '40P01' });
+  });
+});

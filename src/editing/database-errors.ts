@@ -70,7 +70,7 @@ export async function withConstraintErrors<T>(fn: () => Promise<T>): Promise<T> 
       const code = pgError(error)?.code;
       if (code && RACE_LOST.has(code)) {
         if (attempt < 2) continue;
-        throw clientError('CONFLICT', 'Another change to the same data got in the way: try again.', { code });
+        throw clientError('CONFLICT', 'Another change to the same data got in the way: try again.', { sqlState: code });
       }
       throw mapDatabaseError(error);
     }
