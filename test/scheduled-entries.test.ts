@@ -136,6 +136,48 @@ describe('scheduled entries', () => {
     expect(await countEvents(server, id)).toBe(1);
   });
 
+  it('does not publish into a story that ended after the entry was scheduled: it goes back to draft', async () => {
+    const story = await m<{ story: { id: string } }>(server, 'createStory', { slug: 'finita', title: 'Finita', language: 'it', status: 'LIVE' }, 'story { id }');
+    const finita = story.data!.story.id;
+    const created = await m<{ entry: { id: string } }>(server, 'createEntry', { story: finita, headline: 'Troppo tardi', body: 'La diretta è chiusa.', publishAt: inMs(1_200) }, 'entry { id }');
+    const id = created.data!.entry.id;
+    expect((await m(server, 'setStoryStatus', { id: finita, status: 'ENDED' }, 'story { status }')).errors).toBeUndefined();
+    expect(await eventually(() => statusOf(server, id), (s) => s === 'DRAFT')).toBe('DRAFT');
+    const read = await server.gql<{ story: { counts: { entries: number }; entries: { edges: unknown[] } } }>(`{ story(slug: "finita") { counts { entries } entries { edges { cursor } } } }`);
+    expect(read.data!.story).toEqual({ counts: { entries: 0 }, entries: { edges: [] } });
+    expect(await (await fetch(`${server.url}/live/finita`)).text()).not.toContain('Troppo tardi');
+    // Its time has passed and it stays a draft: the scheduler does not come back to it.
+    await sleep(1_500);
+    expect(await statusOf(server, id)).toBe('DRAFT');
+  });
+
+  it('takes down a scheduled entry without a public tombstone, and never publishes it', async () => {
+    const admin = { authorization: `Bearer ${await server.token('admin')}` };
+    const cursor = (await server.gql<{ story: { eventCursor: string } }>(`{ story(slug: "embargo") { eventCursor } }`)).data!.story.eventCursor;
+    const created = await m<{ entry: { id: string } }>(server, 'createEntry', { story: storyId, headline: 'Da rimuovere', body: 'Mai uscita.', publishAt: inMs(1_200) }, 'entry { id }');
+    const id = created.data!.entry.id;
+    const down = await server.gql<{ takeDownEntry: { entry: { status: string; publishedAt: string | null } } }>(
+      `mutation ($input: TakeDownEntryInput!) { takeDownEntry(input: $input) { entry { status publishedAt } } }`,
+      { input: { id, reason: 'Ordine del tribunale' } },
+      admin,
+    );
+    expect(down.errors).toBeUndefined();
+    expect(down.data!.takeDownEntry.entry).toEqual({ status: 'DRAFT', publishedAt: null });
+    await sleep(1_500);
+    expect(await statusOf(server, id)).toBe('DRAFT');
+    // Nothing for readers: no node, no tombstone in the feed, no event after their cursor, the story's cursor unmoved.
+    const read = await server.gql<{ node: unknown; story: { eventCursor: string; entries: { edges: { node: { id: string } }[] } } }>(
+      `query ($id: ID!) { node(id: $id) { id } story(slug: "embargo") { eventCursor entries(first: 100) { edges { node { id } } } } }`,
+      { id },
+    );
+    expect(read.data!.node).toBeNull();
+    expect(read.data!.story.entries.edges.map((e) => e.node.id)).not.toContain(id);
+    expect(read.data!.story.eventCursor).toBe(cursor);
+    // And it cannot be brought back: no edit, no publication.
+    const publish = await m(server, 'publishEntry', { id }, 'entry { id }');
+    expect(publish.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
+  });
+
   it.runIf(databaseKind === 'postgres')('two instances publish each entry exactly once', async () => {
     const second = await startTestServer({ SEED_DEMO: 'false' }, database);
     // Two more contenders on their own connections, racing the instances' own schedulers.

@@ -170,7 +170,8 @@ export const entries = pgTable(
     check('entries_status_check', inList('status', ENTRY_STATUSES)),
     check('entries_revision_check', sql`revision >= 1`),
     check('entries_published_at_check', sql`status in ('draft', 'scheduled') or published_at is not null`),
-    check('entries_takedown_check', sql`taken_down_at is null or (status = 'retracted' and takedown_reason is not null)`),
+    // A published entry taken down stays a public tombstone; one readers never saw stays a draft they never see.
+    check('entries_takedown_check', sql`taken_down_at is null or (status in ('retracted', 'draft') and takedown_reason is not null)`),
     check('entries_scheduled_check', sql`status <> 'scheduled' or publish_at is not null`),
     index('entries_scheduled_due_idx').on(t.publishAt).where(sql`status = 'scheduled'`),
     check('entries_pinned_public_check', sql`not pinned or status = 'published'`),

@@ -36,7 +36,7 @@ const isPublic = (entry: Pick<EntryRow, 'status'>, story: Pick<StoryRow, 'status
   (entry.status === 'published' || entry.status === 'retracted') && story.status !== 'draft';
 
 /** Not public yet: a draft, or an entry held until its publication time. */
-const unpublished = (entry: Pick<EntryRow, 'status'>) => entry.status === 'draft' || entry.status === 'scheduled';
+export const unpublished = (entry: Pick<EntryRow, 'status'>) => entry.status === 'draft' || entry.status === 'scheduled';
 
 export async function appendEntryEvent(tx: Tx, access: Access, story: StoryRow, entry: EntryRow, kind: StoryEventKind) {
   await appendEvent(tx, { storyId: story.id, kind, entryId: entry.id, public: isPublic(entry, story), actor: access.viewer.subject });
@@ -55,6 +55,8 @@ export async function lockEntry(tx: Tx, entryId: number, field = 'input.id'): Pr
   if (!located) throw notFound(field, 'No entry with that ID.');
   const story = await lockStory(tx, located.storyId);
   const [entry] = await tx.select().from(entries).where(eq(entries.id, entryId)).for('update');
+  // A legal takedown is final: nothing may write into the tombstone again (text, links, status or flags).
+  if (entry!.takenDownAt) throw clientError('BAD_USER_INPUT', `${field}: the entry was taken down and cannot change`, { field });
   return { story: story!, entry: entry! };
 }
 

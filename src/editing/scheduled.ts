@@ -6,7 +6,8 @@
  * whose UPDATE … WHERE status = 'scheduled' succeeds for exactly one
  * instance — the others wait on the lock, then find nothing to publish. A
  * scheduled entry whose time passed while no instance ran is published at
- * the next start, and logged as late.
+ * the next start, and logged as late. One whose story ended before its time
+ * is not published: it goes back to the desk as a draft, and a warning says so.
  */
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { Access } from '../access.js';
@@ -28,8 +29,18 @@ export interface ScheduledPublication {
   lateMs: number;
 }
 
-/** Publishes every scheduled entry whose time has come (up to `limit`); returns those this call published. */
-export async function publishDueEntries(db: Db, limit = 50): Promise<ScheduledPublication[]> {
+/** A scheduled entry whose time came in a story that had ended meanwhile: back to draft, unpublished. */
+export interface HeldPublication {
+  outcome: 'held';
+  entryId: number;
+  storyId: number;
+  publishAt: Date;
+}
+
+export type ScheduledOutcome = (ScheduledPublication & { outcome: 'published' }) | HeldPublication;
+
+/** Publishes every scheduled entry whose time has come (up to `limit`), or holds it when its story has ended; returns what this call did. */
+export async function publishDueEntries(db: Db, limit = 50): Promise<ScheduledOutcome[]> {
   const access: Access = { db, viewer: { role: 'editor', subject: SCHEDULER_ACTOR } };
   const due = await db
     .select({ id: entries.id })
@@ -37,27 +48,30 @@ export async function publishDueEntries(db: Db, limit = 50): Promise<ScheduledPu
     .where(and(eq(entries.status, 'scheduled'), lte(entries.publishAt, sql`now()`)))
     .orderBy(asc(entries.publishAt), asc(entries.id))
     .limit(limit);
-  const published: ScheduledPublication[] = [];
+  const outcomes: ScheduledOutcome[] = [];
   for (const { id } of due) {
     const done = await db.transaction(async (tx) => {
       const { story } = await lockEntry(tx, id);
-      // Another instance may have published it while this one waited for the lock: then nothing matches.
+      // An ended story is an archive (as for editors): the entry goes back to the desk as a draft, it does not go out.
+      const held = story.status === 'ended';
+      // Another instance may have handled it while this one waited for the lock: then nothing matches.
       const [row] = await tx
         .update(entries)
-        .set({ status: 'published', publishedAt: nowMs, updatedAt: nowMs })
+        .set(held ? { status: 'draft', updatedAt: nowMs } : { status: 'published', publishedAt: nowMs, updatedAt: nowMs })
         .where(and(eq(entries.id, id), eq(entries.status, 'scheduled'), lte(entries.publishAt, sql`now()`)))
         .returning();
       if (!row) return null;
-      await publishRevision(tx, row);
-      await appendEntryEvent(tx, access, story, row, 'published');
-      return row;
+      if (!held) await publishRevision(tx, row);
+      await appendEntryEvent(tx, access, story, row, held ? 'updated' : 'published');
+      return { row, held };
     });
-    if (done) {
-      const publishAt = done.publishAt!;
-      published.push({ entryId: done.id, storyId: done.storyId, publishAt, publishedAt: done.publishedAt!, lateMs: done.publishedAt!.getTime() - publishAt.getTime() });
-    }
+    if (!done) continue;
+    const { row, held } = done;
+    const publishAt = row.publishAt!;
+    if (held) outcomes.push({ outcome: 'held', entryId: row.id, storyId: row.storyId, publishAt });
+    else outcomes.push({ outcome: 'published', entryId: row.id, storyId: row.storyId, publishAt, publishedAt: row.publishedAt!, lateMs: row.publishedAt!.getTime() - publishAt.getTime() });
   }
-  return published;
+  return outcomes;
 }
 
 export interface SchedulerOptions {
@@ -95,6 +109,10 @@ export class Scheduler {
   private async run(): Promise<void> {
     try {
       for (const p of await publishDueEntries(this.db)) {
+        if (p.outcome === 'held') {
+          this.log.warn({ entryId: p.entryId, storyId: p.storyId, publishAt: p.publishAt.toISOString() }, 'did not publish a scheduled entry: its story has ended; it is a draft again');
+          continue;
+        }
         const fields = { entryId: p.entryId, storyId: p.storyId, publishAt: p.publishAt.toISOString(), lateMs: p.lateMs };
         if (p.lateMs > this.options.lateAfterMs) this.log.warn(fields, 'published a scheduled entry late');
         else this.log.info(fields, 'published a scheduled entry');

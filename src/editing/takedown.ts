@@ -1,7 +1,8 @@
 /**
  * Legal takedown (admins): an entry's text must leave the system, not just
  * the page. In one transaction under the story's lock: the entry becomes a
- * tombstone that keeps only its time, its place in the story and the reason;
+ * tombstone that keeps only its time, its place in the story and the reason
+ * (public if readers saw the entry, a draft for editors' eyes if they never did);
  * its revisions' text, its quotes, its mentions and sources are erased; the
  * entry as stored in every earlier event's snapshot is erased the same way;
  * and a TAKEN_DOWN event tells tickers to drop it (caches drop what they
@@ -11,8 +12,7 @@ import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Access } from '../access.js';
 import { type EntryRow, entries, entryPeople, entryPlaces, entryRevisions, nowMs, quotes, storyEvents } from '../db/schema.js';
-import { clientError } from '../errors.js';
-import { appendEntryEvent, lockEntry, unpinStory } from './entries.js';
+import { appendEntryEvent, lockEntry, unpinStory, unpublished } from './entries.js';
 import { parseInput, text } from './validation.js';
 
 /** What stands in for erased text (headline and body must not be empty). */
@@ -24,7 +24,8 @@ export async function takeDownEntry(access: Access, id: number, reason: string):
   const valid = parseInput(takedownSchema, { reason });
   return access.db.transaction(async (tx) => {
     const { story, entry } = await lockEntry(tx, id);
-    if (entry.takenDownAt) throw clientError('BAD_USER_INPUT', 'input.id: the entry was already taken down', { field: 'input.id' });
+    // Readers never saw a draft or a scheduled entry: it goes down as a draft (unscheduled), with no public tombstone.
+    const neverPublic = unpublished(entry);
     if (entry.pinned) await unpinStory(tx, access, story);
     await tx.delete(quotes).where(eq(quotes.entryId, id));
     await tx.delete(entryPeople).where(eq(entryPeople.entryId, id));
@@ -46,8 +47,7 @@ export async function takeDownEntry(access: Access, id: number, reason: string):
     const [updated] = await tx
       .update(entries)
       .set({
-        status: 'retracted',
-        publishedAt: entry.publishedAt ?? nowMs,
+        ...(neverPublic ? { status: 'draft' as const, publishAt: null } : { status: 'retracted' as const }),
         headline: ERASED_TEXT,
         body: ERASED_TEXT,
         author: null,

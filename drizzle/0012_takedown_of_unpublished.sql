@@ -1,0 +1,2 @@
+ALTER TABLE "entries" DROP CONSTRAINT "entries_takedown_check";--> statement-breakpoint
+ALTER TABLE "entries" ADD CONSTRAINT "entries_takedown_check" CHECK (taken_down_at is null or (status in ('retracted', 'draft') and takedown_reason is not null));
