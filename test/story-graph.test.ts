@@ -198,3 +198,43 @@ describe('the demo story', () => {
     expect(res.data!.countries.edges.length).toBe(1);
   });
 });
+
+describe("a person's quotes, a page per person", () => {
+  type PersonQuotes = { slug: string; quotes: Conn<{ id: string }> };
+  const allQuotes = async () =>
+    (await server.gql<{ people: Conn<PersonQuotes> }>(`{ people(first: 100) { edges { node { slug quotes(first: 100) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } } } }`)).data!.people.edges.map((e) => e.node);
+
+  it('pages forwards and backwards through every speaker to the same list, and batches first pages of many people', async () => {
+    const everyone = await allQuotes();
+    const quoted = everyone.filter((p) => p.quotes.edges.length >= 2);
+    expect(quoted.length).toBeGreaterThanOrEqual(2);
+    // One request, many speakers: each gets its own first page (not the first of all quotes together).
+    const firstPages = (await server.gql<{ people: Conn<PersonQuotes> }>(`{ people(first: 100) { edges { node { slug quotes(first: 1) { edges { node { id } } pageInfo { hasNextPage } } } } } }`)).data!.people.edges.map((e) => e.node);
+    for (const p of everyone) {
+      const page = firstPages.find((f) => f.slug === p.slug)!;
+      expect([p.slug, page.quotes.edges.map((e) => e.node.id)]).toEqual([p.slug, p.quotes.edges.slice(0, 1).map((e) => e.node.id)]);
+      expect(page.quotes.pageInfo.hasNextPage).toBe(p.quotes.edges.length > 1);
+    }
+    const pageOf = (slug: string, args: string, cursor: string | null) =>
+      server.gql<{ person: { quotes: Conn<{ id: string }> } }>(`query ($c: String) { person(slug: "${slug}") { quotes(${args}) { edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`, { c: cursor });
+    for (const p of quoted) {
+      const every = p.quotes.edges.map((e) => e.node.id);
+      const forwards: string[] = [];
+      for (let after: string | null = null; ; ) {
+        const conn: Conn<{ id: string }> = (await pageOf(p.slug, 'first: 1, after: $c', after)).data!.person.quotes;
+        forwards.push(...conn.edges.map((e) => e.node.id));
+        if (!conn.pageInfo.hasNextPage) break;
+        after = conn.pageInfo.endCursor;
+      }
+      const backwards: string[] = [];
+      for (let before: string | null = null; ; ) {
+        const conn: Conn<{ id: string }> = (await pageOf(p.slug, 'last: 1, before: $c', before)).data!.person.quotes;
+        backwards.unshift(...conn.edges.map((e) => e.node.id));
+        if (!conn.pageInfo.hasPreviousPage) break;
+        before = conn.pageInfo.startCursor;
+      }
+      expect([p.slug, forwards]).toEqual([p.slug, every]);
+      expect([p.slug, backwards]).toEqual([p.slug, every]);
+    }
+  });
+});

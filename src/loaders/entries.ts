@@ -5,7 +5,7 @@ import { type MentionTarget, type MentionableKind, mentionable, mentions } from 
 import { anyOfPlaceholder, prepared } from '../db/prepared.js';
 import { entries } from '../db/schema.js';
 import { entryContentVisible, entryInFeed, visibilityKey } from '../db/visibility.js';
-import { type Connection, type Page, type SortKey, afterCursor, placeholderPage, rowNumber, toConnections } from './keyset.js';
+import { type Connection, type Page, type SortKey, afterCursor, fieldsOf, orderFor, pagePosition, parentId, parentKeys, placeholderPage, rowNumber, toConnections } from './keyset.js';
 
 export async function entriesByIds(access: Access, ids: readonly number[]): Promise<Entry[]> {
   return prepared(access.db, `entriesByIds:${visibilityKey(access.viewer)}`, () =>
@@ -55,20 +55,23 @@ export async function storyEntryPages(
     // A filter narrows the feed to entries whose content counts (no tombstones for readers):
     // key events list what counts.keyEvents counts.
     const visible = mentioning || filter.keyEventsOnly ? entryContentVisible(access.viewer) : entryInFeed(access.viewer);
+    // Each story's page walks entries_story_sort_idx (or its key-event twin) and stops after the page (see parentKeys).
     const ranked = access.db
-      .select({ ...entryColumns, rn: rowNumber(entries.storyId, keys, shaped).as('rn') })
+      .select({ ...entryColumns, rn: pagePosition(keys, shaped).as('rn') })
       .from(entries)
       .where(
         and(
-          anyOfPlaceholder(entries.storyId),
+          eq(entries.storyId, parentId),
           visible,
           filter.keyEventsOnly ? eq(entries.keyEvent, true) : undefined,
           mentioning ? mentions(mentioning) : undefined,
           afterCursor(keys, shaped),
         ),
       )
+      .orderBy(orderFor(keys, shaped))
+      .limit(sql.placeholder('limit'))
       .as('ranked');
-    return access.db.select().from(ranked).where(lte(ranked.rn, sql.placeholder('limit'))).orderBy(ranked.storyId, ranked.rn);
+    return access.db.select(fieldsOf(ranked, entryColumns)).from(parentKeys).crossJoinLateral(ranked).orderBy(ranked.storyId, ranked.rn);
   });
   const rows = await query.execute({ ...values, ids: storyIds, target: filter.mentioning?.id });
   return toConnections(storyIds, rows, (e) => e.storyId, page, entrySortValues);

@@ -136,6 +136,26 @@ export function afterCursor(keys: readonly SortKey[], page: Page): SQL | undefin
   return or(...branches);
 }
 
+/**
+ * The parents of a batched page query, one row each, as `parent.id`: the
+ * `ids` placeholder unnested. Each parent's page then comes from a LATERAL
+ * subquery that walks the index in page order and stops after its limit, where
+ * a window over every parent's rows (rowNumber) reads and ranks all of them
+ * (a person quoted 400 times, a story of 400 entries) to keep a page of 20.
+ */
+export const parentKeys = sql`unnest(${sql.placeholder('ids')}::int[]) as parent(id)`;
+export const parentId = sql<number>`parent.id`;
+
+/** The fields `columns` names, read from the subquery that selected them (for the outer query of a LATERAL page). */
+export function fieldsOf<C extends Record<string, unknown>, S extends { [K in keyof C]: unknown }>(subquery: S, columns: C): { [K in keyof C]: S[K] } {
+  return Object.fromEntries(Object.keys(columns).map((k) => [k, subquery[k as keyof C]])) as { [K in keyof C]: S[K] };
+}
+
+/** Position in page order inside a LATERAL page (which has one parent only): the outer query orders by it. */
+export function pagePosition(keys: readonly SortKey[], page: Pick<Page, 'backward'>): SQL<number> {
+  return sql<number>`row_number() over (order by ${orderFor(keys, page)})`;
+}
+
 /** row_number() over the parent's rows in page order: the batched query keeps rn <= limit + 1. */
 export function rowNumber(partitionBy: AnyPgColumn | SQL, keys: readonly SortKey[], page: Page): SQL<number> {
   return sql<number>`row_number() over (partition by ${partitionBy} order by ${orderFor(keys, page)})`;

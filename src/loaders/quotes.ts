@@ -5,7 +5,7 @@ import { anyOfPlaceholder, prepared } from '../db/prepared.js';
 import type { Access } from '../access.js';
 import { type PersonRow, type QuoteRow, entries, people, quotes } from '../db/schema.js';
 import { entryContentVisible, quoteVisible, visibilityKey } from '../db/visibility.js';
-import { type Connection, type Page, type SortKey, afterCursor, groupRows, orderFor, placeholderPage, rowNumber, toConnection, toConnections } from './keyset.js';
+import { type Connection, type Page, type SortKey, afterCursor, fieldsOf, groupRows, orderFor, pagePosition, parentId, parentKeys, placeholderPage, rowNumber, toConnection, toConnections } from './keyset.js';
 import { foldedContains } from './mentionables.js';
 
 export async function quotesByIds(access: Access, ids: readonly number[]): Promise<QuoteRow[]> {
@@ -48,19 +48,21 @@ const quoteSortValues = (q: QuoteRow) => [q.createdAt, q.id];
 export async function speakerQuotePages(access: Access, personIds: readonly number[], page: Page): Promise<Connection<QuoteRow & { entry: Entry }>[]> {
   const { page: shaped, shape, values } = placeholderPage(page);
   const query = prepared(access.db, `speakerQuotePages:${visibilityKey(access.viewer)}:${shape}`, () => {
+    // Each speaker's page walks quotes_speaker_created_idx and stops after the page (see parentKeys).
     const ranked = access.db
-      .select({ ...quoteColumns, rn: rowNumber(quotes.speakerId, quoteOrder, shaped).as('rn') })
+      .select({ ...quoteColumns, rn: pagePosition(quoteOrder, shaped).as('rn') })
       .from(quotes)
       .innerJoin(entries, eq(entries.id, quotes.entryId))
-      .where(and(anyOfPlaceholder(quotes.speakerId), entryContentVisible(access.viewer), quoteVisible(access.viewer), afterCursor(quoteOrder, shaped)))
+      .where(and(eq(quotes.speakerId, parentId), entryContentVisible(access.viewer), quoteVisible(access.viewer), afterCursor(quoteOrder, shaped)))
+      .orderBy(orderFor(quoteOrder, shaped))
+      .limit(sql.placeholder('limit'))
       .as('ranked');
     // The quotes' entries come along (visible, since the page is of visible entries' quotes): the API primes its entry loader with them.
-    const quoteFields = Object.fromEntries(Object.keys(quoteColumns).map((k) => [k, ranked[k as keyof typeof quoteColumns]])) as { [K in keyof typeof quoteColumns]: (typeof ranked)[K] };
     return access.db
-      .select({ ...quoteFields, entry: entryColumns })
-      .from(ranked)
+      .select({ ...fieldsOf(ranked, quoteColumns), entry: entryColumns })
+      .from(parentKeys)
+      .crossJoinLateral(ranked)
       .innerJoin(entries, eq(entries.id, ranked.entryId))
-      .where(lte(ranked.rn, sql.placeholder('limit')))
       .orderBy(ranked.speakerId, ranked.rn);
   });
   const rows = await query.execute({ ...values, ids: personIds });
