@@ -25,13 +25,14 @@ export async function pinnedEntries(access: Access, storyIds: readonly number[])
   ).execute({ ids: storyIds });
 }
 
+// entries_story_sort_idx (story_id, sort_at DESC NULLS LAST, id DESC NULLS LAST), read forwards or backwards.
 export const newestFirst: SortKey[] = [
-  { expr: entries.sortAt, direction: 'desc', kind: 'date' },
-  { expr: entries.id, direction: 'desc', kind: 'int' },
+  { expr: entries.sortAt, direction: 'desc', kind: 'date', nulls: 'last' },
+  { expr: entries.id, direction: 'desc', kind: 'int', nulls: 'last' },
 ];
 export const oldestFirst: SortKey[] = [
-  { expr: entries.sortAt, direction: 'asc', kind: 'date' },
-  { expr: entries.id, direction: 'asc', kind: 'int' },
+  { expr: entries.sortAt, direction: 'asc', kind: 'date', nulls: 'first' },
+  { expr: entries.id, direction: 'asc', kind: 'int', nulls: 'first' },
 ];
 const entrySortValues = (e: Entry) => [e.sortAt, e.id];
 

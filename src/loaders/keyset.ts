@@ -28,6 +28,13 @@ export interface SortKey {
   expr: AnyPgColumn | SQL;
   direction: 'asc' | 'desc';
   kind: KeyKind;
+  /**
+   * Where NULLs go in this key's direction, when it must match an index:
+   * drizzle's indexes are `DESC NULLS LAST`, PostgreSQL's `ORDER BY … DESC`
+   * means NULLS FIRST, and an index only gives an order it matches exactly —
+   * even on NOT NULL columns — or the planner sorts every row instead.
+   */
+  nulls?: 'first' | 'last';
 }
 
 export interface Page {
@@ -117,7 +124,9 @@ export function orderFor(keys: readonly SortKey[], page: Pick<Page, 'backward'>)
   return sql.join(
     keys.map((k) => {
       const asc = (k.direction === 'asc') !== page.backward;
-      return sql`${k.expr} ${sql.raw(asc ? 'asc' : 'desc')}`;
+      // Paging backwards reverses the whole order, NULLs' place included (the same index, read backwards).
+      const nulls = k.nulls && ((k.nulls === 'first') !== page.backward ? ' nulls first' : ' nulls last');
+      return sql`${k.expr} ${sql.raw(`${asc ? 'asc' : 'desc'}${nulls ?? ''}`)}`;
     }),
     sql`, `,
   );

@@ -39,7 +39,8 @@ export async function entryQuoteLists(access: Access, entryIds: readonly number[
 
 /** Newest first; quotes added together keep the order they were written in. */
 export const quoteOrder: SortKey[] = [
-  { expr: quotes.createdAt, direction: 'desc', kind: 'date' },
+  // As quotes_speaker_created_idx (speaker_id, created_at DESC NULLS LAST, id).
+  { expr: quotes.createdAt, direction: 'desc', kind: 'date', nulls: 'last' },
   { expr: quotes.id, direction: 'asc', kind: 'int' },
 ];
 const quoteSortValues = (q: QuoteRow) => [q.createdAt, q.id];

@@ -27,8 +27,9 @@ export async function storyBySlug(access: Access, slug: string): Promise<StoryRo
 
 /** Most recently updated first. */
 export const storyOrder: SortKey[] = [
-  { expr: stories.updatedAt, direction: 'desc', kind: 'date' },
-  { expr: stories.id, direction: 'desc', kind: 'int' },
+  // As stories_updated_idx and stories_status_updated_idx (… updated_at DESC NULLS LAST, id DESC NULLS LAST).
+  { expr: stories.updatedAt, direction: 'desc', kind: 'date', nulls: 'last' },
+  { expr: stories.id, direction: 'desc', kind: 'int', nulls: 'last' },
 ];
 
 export async function storiesPage(access: Access, page: Page, filter: { statuses: StoryStatus[] | null }): Promise<Connection<StoryRow>> {

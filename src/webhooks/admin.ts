@@ -202,7 +202,7 @@ export async function pendingCounts(access: Access, webhookIds: readonly number[
   return webhookIds.map((id) => counts.get(id) ?? 0);
 }
 
-export const deliveryOrder: readonly SortKey[] = [{ expr: sql`d.id`, direction: 'desc', kind: 'int' }];
+export const deliveryOrder: readonly SortKey[] = [{ expr: sql`d.id`, direction: 'desc', kind: 'int', nulls: 'last' }];
 
 /** Each webhook's page of deliveries, newest first, in one statement (row_number() per webhook keeps each page). */
 export async function deliveriesPages(access: Access, webhookIds: readonly number[], page: Page): Promise<Connection<WebhookDelivery>[]> {
