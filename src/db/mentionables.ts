@@ -7,7 +7,7 @@
  */
 import { type Placeholder, type SQL, and, eq, sql } from 'drizzle-orm';
 import type { Tx } from './client.js';
-import { type PersonRow, type PlaceRow, entries, entryPeople, entryPlaces, people, places } from './schema.js';
+import { type MentionKindName, type PersonRow, type PlaceRow, entries, entryPeople, entryPlaces, people, places } from './schema.js';
 
 export const MENTIONABLE_KINDS = ['Person', 'Place'] as const;
 export type MentionableKind = (typeof MENTIONABLE_KINDS)[number];
@@ -33,6 +33,9 @@ const tables = {
 export function mentionable(kind: MentionableKind): (typeof tables)['Person'] {
   return tables[kind] as unknown as (typeof tables)['Person'];
 }
+
+/** How the database names the kind (catalog_redirects, mention_rejections). */
+export const kindName = (kind: MentionableKind): MentionKindName => (kind === 'Person' ? 'person' : 'place');
 
 /**
  * A place and every place inside it, however deep (a region, its districts,

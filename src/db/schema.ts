@@ -329,6 +329,34 @@ export const mentionRejections = pgTable(
 );
 
 /**
+ * Where a person or place merged into another went (src/editing/catalog-merge.ts):
+ * the loser's global id and slug keep resolving, to the winner. A chain of
+ * merges is kept one hop long (merging B into C repoints A → B to A → C), so
+ * a look-up is one statement; it runs only when the id or slug is not a row.
+ */
+export const catalogRedirects = pgTable(
+  'catalog_redirects',
+  {
+    kind: text().$type<MentionKindName>().notNull(),
+    /** The loser's id (people and places number apart, hence the kind). */
+    fromId: integer().notNull(),
+    /** The loser's slug; a person or place created later with it wins over the redirect. */
+    fromSlug: text().notNull(),
+    /** The winner, or the winner's own winner after later merges. */
+    toId: integer().notNull(),
+    /** The token subject of the admin who merged. */
+    mergedBy: text(),
+    mergedAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.fromId] }),
+    index('catalog_redirects_slug_idx').on(t.kind, t.fromSlug, t.mergedAt.desc()),
+    index('catalog_redirects_to_idx').on(t.kind, t.toId),
+    check('catalog_redirects_kind_check', inList('kind', MENTION_KINDS)),
+  ],
+);
+
+/**
  * Every revision of an entry as it was written: the public history readers
  * see (`Entry.revisions`). Revision 1 is the entry as created; every edit
  * (and the retraction) adds the next one, with its own correction note, so

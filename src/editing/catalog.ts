@@ -92,6 +92,8 @@ export async function updatePlace(access: Access, id: number, input: z.input<typ
   const valid = parseInput(updatePlaceSchema, input);
   return withConstraintErrors(() =>
     access.db.transaction(async (tx) => {
+      // Before the row lock, as every change to the hierarchy takes them (src/editing/catalog-merge.ts too).
+      if (valid.parentId != null) await lockPlaceHierarchy(tx);
       const [current] = await tx.select().from(places).where(eq(places.id, id)).for('update');
       if (!current) throw notFound('input.id', 'No place with that ID.');
       const next = { ...current, ...definedOnly(valid) };
@@ -112,12 +114,17 @@ export async function updatePlace(access: Access, id: number, input: z.input<typ
 const PLACE_HIERARCHY_LOCK = 4_127_302;
 
 /**
- * A place cannot lie inside itself, however far up the chain. The check
- * and the move run under one transaction-level lock, so that two editors
- * moving A under B and B under A at once cannot both pass it.
+ * Moves in the place hierarchy take turns: the check that a move makes no
+ * cycle and the move run under this transaction-level lock, so that two
+ * editors moving A under B and B under A at once cannot both pass it. Taken
+ * before any row lock, so that two of them never wait for each other.
  */
-async function refuseCycle(tx: Tx, id: number, parentId: number) {
+export async function lockPlaceHierarchy(tx: Tx): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${PLACE_HIERARCHY_LOCK})`);
+}
+
+/** A place cannot lie inside itself, however far up the chain: refuses putting `id` under `parentId` (under lockPlaceHierarchy). */
+export async function refuseCycle(tx: Tx, id: number, parentId: number, field = 'input.parent', message = 'a place cannot lie inside itself') {
   const found = await queryRows<{ id: number }>(tx, sql`
     with recursive up(id, parent_id) as (
       select id, parent_id from ${places} where id = ${parentId}
@@ -125,7 +132,7 @@ async function refuseCycle(tx: Tx, id: number, parentId: number) {
       select p.id, p.parent_id from ${places} p join up on p.id = up.parent_id
     )
     select id from up where id = ${id}`);
-  if (found.length > 0) throw clientError('BAD_USER_INPUT', 'input.parent: a place cannot lie inside itself', { field: 'input.parent' });
+  if (found.length > 0) throw clientError('BAD_USER_INPUT', `${field}: ${message}`, { field });
 }
 
 /** Drops undefined keys, so that an update touches only what the client sent. */

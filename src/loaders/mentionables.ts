@@ -4,12 +4,13 @@
  * mentioned. One function per access path, for either kind (see
  * src/db/mentionables.ts for how the kinds map to tables).
  */
-import { type SQL, and, asc, eq, getTableColumns, like, lte, sql } from 'drizzle-orm';
+import { type SQL, and, asc, desc, eq, getTableColumns, like, lte, sql } from 'drizzle-orm';
 import type { Access } from '../access.js';
 import { anyOf } from '../db/any-of.js';
-import { type MentionableKind, type MentionableRow, mentionable } from '../db/mentionables.js';
+import type { Db, Tx } from '../db/client.js';
+import { type MentionableKind, type MentionableRow, kindName, mentionable } from '../db/mentionables.js';
 import { anyOfPlaceholder, prepared } from '../db/prepared.js';
-import { entries } from '../db/schema.js';
+import { catalogRedirects, entries } from '../db/schema.js';
 import { entryContentVisible, visibilityKey } from '../db/visibility.js';
 import { type Connection, type Page, type SortKey, afterCursor, groupRows, orderFor, rowNumber, toConnection, toConnections } from './keyset.js';
 
@@ -22,6 +23,48 @@ export async function mentionableBySlug<K extends MentionableKind>(access: Acces
   const { table } = mentionable(kind);
   const [row] = await prepared(access.db, `mentionableBySlug:${kind}`, () => access.db.select().from(table).where(eq(table.slug, sql.placeholder('slug')))).execute({ slug });
   return row as MentionableRow<K> | undefined;
+}
+
+/** Where each of `ids` was merged into, for those merged (catalog_redirects, src/editing/catalog-merge.ts): loser id → winner id. */
+export async function mergedInto(db: Db | Tx, kind: MentionableKind, ids: readonly number[]): Promise<Map<number, number>> {
+  const rows = await db
+    .select({ from: catalogRedirects.fromId, to: catalogRedirects.toId })
+    .from(catalogRedirects)
+    .where(and(eq(catalogRedirects.kind, kindName(kind)), anyOf(catalogRedirects.fromId, ids)));
+  return new Map(rows.map((r) => [r.from, r.to]));
+}
+
+/**
+ * The row of each id, in the order of `ids` (null where none): an id merged
+ * into another gives the row it was merged into. Merges are looked up only
+ * for ids that are not rows, so a hit costs nothing more.
+ */
+export async function mentionablesByIdsFollowingMerges<K extends MentionableKind>(access: Access, kind: K, ids: readonly number[]): Promise<(MentionableRow<K> | null)[]> {
+  const byId = new Map<number, MentionableRow<K>>((await mentionablesByIds(access, kind, ids)).map((row) => [row.id, row]));
+  const missing = ids.filter((id) => !byId.has(id));
+  if (missing.length > 0) {
+    const merged = await mergedInto(access.db, kind, missing);
+    const winners = [...new Set(merged.values())].filter((id) => !byId.has(id));
+    if (winners.length > 0) for (const row of await mentionablesByIds(access, kind, winners)) byId.set(row.id, row);
+    for (const [from, to] of merged) {
+      const row = byId.get(to);
+      if (row) byId.set(from, row);
+    }
+  }
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** The person or place a slug belonged to before it was merged into another: that other one (the latest merge of the slug wins). */
+export async function mentionableByMergedSlug<K extends MentionableKind>(access: Access, kind: K, slug: string): Promise<MentionableRow<K> | undefined> {
+  const { table } = mentionable(kind);
+  const [row] = await access.db
+    .select({ target: table })
+    .from(catalogRedirects)
+    .innerJoin(table, eq(table.id, catalogRedirects.toId))
+    .where(and(eq(catalogRedirects.kind, kindName(kind)), eq(catalogRedirects.fromSlug, slug)))
+    .orderBy(desc(catalogRedirects.mergedAt))
+    .limit(1);
+  return row?.target as MentionableRow<K> | undefined;
 }
 
 const lowerName = (kind: MentionableKind) => sql`lower(${mentionable(kind).table.name}) collate "C"`;

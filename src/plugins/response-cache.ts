@@ -110,6 +110,8 @@ const ANNOUNCED_MUTATIONS = new Set([
   'updatePerson',
   'createPlace',
   'updatePlace',
+  'mergePeople',
+  'mergePlaces',
 ]);
 
 /** Sent after an announced mutation: its arrival means the mutation's own NOTIFYs have arrived. */

@@ -1,15 +1,34 @@
 /**
  * What Person and Place share in the schema, defined once for both kinds:
- * their page of results, the story's most mentioned, and the look-up by
- * slug. The kind-specific fields stay in ./person.ts and ./place.ts.
+ * their page of results, the story's most mentioned, the look-up by slug,
+ * and loading them as nodes (both following merges). The kind-specific fields stay in ./person.ts and ./place.ts.
  */
 import type { ObjectRef } from '@pothos/core';
 import type { MentionableKind, MentionableRow } from '../../db/mentionables.js';
 import { notFound } from '../../errors.js';
 import { readPage } from '../../loaders/keyset.js';
-import { type RankedMentionable, mentionableBySlug, storyMentionOrder, storyMentionPages } from '../../loaders/mentionables.js';
+import type { Context } from '../../context.js';
+import {
+  type RankedMentionable,
+  mentionableByMergedSlug,
+  mentionableBySlug,
+  mentionablesByIdsFollowingMerges,
+  storyMentionOrder,
+  storyMentionPages,
+} from '../../loaders/mentionables.js';
 import { type BuilderTypes, builder } from '../builder.js';
 import { StoryRef } from './story.js';
+
+/**
+ * The load of the Person or Place node: rows in the order of `ids`, an id
+ * merged into another answering with the row it was merged into, so that
+ * `node(id:)` of a merged-away person gives the one it became. Null where
+ * there is no row, as Pothos' own `sort` gives (its types leave the null out).
+ */
+export const loadFollowingMerges =
+  <K extends MentionableKind>(kind: K) =>
+  async (ids: number[], ctx: Context) =>
+    (await mentionablesByIdsFollowingMerges(ctx, kind, ids)) as MentionableRow<K>[];
 
 interface Words {
   /** `person`, `place`: the query field and the noun in descriptions. */
@@ -54,10 +73,10 @@ export function mentionableFields(kind: MentionableKind, ref: ObjectRef<BuilderT
     t.field({
       type: ref,
       nullable: true,
-      description: `One ${words.one} by slug. An unknown slug is a NOT_FOUND error.`,
+      description: `One ${words.one} by slug; the slug of a ${words.one} merged into another gives that other one. An unknown slug is a NOT_FOUND error.`,
       args: { slug: t.arg.string({ required: true, description: `The ${words.one}'s slug, e.g. \`${words.example}\`.` }) },
       resolve: async (_root, args, ctx) => {
-        const found = await mentionableBySlug(ctx, kind, args.slug);
+        const found = (await mentionableBySlug(ctx, kind, args.slug)) ?? (await mentionableByMergedSlug(ctx, kind, args.slug));
         if (!found) throw notFound('slug', `No ${words.one} with slug "${args.slug}".`);
         return found;
       },

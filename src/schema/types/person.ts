@@ -1,10 +1,10 @@
 import type { PersonRow } from '../../db/schema.js';
 import { readPage } from '../../loaders/keyset.js';
-import { MAX_SEARCH, mentionablesByIds, mentionablesPage, nameOrAliasContains, nameOrder, nameStartsWith } from '../../loaders/mentionables.js';
+import { MAX_SEARCH, mentionablesPage, nameOrAliasContains, nameOrder, nameStartsWith } from '../../loaders/mentionables.js';
 import { type PersonStory, personStoryOrder, personStoryPages } from '../../loaders/people.js';
 import { createPerson, updatePerson } from '../../editing/catalog.js';
 import { builder } from '../builder.js';
-import { mentionableFields } from './mentionable.js';
+import { loadFollowingMerges, mentionableFields } from './mentionable.js';
 import { parseNodeId } from '../global-id.js';
 import { searchArg, undefinedIfNull } from '../inputs.js';
 import { StoryRef } from './story.js';
@@ -12,8 +12,7 @@ import { StoryRef } from './story.js';
 export const PersonRef = builder.loadableNode('Person', {
   description: 'Someone the coverage mentions or quotes.',
   id: { resolve: (person: PersonRow) => person.id, parse: Number },
-  load: (ids: number[], ctx) => mentionablesByIds(ctx, 'Person', ids),
-  sort: (person) => person.id,
+  load: loadFollowingMerges('Person'),
   fields: (t) => ({
     slug: t.exposeString('slug', { description: 'Unique, URL-friendly name, e.g. `dmitrij-peskov`.' }),
     name: t.exposeString('name', { description: 'Name as the newsroom writes it.' }),

@@ -1,11 +1,11 @@
 import type { PlaceRow } from '../../db/schema.js';
 import { badUserInput } from '../../errors.js';
 import { readPage } from '../../loaders/keyset.js';
-import { MAX_SEARCH, mentionablesByIds, mentionablesPage, nameOrAliasContains, nameOrder } from '../../loaders/mentionables.js';
+import { MAX_SEARCH, mentionablesPage, nameOrAliasContains, nameOrder } from '../../loaders/mentionables.js';
 import { childPlacePages, placeConditions } from '../../loaders/places.js';
 import { createPlace, updatePlace } from '../../editing/catalog.js';
 import { builder } from '../builder.js';
-import { mentionableFields } from './mentionable.js';
+import { loadFollowingMerges, mentionableFields } from './mentionable.js';
 import { parseNodeId } from '../global-id.js';
 import { searchArg, undefinedIfNull } from '../inputs.js';
 
@@ -23,8 +23,7 @@ export const PlaceKindEnum = builder.enumType('PlaceKind', {
 export const PlaceRef = builder.loadableNode('Place', {
   description: 'A place the coverage mentions, within a hierarchy (village → region → country).',
   id: { resolve: (place: PlaceRow) => place.id, parse: Number },
-  load: (ids: number[], ctx) => mentionablesByIds(ctx, 'Place', ids),
-  sort: (place) => place.id,
+  load: loadFollowingMerges('Place'),
   fields: (t) => ({
     slug: t.exposeString('slug', { description: 'Unique, URL-friendly name, e.g. `budyonnovsk`.' }),
     name: t.exposeString('name', { description: 'Name as the newsroom writes it.' }),
