@@ -147,6 +147,35 @@ describe('merging people', () => {
   });
 });
 
+describe('merging people: what editors decided, and merges at once', () => {
+  it('keeps an editor’s unlinking of the loser: linking does not bring the winner back to that entry', async () => {
+    const winner = await created('createPerson', { slug: 'olena-marchuk', name: 'Olena Marchuk' });
+    const loser = await created('createPerson', { slug: 'olena-martchuk', name: 'Olena Martchuk' });
+    const unlinked = await entry({ headline: 'Dichiarazioni', body: 'Ha parlato Olena Martchuk.' });
+    expect((await viewEntry(unlinked)).people).toEqual([{ id: loser }]);
+    expect((await call('unlinkMention', { entry: unlinked, target: loser }, 'entry { id }')).errors).toBeUndefined();
+
+    expect((await call('mergePeople', { winner, loser }, personFields, admin)).errors).toBeUndefined();
+    const edited = await call('updateEntry', { id: unlinked, body: 'Ha parlato ancora Olena Martchuk, poi Olena Marchuk.' }, 'entry { id }');
+    expect(edited.errors).toBeUndefined();
+    expect((await viewEntry(unlinked)).people).toEqual([]);
+    // Another entry naming the loser links the winner.
+    expect((await viewEntry(await entry({ headline: 'Ancora', body: 'Lo ha detto Olena Martchuk.' }))).people).toEqual([{ id: winner }]);
+  });
+
+  it('runs two opposite merges of the same pair one after the other: one merges, the other is refused', async () => {
+    const a = await created('createPerson', { slug: 'gemello-a', name: 'Gemello A' });
+    const b = await created('createPerson', { slug: 'gemello-b', name: 'Gemello B' });
+    const results = await Promise.all([
+      call('mergePeople', { winner: a, loser: b }, personFields, admin),
+      call('mergePeople', { winner: b, loser: a }, personFields, admin),
+    ]);
+    expect(results.filter((r) => r.errors === undefined)).toHaveLength(1);
+    expect(results.flatMap((r) => r.errors ?? []).map((e) => e.extensions)).toEqual([expect.objectContaining({ code: 'BAD_USER_INPUT' })]);
+    expect(await nodeId(a)).toBe(await nodeId(b));
+  });
+});
+
 describe('merging places', () => {
   it('moves mentions and the places inside, fills the GeoNames id, refuses a cycle, and resolves the loser to the winner', async () => {
     const country = await created('createPlace', { slug: 'paese', name: 'Paese', kind: 'COUNTRY' });
