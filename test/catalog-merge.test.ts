@@ -144,6 +144,11 @@ describe('merging people', () => {
     expect(await nodeId(other)).toBe(other);
     // An unknown slug stays NOT_FOUND.
     expect((await bySlug('person', 'persona-z')).errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'slug' });
+    // Deleting C takes what was merged into it along: A is gone, not a dangling redirect.
+    expect((await call('deletePerson', { id: c }, 'deletedId', admin)).errors).toBeUndefined();
+    expect(await nodeId(a)).toBeNull();
+    expect((await bySlug('person', 'persona-a')).errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await call('mergePeople', { winner: other, loser: a }, personFields, admin)).errors![0]!.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'input.loser' });
   });
 });
 

@@ -2,10 +2,12 @@
  * What only admins do to the catalogue: delete a person or a place that
  * nothing refers to. One with links is refused (the links say why), so a
  * deletion never takes an entry's mentions or a quote's speaker with it.
+ * The IDs and slugs merged into it (./catalog-merge.ts) go with it.
  */
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import type { Access } from '../access.js';
-import { type PersonRow, type PlaceRow, entryPeople, entryPlaces, people, places, quotes } from '../db/schema.js';
+import type { Tx } from '../db/client.js';
+import { type MentionKindName, type PersonRow, type PlaceRow, catalogRedirects, entryPeople, entryPlaces, people, places, quotes } from '../db/schema.js';
 import { clientError, notFound } from '../errors.js';
 import { announceCatalogChange } from '../loaders/catalog-matcher.js';
 
@@ -18,6 +20,9 @@ const refuseLinked = (what: string, links: Record<string, number>) => {
   });
 };
 
+const dropRedirectsTo = (tx: Tx, kind: MentionKindName, id: number) =>
+  tx.delete(catalogRedirects).where(and(eq(catalogRedirects.kind, kind), eq(catalogRedirects.toId, id)));
+
 export async function deletePerson(access: Access, id: number): Promise<PersonRow> {
   return access.db.transaction(async (tx) => {
     const [person] = await tx.select().from(people).where(eq(people.id, id)).for('update');
@@ -25,6 +30,7 @@ export async function deletePerson(access: Access, id: number): Promise<PersonRo
     const [mentions] = await tx.select({ n: count() }).from(entryPeople).where(eq(entryPeople.personId, id));
     const [said] = await tx.select({ n: count() }).from(quotes).where(eq(quotes.speakerId, id));
     refuseLinked('person', { mentions: mentions!.n, quotes: said!.n });
+    await dropRedirectsTo(tx, 'person', id);
     await tx.delete(people).where(eq(people.id, id));
     await announceCatalogChange(tx);
     return person;
@@ -38,6 +44,7 @@ export async function deletePlace(access: Access, id: number): Promise<PlaceRow>
     const [mentions] = await tx.select({ n: count() }).from(entryPlaces).where(eq(entryPlaces.placeId, id));
     const [children] = await tx.select({ n: count() }).from(places).where(eq(places.parentId, id));
     refuseLinked('place', { mentions: mentions!.n, 'places inside it': children!.n });
+    await dropRedirectsTo(tx, 'place', id);
     await tx.delete(places).where(eq(places.id, id));
     await announceCatalogChange(tx);
     return place;
