@@ -42,7 +42,7 @@ const mergeInput = (noun: string) => ({
   }),
 });
 const mergeDescription = (noun: string, moves: string) =>
-  `Merges two ${noun === 'person' ? 'people' : 'places'} that are one ${noun} (admins only): ${moves} move to the winner, the loser's name and aliases become the winner's aliases, its Wikidata id fills the winner's if it has none, and the loser is deleted; its ID and slug resolve to the winner. Merging again a loser already merged into the same winner answers the same.`;
+  `Merges two ${noun === 'person' ? 'people' : 'places'} that are one ${noun} (admins only): ${moves} move to the winner, the loser's name and aliases become the winner's aliases, its ${noun === 'person' ? 'Wikidata id fills' : 'Wikidata and GeoNames ids fill'} the winner's if it has none, and the loser is deleted; its ID and slug resolve to the winner. Merging again a loser already merged into the same winner answers the same.`;
 const parseMerge = (input: { winner: string | number; loser: string | number }, type: 'Person' | 'Place') =>
   [parseNodeId(String(input.winner), 'input.winner', [type]).id, parseNodeId(String(input.loser), 'input.loser', [type]).id] as const;
 
