@@ -28,6 +28,7 @@ import { type Viewer, anonymousReader } from './viewer.js';
 import { encodeGlobalId } from './schema/global-id.js';
 import { GRAPHIQL_ASSET_PREFIX, graphiqlDefaultQuery, renderGraphiQLPage, serveGraphiQLAsset, useGraphiQLPolicy } from './graphiql.js';
 import { useSharedEventExecution } from './plugins/shared-event-execution.js';
+import { useCompiledQueries } from './plugins/compiled-execution.js';
 import { useCostLimit } from './plugins/cost.js';
 import { useSseLimits } from './plugins/sse-limits.js';
 import { CatalogMatcher } from './loaders/catalog-matcher.js';
@@ -152,6 +153,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       useCostLimit(limits),
       useSseLimits(limits),
       useSharedEventExecution(),
+      useCompiledQueries(),
       ...(config.reportSqlStatements ? [useStatementCounting()] : []),
       useRateLimits(limits),
       responseCache.afterRateLimits,

@@ -349,3 +349,15 @@ describe('the JSON-LD names authors and the publisher', () => {
     expect(loadConfig({}).publisher).toEqual({ name: 'Diretta', url: null, logoUrl: null });
   });
 });
+
+describe('variables as the spec coerces them', () => {
+  it('gives an omitted non-null variable its default, and refuses an explicit null for it', async () => {
+    const query = `query ($n: Int! = 1) { stories(first: $n) { edges { cursor } } }`;
+    const omitted = await server.gql<{ stories: { edges: unknown[] } }>(query);
+    expect(omitted.errors).toBeUndefined();
+    expect(omitted.data!.stories.edges).toHaveLength(1);
+    const nulled = await server.gql(query, { n: null });
+    expect(nulled.status).toBe(400);
+    expect(nulled.errors![0]!.message).toContain('$n');
+  });
+});
