@@ -38,7 +38,8 @@ await admin.unsafe(`
     join (select distinct search_config as config, websearch_to_tsquery(search_config, query) as tsquery
           from public.stories where status <> 'draft') q
       on e.search_config = q.config and e.search_vector @@ q.tsquery
-    where e.status = 'published'
+    -- The rule Diretta applies to every reader: a published entry of a story that is not a draft.
+    where e.status = 'published' and exists (select 1 from public.stories s where s.id = e.story_id and s.status <> 'draft')
     order by ts_rank(e.search_vector, q.tsquery) desc, e.id desc
   $$;
 `);
