@@ -103,7 +103,8 @@ interface DeskTargets {
 async function deskTargets(databaseUrl: string, peopleSlugs: string[]): Promise<DeskTargets> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const stories = await sql<{ id: number; language: string }[]>`select id, language from stories where status <> 'draft' order by id`;
+    // A desk writes into stories that take entries: an ended story refuses them (as it should), so it is not a target.
+    const stories = await sql<{ id: number; language: string }[]>`select id, language from stories where status in ('live', 'paused') order by id`;
     const people = await sql<{ id: number }[]>`select id from people where slug = any(${peopleSlugs}) order by id`;
     return { stories: [...stories], people: people.map((p) => p.id) };
   } finally {
@@ -132,7 +133,11 @@ function startDesk(rate: number, publish: Publish) {
     const t0 = performance.now();
     const flight = publish(n).then(
       () => void latencies.push(performance.now() - t0),
-      () => void failed++,
+      (error: unknown) => {
+        failed++;
+        // A failed publish is a finding: say why (the first few, not one line per failure).
+        if (failed <= 3) console.error(`newsroom: publish ${n} failed: ${error instanceof Error ? error.message : String(error)}`);
+      },
     );
     inFlight.add(flight);
     void flight.finally(() => inFlight.delete(flight));

@@ -50,6 +50,8 @@ export interface App {
   writePriority: Pick<WritePriority, 'heldCount' | 'writersInFlight'>;
   /** For its stats (entries, bytes, hits), in logs and tests. */
   responseCache: Pick<ResponseCache, 'stats' | 'invalidateStory' | 'invalidateEvent'>;
+  /** The linking matcher, for its build count (tests). */
+  linking: Pick<CatalogMatcher, 'builds'>;
   /** http://host:port once listening. */
   url: string;
   listen(): Promise<string>;
@@ -206,6 +208,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     webhooks,
     websockets,
     responseCache,
+    linking,
     writePriority,
     get url() {
       return url;

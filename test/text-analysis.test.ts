@@ -113,3 +113,19 @@ describe('analyzeText', () => {
     expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'story' });
   });
 });
+
+describe('the matcher of a fresh instance', () => {
+  it('is built as the instance starts, so the first text analysed does not wait for it', async () => {
+    const fresh = await startTestServer();
+    try {
+      for (let i = 0; i < 100 && fresh.app.linking.builds === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(fresh.app.linking.builds).toBe(1);
+      const story = (await fresh.gql<{ stories: { edges: { node: { id: string } }[] } }>(`{ stories(first: 1) { edges { node { id } } } }`)).data!.stories.edges[0]!.node.id;
+      const res = await fresh.edit<Analysis>(analyze, { story, text: 'Una frase qualunque.' });
+      expect(res.errors).toBeUndefined();
+      expect(fresh.app.linking.builds).toBe(1);
+    } finally {
+      await fresh.stop();
+    }
+  });
+});

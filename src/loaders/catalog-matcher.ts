@@ -3,8 +3,10 @@
  * whole catalog of people and places and kept in memory, so that analysing
  * a text is a walk over its words, not a query per word. Any instance's
  * catalog change NOTIFYs CATALOG_CHANNEL; every instance then drops its
- * matcher and builds the next one when it is next needed. A lost LISTEN
- * connection drops it too: changes announced meanwhile were missed.
+ * matcher and builds the next one in the background. A lost LISTEN
+ * connection drops it too (changes announced meanwhile were missed). The
+ * first one is built as the instance starts listening, so the first publish
+ * after a start does not wait a second for it.
  */
 import { sql } from 'drizzle-orm';
 import type { Database, Db, Tx } from '../db/client.js';
@@ -31,7 +33,9 @@ export class CatalogMatcher {
   private warming: ReturnType<typeof setTimeout> | null = null;
 
   async start(): Promise<void> {
-    this.unlisten = await this.database.listen(CATALOG_CHANNEL, { onNotify: () => this.dropAndWarm(), onListen: () => this.drop() });
+    this.unlisten = await this.database.listen(CATALOG_CHANNEL, { onNotify: () => this.dropAndWarm(), onListen: () => this.dropAndWarm() });
+    // The first onListen came before `unlisten` was set, which dropAndWarm takes for "stopped".
+    this.dropAndWarm();
   }
 
   async stop(): Promise<void> {
