@@ -182,7 +182,7 @@ export function renderMarkdown(report: BenchReport): string {
   if (newsroom) {
     lines.push(`## Newsroom: reads while a desk publishes, ${newsroom.connections} concurrent connections, ${newsroom.durationSeconds} s per run`, '');
     lines.push(
-      `Reads: ${newsroom.mix}, story pages rotating over every story. The desk publishes into random stories on a fixed schedule, each entry mentioning a much-quoted person and carrying a quote of theirs; Diretta's desk goes through its API (\`createEntry\`), PostGraphile's writes the same rows with SQL. Publish latency: request sent → answer received, under the read load.`,
+      `Reads: ${newsroom.mix}, story pages rotating over every story. The desk publishes into random stories on a fixed schedule, each entry mentioning a much-quoted person and carrying a quote of theirs; Diretta's desk goes through its API (\`createEntry\`), PostGraphile's writes the same rows with SQL. Publish latency: request sent → answer received, under the read load. Before the runs, each server gets a warm-up of the same mix with the desk publishing once a second (not measured).`,
       '',
     );
     lines.push('| desk (entries/s) | server | reads req/s | p50 | p99 | cache hits | published | publish p50 | publish p99 | req/s vs PostGraphile (no cache), same load |');
