@@ -256,4 +256,12 @@ describe('the pages without JavaScript', () => {
       expect((await fetch(`${server.url}${path}`, { headers: { 'if-none-match': etag } })).status).toBe(304);
     }
   });
+
+  it("links the stylesheet by its versioned URL from the embed too, which may then be cached for a year", async () => {
+    const page = await (await fetch(`${server.url}/live/${demoStory.slug}`)).text();
+    const versioned = /href="(\/assets\/ticker\.css\?v=[^"]+)"/.exec(page)![1]!;
+    const embed = await (await fetch(`${server.url}/embed.js`)).text();
+    expect(embed).toContain(versioned);
+    expect((await fetch(`${server.url}${versioned}`)).headers.get('cache-control')).toContain('immutable');
+  });
 });

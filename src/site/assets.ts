@@ -29,8 +29,9 @@ export async function versionedPath(path: string): Promise<string> {
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-async function bundle(entry: string): Promise<Buffer> {
+async function bundle(entry: string, define: Record<string, string> = {}): Promise<Buffer> {
   const result = await build({
+    define,
     entryPoints: [here(entry)],
     bundle: true,
     format: 'iife',
@@ -46,7 +47,12 @@ async function bundle(entry: string): Promise<Buffer> {
 const sources: Record<string, { contentType: string; load: () => Promise<Buffer> }> = {
   '/assets/ticker.css': { contentType: 'text/css; charset=utf-8', load: () => readFile(here('./assets/ticker.css')) },
   '/assets/live-page.js': { contentType: 'text/javascript; charset=utf-8', load: () => bundle('./browser/live-page.ts') },
-  '/embed.js': { contentType: 'text/javascript; charset=utf-8', load: () => bundle('./browser/embed.ts') },
+  // The embed links the stylesheet by its versioned URL (cached for a year), baked in when it is bundled:
+  // embed.js itself is linked by its bare path from other sites, so it is revalidated and carries the change.
+  '/embed.js': {
+    contentType: 'text/javascript; charset=utf-8',
+    load: async () => bundle('./browser/embed.ts', { DIRETTA_STYLESHEET_PATH: JSON.stringify(await versionedPath('/assets/ticker.css')) }),
+  },
 };
 
 export const assetPaths: ReadonlySet<string> = new Set(Object.keys(sources));

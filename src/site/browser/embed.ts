@@ -13,6 +13,9 @@ import { toElement } from './dom.js';
 import { startTicker } from './ticker.js';
 import { readerView } from './reader-view.js';
 
+/** The stylesheet's versioned path, set when the server bundles this script (src/site/assets.ts). */
+declare const DIRETTA_STYLESHEET_PATH: string;
+
 async function mount(script: HTMLScriptElement) {
   script.dataset.direttaMounted = 'true';
   const slug = script.dataset.story;
@@ -28,7 +31,7 @@ async function mount(script: HTMLScriptElement) {
   const shadow = host.attachShadow({ mode: 'open' });
   const stylesheet = document.createElement('link');
   stylesheet.rel = 'stylesheet';
-  stylesheet.href = `${base}/assets/ticker.css`;
+  stylesheet.href = `${base}${DIRETTA_STYLESHEET_PATH}`;
   const styled = new Promise((resolve) => {
     stylesheet.addEventListener('load', resolve);
     stylesheet.addEventListener('error', resolve);
