@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, cacheHits, startTestServer } from './helpers/server.js';
+import { collect, wsClient } from './helpers/ws.js';
 
 let server: TestServer;
 let admin: Record<string, string>;
@@ -216,5 +217,31 @@ describe('merging places', () => {
     expect((await call('mergePlaces', { winner: country, loser: winner }, placeFields, admin)).errors).toBeUndefined();
     expect(await nodeId(loser)).toBe(country);
     expect(await nodeId(inside)).toBe(country);
+  });
+});
+
+describe('tickers during a merge', () => {
+  it('receive an UPDATED event, in the same transaction, for each entry whose mentions or quotes changed, showing the winner', async () => {
+    const winner = await created('createPerson', { slug: 'ticker-winner', name: 'Irene Valli' });
+    const loser = await created('createPerson', { slug: 'ticker-loser', name: 'I. Valli' });
+    const mentioning = await entry({ headline: 'Citata', people: [loser] });
+    const quoting = await entry({ headline: 'Parla', quotes: [{ text: 'Andiamo avanti.', speaker: loser }] });
+    await entry({ headline: 'Estranea' });
+    const cursor = (await server.gql<{ story: { eventCursor: string } }>(`{ story(slug: "fusioni") { eventCursor } }`)).data!.story.eventCursor;
+    const reader = wsClient(server.url);
+    try {
+      type Event = { storyEvents: { kind: string; entry: { id: string; people: { id: string }[]; quotes: { speaker: { id: string } | null }[] } | null } };
+      const stream = collect<Event>(reader, `subscription ($story: ID!, $after: String) { storyEvents(story: $story, after: $after) { kind entry { id people { id } quotes { speaker { id } } } } }`, { story, after: cursor });
+      expect((await call('mergePeople', { winner, loser }, 'mergedId', admin)).errors).toBeUndefined();
+      const events = (await stream.waitFor(2)).map((e) => e.storyEvents);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(stream.values).toHaveLength(2); // the unrelated entry gets none
+      stream.stop();
+      expect(events.map((e) => [e.kind, e.entry!.id]).sort()).toEqual([['UPDATED', mentioning], ['UPDATED', quoting]].sort());
+      expect(events.find((e) => e.entry!.id === mentioning)!.entry!.people).toEqual([{ id: winner }]);
+      expect(events.find((e) => e.entry!.id === quoting)!.entry!.quotes).toEqual([{ speaker: { id: winner } }]);
+    } finally {
+      await reader.dispose();
+    }
   });
 });

@@ -10,19 +10,22 @@
  * lock, as every move in the hierarchy takes it first), so that two merges
  * of the same rows wait for each other instead of deadlocking. Merging
  * again a loser already merged into the same winner answers like the first
- * time: a retry after a lost response is not an error.
+ * time: a retry after a lost response is not an error. Every entry whose
+ * mentions or quotes changed gets an UPDATED event in the same transaction
+ * (the stories are locked before the rows, as a publish locks them).
  */
 import { type SQL, and, eq, inArray, sql } from 'drizzle-orm';
 import type { Access } from '../access.js';
 import type { Tx } from '../db/client.js';
 import { type MentionableKind, type MentionableRow, kindName, mentionable } from '../db/mentionables.js';
-import { catalogRedirects, mentionRejections, nowMs, people, places, quotes } from '../db/schema.js';
+import { type StoryRow, catalogRedirects, entries, mentionRejections, nowMs, people, places, quotes, stories } from '../db/schema.js';
 import { badUserInput, clientError, notFound } from '../errors.js';
 import { foldString } from '../linking/normalise.js';
 import { announceCatalogChange } from '../loaders/catalog-matcher.js';
 import { mergedInto } from '../loaders/mentionables.js';
 import { lockPlaceHierarchy, refuseCycle } from './catalog.js';
 import { withConstraintErrors } from './database-errors.js';
+import { touchEntry } from './entries.js';
 
 export interface MergeResult<K extends MentionableKind> {
   /** The winner as the merge left it. */
@@ -64,6 +67,25 @@ async function resolve(tx: Tx, kind: MentionableKind, id: number, field: string,
   return { id: to, merged: true };
 }
 
+/** Entries whose mentions (or quotes, for a person) name the catalogue row `id`. */
+function entriesNaming(tx: Tx, kind: MentionableKind, id: number) {
+  const { link, targetId } = mentionable(kind);
+  const mentioning = tx.select({ entryId: link.entryId }).from(link).where(eq(targetId, id));
+  return kind === 'Person' ? mentioning.union(tx.select({ entryId: quotes.entryId }).from(quotes).where(eq(quotes.speakerId, id))) : mentioning;
+}
+
+async function storiesTouching(tx: Tx, kind: MentionableKind, id: number): Promise<number[]> {
+  const named = entriesNaming(tx, kind, id).as('named');
+  const rows = await tx.selectDistinct({ storyId: entries.storyId }).from(entries).innerJoin(named, eq(named.entryId, entries.id));
+  return rows.map((r) => r.storyId);
+}
+
+async function lockStories(tx: Tx, ids: number[]): Promise<Map<number, StoryRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.select().from(stories).where(inArray(stories.id, ids)).orderBy(stories.id).for('update');
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 /** How many times the rows are resolved again when one vanished between resolving and locking (a concurrent merge or deletion). */
 const ATTEMPTS = 3;
 
@@ -86,6 +108,9 @@ async function merge<K extends MentionableKind>(access: Access, kind: K, winnerI
           throw badUserInput('input.loser', `input.winner was merged into this ${noun} already: they are one ${noun}`);
         }
         if (loser.merged) throw clientError('CONFLICT', `input.loser: this ${noun} was merged into another ${noun} already`, { field: 'input.loser' });
+        // The stories whose entries the merge changes get an event each entry (below): their rows are locked first,
+        // in id order, as a publish locks its story before it links people, so that the two wait instead of deadlocking.
+        const storyRows = await lockStories(tx, await storiesTouching(tx, kind, loser.id));
         const locked = await tx
           .select()
           .from(table)
@@ -94,7 +119,7 @@ async function merge<K extends MentionableKind>(access: Access, kind: K, winnerI
           .for('update');
         const winnerRow = locked.find((r) => r.id === winner.id) as MentionableRow<K> | undefined;
         const loserRow = locked.find((r) => r.id === loser.id) as MentionableRow<K> | undefined;
-        if (winnerRow && loserRow) return { winner: await move(tx, access, kind, winnerRow, loserRow) };
+        if (winnerRow && loserRow) return { winner: await move(tx, access, kind, winnerRow, loserRow, storyRows) };
         if (attempt === ATTEMPTS) throw notFound(winnerRow ? 'input.loser' : 'input.winner', `No ${noun} with that ID.`);
       }
     }),
@@ -102,8 +127,22 @@ async function merge<K extends MentionableKind>(access: Access, kind: K, winnerI
 }
 
 /** Moves everything of `loser` to `winner`, deletes `loser` and leaves its redirect; the rows are locked. */
-async function move<K extends MentionableKind>(tx: Tx, access: Access, kind: K, winner: MentionableRow<K>, loser: MentionableRow<K>): Promise<MentionableRow<K>> {
+async function move<K extends MentionableKind>(
+  tx: Tx,
+  access: Access,
+  kind: K,
+  winner: MentionableRow<K>,
+  loser: MentionableRow<K>,
+  storyRows: Map<number, StoryRow>,
+): Promise<MentionableRow<K>> {
   const { link } = mentionable(kind);
+  // Read under the row locks: no entry can name the loser anew now.
+  const named = entriesNaming(tx, kind, loser.id).as('named');
+  const changed = await tx
+    .select({ id: entries.id, storyId: entries.storyId })
+    .from(entries)
+    .innerJoin(named, eq(named.entryId, entries.id))
+    .orderBy(entries.storyId, entries.id);
   // Spelled out: the statements below name it under aliases of the link table (the schema's key is camelCase).
   const target = sql.identifier(kind === 'Person' ? 'person_id' : 'place_id');
   const name = kindName(kind);
@@ -148,6 +187,11 @@ async function move<K extends MentionableKind>(tx: Tx, access: Access, kind: K, 
           .where(eq(places.id, w))
           .returning()
       : await tx.update(people).set(changes).where(eq(people.id, w)).returning();
+  // Each entry that named the loser now names the winner: an UPDATED event tells tickers, and carries the entry as it is now.
+  for (const { id, storyId } of changed) {
+    const story = storyRows.get(storyId) ?? (await lockStories(tx, [storyId])).get(storyId)!;
+    await touchEntry(tx, access, story, id);
+  }
   await announceCatalogChange(tx);
   return updated as MentionableRow<K>;
 }
