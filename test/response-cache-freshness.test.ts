@@ -166,4 +166,28 @@ describe('response cache: freshness after delivery', () => {
       await reader.stop();
     }
   });
+
+  it.runIf(databaseKind === 'postgres')("on two instances, a story's new title, once its STORY_UPDATED event was delivered on the other, is what the other's readers get", async () => {
+    const reader = await startTestServer(CACHE);
+    const writer = await startTestServer(CACHE, reader.database);
+    const client = wsClient(reader.url);
+    try {
+      const story = await create<{ id: string }>(writer, 'createStory', { slug: 'renamed', title: 'Old title', language: 'en', status: 'LIVE' });
+      const titleOn = async (server: TestServer) => (await server.gql<{ story: { title: string } }>(`{ story(slug: "renamed") { title } }`)).data!.story.title;
+      expect(await titleOn(reader)).toBe('Old title');
+      expect(await hits(reader, [`{ story(slug: "renamed") { title } }`])).toEqual([true]); // cached on the reader
+      const cursor = (await reader.gql<{ story: { eventCursor: string } }>(`{ story(slug: "renamed") { eventCursor } }`)).data!.story.eventCursor;
+      const stream = collect<{ storyEvents: { kind: string; story: { title: string } } }>(client, `subscription ($story: ID!, $after: String) { storyEvents(story: $story, after: $after) { kind story { title } } }`, { story: story.id, after: cursor });
+      const edit = await writer.edit(`mutation ($input: UpdateStoryInput!) { updateStory(input: $input) { story { title } } }`, { input: { id: story.id, title: 'New title' } });
+      expect(edit.errors).toBeUndefined();
+      const [event] = await stream.waitFor(1);
+      stream.stop();
+      expect(event!.storyEvents).toEqual({ kind: 'STORY_UPDATED', story: { title: 'New title' } });
+      expect(await titleOn(reader)).toBe('New title');
+    } finally {
+      await client.dispose();
+      await writer.stop();
+      await reader.stop();
+    }
+  });
 });

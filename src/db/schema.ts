@@ -58,6 +58,7 @@ export const STORY_EVENT_KINDS = [
   'key_event_set',
   'key_event_cleared',
   'story_status_changed',
+  'story_updated',
   'verification_changed',
   'taken_down',
 ] as const;

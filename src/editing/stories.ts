@@ -76,6 +76,8 @@ export async function updateStory(access: Access, id: number, input: z.input<typ
         .returning();
       // Entries are analysed in their story's language: re-index them when it changes.
       if (searchConfig !== story.searchConfig) await tx.update(entries).set({ searchConfig }).where(eq(entries.storyId, id));
+      // Tickers, webhooks and every instance's response cache learn of it as of any other change to the story.
+      await appendEvent(tx, { storyId: id, kind: 'story_updated', entryId: null, public: updated!.status !== 'draft', actor: access.viewer.subject });
       return updated!;
     }),
   );

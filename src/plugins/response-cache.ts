@@ -106,6 +106,7 @@ const ANNOUNCED_MUTATIONS = new Set([
   'linkMention',
   'unlinkMention',
   'setStoryStatus',
+  'updateStory',
   'createPerson',
   'updatePerson',
   'createPlace',

@@ -131,7 +131,10 @@ export type StoryEventKind =
   | 'UNPINNED'
   | 'KEY_EVENT_SET'
   | 'KEY_EVENT_CLEARED'
-  | 'STORY_STATUS_CHANGED';
+  | 'STORY_STATUS_CHANGED'
+  | 'STORY_UPDATED'
+  | 'VERIFICATION_CHANGED'
+  | 'TAKEN_DOWN';
 
 export interface StoryEventResult {
   storyEvents: {

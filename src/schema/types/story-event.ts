@@ -29,6 +29,7 @@ const kindDescriptions: Record<(typeof STORY_EVENT_KINDS)[number], string> = {
   key_event_set: 'An entry was marked as a key event.',
   key_event_cleared: 'An entry is no longer a key event.',
   story_status_changed: 'The story went live, paused or ended: read `story.status`.',
+  story_updated: 'The story\'s title, summary, language or coverage times changed: read them from `story`.',
   taken_down: 'An entry was taken down for legal reasons: drop its text everywhere; a tombstone with the reason stays.',
   verification_changed: 'An entry\'s verification or sources changed (confirmed, disputed…): update its badge.',
 };
@@ -183,7 +184,7 @@ builder.subscriptionFields((t) => ({
         !mentioning || (places ? [...event.mentions.Place].some((id) => places.has(id)) : event.mentions[mentioning.typename].has(mentioning.id));
       return follow(ctx, story.id, from, (event) => {
         if (!event.row.public && !drafts) return false;
-        if (event.row.kind === 'story_status_changed') return true;
+        if (event.row.entryId === null) return true; // about the story itself (status, title…): every follower needs it
         if (keyEventsOnly && !(event.entry?.keyEvent || event.row.kind === 'key_event_cleared')) return false;
         // A retraction still reaches those who follow its former mentions: they have the entry to take down.
         if (!mentioned(event)) return false;

@@ -133,7 +133,7 @@ builder.relayMutationField(
     }),
   },
   {
-    description: 'Edits a story (editors).',
+    description: 'Edits a story (editors); live tickers receive a STORY_UPDATED event.',
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = input;
       return { story: await updateStory(ctx, parseNodeId(String(id), 'input.id', ['Story']).id, undefinedIfNull(changes, ['title', 'language'])) };

@@ -1,0 +1,2 @@
+ALTER TABLE "story_events" DROP CONSTRAINT "story_events_kind_check";--> statement-breakpoint
+ALTER TABLE "story_events" ADD CONSTRAINT "story_events_kind_check" CHECK (kind in ('drafted', 'published', 'updated', 'retracted', 'pinned', 'unpinned', 'key_event_set', 'key_event_cleared', 'story_status_changed', 'story_updated', 'verification_changed', 'taken_down'));
