@@ -51,4 +51,11 @@ describe('statements per request follow the query, not the rows', () => {
     expect(one.errors).toBeUndefined();
     expect(six.extensions!.sqlStatements).toBe(one.extensions!.sqlStatements);
   });
+
+  it("reads a person page in two statements: the person, then a page of quotes with their entries and stories", async () => {
+    const slug = (await server.gql<{ people: { edges: { node: { slug: string } }[] } }>(`{ people(first: 1) { edges { node { slug } } } }`)).data!.people.edges[0]!.node.slug;
+    const page = await server.gql(`query ($slug: String!) { person(slug: $slug) { name description quotes(first: 50) { edges { node { text source createdAt entry { headline publishedAt } story { title } } } } } }`, { slug });
+    expect(page.errors).toBeUndefined();
+    expect(page.extensions!.sqlStatements).toBe(2);
+  });
 });

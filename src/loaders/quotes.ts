@@ -1,9 +1,9 @@
 import { type SQL, and, asc, eq, lte, sql } from 'drizzle-orm';
 import { anyOf } from '../db/any-of.js';
-import { type Entry, entryColumns, quoteColumns } from '../db/columns.js';
+import { type Entry, entryColumns, quoteColumns, storyColumns } from '../db/columns.js';
 import { anyOfPlaceholder, prepared } from '../db/prepared.js';
 import type { Access } from '../access.js';
-import { type PersonRow, type QuoteRow, entries, people, quotes } from '../db/schema.js';
+import { type PersonRow, type QuoteRow, type StoryRow, entries, people, quotes, stories } from '../db/schema.js';
 import { entryContentVisible, quoteVisible, visibilityKey } from '../db/visibility.js';
 import { type Connection, type Page, type SortKey, afterCursor, fieldsOf, groupRows, orderFor, pagePosition, parentId, parentKeys, placeholderPage, rowNumber, toConnection, toConnections } from './keyset.js';
 import { foldedContains } from './mentionables.js';
@@ -45,8 +45,8 @@ export const quoteOrder: SortKey[] = [
 ];
 const quoteSortValues = (q: QuoteRow) => [q.createdAt, q.id];
 
-/** One page of quotes per speaker, in one statement. */
-export async function speakerQuotePages(access: Access, personIds: readonly number[], page: Page): Promise<Connection<QuoteRow & { entry: Entry }>[]> {
+/** One page of quotes per speaker, in one statement, each quote with its entry and that entry's story. */
+export async function speakerQuotePages(access: Access, personIds: readonly number[], page: Page): Promise<Connection<QuoteRow & { entry: Entry; story: StoryRow }>[]> {
   const { page: shaped, shape, values } = placeholderPage(page);
   const query = prepared(access.db, `speakerQuotePages:${visibilityKey(access.viewer)}:${shape}`, () => {
     // Each speaker's page walks quotes_speaker_created_idx and stops after the page (see parentKeys).
@@ -58,12 +58,14 @@ export async function speakerQuotePages(access: Access, personIds: readonly numb
       .orderBy(orderFor(quoteOrder, shaped))
       .limit(sql.placeholder('limit'))
       .as('ranked');
-    // The quotes' entries come along (visible, since the page is of visible entries' quotes): the API primes its entry loader with them.
+    // The quotes' entries and stories come along (visible, since the page is of visible entries' quotes):
+    // the API primes its entry and story loaders with them, so a person page is one statement fewer.
     return access.db
-      .select({ ...fieldsOf(ranked, quoteColumns), entry: entryColumns })
+      .select({ ...fieldsOf(ranked, quoteColumns), entry: entryColumns, story: storyColumns })
       .from(parentKeys)
       .crossJoinLateral(ranked)
       .innerJoin(entries, eq(entries.id, ranked.entryId))
+      .innerJoin(stories, eq(stories.id, entries.storyId))
       .orderBy(ranked.speakerId, ranked.rn);
   });
   const rows = await query.execute({ ...values, ids: personIds });

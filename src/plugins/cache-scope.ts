@@ -114,7 +114,9 @@ export function touches(scope: CacheScope, event: EventTouch): boolean {
   if (!event.detailed) {
     return scope.storyMeta.has(event.storyId) || scope.entryStories.has(event.storyId) || scope.readsQuotes || scope.people.size > 0 || scope.places.size > 0;
   }
-  if (event.entryId === null) return scope.storyMeta.has(event.storyId);
+  // About the story itself: its title or status, and what its entries match in a search (its language, whether
+  // readers see it at all) — so searches drop too, without waiting for their time to live.
+  if (event.entryId === null) return scope.storyMeta.has(event.storyId) || scope.search;
   if (scope.entries.has(event.entryId)) return true;
   return event.people.some((id) => scope.people.has(id)) || event.places.some((id) => scope.places.has(id));
 }

@@ -82,9 +82,15 @@ builder.objectField(PersonRef, 'quotes', (t) =>
     args: t.arg.connectionArgs(),
     load: async (ids: number[], ctx, args) => {
       const pages = await speakerQuotePages(ctx, ids, readPage(args, quoteOrder, 'Person.quotes'));
-      // The quotes' entries came with them: `entry { … }` and `story` need no entry statement of their own.
+      // The quotes' entries and stories came with them: `entry { … }` and `story { … }` need no statement of their own.
       const entries = EntryRef.getDataloader(ctx);
-      for (const page of pages) for (const edge of page.edges) entries.prime(edge.node.entry.id, edge.node.entry);
+      const stories = StoryRef.getDataloader(ctx);
+      for (const page of pages) {
+        for (const { node } of page.edges) {
+          entries.prime(node.entry.id, node.entry);
+          stories.prime(node.story.id, node.story);
+        }
+      }
       return pages;
     },
     resolve: (person) => person.id,

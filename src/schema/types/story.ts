@@ -81,6 +81,8 @@ builder.queryFields((t) => ({
         ? await storyBySlug(ctx, args.slug)
         : await StoryRef.getDataloader(ctx).load(parseNodeId(String(args.id), 'id', ['Story']).id);
       if (!story) throw notFound(args.slug != null ? 'slug' : 'id', `No story ${args.slug != null ? `with slug "${args.slug}"` : 'with that ID'}.`);
+      // Its quotes' and entries' `story` is this story: no statement to load it again.
+      if (args.slug != null) StoryRef.getDataloader(ctx).prime(story.id, story);
       return story;
     },
   }),
