@@ -10,13 +10,14 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { databaseKind } from './helpers/database.js';
 import { TEST_JWT_SECRET } from './helpers/server.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'diretta-shutdown-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+// Made when the test runs, not when the file loads: the projects that skip it (PostgreSQL, faults) would
+// otherwise leave an empty directory behind, since a file whose tests are all skipped runs no afterAll.
+let dataDir = '';
 
 async function startProcess(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -31,6 +32,11 @@ async function startProcess(): Promise<{ child: ChildProcess; url: string }> {
 }
 
 describe.runIf(databaseKind === 'pglite')('graceful shutdown', () => {
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'diretta-shutdown-'));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
   it('finishes in-flight requests, closes sockets with 1001, ends SSE streams and exits 0', async () => {
     const { child, url } = await startProcess();
     const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
