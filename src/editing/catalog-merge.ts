@@ -26,6 +26,7 @@ import { mergedInto } from '../loaders/mentionables.js';
 import { lockPlaceHierarchy, refuseCycle } from './catalog.js';
 import { withConstraintErrors } from './database-errors.js';
 import { touchEntry } from './entries.js';
+import { lockStory } from '../live/append-event.js';
 
 export interface MergeResult<K extends MentionableKind> {
   /** The winner as the merge left it. */
@@ -189,7 +190,7 @@ async function move<K extends MentionableKind>(
       : await tx.update(people).set(changes).where(eq(people.id, w)).returning();
   // Each entry that named the loser now names the winner: an UPDATED event tells tickers, and carries the entry as it is now.
   for (const { id, storyId } of changed) {
-    const story = storyRows.get(storyId) ?? (await lockStories(tx, [storyId])).get(storyId)!;
+    const story = storyRows.get(storyId) ?? (await lockStory(tx, storyId))!;
     await touchEntry(tx, access, story, id);
   }
   await announceCatalogChange(tx);

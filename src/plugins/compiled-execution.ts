@@ -15,15 +15,9 @@
  * their place in the response.
  */
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { type ExecutionArgs, type ExecutionResult, GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
+import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
-
-function isQuery({ document, operationName }: Pick<ExecutionArgs, 'document' | 'operationName'>): boolean {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
-  return operation?.operation === 'query';
-}
 
 /** Errors before execution (variables that do not coerce) come without `data`: the request was bad, not the field. */
 function markRequestErrors(result: ExecutionResult): ExecutionResult {
@@ -40,7 +34,7 @@ export function useCompiledQueries(): Plugin<Context> {
   const jit = useGraphQlJit() as Plugin<Context>;
   return {
     onExecute(payload) {
-      if (!isQuery(payload.args)) return;
+      if (getOperationAST(payload.args.document, payload.args.operationName)?.operation !== 'query') return;
       // jit hands over its executor through setExecuteFn: wrapped, so the result is marked before any other plugin sees it.
       void jit.onExecute!({
         ...payload,

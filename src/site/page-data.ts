@@ -4,6 +4,7 @@
  * sends the same documents over HTTP and WebSocket, so the page a crawler
  * reads and the page a reader watches come from one source.
  */
+import type { StoryEventKind as DbStoryEventKind } from '../db/schema.js';
 
 /** Entries per screen, on the server and for each "older entries" load. */
 export const ENTRIES_PER_LOAD = 20;
@@ -122,19 +123,8 @@ export interface OlderEntriesResult {
   story: { entries: EntryPage } | null;
 }
 
-export type StoryEventKind =
-  | 'DRAFTED'
-  | 'PUBLISHED'
-  | 'UPDATED'
-  | 'RETRACTED'
-  | 'PINNED'
-  | 'UNPINNED'
-  | 'KEY_EVENT_SET'
-  | 'KEY_EVENT_CLEARED'
-  | 'STORY_STATUS_CHANGED'
-  | 'STORY_UPDATED'
-  | 'VERIFICATION_CHANGED'
-  | 'TAKEN_DOWN';
+/** As the API names them: the log's kinds in capitals (src/schema/types/story-event.ts), so a new kind is never missing here. */
+export type StoryEventKind = Uppercase<DbStoryEventKind>;
 
 export interface StoryEventResult {
   storyEvents: {
