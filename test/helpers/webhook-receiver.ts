@@ -28,6 +28,8 @@ export interface Received {
   /** `new Webhook(secret).verify(body, headers)` (standardwebhooks) accepts it with the path's secret. */
   standardValid: boolean;
   answer: Answer;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 export interface Receiver {
@@ -84,6 +86,7 @@ export async function startReceiver(): Promise<Receiver> {
         signatureValid: verifyDelivery(route.secret, { timestamp: String(req.headers[WEBHOOK_HEADERS.timestamp]), signature: String(req.headers[WEBHOOK_HEADERS.signature]) }, text),
         standardValid: route.secret !== '' && standardVerifies(route.secret, text, req.headers, { raw: route.format === 'raw' }),
         answer,
+        at: Date.now(),
       };
       received.push(record);
       if (answer === 'hang') {
