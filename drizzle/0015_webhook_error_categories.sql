@@ -7,7 +7,7 @@ update webhook_deliveries set last_error = case
   when last_error like 'no answer within%' then 'timeout'
   when last_error like '%ECONNREFUSED%' then 'refused'
   when last_error like '%ENOTFOUND%' or last_error like '%EAI_AGAIN%' or last_error like '%ENODATA%' then 'dns'
-  when last_error like '%CERT%' or last_error like '%TLS%' or last_error like '%SSL%' or last_error like '%EPROTO%' then 'tls'
+  when last_error ~ '(CERT|TLS|SSL|EPROTO|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH)' or last_error ilike '%certificate%' then 'tls'
   when last_error like '%ETIMEDOUT%' then 'timeout'
   else 'network'
 end
