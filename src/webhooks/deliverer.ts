@@ -132,11 +132,14 @@ export class WebhookDeliverer {
   }
 
   private launch(delivery: ClaimedDelivery): void {
-    const attempt: Promise<void> = this.attempt(delivery).finally(() => {
-      this.inFlight.delete(attempt);
-      // A delivery done lets the next one of its subscription go, and frees a slot.
-      this.wake();
-    });
+    const attempt: Promise<void> = this.attempt(delivery)
+      // Whatever went wrong, the lease runs out and the delivery is tried again; the process carries on.
+      .catch((error: unknown) => this.log.warn({ err: error, deliveryId: delivery.delivery_id }, 'webhook attempt failed unexpectedly'))
+      .finally(() => {
+        this.inFlight.delete(attempt);
+        // A delivery done lets the next one of its subscription go, and frees a slot.
+        this.wake();
+      });
     this.inFlight.add(attempt);
   }
 

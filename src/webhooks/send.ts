@@ -53,10 +53,12 @@ export function postWebhook(url: URL, headers: Record<string, string>, body: str
     request.once('response', (response) => {
       clearTimeout(timer);
       resolve({ status: response.statusCode ?? 0, elapsedMs: performance.now() - started });
-      // The answer's body is not read: the status says it all.
+      // The answer's body is not read: the status says it all (and an error while dropping it changes nothing).
+      response.on('error', () => {});
       response.destroy();
     });
-    request.once('error', (error) => {
+    // `on`, not `once`: a second error (after a timeout's destroy, say) must not go unheard and crash the process.
+    request.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
     });
