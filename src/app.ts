@@ -38,6 +38,7 @@ import { useInputGuard, useQueryLimits } from './plugins/query-limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './plugins/operation-plugins.js';
 import { TokenBuckets, useRateLimits } from './plugins/rate-limits.js';
 import { WebhookDeliverer } from './webhooks/deliverer.js';
+import { WebhookTargets } from './webhooks/targets.js';
 
 export interface App {
   server: Server;
@@ -88,6 +89,9 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     throw error;
   }
 
+  // Where webhooks may send (WEBHOOK_ALLOWED_TARGETS, WEBHOOK_DNS_SERVERS): checked at registration and at every delivery.
+  const webhookTargets = new WebhookTargets(config.webhooks);
+  const webhookRules = { targets: webhookTargets, secretGraceSeconds: config.webhooks.secretGraceSeconds, resolveTimeoutMs: config.webhooks.timeoutMs };
   // Replays after a cursor cost the server work that live events share: metered per caller (storyEvents).
   const replays = new TokenBuckets(limits.replayCostPerMinute);
   const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection'], cacheable = false): Context => ({
@@ -101,6 +105,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     connection,
     statements: config.reportSqlStatements ? { statements: 0 } : null,
     publisher: config.publisher,
+    webhookRules,
     // Recorded only for answers the cache may keep: anonymous HTTP reads, not SSE streams, with the cache on.
     cacheScope: newCacheScope(config.responseCacheTtlMs > 0 && cacheable),
     chargeReplay: (cost) => (limits.replayCostPerMinute > 0 ? replays.take(viewer.subject ? `sub:${viewer.subject}` : `ip:${address}`, cost) : 0),
@@ -116,7 +121,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   });
   await responseCache.start();
   // Webhooks go out from the outbox the event transactions fill (src/webhooks/deliverer.ts).
-  const webhooks = config.webhooks.deliver ? new WebhookDeliverer(database, config.webhooks, log.child({ component: 'webhooks' })) : null;
+  const webhooks = config.webhooks.deliver ? new WebhookDeliverer(database, config.webhooks, webhookTargets, log.child({ component: 'webhooks' })) : null;
   await webhooks?.start();
   live.beforeDelivery = (event) => responseCache.eventDispatched(event);
   recordCacheDependencies(schema);

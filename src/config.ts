@@ -2,6 +2,7 @@
  * Configuration is a pure function of the environment: loadConfig reads every
  * variable, and reports every problem at once rather than the first one.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Publisher } from './formats/live-blog-posting.js';
 
@@ -14,6 +15,41 @@ const int = (min: number, max: number) =>
     .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+/**
+ * `host:port` pairs, comma-separated, each host written as a URL writes it
+ * (`0x7f000001:80` is `127.0.0.1:80`, IPv6 in brackets), so that a webhook
+ * URL's host and port are compared with them as text.
+ */
+const hostPortList = z
+  .string()
+  .transform((value, ctx) => {
+    const pairs: string[] = [];
+    for (const raw of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const match = /^(\[[0-9A-Fa-f:.]+\]|[^:/?#@[\]\s]+):(\d{1,5})$/.exec(raw);
+      const port = Number(match?.[2]);
+      const host = match && URL.canParse(`http://${match[1]}/`) ? new URL(`http://${match[1]}/`).hostname : null;
+      if (!host || !(port >= 1 && port <= 65535)) ctx.addIssue({ code: 'custom', message: `"${raw}" is not a host:port pair (e.g. 10.0.0.5:8443, hooks.corp.example:443, [fd00::5]:80)` });
+      else pairs.push(`${host}:${port}`);
+    }
+    return pairs;
+  });
+
+/** DNS servers as IP addresses, each with an optional port (`10.0.0.2`, `10.0.0.2:5353`, `[fd00::2]:53`). */
+const dnsServerList = z
+  .string()
+  .transform((value, ctx) => {
+    const servers = value.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const server of servers) {
+      const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)|([0-9A-Fa-f:]+))(?::(\d{1,5}))?$/.exec(server);
+      const address = match?.[1] ?? match?.[2] ?? match?.[3];
+      const plainV6 = match?.[3] !== undefined;
+      if (!address || !isIP(address) || (plainV6 && match?.[4] !== undefined) || (match?.[4] !== undefined && !(Number(match[4]) >= 1 && Number(match[4]) <= 65535))) {
+        ctx.addIssue({ code: 'custom', message: `"${server}" is not an IP address with an optional port (e.g. 10.0.0.2, 10.0.0.2:5353, [fd00::2]:53)` });
+      }
+    }
+    return servers;
+  });
 
 const httpUrl = z
   .string()
@@ -78,6 +114,10 @@ const envSchema = z.object({
   WEBHOOK_POLL_INTERVAL_MS: int(10, 3_600_000).default(1_000),
   WEBHOOK_CONCURRENCY: int(1, 1_000).default(8),
   WEBHOOK_RETENTION_DAYS: int(1, 3650).default(30),
+  WEBHOOK_SLOW_MS: int(1, 600_000).optional(),
+  WEBHOOK_ALLOWED_TARGETS: hostPortList.optional(),
+  WEBHOOK_DNS_SERVERS: dnsServerList.optional(),
+  WEBHOOK_SECRET_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
 });
 
 /** How this instance delivers webhooks (README: "Feeds, webhooks and ninjs"). */
@@ -97,6 +137,14 @@ export interface WebhookSettings {
   concurrency: number;
   /** Delivered outbox rows are kept this long (a webhook's `deliveries` history), then deleted. */
   retentionDays: number;
+  /** An answer slower than this, even a 2xx, counts as a failure for backoff: a slow receiver waits, others do not. */
+  slowMs: number;
+  /** `host:port` pairs webhooks may reach whatever they resolve to (on-premises receivers); every other target must be public. */
+  allowedTargets: string[];
+  /** DNS servers that resolve webhook hosts instead of the system's resolver; empty: the system's (getaddrinfo, /etc/hosts). */
+  dnsServers: string[];
+  /** After a secret is rotated, deliveries are also signed with the previous one for this long (unless the rotation says otherwise). */
+  secretGraceSeconds: number;
 }
 
 /** Every limit that protects the server, all configurable (README: "Limits and errors"). */
@@ -236,6 +284,11 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
       concurrency: e.WEBHOOK_CONCURRENCY,
       retentionDays: e.WEBHOOK_RETENTION_DAYS,
+      // Half the deadline unless set; never more than the deadline (an answer after it is a timeout).
+      slowMs: Math.min(e.WEBHOOK_SLOW_MS ?? Math.ceil(e.WEBHOOK_TIMEOUT_MS / 2), e.WEBHOOK_TIMEOUT_MS),
+      allowedTargets: e.WEBHOOK_ALLOWED_TARGETS ?? [],
+      dnsServers: e.WEBHOOK_DNS_SERVERS ?? [],
+      secretGraceSeconds: e.WEBHOOK_SECRET_GRACE_SECONDS,
     },
   };
 }

@@ -5,6 +5,7 @@ import type { LiveBus } from './live/bus.js';
 import type { CatalogMatcher } from './loaders/catalog-matcher.js';
 import type { Logger } from './logger.js';
 import type { CacheScope } from './plugins/cache-scope.js';
+import type { WebhookRules } from './webhooks/admin.js';
 
 /**
  * Everything a resolver may use, built fresh for each operation so that
@@ -30,6 +31,8 @@ export interface Context extends Access {
   cacheScope: CacheScope;
   /** Named as `publisher` in the JSON-LD (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL). */
   publisher: Publisher;
+  /** Where webhooks may send, and how long a rotated secret keeps signing (WEBHOOK_* settings). */
+  webhookRules: WebhookRules;
   /**
    * Takes `cost` from the caller's replay budget (REPLAY_COST_PER_MINUTE, per
    * token subject or address): 0 when allowed, else the seconds to wait.

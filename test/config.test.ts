@@ -18,6 +18,23 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the webhook targets and DNS servers, written as a URL writes hosts, and refuses anything else by name', () => {
+    const { webhooks } = loadConfig({ WEBHOOK_ALLOWED_TARGETS: ' 127.0.0.1:8080, 0x7f000001:80,[::1]:443,Hooks.Corp.Example:8443', WEBHOOK_DNS_SERVERS: '10.0.0.2,127.0.0.1:5353,[fd00::2]:53' });
+    expect(webhooks.allowedTargets).toEqual(['127.0.0.1:8080', '127.0.0.1:80', '[::1]:443', 'hooks.corp.example:8443']);
+    expect(webhooks.dnsServers).toEqual(['10.0.0.2', '127.0.0.1:5353', '[fd00::2]:53']);
+    // Slow is half the deadline unless set, and never past it.
+    expect(loadConfig({ WEBHOOK_TIMEOUT_MS: '4000' }).webhooks.slowMs).toBe(2000);
+    expect(loadConfig({ WEBHOOK_TIMEOUT_MS: '4000', WEBHOOK_SLOW_MS: '9000' }).webhooks.slowMs).toBe(4000);
+    expect(loadConfig({}).webhooks).toMatchObject({ allowedTargets: [], dnsServers: [], secretGraceSeconds: 86_400, slowMs: 5_000 });
+    try {
+      loadConfig({ WEBHOOK_ALLOWED_TARGETS: '127.0.0.1,http://a:80,a:0', WEBHOOK_DNS_SERVERS: 'dns.example', WEBHOOK_SECRET_GRACE_SECONDS: '-1' });
+      expect.unreachable();
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join('\n');
+      for (const text of ['"127.0.0.1" is not a host:port pair', '"http://a:80" is not', '"a:0" is not', 'WEBHOOK_DNS_SERVERS: "dns.example"', 'WEBHOOK_SECRET_GRACE_SECONDS']) expect(problems).toContain(text);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 4000 });
   });

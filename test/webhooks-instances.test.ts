@@ -34,7 +34,7 @@ async function sharedDatabase(): Promise<TestDatabase> {
 }
 
 async function start(env: Record<string, string> = {}) {
-  const server = await startTestServer({ ...FAST, ...env }, database);
+  const server = await startTestServer({ ...FAST, WEBHOOK_ALLOWED_TARGETS: receiver.target, ...env }, database);
   running.push(server);
   return server;
 }
@@ -87,7 +87,7 @@ describe('webhooks across instances', () => {
 
     const acked = receiver.acknowledged('/restart');
     expect(acked.map((r) => r.body.event.entry!.headline)).toEqual([...before, 'R6', 'R7']);
-    expect(acked.every((r) => r.signatureValid)).toBe(true);
+    expect(acked.every((r) => r.signatureValid && r.standardValid)).toBe(true);
     // Every request the receiver saw belongs to one of the seven deliveries; none was answered 2xx twice.
     const all = receiver.received.filter((r) => r.path === '/restart');
     expect(new Set(all.map((r) => r.deliveryId)).size).toBe(7);
@@ -151,7 +151,7 @@ describe('webhooks across instances', () => {
       // Exactly once: no retries were needed, and no event went out from both instances.
       expect(all).toHaveLength(expected);
       expect(new Set(all.map((r) => r.deliveryId)).size).toBe(expected);
-      expect(all.every((r) => r.signatureValid)).toBe(true);
+      expect(all.every((r) => r.signatureValid && r.standardValid)).toBe(true);
     }
     // In order per subscription: within each story, sequences arrive increasing.
     for (const path of ['/pair-all', '/pair-one']) {

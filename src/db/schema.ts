@@ -66,6 +66,9 @@ export type StoryEventKind = (typeof STORY_EVENT_KINDS)[number];
 /** A quote found by linking is a suggestion until an editor confirms (or rejects) it; readers see confirmed ones only. */
 export const QUOTE_STATUSES = ['confirmed', 'suggested', 'rejected'] as const;
 export type QuoteStatus = (typeof QUOTE_STATUSES)[number];
+/** Why a webhook attempt failed (`webhook_deliveries.last_error`): categories, never a system's message. */
+export const WEBHOOK_ERROR_KINDS = ['refused', 'timeout', 'tls', 'dns', 'blocked', 'network', 'http_status', 'slow'] as const;
+export type WebhookErrorKind = (typeof WEBHOOK_ERROR_KINDS)[number];
 export const MENTION_KINDS = ['person', 'place'] as const;
 export type MentionKindName = (typeof MENTION_KINDS)[number];
 
@@ -467,10 +470,16 @@ export const webhooks = pgTable(
     storyId: integer().references(() => stories.id),
     eventKinds: text().array().$type<StoryEventKind[]>().notNull(),
     description: text(),
-    /** HMAC-SHA256 key; shown to the admin once, at creation. */
+    /** HMAC-SHA256 key (src/webhooks/signature.ts); shown to the admin once, at creation or rotation. */
     secret: text().notNull(),
+    /** The secret before the last rotation: deliveries are signed with it too until `previous_secret_expires_at`. */
+    previousSecret: text(),
+    previousSecretExpiresAt: timestamptz(),
     paused: boolean().notNull().default(false),
+    /** Failed (or too slow) attempts in a row. */
     failures: integer().notNull().default(0),
+    /** After an answer too slow to count as a success, nothing more is sent to it before this. */
+    backoffUntil: timestamptz(),
     createdBy: text(),
     createdAt: timestamptz().notNull().default(nowMs),
     updatedAt: timestamptz().notNull().default(nowMs),
@@ -480,6 +489,7 @@ export const webhooks = pgTable(
     check('webhooks_url_check', sql`url ~ '^https?://' and length(url) <= 2000`),
     check('webhooks_event_kinds_check', sql`cardinality(event_kinds) > 0`),
     check('webhooks_failures_check', sql`failures >= 0`),
+    check('webhooks_previous_secret_check', sql`(previous_secret is null) = (previous_secret_expires_at is null)`),
   ],
 );
 
@@ -509,7 +519,12 @@ export const webhookDeliveries = pgTable(
     lastAttemptAt: timestamptz(),
     /** HTTP status of the last attempt; null when it got no answer. */
     lastStatus: integer(),
-    lastError: text(),
+    /**
+     * Why the last attempt failed, as a category (src/webhooks/deliverer.ts),
+     * never the system's message (which names addresses and ports); `slow`
+     * for an acknowledgement that counted as a failure.
+     */
+    lastError: text().$type<WebhookErrorKind>(),
     deliveredAt: timestamptz(),
     createdAt: timestamptz().notNull().default(nowMs),
   },
@@ -518,6 +533,7 @@ export const webhookDeliveries = pgTable(
     uniqueIndex('webhook_deliveries_webhook_event_key').on(t.webhookId, t.eventId),
     index('webhook_deliveries_pending_idx').on(t.webhookId, t.id).where(sql`delivered_at is null`),
     index('webhook_deliveries_webhook_idx').on(t.webhookId, t.id.desc()),
+    check('webhook_deliveries_last_error_check', inList('last_error', WEBHOOK_ERROR_KINDS)),
   ],
 );
 

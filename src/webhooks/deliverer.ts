@@ -1,34 +1,48 @@
 /**
  * Delivers the webhook outbox (table webhook_deliveries, filled by a trigger
  * in the transaction of each story event): at least once, in order per
- * subscription, by exactly one instance at a time.
+ * subscription, by exactly one instance at a time, each subscription on its
+ * own: up to WEBHOOK_CONCURRENCY attempts run at once, and a free slot is
+ * filled as soon as one finishes, so a receiver that hangs holds its own
+ * slot until the deadline and nobody else's.
  *
- * Each round claims the oldest undelivered row of each subscription that is
- * due and not paused, with `FOR UPDATE SKIP LOCKED` and a lease (owner and
- * expiry) written in the same statement: another instance skips a row being
- * claimed and, once the claim commits, sees the lease and leaves it — and
- * the subscription's later rows wait behind it, which keeps the order. An
- * instance that dies mid-attempt leaves a lease that expires, and the row is
- * tried again (hence at least once: receivers deduplicate on the delivery
- * id). The lease outlives the attempt's timeout, so a live instance always
- * finishes before anyone else may take over. On PGlite the same statements
- * run; there is one instance.
+ * A claim takes the oldest undelivered row of each subscription that is due,
+ * not paused, not backing off and not already in flight, with `FOR UPDATE
+ * SKIP LOCKED` and a lease (owner and expiry) written in the same statement:
+ * another instance skips a row being claimed and, once the claim commits,
+ * sees the lease and leaves it, and the subscription's later rows wait
+ * behind it, which keeps the order. An instance that dies mid-attempt leaves
+ * a lease that expires, and the row is tried again (hence at least once:
+ * receivers deduplicate on the delivery id). The lease outlives the
+ * attempt's deadline, so a live instance always finishes before anyone else
+ * may take over. On PGlite the same statements run; there is one instance.
+ *
+ * A failure (no answer, an error status, a redirect, a blocked target) is
+ * retried with backoff; so is, in effect, an answer slower than
+ * WEBHOOK_SLOW_MS: it is delivered, but counts as a failure, and the
+ * subscription waits out a backoff (`webhooks.backoff_until`) before its
+ * next delivery, so a receiver that answers just inside the deadline uses
+ * little of the deliverer's time.
  */
 import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { WebhookSettings } from '../config.js';
 import { type Database, queryRows } from '../db/client.js';
+import type { WebhookErrorKind } from '../db/schema.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { EVENTS_CHANNEL } from '../live/append-event.js';
 import type { Logger } from '../logger.js';
 import { retryDelayMs } from './backoff.js';
 import { type ClaimedDelivery, deliveryBody } from './payload.js';
-import { WEBHOOK_HEADERS, signDelivery } from './signature.js';
+import { failureKind, postWebhook } from './send.js';
+import { STANDARD_HEADERS, WEBHOOK_HEADERS, signDelivery, standardSignature } from './signature.js';
+import type { WebhookTargets } from './targets.js';
 
-/** Longest error text kept for `lastDelivery.error`. */
-const MAX_ERROR_LENGTH = 500;
 /** How often delivered rows past their retention are deleted. */
 const PRUNE_INTERVAL_MS = 3_600_000;
+
+/** How an attempt ended. */
+type Outcome = { kind: 'delivered'; status: number } | { kind: 'slow'; status: number } | { kind: 'failed'; status: number | null; error: WebhookErrorKind; cause?: unknown };
 
 export class WebhookDeliverer {
   /** Written into each claim: only this instance may settle what it claimed. */
@@ -37,6 +51,8 @@ export class WebhookDeliverer {
   private stopping = false;
   private wanted = false;
   private running: Promise<void> | null = null;
+  /** Attempts under way, one per subscription at most (the claim skips a subscription whose row is leased). */
+  private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
   private unlisten: (() => Promise<void>) | null = null;
@@ -44,6 +60,7 @@ export class WebhookDeliverer {
   constructor(
     private readonly database: Database,
     private readonly settings: WebhookSettings,
+    private readonly targets: WebhookTargets,
     private readonly log: Logger,
   ) {
     this.leaseMs = settings.timeoutMs * 2 + 1_000;
@@ -72,6 +89,11 @@ export class WebhookDeliverer {
     return rows.length;
   }
 
+  /** Attempts under way on this instance (tests, metrics). */
+  get attemptsInFlight(): number {
+    return this.inFlight.size;
+  }
+
   /** Stops claiming; attempts under way finish (within the timeout) and are recorded. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -79,6 +101,7 @@ export class WebhookDeliverer {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.unlisten?.().catch(() => {});
     await this.running;
+    await Promise.all([...this.inFlight]);
   }
 
   wake(): void {
@@ -89,15 +112,17 @@ export class WebhookDeliverer {
     });
   }
 
+  /** Fills the free slots with due deliveries; each attempt, once done, wakes it again for the next. */
   private async drain(): Promise<void> {
     while (this.wanted && !this.stopping) {
       this.wanted = false;
+      const free = this.settings.concurrency - this.inFlight.size;
+      if (free <= 0) continue;
       try {
-        const claimed = await this.claim();
-        if (claimed.length === 0) continue;
-        await Promise.all(claimed.map((d) => this.attempt(d)));
-        // A delivery done lets the next one of its subscription go: look again straight away.
-        this.wanted = true;
+        const claimed = await this.claim(free);
+        for (const delivery of claimed) this.launch(delivery);
+        // Every free slot taken: there may be more due.
+        if (claimed.length === free) this.wanted = true;
       } catch (error) {
         // The database is away (a restart, an outage): logged once per outage; the next tick tries again.
         if (isDatabaseUnavailable(error)) this.database.outage.unavailable(error);
@@ -106,7 +131,19 @@ export class WebhookDeliverer {
     }
   }
 
-  private claim(): Promise<ClaimedDelivery[]> {
+  private launch(delivery: ClaimedDelivery): void {
+    const attempt: Promise<void> = this.attempt(delivery)
+      // Whatever went wrong, the lease runs out and the delivery is tried again; the process carries on.
+      .catch((error: unknown) => this.log.warn({ err: error, deliveryId: delivery.delivery_id }, 'webhook attempt failed unexpectedly'))
+      .finally(() => {
+        this.inFlight.delete(attempt);
+        // A delivery done lets the next one of its subscription go, and frees a slot.
+        this.wake();
+      });
+    this.inFlight.add(attempt);
+  }
+
+  private claim(limit: number): Promise<ClaimedDelivery[]> {
     return queryRows<ClaimedDelivery>(
       this.database.db,
       sql`
@@ -115,11 +152,12 @@ export class WebhookDeliverer {
         join webhooks w on w.id = d.webhook_id
         where d.delivered_at is null
           and not w.paused
+          and (w.backoff_until is null or w.backoff_until <= now())
           and d.next_attempt_at <= now()
           and (d.lease_until is null or d.lease_until < now())
           and d.id = (select min(o.id) from webhook_deliveries o where o.webhook_id = d.webhook_id and o.delivered_at is null)
         order by d.next_attempt_at, d.id
-        limit ${this.settings.concurrency}
+        limit ${limit}
         for update of d skip locked
       )
       update webhook_deliveries d
@@ -133,43 +171,68 @@ export class WebhookDeliverer {
       join stories s on s.id = ev.story_id
       left join entries en on en.id = ev.entry_id
       where d.id = due.id and w.id = d.webhook_id and ev.id = d.event_id
-      returning d.id, d.delivery_id, d.attempts, w.id as webhook_id, w.url, w.secret, ev.kind, ev.seq, ev.public_seq, ev.story_id, s.slug, ev.occurred_at,
+      returning d.id, d.delivery_id, d.attempts, w.id as webhook_id, w.url, w.secret, w.failures,
+        case when w.previous_secret_expires_at > now() then w.previous_secret end as previous_secret,
+        ev.kind, ev.seq, ev.public_seq, ev.story_id, s.slug, ev.occurred_at,
         coalesce(ev.snapshot -> 'entry', to_jsonb(en) - 'search_vector' - 'search_config') as entry`,
     );
   }
 
-  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+  private async send(delivery: ClaimedDelivery): Promise<Outcome> {
     const body = deliveryBody(delivery);
     const timestamp = Math.floor(Date.now() / 1000);
-    let status: number | null = null;
-    let error: string | null = null;
+    const secrets = delivery.previous_secret ? [delivery.secret, delivery.previous_secret] : [delivery.secret];
     try {
-      const response = await fetch(delivery.url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.settings.timeoutMs),
-        headers: {
+      const { status, elapsedMs } = await postWebhook(
+        new URL(delivery.url),
+        {
           'content-type': 'application/json',
           'user-agent': 'Diretta-Webhooks/1',
+          [STANDARD_HEADERS.id]: delivery.delivery_id,
+          [STANDARD_HEADERS.timestamp]: String(timestamp),
+          [STANDARD_HEADERS.signature]: standardSignature(secrets, delivery.delivery_id, timestamp, body),
           [WEBHOOK_HEADERS.delivery]: delivery.delivery_id,
           [WEBHOOK_HEADERS.event]: delivery.kind,
           [WEBHOOK_HEADERS.timestamp]: String(timestamp),
           [WEBHOOK_HEADERS.signature]: signDelivery(delivery.secret, timestamp, body),
         },
         body,
-      });
-      status = response.status;
-      await response.body?.cancel().catch(() => {});
-      if (status < 200 || status > 299) error = `the receiver answered HTTP ${status}`;
+        { timeoutMs: this.settings.timeoutMs, targets: this.targets },
+      );
+      if (status < 200 || status > 299) return { kind: 'failed', status, error: 'http_status' };
+      return elapsedMs > this.settings.slowMs ? { kind: 'slow', status } : { kind: 'delivered', status };
     } catch (cause) {
-      error = describeFailure(cause, this.settings.timeoutMs);
+      return { kind: 'failed', status: null, error: failureKind(cause), cause };
     }
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    const outcome = await this.send(delivery);
     try {
-      if (error === null) await this.settle(delivery, sql`delivered_at = date_trunc('milliseconds', now()), last_status = ${status}, last_error = null`, true);
-      else {
+      if (outcome.kind === 'delivered') {
+        await this.settle(delivery, sql`delivered_at = date_trunc('milliseconds', now()), last_status = ${outcome.status}, last_error = null`, sql`failures = 0, backoff_until = null`);
+      } else if (outcome.kind === 'slow') {
+        // Delivered, but the subscription waits as after a failure before its next one.
+        const delay = retryDelayMs(delivery.failures + 1, this.settings.backoffBaseMs, this.settings.backoffMaxMs);
+        await this.settle(
+          delivery,
+          sql`delivered_at = date_trunc('milliseconds', now()), last_status = ${outcome.status}, last_error = 'slow'`,
+          sql`failures = w.failures + 1, backoff_until = now() + ${delay} * interval '1 millisecond'`,
+        );
+        this.log.info({ webhookId: delivery.webhook_id, deliveryId: delivery.delivery_id, slowMs: this.settings.slowMs, backoffMs: delay }, 'webhook receiver answered slowly: backing off');
+      } else {
         const delay = retryDelayMs(delivery.attempts, this.settings.backoffBaseMs, this.settings.backoffMaxMs);
-        await this.settle(delivery, sql`next_attempt_at = now() + ${delay} * interval '1 millisecond', last_status = ${status}, last_error = ${error.slice(0, MAX_ERROR_LENGTH)}`, false);
-        this.log.info({ webhookId: delivery.webhook_id, deliveryId: delivery.delivery_id, attempts: delivery.attempts, retryInMs: delay, error }, 'webhook delivery failed');
+        const row = await this.settle(
+          delivery,
+          sql`next_attempt_at = now() + ${delay} * interval '1 millisecond', last_status = ${outcome.status}, last_error = ${outcome.error}`,
+          sql`failures = w.failures + 1, paused = w.paused or w.failures + 1 >= ${this.settings.pauseAfterFailures}`,
+        );
+        // The details (addresses, ports, the system's words) are for the operator's log; the API keeps the category.
+        this.log.info(
+          { webhookId: delivery.webhook_id, deliveryId: delivery.delivery_id, attempts: delivery.attempts, retryInMs: delay, error: outcome.error, status: outcome.status, err: outcome.cause },
+          'webhook delivery failed',
+        );
+        if (row?.paused) this.log.warn({ webhookId: delivery.webhook_id, failures: row.failures }, 'webhook paused after repeated failures');
       }
     } catch (cause) {
       // Not recorded: the lease runs out and the delivery is tried again (at least once).
@@ -177,8 +240,8 @@ export class WebhookDeliverer {
     }
   }
 
-  /** Records an attempt's outcome, if this instance still holds the lease, and the subscription's failure count. */
-  private async settle(delivery: ClaimedDelivery, changes: SQL, succeeded: boolean): Promise<void> {
+  /** Records an attempt's outcome, if this instance still holds the lease, and what it means for the subscription. */
+  private async settle(delivery: ClaimedDelivery, changes: SQL, subscription: SQL): Promise<{ paused: boolean; failures: number } | undefined> {
     const [row] = await queryRows<{ paused: boolean; failures: number }>(
       this.database.db,
       sql`
@@ -188,17 +251,10 @@ export class WebhookDeliverer {
         returning webhook_id
       )
       update webhooks w
-      set ${succeeded ? sql`failures = 0` : sql`failures = w.failures + 1, paused = w.paused or w.failures + 1 >= ${this.settings.pauseAfterFailures}`}
+      set ${subscription}
       from settled where w.id = settled.webhook_id
       returning w.paused, w.failures`,
     );
-    if (row && !succeeded && row.paused) this.log.warn({ webhookId: delivery.webhook_id, failures: row.failures }, 'webhook paused after repeated failures');
+    return row;
   }
-}
-
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
-  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
-  return error instanceof Error ? error.message : String(error);
 }

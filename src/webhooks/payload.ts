@@ -14,6 +14,10 @@ export interface ClaimedDelivery {
   webhook_id: number;
   url: string;
   secret: string;
+  /** The secret before the last rotation, while its grace period lasts; else null. */
+  previous_secret: string | null;
+  /** The subscription's failed (or slow) attempts in a row before this one. */
+  failures: number;
   kind: string;
   seq: number;
   /** The event's number among the story's public events: partners number events as readers do. */
