@@ -17,7 +17,7 @@ import { createOnce } from './idempotency.js';
 import { mediaSchema, storedMedia } from './media-rules.js';
 import { quoteSchema } from './quote-rules.js';
 import { publishRevision, recordRevision } from './revisions.js';
-import { idempotencyKey, optionalText, parseInput, text } from './validation.js';
+import { idempotencyKey, optionalProse, optionalText, parseInput, prose, text } from './validation.js';
 
 export const LIMITS = { headline: 200, body: 20_000, author: 120, correctionNote: 1_000 } as const;
 
@@ -62,7 +62,7 @@ export async function lockEntry(tx: Tx, entryId: number, field = 'input.id'): Pr
 
 const createEntrySchema = z.object({
   headline: text(LIMITS.headline),
-  body: text(LIMITS.body),
+  body: prose(LIMITS.body),
   author: optionalText(LIMITS.author),
   publish: z.boolean(),
   keyEvent: z.boolean(),
@@ -131,9 +131,9 @@ export async function createEntry(access: LinkingAccess, input: CreateEntryInput
 
 const updateEntrySchema = z.object({
   headline: text(LIMITS.headline).optional(),
-  body: text(LIMITS.body).optional(),
+  body: prose(LIMITS.body).optional(),
   author: optionalText(LIMITS.author),
-  correctionNote: optionalText(LIMITS.correctionNote),
+  correctionNote: optionalProse(LIMITS.correctionNote),
   /** Replaces the entry's images; an empty list removes them. */
   media: mediaSchema.nullish(),
   expectedRevision: z.number().int().min(1).nullish(),
@@ -220,7 +220,7 @@ export async function unpinStory(tx: Tx, access: Access, story: StoryRow): Promi
 }
 
 export const retractEntry = (access: Access, id: number, correctionNote: string | null | undefined) => {
-  const note = parseInput(z.object({ correctionNote: optionalText(LIMITS.correctionNote) }), { correctionNote }).correctionNote;
+  const note = parseInput(z.object({ correctionNote: optionalProse(LIMITS.correctionNote) }), { correctionNote }).correctionNote;
   return transition(
     access,
     id,

@@ -13,12 +13,12 @@ import { z } from 'zod';
 import type { Access } from '../access.js';
 import { type EntryRow, entries, entryPeople, entryPlaces, entryRevisions, nowMs, quotes, storyEvents } from '../db/schema.js';
 import { appendEntryEvent, lockEntry, unpinStory, unpublished } from './entries.js';
-import { parseInput, text } from './validation.js';
+import { parseInput, prose } from './validation.js';
 
 /** What stands in for erased text (headline and body must not be empty). */
 export const ERASED_TEXT = '[removed]';
 
-const takedownSchema = z.object({ reason: text(1_000) });
+const takedownSchema = z.object({ reason: prose(1_000) });
 
 export async function takeDownEntry(access: Access, id: number, reason: string): Promise<EntryRow> {
   const valid = parseInput(takedownSchema, { reason });
