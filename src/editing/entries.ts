@@ -197,17 +197,34 @@ async function transition(
   });
 }
 
+/**
+ * The one way an entry goes public, by an editor's publishEntry or by the
+ * scheduler (src/editing/scheduled.ts): one set of rules for both. The
+ * caller holds the story's lock and the entry's row (lockEntry) and has
+ * checked that the entry is a draft or scheduled. A note written before
+ * publication corrected nothing readers saw: it does not go public. The
+ * schedule is over (publishAt is for SCHEDULED entries only); the revision
+ * it is at becomes public; tickers hear PUBLISHED.
+ */
+export async function publishLocked(tx: Tx, access: Access, story: StoryRow, entry: EntryRow): Promise<EntryRow> {
+  const [published] = await tx
+    .update(entries)
+    .set({ status: 'published', publishedAt: nowMs, publishAt: null, correctionNote: null, updatedAt: nowMs })
+    .where(eq(entries.id, entry.id))
+    .returning();
+  await publishRevision(tx, published!);
+  await appendEntryEvent(tx, access, story, published!, 'published');
+  return published!;
+}
+
 export const publishEntry = (access: Access, id: number) =>
-  transition(
-    access,
-    id,
-    (e) => (e.status === 'retracted' ? 'a retracted entry cannot be published again' : null),
-    // A note written on the draft corrected nothing readers saw: it does not go public.
-    () => ({ status: 'published', publishedAt: nowMs, publishAt: null, correctionNote: null }),
-    (e) => (unpublished(e) ? 'published' : null),
-    async (_tx, story) => refuseIfEnded(story, 'input.id'),
-    (tx, published) => publishRevision(tx, published),
-  );
+  access.db.transaction(async (tx) => {
+    const { story, entry } = await lockEntry(tx, id);
+    if (entry.status === 'retracted') throw clientError('BAD_USER_INPUT', 'input.id: a retracted entry cannot be published again', { field: 'input.id' });
+    if (!unpublished(entry)) return entry; // published already: nothing changes
+    refuseIfEnded(story, 'input.id');
+    return publishLocked(tx, access, story, entry);
+  });
 
 /** Takes the story's pinned entry (if any) off the pin, and records it for tickers. */
 export async function unpinStory(tx: Tx, access: Access, story: StoryRow): Promise<void> {
