@@ -412,4 +412,39 @@ describe('found 12: URLs are stored as the URL standard serialises them', () => 
       expect(images.includes(raw), `the JSON-LD holds ${raw}`).toBe(false);
     }
   });
+
+  it('migration 0016 percent-encodes space, ", < and > in URLs stored before, in the entries and in every snapshot', async () => {
+    const storyId = await createStory('r3-urls-legacy');
+    const created = await ok<{ entry: { id: string } }>('createEntry', { story: storyId, headline: 'Vecchia', body: 'x', media: [{ url: 'https://img.example.com/ok.jpg', alt: 'Foto' }] }, 'entry { id }');
+    await ok('setVerification', { id: created.entry.id, verification: 'CONFIRMED', sources: [{ outlet: 'Tass' }, { outlet: 'Ansa', url: 'https://news.example.com/ok' }] }, 'entry { id }');
+    // As a row written before URLs were normalised: kept as typed, in the entry and in its events' snapshots.
+    const id = parseNodeId(created.entry.id, 'id', ['Entry']).id;
+    const media = JSON.stringify([{ url: 'https://img.example.com/a b"<c>.jpg', alt: 'Foto', caption: null, credit: null, width: null, height: null }]);
+    const sources = JSON.stringify([{ outlet: 'Tass', url: null, via: null }, { outlet: 'Ansa', url: 'https://news.example.com/x y?q="<z>"', via: null }]);
+    const db = server.app.database.db;
+    await db.execute(sql`update entries set media = ${media}::jsonb, sources = ${sources}::jsonb where id = ${id}`);
+    await db.execute(sql`update story_events set snapshot = jsonb_set(jsonb_set(snapshot, '{entry,media}', ${media}::jsonb), '{entry,sources}', ${sources}::jsonb) where entry_id = ${id}`);
+    const migration = readFileSync(new URL('../drizzle/0016_stored_urls_percent_encoded.sql', import.meta.url), 'utf8');
+    for (const statement of migration.split('--> statement-breakpoint')) await db.execute(sql.raw(statement));
+    await ok('setKeyEvent', { id: created.entry.id, keyEvent: true }, 'entry { id }'); // an event: caches drop the story
+    const expected = {
+      media: [{ url: 'https://img.example.com/a%20b%22%3Cc%3E.jpg' }],
+      sources: [{ url: null }, { url: 'https://news.example.com/x%20y?q=%22%3Cz%3E%22' }],
+    };
+    const read = await server.gql<{ node: Json }>(`query ($id: ID!) { node(id: $id) { ... on Entry { media { url } sources { url } } } }`, { id: created.entry.id });
+    expect(read.data!.node).toEqual(expected);
+    const client = wsClient(server.url);
+    try {
+      const stream = collect<{ storyEvents: { entry: Json } }>(client, `subscription ($story: ID!, $after: String) { storyEvents(story: $story, after: $after) { entry { media { url } sources { url } } } }`, {
+        story: storyId,
+        after: Buffer.from(`${parseNodeId(storyId, 'story', ['Story']).id}:0:p`).toString('base64url'),
+      });
+      // published, verification changed, key event set: each as its snapshot holds it
+      const events = await stream.waitFor(3);
+      stream.stop();
+      for (const event of events) expect(event.storyEvents.entry).toEqual(expected);
+    } finally {
+      await client.dispose();
+    }
+  });
 });
