@@ -26,6 +26,7 @@ import { mintToken } from '../src/auth/tokens.js';
 import { parseNodeId } from '../src/schema/global-id.js';
 import { TEST_JWT_SECRET, type GraphQLResponse, type TestServer, startTestServer } from './helpers/server.js';
 import { type Receiver, startReceiver, until } from './helpers/webhook-receiver.js';
+import { readMigration } from './helpers/migrations.js';
 import { collect, wsClient } from './helpers/ws.js';
 
 let server: TestServer;
@@ -413,7 +414,7 @@ describe('found 12: URLs are stored as the URL standard serialises them', () => 
     }
   });
 
-  it('migration 0016 percent-encodes space, ", < and > in URLs stored before, in the entries and in every snapshot', async () => {
+  it('the stored_urls_percent_encoded migration percent-encodes space, ", < and > in URLs stored before, in the entries and in every snapshot', async () => {
     const storyId = await createStory('r3-urls-legacy');
     const created = await ok<{ entry: { id: string } }>('createEntry', { story: storyId, headline: 'Vecchia', body: 'x', media: [{ url: 'https://img.example.com/ok.jpg', alt: 'Foto' }] }, 'entry { id }');
     await ok('setVerification', { id: created.entry.id, verification: 'CONFIRMED', sources: [{ outlet: 'Tass' }, { outlet: 'Ansa', url: 'https://news.example.com/ok' }] }, 'entry { id }');
@@ -424,7 +425,7 @@ describe('found 12: URLs are stored as the URL standard serialises them', () => 
     const db = server.app.database.db;
     await db.execute(sql`update entries set media = ${media}::jsonb, sources = ${sources}::jsonb where id = ${id}`);
     await db.execute(sql`update story_events set snapshot = jsonb_set(jsonb_set(snapshot, '{entry,media}', ${media}::jsonb), '{entry,sources}', ${sources}::jsonb) where entry_id = ${id}`);
-    const migration = readFileSync(new URL('../drizzle/0016_stored_urls_percent_encoded.sql', import.meta.url), 'utf8');
+    const migration = readMigration('stored_urls_percent_encoded');
     for (const statement of migration.split('--> statement-breakpoint')) await db.execute(sql.raw(statement));
     await ok('setKeyEvent', { id: created.entry.id, keyEvent: true }, 'entry { id }'); // an event: caches drop the story
     const expected = {

@@ -5,7 +5,6 @@
  * tickers hear TAKEN_DOWN, and no replay — from memory, from the log, on
  * another instance, filtered by a mention — brings any of it back.
  */
-import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { entries, storyEvents } from '../src/db/schema.js';
 import { parseNodeId } from '../src/schema/global-id.js';
 import { type TestDatabase, createTestDatabase, databaseKind } from './helpers/database.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
+import { readMigration } from './helpers/migrations.js';
 import { collect, wsClient } from './helpers/ws.js';
 
 const SECRET = 'Zyxwvutsrq';
@@ -172,7 +172,7 @@ describe('legal takedown', () => {
     for (const { snapshot } of snapshots) expect(snapshot).toMatchObject({ entry: { media: [], sources: [], author: null }, people: [], places: [] });
   });
 
-  it('migration 0015 erases what takedowns made before it left behind (images, revision bylines, refused mentions)', async () => {
+  it('the takedown_erases_everything migration erases what takedowns made before it left behind (images, revision bylines, refused mentions)', async () => {
     const db = server.app.database.db;
     const id = parseNodeId(entryId, 'id', ['Entry']).id;
     // The state an older takedown left: the images in the row and in every snapshot, the bylines in the revisions, a refused mention.
@@ -182,7 +182,7 @@ describe('legal takedown', () => {
     await db.execute(sql`update entry_revisions set author = ${SECRET} where entry_id = ${id}`);
     await db.execute(sql`insert into mention_rejections (entry_id, kind, target_id) values (${id}, 'person', 1)`);
     expect((await rowsHolding(db)).filter(([, n]) => n > 0).map(([table]) => table)).toEqual(['entries', 'entry_revisions', 'story_events']);
-    const migration = readFileSync(new URL('../drizzle/0015_takedown_erases_everything.sql', import.meta.url), 'utf8');
+    const migration = readMigration('takedown_erases_everything');
     for (const statement of migration.split('--> statement-breakpoint')) await db.execute(sql.raw(statement));
     expect(await rowsHolding(db)).toEqual(CLEAN);
     const [rejected] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from mention_rejections where entry_id = ${id}`);
