@@ -91,7 +91,8 @@ describe('scheduled entries', () => {
       { story: storyId, after: cursor },
     );
     try {
-      const publishAt = inMs(2_500);
+      // Long enough for the reads below to happen before it, on a loaded machine too.
+      const publishAt = inMs(5_000);
       const created = await m<{ entry: { id: string; status: string; publishAt: string; publishedAt: string | null } }>(
         server,
         'createEntry',
