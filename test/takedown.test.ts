@@ -1,15 +1,19 @@
 /**
- * Legal takedown: the entry's text leaves the database (the entry, its
- * revisions, its quotes and mentions, every stored event state), the
+ * Legal takedown: everything the entry carried leaves the database (its
+ * text, byline, images, sources, quotes and mentions; in the entry, its
+ * revisions and every stored event state), the
  * tickers hear TAKEN_DOWN, and no replay — from memory, from the log, on
  * another instance, filtered by a mention — brings any of it back.
  */
 import { pino } from 'pino';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/db/client.js';
+import { openDatabase, queryRows } from '../src/db/client.js';
+import { entries, storyEvents } from '../src/db/schema.js';
+import { parseNodeId } from '../src/schema/global-id.js';
 import { type TestDatabase, createTestDatabase, databaseKind } from './helpers/database.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
+import { readMigration } from './helpers/migrations.js';
 import { collect, wsClient } from './helpers/ws.js';
 
 const SECRET = 'Zyxwvutsrq';
@@ -42,11 +46,25 @@ beforeAll(async () => {
   entryId = (
     await call<{ entry: { id: string } }>(
       'createEntry',
-      { story: storyId, headline: `Accuse a ${SECRET}`, body: `Il testo diffamatorio su ${SECRET}.`, people: [personId], keyEvent: true, quotes: [{ text: `${SECRET} ha mentito`, speaker: personId }] },
+      {
+        story: storyId,
+        headline: `Accuse a ${SECRET}`,
+        body: `Il testo diffamatorio su ${SECRET}.`,
+        author: `Firma ${SECRET}`,
+        people: [personId],
+        keyEvent: true,
+        quotes: [{ text: `${SECRET} ha mentito`, speaker: personId }],
+        media: [{ url: `https://img.example.com/${SECRET}.jpg`, alt: `Ritratto di ${SECRET}`, caption: `${SECRET} in tribunale`, credit: `Foto ${SECRET}` }],
+      },
       'entry { id }',
     )
   ).data!.entry.id;
   await call('updateEntry', { id: entryId, body: `Ancora ${SECRET}.`, correctionNote: `Nota su ${SECRET}` }, 'entry { id }');
+  await call('setVerification', { id: entryId, verification: 'DISPUTED', sources: [{ outlet: `Agenzia ${SECRET}`, url: `https://news.example.com/${SECRET}`, via: `Fonte ${SECRET}` }] }, 'entry { id }');
+  // A mention an editor refused says whom the entry was about, too.
+  const other = (await call<{ person: { id: string } }>('createPerson', { slug: `altro-${SECRET.toLowerCase()}`, name: `Altro ${SECRET}` }, 'person { id }')).data!.person.id;
+  await call('linkMention', { entry: entryId, target: other }, 'entry { id }');
+  await call('unlinkMention', { entry: entryId, target: other }, 'entry { id }');
   await call('pinEntry', { id: entryId }, 'entry { id }');
   await call('createEntry', { story: storyId, headline: 'Altra notizia', body: 'Resta.' }, 'entry { id }');
 });
@@ -85,7 +103,7 @@ describe('legal takedown', () => {
   it('lets no read, replay or page bring the text back, for editors either', async () => {
     const editorRead = await server.edit(
       `query ($id: ID!, $person: ID!) {
-        node(id: $id) { ... on Entry { headline body correctionNote quotes { text } people { name } revisions { edges { node { headline body correctionNote } } } } }
+        node(id: $id) { ... on Entry { headline body author correctionNote media { url alt caption credit } sources { outlet url via } quotes { text } people { name } revisions { edges { node { headline body by correctionNote } } } } }
         person: node(id: $person) { ... on Person { quotes { edges { node { text } } } entries { edges { node { id } } } } }
         search(query: "${SECRET}") { edges { cursor } }
       }`,
@@ -132,15 +150,55 @@ describe('legal takedown', () => {
       } finally {
         await second.stop();
       }
+      // And through a connection of its own, the rows themselves.
       const direct = await openDatabase({ url: database.url, dataDir: database.dataDir, log: pino({ level: 'silent' }) });
       try {
-        for (const table of ['entries', 'entry_revisions', 'quotes', 'story_events']) {
-          const rows = (await direct.db.execute(sql.raw(`select count(*)::int as n from ${table} t where t::text like '%${SECRET}%'`))) as unknown as { n: number }[];
-          expect([table, rows[0]!.n]).toEqual([table, 0]);
-        }
+        expect(await rowsHolding(direct.db)).toEqual(CLEAN);
       } finally {
         await direct.close();
       }
     }
   });
+
+  it('leaves nothing the entry carried in any row: text, byline, images, sources, quotes, mentions, refused mentions', async () => {
+    expect(await rowsHolding(server.app.database.db)).toEqual(CLEAN);
+    const id = parseNodeId(entryId, 'id', ['Entry']).id;
+    const [rejected] = await queryRows<{ n: number }>(server.app.database.db, sql`select count(*)::int as n from mention_rejections where entry_id = ${id}`);
+    expect(rejected!.n).toBe(0);
+    const [row] = await server.app.database.db.select().from(entries).where(eq(entries.id, id));
+    expect(row).toMatchObject({ headline: '[removed]', body: '[removed]', author: null, correctionNote: null, media: [], sources: [], takedownReason: 'Rimosso su ordine del tribunale' });
+    const snapshots = await server.app.database.db.select({ snapshot: storyEvents.snapshot }).from(storyEvents).where(eq(storyEvents.entryId, id));
+    expect(snapshots.length).toBeGreaterThanOrEqual(5);
+    for (const { snapshot } of snapshots) expect(snapshot).toMatchObject({ entry: { media: [], sources: [], author: null }, people: [], places: [] });
+  });
+
+  it('the takedown_erases_everything migration erases what takedowns made before it left behind (images, revision bylines, refused mentions)', async () => {
+    const db = server.app.database.db;
+    const id = parseNodeId(entryId, 'id', ['Entry']).id;
+    // The state an older takedown left: the images in the row and in every snapshot, the bylines in the revisions, a refused mention.
+    const media = [{ url: `https://img.example.com/${SECRET}.jpg`, alt: SECRET, caption: null, credit: null, width: null, height: null }];
+    await db.execute(sql`update entries set media = ${JSON.stringify(media)}::jsonb where id = ${id}`);
+    await db.execute(sql`update story_events set snapshot = jsonb_set(snapshot, '{entry,media}', ${JSON.stringify(media)}::jsonb) where entry_id = ${id}`);
+    await db.execute(sql`update entry_revisions set author = ${SECRET} where entry_id = ${id}`);
+    await db.execute(sql`insert into mention_rejections (entry_id, kind, target_id) values (${id}, 'person', 1)`);
+    expect((await rowsHolding(db)).filter(([, n]) => n > 0).map(([table]) => table)).toEqual(['entries', 'entry_revisions', 'story_events']);
+    const migration = readMigration('takedown_erases_everything');
+    for (const statement of migration.split('--> statement-breakpoint')) await db.execute(sql.raw(statement));
+    expect(await rowsHolding(db)).toEqual(CLEAN);
+    const [rejected] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from mention_rejections where entry_id = ${id}`);
+    expect(rejected!.n).toBe(0);
+  });
 });
+
+const TABLES = ['entries', 'entry_revisions', 'quotes', 'story_events'] as const;
+const CLEAN = TABLES.map((table) => [table, 0]);
+
+/** For each table, how many of its rows hold the secret anywhere (any column, JSON included). */
+async function rowsHolding(db: Parameters<typeof queryRows>[0]): Promise<[string, number][]> {
+  const counts: [string, number][] = [];
+  for (const table of TABLES) {
+    const [row] = await queryRows<{ n: number }>(db, sql.raw(`select count(*)::int as n from ${table} t where t::text like '%${SECRET}%'`));
+    counts.push([table, row!.n]);
+  }
+  return counts;
+}

@@ -5,6 +5,7 @@
  */
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { clientError } from '../errors.js';
+import { forbiddenCharacter } from '../text-guard.js';
 import type { Role, Viewer } from '../viewer.js';
 
 export const ROLES: readonly Role[] = ['reader', 'editor', 'admin'];
@@ -37,8 +38,11 @@ export interface VerifiedToken {
   expiresAt: number;
 }
 
-/** 1 to 120 printable characters, no control characters (a NUL would fail every write that records it). */
-const SUBJECT = /^[^\p{Cc}]{1,120}$/u;
+/**
+ * 1 to 120 printable characters, no control characters (a NUL would fail every write that records it),
+ * nothing the text guard refuses (the name becomes a byline, which feeds carry).
+ */
+const SUBJECT = { test: (value: string) => /^[^\p{Cc}]{1,120}$/u.test(value) && forbiddenCharacter(value) === null };
 /** How far in the future an `iat` may be, for clocks a little apart. */
 const CLOCK_SKEW_S = 60;
 

@@ -8,12 +8,12 @@ import { clientError, notFound } from '../errors.js';
 import { announceCatalogChange } from '../loaders/catalog-matcher.js';
 import { withConstraintErrors } from './database-errors.js';
 import { createOnce } from './idempotency.js';
-import { aliases, idempotencyKey, optionalText, parseInput, slug, text, wikidataId } from './validation.js';
+import { aliases, idempotencyKey, optionalProse, parseInput, slug, text, wikidataId } from './validation.js';
 
 const personFields = {
   name: text(200),
   aliases,
-  description: optionalText(500),
+  description: optionalProse(500),
   wikidataId,
 };
 const createPersonSchema = z.object({ slug, ...personFields, idempotencyKey });

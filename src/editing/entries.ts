@@ -17,7 +17,7 @@ import { createOnce } from './idempotency.js';
 import { mediaSchema, storedMedia } from './media-rules.js';
 import { quoteSchema } from './quote-rules.js';
 import { publishRevision, recordRevision } from './revisions.js';
-import { idempotencyKey, optionalText, parseInput, text } from './validation.js';
+import { idempotencyKey, optionalProse, optionalText, parseInput, prose, text } from './validation.js';
 
 export const LIMITS = { headline: 200, body: 20_000, author: 120, correctionNote: 1_000 } as const;
 
@@ -62,7 +62,7 @@ export async function lockEntry(tx: Tx, entryId: number, field = 'input.id'): Pr
 
 const createEntrySchema = z.object({
   headline: text(LIMITS.headline),
-  body: text(LIMITS.body),
+  body: prose(LIMITS.body),
   author: optionalText(LIMITS.author),
   publish: z.boolean(),
   keyEvent: z.boolean(),
@@ -131,9 +131,9 @@ export async function createEntry(access: LinkingAccess, input: CreateEntryInput
 
 const updateEntrySchema = z.object({
   headline: text(LIMITS.headline).optional(),
-  body: text(LIMITS.body).optional(),
+  body: prose(LIMITS.body).optional(),
   author: optionalText(LIMITS.author),
-  correctionNote: optionalText(LIMITS.correctionNote),
+  correctionNote: optionalProse(LIMITS.correctionNote),
   /** Replaces the entry's images; an empty list removes them. */
   media: mediaSchema.nullish(),
   expectedRevision: z.number().int().min(1).nullish(),
@@ -197,17 +197,34 @@ async function transition(
   });
 }
 
+/**
+ * The one way an entry goes public, by an editor's publishEntry or by the
+ * scheduler (src/editing/scheduled.ts): one set of rules for both. The
+ * caller holds the story's lock and the entry's row (lockEntry) and has
+ * checked that the entry is a draft or scheduled. A note written before
+ * publication corrected nothing readers saw: it does not go public. The
+ * schedule is over (publishAt is for SCHEDULED entries only); the revision
+ * it is at becomes public; tickers hear PUBLISHED.
+ */
+export async function publishLocked(tx: Tx, access: Access, story: StoryRow, entry: EntryRow): Promise<EntryRow> {
+  const [published] = await tx
+    .update(entries)
+    .set({ status: 'published', publishedAt: nowMs, publishAt: null, correctionNote: null, updatedAt: nowMs })
+    .where(eq(entries.id, entry.id))
+    .returning();
+  await publishRevision(tx, published!);
+  await appendEntryEvent(tx, access, story, published!, 'published');
+  return published!;
+}
+
 export const publishEntry = (access: Access, id: number) =>
-  transition(
-    access,
-    id,
-    (e) => (e.status === 'retracted' ? 'a retracted entry cannot be published again' : null),
-    // A note written on the draft corrected nothing readers saw: it does not go public.
-    () => ({ status: 'published', publishedAt: nowMs, publishAt: null, correctionNote: null }),
-    (e) => (unpublished(e) ? 'published' : null),
-    async (_tx, story) => refuseIfEnded(story, 'input.id'),
-    (tx, published) => publishRevision(tx, published),
-  );
+  access.db.transaction(async (tx) => {
+    const { story, entry } = await lockEntry(tx, id);
+    if (entry.status === 'retracted') throw clientError('BAD_USER_INPUT', 'input.id: a retracted entry cannot be published again', { field: 'input.id' });
+    if (!unpublished(entry)) return entry; // published already: nothing changes
+    refuseIfEnded(story, 'input.id');
+    return publishLocked(tx, access, story, entry);
+  });
 
 /** Takes the story's pinned entry (if any) off the pin, and records it for tickers. */
 export async function unpinStory(tx: Tx, access: Access, story: StoryRow): Promise<void> {
@@ -220,7 +237,7 @@ export async function unpinStory(tx: Tx, access: Access, story: StoryRow): Promi
 }
 
 export const retractEntry = (access: Access, id: number, correctionNote: string | null | undefined) => {
-  const note = parseInput(z.object({ correctionNote: optionalText(LIMITS.correctionNote) }), { correctionNote }).correctionNote;
+  const note = parseInput(z.object({ correctionNote: optionalProse(LIMITS.correctionNote) }), { correctionNote }).correctionNote;
   return transition(
     access,
     id,

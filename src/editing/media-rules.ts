@@ -2,33 +2,23 @@
  * What makes an entry's image acceptable: an https URL (pages served over
  * https must not load mixed content, and other schemes — javascript:, data:,
  * file: — have no business in an <img>), a text alternative for readers who
- * cannot see it, and bounded caption, credit and dimensions.
+ * cannot see it, and bounded caption, credit and dimensions. The URL is
+ * stored as the URL standard serialises it (src/editing/validation.ts, webUrl).
  */
 import { z } from 'zod';
 import type { EntryMedia } from '../db/schema.js';
-import { optionalText, text } from './validation.js';
+import { optionalProse, optionalText, text, webUrl } from './validation.js';
 
 export const MEDIA_LIMITS = { items: 10, url: 2_000, alt: 300, caption: 500, credit: 200, pixels: 20_000 } as const;
 
-const httpsUrl = z
-  .string()
-  .trim()
-  .max(MEDIA_LIMITS.url, `must be at most ${MEDIA_LIMITS.url} characters`)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '';
-    } catch {
-      return false;
-    }
-  }, 'must be an absolute https:// URL (without user name or password)');
+const httpsUrl = webUrl({ schemes: ['https:'], max: MEDIA_LIMITS.url });
 
 const dimension = z.number().int('must be a whole number of pixels').min(1, 'must be at least 1').max(MEDIA_LIMITS.pixels, `must be at most ${MEDIA_LIMITS.pixels}`).nullish();
 
 export const mediaItemSchema = z.object({
   url: httpsUrl,
   alt: text(MEDIA_LIMITS.alt),
-  caption: optionalText(MEDIA_LIMITS.caption),
+  caption: optionalProse(MEDIA_LIMITS.caption),
   credit: optionalText(MEDIA_LIMITS.credit),
   width: dimension,
   height: dimension,

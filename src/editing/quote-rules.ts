@@ -4,16 +4,16 @@
  * to — a person of the catalog or, failing that, an attribution.
  */
 import { z } from 'zod';
-import { optionalText, text } from './validation.js';
+import { optionalProse, optionalText, prose } from './validation.js';
 
 export const QUOTE_LIMITS = { text: 5_000, attribution: 200, source: 120, context: 500 } as const;
 
 export const quoteFields = {
-  text: text(QUOTE_LIMITS.text),
+  text: prose(QUOTE_LIMITS.text),
   speakerId: z.number().int().nullish(),
   attribution: optionalText(QUOTE_LIMITS.attribution),
   source: optionalText(QUOTE_LIMITS.source),
-  context: optionalText(QUOTE_LIMITS.context),
+  context: optionalProse(QUOTE_LIMITS.context),
 };
 
 export const SPEAKER_OR_ATTRIBUTION = 'give a speaker or an attribution';

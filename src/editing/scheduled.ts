@@ -3,8 +3,9 @@
  * with status `scheduled`, invisible to readers everywhere (the visibility
  * rules let only `published` content through). Every instance runs a
  * Scheduler; each publication is one transaction under the story's lock
- * whose UPDATE … WHERE status = 'scheduled' succeeds for exactly one
- * instance — the others wait on the lock, then find nothing to publish. A
+ * that publishes the entry only if it is still scheduled, so exactly one
+ * instance does — the others wait on the lock, then find nothing to publish.
+ * It publishes through publishLocked, the code publishEntry runs. A
  * scheduled entry whose time passed while no instance ran is published at
  * the next start, and logged as late. One whose story ended before its time
  * is not published: it goes back to the desk as a draft, and a warning says so.
@@ -13,9 +14,9 @@ import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { Access } from '../access.js';
 import type { Db } from '../db/client.js';
 import { entries, nowMs } from '../db/schema.js';
+import { isClientError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { appendEntryEvent, lockEntry } from './entries.js';
-import { publishRevision } from './revisions.js';
+import { appendEntryEvent, lockEntry, publishLocked } from './entries.js';
 
 /** Who publishes scheduled entries, in the event log's `actor`. */
 export const SCHEDULER_ACTOR = 'scheduler';
@@ -51,25 +52,28 @@ export async function publishDueEntries(db: Db, limit = 50): Promise<ScheduledOu
   const outcomes: ScheduledOutcome[] = [];
   for (const { id } of due) {
     const done = await db.transaction(async (tx) => {
-      const { story } = await lockEntry(tx, id);
+      // A takedown since the due list was read makes lockEntry refuse: the entry is no longer scheduled anyway.
+      const locked = await lockEntry(tx, id).catch((error: unknown) => {
+        if (isClientError(error)) return null;
+        throw error;
+      });
+      if (!locked) return null;
+      const { story, entry } = locked;
+      // Another instance may have handled it while this one waited for the lock (or an editor published it): nothing to do.
+      if (entry.status !== 'scheduled') return null;
+      const publishAt = entry.publishAt!;
       // An ended story is an archive (as for editors): the entry goes back to the desk as a draft, it does not go out.
-      const held = story.status === 'ended';
-      // Another instance may have handled it while this one waited for the lock: then nothing matches.
-      const [row] = await tx
-        .update(entries)
-        .set(held ? { status: 'draft', updatedAt: nowMs } : { status: 'published', publishedAt: nowMs, updatedAt: nowMs })
-        .where(and(eq(entries.id, id), eq(entries.status, 'scheduled'), lte(entries.publishAt, sql`now()`)))
-        .returning();
-      if (!row) return null;
-      if (!held) await publishRevision(tx, row);
-      await appendEntryEvent(tx, access, story, row, held ? 'updated' : 'published');
-      return { row, held };
+      if (story.status === 'ended') {
+        const [held] = await tx.update(entries).set({ status: 'draft', publishAt: null, updatedAt: nowMs }).where(eq(entries.id, id)).returning();
+        await appendEntryEvent(tx, access, story, held!, 'updated');
+        return { outcome: 'held' as const, entryId: id, storyId: story.id, publishAt };
+      }
+      // The very path publishEntry takes: the same rules (the editors' note stays behind, the schedule ends).
+      const published = await publishLocked(tx, access, story, entry);
+      const publishedAt = published.publishedAt!;
+      return { outcome: 'published' as const, entryId: id, storyId: story.id, publishAt, publishedAt, lateMs: publishedAt.getTime() - publishAt.getTime() };
     });
-    if (!done) continue;
-    const { row, held } = done;
-    const publishAt = row.publishAt!;
-    if (held) outcomes.push({ outcome: 'held', entryId: row.id, storyId: row.storyId, publishAt });
-    else outcomes.push({ outcome: 'published', entryId: row.id, storyId: row.storyId, publishAt, publishedAt: row.publishedAt!, lateMs: row.publishedAt!.getTime() - publishAt.getTime() });
+    if (done) outcomes.push(done);
   }
   return outcomes;
 }

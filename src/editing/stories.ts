@@ -7,12 +7,12 @@ import { clientError, notFound } from '../errors.js';
 import { appendEvent, lockStory } from '../live/append-event.js';
 import { withConstraintErrors } from './database-errors.js';
 import { createOnce } from './idempotency.js';
-import { idempotencyKey, language, optionalText, parseInput, slug, text } from './validation.js';
+import { idempotencyKey, language, optionalProse, parseInput, slug, text } from './validation.js';
 
 const createStorySchema = z.object({
   slug,
   title: text(200),
-  summary: optionalText(1_000),
+  summary: optionalProse(1_000),
   language,
   status: z.enum(STORY_STATUSES),
   coverageStartAt: z.date().nullish(),
@@ -45,7 +45,7 @@ export async function createStory(access: Access, input: z.input<typeof createSt
 const updateStorySchema = z
   .object({
     title: text(200).optional(),
-    summary: optionalText(1_000),
+    summary: optionalProse(1_000),
     language: language.optional(),
     coverageStartAt: z.date().nullish(),
     coverageEndAt: z.date().nullish(),

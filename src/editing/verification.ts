@@ -11,22 +11,11 @@ import type { Access } from '../access.js';
 import { type EntryRow, type EntrySource, VERIFICATIONS, entries, nowMs } from '../db/schema.js';
 import { clientError } from '../errors.js';
 import { appendEntryEvent, lockEntry } from './entries.js';
-import { optionalText, parseInput, text } from './validation.js';
+import { optionalText, parseInput, text, webUrl } from './validation.js';
 
 export const SOURCE_LIMITS = { sources: 20, outlet: 200, via: 200, url: 2_000 } as const;
 
-const httpUrl = z
-  .string()
-  .trim()
-  .max(SOURCE_LIMITS.url, `must be at most ${SOURCE_LIMITS.url} characters`)
-  .refine((v) => {
-    try {
-      const { protocol } = new URL(v);
-      return protocol === 'http:' || protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'must be an absolute http or https URL');
+const httpUrl = webUrl({ schemes: ['http:', 'https:'], max: SOURCE_LIMITS.url });
 
 const sourceSchema = z.object({
   outlet: text(SOURCE_LIMITS.outlet),

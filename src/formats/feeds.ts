@@ -4,6 +4,7 @@
  * (RFC 6721 `at:deleted-entry`), and JSON Feed 1.1. Pure functions of the
  * story and its newest entries; the site routes them (src/site/router.ts).
  */
+import { xmlCarriable } from '../text-guard.js';
 
 export interface FeedStory {
   /** The feed's own id; defaults to the story's URN. */
@@ -36,8 +37,9 @@ export interface FeedLinks {
   self: string;
 }
 
+/** Escaped for XML; a character XML cannot carry at all (in a row older than the text guard) is left out. */
 const escapeXml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  xmlCarriable(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 const entryUrn = (entry: FeedEntry) => `urn:diretta:entry:${entry.id}`;
 const isRetracted = (entry: FeedEntry) => entry.status === 'RETRACTED';

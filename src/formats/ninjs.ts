@@ -3,10 +3,13 @@
  * aggregators: pure functions of the rows; src/loaders/ninjs.ts gathers them.
  * Validated in tests against the official schema (schema/vendor/).
  *
- * An entry is a `text` item whose `version` is its revision; a retraction is
- * `pubstatus: canceled` with its body and mentions gone, a draft (editors
- * only) is `withheld`. A story is a `composite` item whose associations are
- * its newest entries; an entry's images are its associated `picture` items.
+ * An entry is a `text` item whose `version` is its revision; `pubstatus`
+ * follows its editorial state for every reader of the document: a retraction
+ * is `canceled` with its body and mentions gone, a draft or a scheduled entry
+ * (editors only) is `withheld`, a scheduled one `embargoed` until its time. A
+ * story is a `composite` item whose associations are its newest entries and
+ * whose `version` counts the events its reader can see; an entry's images
+ * are its associated `picture` items.
  * People and places carry their Wikidata and GeoNames
  * URIs, the identifiers other newsrooms' systems share.
  */
@@ -32,8 +35,9 @@ const geonamesUri = (id: number) => `https://sws.geonames.org/${id}/`;
 export const entryUri = (globalId: string) => `urn:diretta:entry:${globalId}`;
 export const storyUri = (slug: string) => `urn:diretta:story:${slug}`;
 
+/** Usable once published, and only then: a wire system reading an editor's ninjs must not send out embargoed copy. */
 function pubstatus(status: Entry['status']): 'usable' | 'withheld' | 'canceled' {
-  return status === 'retracted' ? 'canceled' : status === 'draft' ? 'withheld' : 'usable';
+  return status === 'retracted' ? 'canceled' : status === 'published' ? 'usable' : 'withheld';
 }
 
 function person(p: PersonRow): Ninjs {
@@ -77,6 +81,7 @@ export function entryNinjs(item: NinjsEntry, story: Pick<StoryRow, 'slug' | 'lan
     firstcreated: (entry.publishedAt ?? entry.createdAt).toISOString(),
     versioncreated: entry.updatedAt.toISOString(),
     pubstatus: pubstatus(entry.status),
+    ...(entry.status === 'scheduled' && entry.publishAt ? { embargoed: entry.publishAt.toISOString() } : {}),
     language: story.language,
     slugline: story.slug,
     headlines: [{ role: 'main', value: entry.headline }],
@@ -91,8 +96,13 @@ export function entryNinjs(item: NinjsEntry, story: Pick<StoryRow, 'slug' | 'lan
   };
 }
 
-/** The story, with its newest entries as associations, and everyone and everywhere they mention. */
-export function storyNinjs(story: StoryRow, entries: readonly NinjsEntry[], publisher: Publisher, storyGlobalId: string): Ninjs {
+/**
+ * The story, with its newest entries as associations, and everyone and everywhere they mention.
+ * `version` is how many of the story's events the document's reader can see (readers: the public
+ * ones; editors: all), so that a draft saved or an entry scheduled moves neither a reader's
+ * version nor the ETag of what they are served.
+ */
+export function storyNinjs(story: StoryRow, entries: readonly NinjsEntry[], publisher: Publisher, storyGlobalId: string, version: number): Ninjs {
   const people = new Map<number, PersonRow>();
   const places = new Map<number, PlaceRow>();
   for (const e of entries) {
@@ -105,8 +115,8 @@ export function storyNinjs(story: StoryRow, entries: readonly NinjsEntry[], publ
     type: 'composite',
     representationtype: 'full',
     profile: 'diretta-live-blog',
-    // Every change to the story or its entries appends an event: its count is the story's version.
-    version: String(story.lastEventSeq),
+    // Every change to the story or its entries appends an event: the count its reader can see is the story's version.
+    version: String(version),
     firstcreated: story.createdAt.toISOString(),
     versioncreated: story.updatedAt.toISOString(),
     pubstatus: story.status === 'draft' ? 'withheld' : 'usable',

@@ -82,8 +82,8 @@ function entryFromSnapshot(snapshot: EventSnapshot): Entry {
 export function redacted(atEvent: Entry, now: Entry): Entry {
   // A legal takedown erased the text from the log too; an entry object still in memory must not bring it back.
   if (now.takenDownAt) {
-    const { headline, body, author, correctionNote, sources, takenDownAt, takedownReason } = now;
-    return { ...atEvent, status: 'retracted', headline, body, author, correctionNote, sources, takenDownAt, takedownReason };
+    const { headline, body, author, correctionNote, sources, media, takenDownAt, takedownReason } = now;
+    return { ...atEvent, status: 'retracted', headline, body, author, correctionNote, sources, media, takenDownAt, takedownReason };
   }
   return now.status === 'retracted' && atEvent.status !== 'retracted' ? { ...atEvent, status: 'retracted' } : atEvent;
 }

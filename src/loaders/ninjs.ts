@@ -12,6 +12,7 @@ import { entriesByIds, newestFirst, storyEntryPages } from './entries.js';
 import { readPage } from './keyset.js';
 import { entryMentionLists } from './mentionables.js';
 import { storiesByIds } from './stories.js';
+import { canSeeUnpublished } from '../viewer.js';
 
 /** The API's global ID of a row (src/schema/global-id.ts). */
 export type GlobalId = (typename: 'Entry' | 'Story', id: number) => string;
@@ -47,5 +48,7 @@ async function storyNinjsFor(access: Access & { publisher: Publisher }, stories:
   const page = readPage({ first: NINJS_STORY_ENTRIES }, newestFirst, 'Story.entries:NEWEST_FIRST');
   const pages = await storyEntryPages(access, stories.map((s) => s.id), page, { order: 'NEWEST_FIRST', keyEventsOnly: false, mentioning: null });
   const items = await withMentions(access, pages.flatMap((p) => p.edges.map((e) => e.node)), globalId);
-  return stories.map((story) => storyNinjs(story, items.filter((i) => i.entry.storyId === story.id), access.publisher, globalId('Story', story.id)));
+  // Readers number the story's events as they see them (public ones only), as their cursors do.
+  const version = (story: StoryRow) => (canSeeUnpublished(access.viewer) ? story.lastEventSeq : story.lastPublicSeq);
+  return stories.map((story) => storyNinjs(story, items.filter((i) => i.entry.storyId === story.id), access.publisher, globalId('Story', story.id), version(story)));
 }

@@ -10,6 +10,7 @@ import type { Context } from '../context.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { countStatements } from '../db/statement-counter.js';
 import { isClientError } from '../errors.js';
+import { withInputField } from './input-field-names.js';
 
 /**
  * Runs execution inside a statement counter, so that `ctx.statements`
@@ -41,7 +42,7 @@ export function useStatementCounting(): Plugin<Context> {
  * quotes the id, so a user can report it and we can find it.
  */
 export function useErrorMasking(): Plugin<Context> {
-  const mask = (result: ExecutionResult, ctx: Context) => {
+  const mask = (result: ExecutionResult, ctx: Context, document: DocumentNode | undefined) => {
     if (!result.errors?.length) return;
     // One failed batch fails every field it fed: log the outage once per operation, not per field.
     let outageLogged = false;
@@ -75,20 +76,21 @@ export function useErrorMasking(): Plugin<Context> {
         extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ctx.requestId },
       });
     });
-    result.errors = errors;
+    // A value GraphQL refused while coercing the variables names its input field, as our own errors do.
+    result.errors = errors.map((error) => withInputField(error, document, false));
   };
   return {
     onExecute() {
       return {
         onExecuteDone(payload) {
-          return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => mask(result as ExecutionResult, args.contextValue as Context));
+          return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => mask(result as ExecutionResult, args.contextValue as Context, args.document as DocumentNode));
         },
       };
     },
     onSubscribe() {
       return {
         onSubscribeResult(payload) {
-          return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => mask(result as ExecutionResult, args.contextValue as Context));
+          return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => mask(result as ExecutionResult, args.contextValue as Context, args.document as DocumentNode));
         },
         onSubscribeError({ error, setError }) {
           if (error instanceof GraphQLError && isClientError(error)) return;

@@ -11,6 +11,7 @@ import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
 import { clientError } from '../errors.js';
 import { NoNulInStrings, guardRequest } from '../input-guard.js';
+import { withInputField } from './input-field-names.js';
 
 type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'responseBytes';
 
@@ -63,8 +64,14 @@ export function useInputGuard(): Plugin<Context> {
       const refused = guardRequest(params.query, params.variables);
       if (refused) setResult({ errors: [refused] });
     },
-    onValidate({ addValidationRule }) {
+    onValidate({ addValidationRule, params }) {
       addValidationRule(NoNulInStrings);
+      // A literal a scalar refused (an impossible DateTime) names its input field, as our own errors do.
+      return ({ result, setResult }) => {
+        if (result.some((e) => e.extensions?.code === 'BAD_USER_INPUT' && e.extensions.field === undefined)) {
+          setResult(result.map((e) => withInputField(e, params.documentAST, true)));
+        }
+      };
     },
   };
 }

@@ -21,7 +21,7 @@ const QuoteInput = builder.inputType('QuoteInput', {
 const EntryMediaInput = builder.inputType('EntryMediaInput', {
   description: 'An image to show with an entry.',
   fields: (t) => ({
-    url: t.string({ required: true, description: 'An absolute https:// URL of the image (other schemes are refused).' }),
+    url: t.string({ required: true, description: 'An absolute https:// URL of the image (other schemes, and a user name or password, are refused); stored as the URL standard serialises it.' }),
     alt: t.string({ required: true, description: 'Text alternative, up to 300 characters.' }),
     caption: t.string({ description: 'Caption, up to 500 characters.' }),
     credit: t.string({ description: 'Credit, up to 200 characters.' }),

@@ -19,7 +19,7 @@ const EntrySourceRef = builder.objectRef<EntrySource>('EntrySource').implement({
   description: 'An outlet an entry relies on, e.g. "Tass citing the Defence Ministry".',
   fields: (t) => ({
     outlet: t.exposeString('outlet', { description: 'The outlet or channel, e.g. "Tass".' }),
-    url: t.exposeString('url', { nullable: true, description: 'Where the outlet published it, when known.' }),
+    url: t.exposeString('url', { nullable: true, description: 'Where the outlet published it, when known, as the URL standard serialises it (spaces, quotes, `<` and `>` percent-encoded).' }),
     via: t.exposeString('via', { nullable: true, description: 'Whom the outlet cites, e.g. "the Defence Ministry".' }),
   }),
 });
@@ -42,7 +42,7 @@ const SourceInput = builder.inputType('EntrySourceInput', {
   description: 'An outlet an entry relies on.',
   fields: (t) => ({
     outlet: t.string({ required: true, description: 'The outlet or channel, up to 200 characters.' }),
-    url: t.string({ description: 'Absolute http(s) URL where it published it.' }),
+    url: t.string({ description: 'Absolute http(s) URL where it published it, without user name or password; stored as the URL standard serialises it.' }),
     via: t.string({ description: 'Whom the outlet cites, up to 200 characters.' }),
   }),
 });

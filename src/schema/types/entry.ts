@@ -33,7 +33,7 @@ export const EntryOrderEnum = builder.enumType('EntryOrder', {
 export const EntryMediaRef = builder.objectRef<EntryMedia>('EntryMedia').implement({
   description: 'An image shown with an entry, with its caption and credit.',
   fields: (t) => ({
-    url: t.exposeString('url', { description: 'Where the image is: an absolute https:// URL.' }),
+    url: t.exposeString('url', { description: 'Where the image is: an absolute https:// URL, as the URL standard serialises it (spaces, quotes, `<` and `>` percent-encoded).' }),
     alt: t.exposeString('alt', { description: 'Text alternative for readers who cannot see the image.' }),
     caption: t.exposeString('caption', { nullable: true, description: 'What the image shows, as printed under it.' }),
     credit: t.exposeString('credit', { nullable: true, description: 'Who took or owns the image, e.g. "Reuters/Jane Doe".' }),
