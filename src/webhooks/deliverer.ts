@@ -18,10 +18,10 @@ import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { WebhookSettings } from '../config.js';
 import { type Database, queryRows } from '../db/client.js';
-import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { EVENTS_CHANNEL } from '../live/append-event.js';
 import type { Logger } from '../logger.js';
 import { retryDelayMs } from './backoff.js';
+import { OutboxLoop, describeFailure } from './outbox-loop.js';
 import { type ClaimedDelivery, deliveryBody } from './payload.js';
 import { WEBHOOK_HEADERS, signDelivery } from './signature.js';
 
@@ -34,12 +34,8 @@ export class WebhookDeliverer {
   /** Written into each claim: only this instance may settle what it claimed. */
   private readonly owner = randomUUID();
   private readonly leaseMs: number;
-  private stopping = false;
-  private wanted = false;
-  private running: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly loop: OutboxLoop;
   private pruneTimer: NodeJS.Timeout | null = null;
-  private unlisten: (() => Promise<void>) | null = null;
 
   constructor(
     private readonly database: Database,
@@ -47,16 +43,24 @@ export class WebhookDeliverer {
     private readonly log: Logger,
   ) {
     this.leaseMs = settings.timeoutMs * 2 + 1_000;
+    this.loop = new OutboxLoop(database, log, {
+      channels: [EVENTS_CHANNEL],
+      pollIntervalMs: settings.pollIntervalMs,
+      name: 'webhook delivery',
+      round: async () => {
+        const claimed = await this.claim();
+        if (claimed.length === 0) return false;
+        await Promise.all(claimed.map((d) => this.attempt(d)));
+        return true;
+      },
+    });
   }
 
   async start(): Promise<void> {
     // A committed event wakes the deliverer at once; the timer finds retries that came due, and rows a dead instance left.
-    this.unlisten = await this.database.listen(EVENTS_CHANNEL, { onNotify: () => this.wake(), onListen: () => this.wake() });
-    this.timer = setInterval(() => this.wake(), this.settings.pollIntervalMs);
-    this.timer.unref();
+    await this.loop.start();
     this.pruneTimer = setInterval(() => void this.prune().catch((error: unknown) => this.log.warn({ err: error }, 'could not prune webhook deliveries')), PRUNE_INTERVAL_MS);
     this.pruneTimer.unref();
-    this.wake();
   }
 
   /**
@@ -74,36 +78,12 @@ export class WebhookDeliverer {
 
   /** Stops claiming; attempts under way finish (within the timeout) and are recorded. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    await this.unlisten?.().catch(() => {});
-    await this.running;
+    await this.loop.stop();
   }
 
   wake(): void {
-    if (this.stopping) return;
-    this.wanted = true;
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.wanted && !this.stopping) {
-      this.wanted = false;
-      try {
-        const claimed = await this.claim();
-        if (claimed.length === 0) continue;
-        await Promise.all(claimed.map((d) => this.attempt(d)));
-        // A delivery done lets the next one of its subscription go: look again straight away.
-        this.wanted = true;
-      } catch (error) {
-        // The database is away (a restart, an outage): logged once per outage; the next tick tries again.
-        if (isDatabaseUnavailable(error)) this.database.outage.unavailable(error);
-        else this.log.warn({ err: error }, 'webhook delivery round failed');
-      }
-    }
+    this.loop.wake();
   }
 
   private claim(): Promise<ClaimedDelivery[]> {
@@ -194,11 +174,4 @@ export class WebhookDeliverer {
     );
     if (row && !succeeded && row.paused) this.log.warn({ webhookId: delivery.webhook_id, failures: row.failures }, 'webhook paused after repeated failures');
   }
-}
-
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
-  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
-  return error instanceof Error ? error.message : String(error);
 }
