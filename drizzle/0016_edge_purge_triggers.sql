@@ -32,12 +32,12 @@ begin
         select jsonb_array_elements_text(coalesce(new.snapshot -> 'people', '[]'::jsonb)) as p
         union select jsonb_array_elements_text(coalesce(earlier -> 'people', '[]'::jsonb))
         union select speaker_id::text from quotes where entry_id = new.entry_id
-      ) named order by 1
+      ) named where p is not null order by 1
     ) || array(
       select distinct 'place-' || p from (
         select jsonb_array_elements_text(coalesce(new.snapshot -> 'places', '[]'::jsonb)) as p
         union select jsonb_array_elements_text(coalesce(earlier -> 'places', '[]'::jsonb))
-      ) named order by 1
+      ) named where p is not null order by 1
     );
   end if;
   insert into edge_purges (event_id, keys, hard)

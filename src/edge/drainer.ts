@@ -167,7 +167,7 @@ export class EdgePurgeDrainer {
     }
     const hard = new Set<string>();
     const soft = new Set<string>();
-    for (const row of batch) for (const key of row.keys) (row.hard ? hard : soft).add(key);
+    for (const row of batch) for (const key of row.keys) if (key) (row.hard ? hard : soft).add(key);
     for (const key of hard) soft.delete(key);
     const results = await Promise.allSettled(
       this.purgers.map(async (purger) => {
