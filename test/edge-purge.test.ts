@@ -115,8 +115,8 @@ describe('edge purges', () => {
     const before = server.app.purges!.outcomes();
     const entries: number[] = [];
     for (const headline of ['First in line', 'Second in line', 'Third in line']) entries.push(numeric(await publishEntry(server, story, headline)));
-    await until('a failed round recorded', async () => (await readPurgeOutbox(server.app.database.db)).failures > 0);
-    const failing = await readPurgeOutbox(server.app.database.db);
+    let failing = await readPurgeOutbox(server.app.database.db);
+    await until('a failed round recorded', async () => (failing = await readPurgeOutbox(server.app.database.db)).failures > 0);
     expect(failing.pending).toBeGreaterThan(0);
     expect(failing.oldestPendingAgeSeconds).not.toBeNull();
     expect(failing.lastError).toMatch(/HTTP 500/);

@@ -193,8 +193,16 @@ export class EdgePurgeDrainer {
       return false;
     }
     const ids = batch.map((row) => row.id);
-    await queryRows(this.database.db, sql`update edge_purges set delivered_at = date_trunc('milliseconds', now()) where ${anyOf(sql`id`, ids)} and delivered_at is null`);
-    await this.release(sql`lease_owner = null, lease_until = null, failures = 0, last_error = null, last_delivered_at = date_trunc('milliseconds', now())`);
+    // One statement, so that a reader of the outbox never sees the rows delivered and the failures not yet reset.
+    await queryRows(
+      this.database.db,
+      sql`with delivered as (
+        update edge_purges set delivered_at = date_trunc('milliseconds', now()) where ${anyOf(sql`id`, ids)} and delivered_at is null returning id
+      )
+      update edge_purge_state set lease_owner = null, lease_until = null, failures = 0, last_error = null, last_delivered_at = date_trunc('milliseconds', now())
+      where id = 1 and lease_owner = ${this.owner}
+      returning id`,
+    );
     this.delivered += batch.length;
     return true;
   }
