@@ -18,6 +18,8 @@ export interface PurgeReceiver {
   requests: RecordedRequest[];
   /** Answers the next requests with these statuses in turn, then 200. */
   failNext(statuses: number[]): void;
+  /** Answers every request with 500 until called with false. */
+  failAll(failing: boolean): void;
   close(): Promise<void>;
 }
 
@@ -25,11 +27,12 @@ export interface PurgeReceiver {
 export async function startPurgeReceiver(): Promise<PurgeReceiver> {
   const requests: RecordedRequest[] = [];
   const plan: number[] = [];
+  let failing = false;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const status = plan.shift() ?? 200;
+      const status = plan.shift() ?? (failing ? 500 : 200);
       requests.push({ method: req.method ?? '', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
       res.writeHead(status, { 'content-type': 'application/json' }).end(status === 200 ? '{}' : '{"msg":"failed"}');
     });
@@ -40,6 +43,7 @@ export async function startPurgeReceiver(): Promise<PurgeReceiver> {
     url: `http://127.0.0.1:${port}`,
     requests,
     failNext: (statuses) => plan.push(...statuses),
+    failAll: (value) => void (failing = value),
     close: () => new Promise((done) => server.close(() => done())),
   };
 }
