@@ -106,7 +106,7 @@ export async function startVarnish(options: StartOptions): Promise<RunningVarnis
     // Runs as whoever starts it (root included), writing only its own directory.
     '-j', 'none',
     // A few threads to start with (the default, 100 a pool, is for a machine of its own).
-    '-p', 'thread_pool_min=20',
+    '-p', 'thread_pool_min=50',
     '-p', 'thread_pool_max=500',
   ];
   try {
