@@ -136,5 +136,16 @@ export function useTrustedDocuments({ documents, only, authenticated }: TrustedD
         ),
     },
   }) as Plugin<Context>;
-  return { plugins: [marker, persisted], isTrusted: (request) => trusted.has(request) };
+  // Only for what is the plugin's business: a hash, or (with `only`) a text. A request with neither is left to
+  // Yoga, which answers it as before (no query: 400 BAD_REQUEST; an empty one: GRAPHQL_PARSE_FAILED).
+  const persistedParams = persisted.onParams!;
+  const scoped: Plugin<Context> = {
+    ...persisted,
+    onParams(payload) {
+      const params = payload.params as PersistedParams;
+      if (hashOf(params) === null && !(only && typeof params.query === 'string' && params.query !== '')) return undefined;
+      return persistedParams(payload);
+    },
+  };
+  return { plugins: [marker, scoped], isTrusted: (request) => trusted.has(request) };
 }
