@@ -35,9 +35,10 @@ describe.skipIf(unavailable !== null)(`the edge: Varnish in front of the API${un
     editor = await server.token('editor');
     await drained();
   });
+  let stopped = false;
   afterAll(async () => {
     await varnish?.stop();
-    await server?.stop();
+    if (!stopped) await server?.stop();
   });
 
   /** Waits until every purge written so far has reached Varnish. */
@@ -119,5 +120,24 @@ describe.skipIf(unavailable !== null)(`the edge: Varnish in front of the API${un
     const page = await edge(`/live/${slug}`, { authorization: `Bearer ${editor}` });
     expect(page.headers.get('x-cache')).toBe('PASS');
     expect(page.headers.get('cache-control')).toBe('private, no-store');
+  });
+
+  it('serves a stale answer while the API is down rather than an error (stale-if-error), and says so', async () => {
+    const path = `/live/${slug}/feed.json`;
+    await edge(path).then((r) => r.text());
+    const cached = await edge(path);
+    expect(cached.headers.get('x-cache')).toBe('HIT');
+    const before = await cached.text();
+    await server.stop();
+    stopped = true;
+    // Made stale by hand (from the purgers' address), with nothing behind Varnish to refresh it.
+    const purge = await fetch(`${varnish.url}/`, { method: 'PURGE', headers: { 'xkey-softpurge': `story-${Buffer.from(story, 'base64').toString().split(':')[1]}` } });
+    expect(purge.status).toBe(200);
+    const stale = await edge(path);
+    expect(stale.status).toBe(200);
+    expect(stale.headers.get('x-cache')).toBe('HIT-STALE');
+    expect(await stale.text()).toBe(before);
+    // What was never cached has nothing stale to give.
+    expect((await edge(`/live/${slug}/feed.atom?never-cached`)).status).toBe(503);
   });
 });

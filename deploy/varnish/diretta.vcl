@@ -95,6 +95,9 @@ sub vcl_recv {
     if (req.http.x-diretta-refresh) {
         # No stale copy for this reader: wait for the fetch (which others asking meanwhile share).
         set req.grace = 0s;
+    } elsif (req.http.x-diretta-stale-ok) {
+        # The refresh failed: any stale copy within its grace (stale-if-error) will do. (req.grace outlives a restart.)
+        set req.grace = 3650d;
     }
     return (hash);
 }
