@@ -18,7 +18,9 @@
  *   place, which an event touches when the entry mentions them or quotes
  *   them (the NOTIFY payload names them, see EventTouch); their catalog
  *   fields (name, aliases…) change only through catalog edits, which drop
- *   everything;
+ *   the whole response cache — they are recorded apart (peopleShown,
+ *   placesShown, and the catalog roots as listsPeople, listsPlaces) for the
+ *   surrogate keys shared caches purge by (./edge-cache.ts);
  * - a story listed among a person's stories: that story's content (its
  *   mention count and last mention change with any of its entries);
  * - `search`: the entries shown (their fields), plus a short time to live,

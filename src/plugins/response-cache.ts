@@ -29,6 +29,11 @@
  * caused (a barrier NOTIFY sent after it commits arrives after them), so an
  * anonymous read after an edit on the same instance sees the edit.
  *
+ * A request with `Cache-Control: no-cache` (what Varnish sends when it
+ * refreshes an answer a purge dropped: deploy/varnish/diretta.vcl) is
+ * computed afresh, and its answer replaces the stored one: this instance
+ * may not have heard yet of the event the purge was for.
+ *
  * An answer is stored only if nothing it depends on was invalidated while
  * it was computed. Requests with a token (editors see drafts) are never
  * cached, nor are answers with errors, mutations and subscriptions.
