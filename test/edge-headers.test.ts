@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
 import { documentHash } from '../src/plugins/trusted-documents.js';
+import { newCacheScope } from '../src/plugins/cache-scope.js';
+import { surrogateKeys } from '../src/plugins/edge-cache.js';
 import { demoStory } from '../src/seed/demo-story.js';
 import { ENTRIES_PER_LOAD, feedQuery, storyPageQuery } from '../src/site/page-data.js';
 import { persistedUrl, publishEntry, storyId } from './helpers/edge.js';
@@ -136,6 +138,24 @@ describe('edge caching headers', () => {
     const after = await fetch(`${server.url}/live/${slug}`);
     expect(await after.text()).toContain(headline);
     expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
+  });
+});
+
+describe('surrogate keys', () => {
+  it('name what was read, leave out entries their story covers, and fall back to `all` past 4 KB', () => {
+    const scope = newCacheScope(true);
+    scope.stories.add(1);
+    scope.entries.set(10, 1);
+    scope.entries.set(20, 2);
+    scope.entries.set(30, 0);
+    scope.peopleShown.add(7);
+    scope.places.add(3);
+    scope.listsPeople = true;
+    expect(surrogateKeys(scope).sort()).toEqual(['entry-20', 'entry-30', 'people', 'person-7-name', 'place-3', 'story-1']);
+    expect(surrogateKeys(newCacheScope(true))).toEqual(['all']);
+    expect(surrogateKeys(newCacheScope(false))).toEqual(['all']);
+    for (let id = 1; id <= 1_000; id++) scope.entries.set(100_000 + id, 0);
+    expect(surrogateKeys(scope)).toEqual(['all']);
   });
 });
 

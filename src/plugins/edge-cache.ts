@@ -137,8 +137,9 @@ export function useEdgeCache(options: EdgeCacheOptions): Plugin<Context, { edge?
   const executed = new WeakMap<Request, Executed>();
   return {
     onExecute({ args }) {
-      const ctx = args.contextValue as Context & { request?: Request };
-      if (!ctx.request) return undefined;
+      const ctx = args.contextValue as Context & { request?: Request; edge?: EdgeScopeReceiver };
+      // Only GETs may be public, and only the pages' own requests want their scope back: the rest owe nothing here.
+      if (!ctx.request || (ctx.request.method !== 'GET' && !ctx.edge)) return undefined;
       const query = getOperationAST(args.document, args.operationName)?.operation === 'query';
       const record: Executed = { query, scope: ctx.cacheScope, errors: false };
       executed.set(ctx.request, record);
