@@ -110,6 +110,24 @@ describe('edge purges', () => {
     expect(keys).toEqual(expect.arrayContaining([`person-${numeric(person)}`, 'people', 'all']));
   });
 
+  it('purges both people of a merge: the loser, gone, and the winner, who took its lists', async () => {
+    const create = async (slug: string) => {
+      const res = await server.edit<{ createPerson: { person: { id: string } } }>('mutation ($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }', { input: { slug, name: `Name of ${slug}` } });
+      expect(res.errors).toBeUndefined();
+      return res.data!.createPerson.person.id;
+    };
+    const [winner, loser] = [await create('edge-winner'), await create('edge-loser')];
+    await drained(server);
+    const admin = await server.token('admin');
+    const res = await server.gql('mutation ($input: MergePeopleInput!) { mergePeople(input: $input) { mergedId } }', { input: { winner, loser } }, { authorization: `Bearer ${admin}` });
+    expect(res.errors).toBeUndefined();
+    await drained(server);
+    for (const id of [winner, loser]) {
+      expect(naming(varnish, `person-${numeric(id)}-name`).length, id).toBeGreaterThanOrEqual(2);
+      expect(naming(varnish, `person-${numeric(id)}`).length, id).toBeGreaterThanOrEqual(2);
+    }
+  });
+
   it('retries with backoff while a purger fails, then sends everything in order', async () => {
     varnish.failAll(true);
     const before = server.app.purges!.outcomes();
