@@ -114,6 +114,8 @@ export class EdgePurgeDrainer {
   }
 
   async start(): Promise<void> {
+    // The migration writes the lease's row; a table emptied by hand would otherwise leave nothing to claim, silently.
+    await queryRows(this.database.db, sql`insert into edge_purge_state (id) values (1) on conflict do nothing returning id`);
     // Without a purger there is nothing to send: rows wait (and are pruned after a day), for an instance that has one.
     if (this.purgers.length > 0) await this.loop.start();
     this.pruneTimer = setInterval(() => void this.prune().catch((error: unknown) => this.log.warn({ err: error }, 'could not prune edge purges')), PRUNE_INTERVAL_MS);
