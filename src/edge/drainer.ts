@@ -153,6 +153,9 @@ export class EdgePurgeDrainer {
 
   /** One round: true when it delivered something (more may wait). */
   private async round(): Promise<boolean> {
+    // Most wake-ups (the poll timer, another instance's events already sent) find nothing: a read, not a write of the lease.
+    const [waiting] = await queryRows<{ any: boolean }>(this.database.db, sql`select exists (select 1 from edge_purges where delivered_at is null) as any`);
+    if (!waiting?.any) return false;
     const [lease] = await queryRows<{ failures: number }>(
       this.database.db,
       sql`update edge_purge_state
