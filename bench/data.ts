@@ -86,7 +86,7 @@ try {
   if (others > 0 && !values.force) {
     throw new Error(`the database holds ${others} stories that are not benchmark data; use a dedicated database (or --force to wipe it)`);
   }
-  await sql`truncate story_events, entry_people, entry_places, quotes, entries, stories, people, places, idempotency_keys restart identity cascade`;
+  await sql`truncate story_events, entry_people, entry_places, quotes, entries, stories, people, places, idempotency_keys, edge_purges restart identity cascade`;
 
   // People: names from the lists, every one unique by slug.
   const personRows = Array.from({ length: v.people }, (_, i) => {

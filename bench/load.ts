@@ -13,6 +13,8 @@ export interface LoadJob {
   connections: number;
   durationSeconds: number;
   bodies: string[];
+  /** GET requests instead (paths with their query strings, e.g. trusted documents by hash): bodies are then ignored. */
+  paths?: string[];
   headers?: Record<string, string>;
 }
 
@@ -37,7 +39,9 @@ const result = await autocannon({
   connections: job.connections,
   duration: job.durationSeconds,
   // Each connection walks the list in order, so the requests in flight spread over its bodies.
-  requests: job.bodies.map((body) => ({ method: 'POST' as const, path: new URL(job.url).pathname, headers, body })),
+  requests: job.paths
+    ? job.paths.map((path) => ({ method: 'GET' as const, path, headers: { accept: headers.accept, ...job.headers } }))
+    : job.bodies.map((body) => ({ method: 'POST' as const, path: new URL(job.url).pathname, headers, body })),
 });
 
 const out: LoadResult = {

@@ -3,6 +3,7 @@ import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import postgres from 'postgres';
+import type { EdgeReadsResults } from './edge-reads.js';
 import type { FanoutResults } from './fanout.js';
 import type { NewsroomResults, NewsroomRun } from './newsroom.js';
 import type { ReadResults } from './reads.js';
@@ -26,6 +27,7 @@ export interface BenchReport {
   reads?: ReadResults;
   newsroom?: NewsroomResults;
   fanout?: FanoutResults;
+  edgeReads?: EdgeReadsResults;
 }
 
 function version(pkg: string): string {
@@ -94,7 +96,28 @@ export interface Target {
  */
 export function targets(report: BenchReport): Target[] {
   const list: Target[] = [];
-  const { reads, newsroom, fanout } = report;
+  const { reads, newsroom, fanout, edgeReads } = report;
+  if (edgeReads) {
+    const edge = edgeReads.runs.find((r) => r.path === 'Varnish → API' && r.rate === 1);
+    const api = edgeReads.runs.find((r) => r.path === 'API (cache on)' && r.rate === 1);
+    if (edge) {
+      list.push({ target: 'edge at 1 entry/s: Varnish hit ratio ≥ 95 %', measured: edge.hitRatio === null ? '—' : `${(edge.hitRatio * 100).toFixed(1)} %`, met: (edge.hitRatio ?? 0) >= 0.95 });
+      list.push({
+        target: "edge at 1 entry/s: req/s through Varnish ≥ 3× the API's own (cache on), same run",
+        measured: api ? `${num(edge.reads.requestsPerSecond)} vs ${num(api.reads.requestsPerSecond)} (${ratio(edge.reads.requestsPerSecond, api.reads.requestsPerSecond)})` : 'API not measured',
+        met: !!api && edge.reads.requestsPerSecond >= 3 * api.reads.requestsPerSecond,
+      });
+      list.push({ target: 'edge at 1 entry/s: reads p99 ≤ 20 ms through Varnish', measured: ms(edge.reads.p99), met: edge.reads.p99 <= 20 });
+    }
+    for (const run of edgeReads.runs.filter((r) => r.path === 'Varnish → API' && r.rate > 0 && r.staleness)) {
+      const stale = run.staleness!;
+      list.push({
+        target: `edge at ${run.rate} entr${run.rate === 1 ? 'y' : 'ies'}/s: staleness p99 ≤ 1 s after commit, every entry fresh`,
+        measured: `p99 ${ms(stale.p99)} over ${stale.samples} entries, ${stale.notFresh} not fresh within 10 s`,
+        met: stale.samples > 0 && stale.p99 <= 1000 && stale.notFresh === 0,
+      });
+    }
+  }
   if (reads) {
     for (const op of reads.operations) {
       const uncached = reads.uncached?.find((u) => u.operation === op.operation);
@@ -145,7 +168,7 @@ export function targets(report: BenchReport): Target[] {
 }
 
 export function renderMarkdown(report: BenchReport): string {
-  const { environment: env, reads, newsroom, fanout } = report;
+  const { environment: env, reads, newsroom, fanout, edgeReads } = report;
   const lines: string[] = [];
   lines.push(`# Diretta benchmark, ${env.date.slice(0, 16).replace('T', ' ')} UTC`, '');
   lines.push(`- Machine: ${env.cpu}, ${env.cores} cores, ${env.memoryGiB} GiB, ${env.kernel}`);
@@ -225,6 +248,23 @@ export function renderMarkdown(report: BenchReport): string {
       '</details>',
       '',
     );
+  }
+  if (edgeReads) {
+    lines.push(`## Reads at the edge: the newsroom mix through Varnish, ${edgeReads.connections} concurrent connections, ${edgeReads.durationSeconds} s per run`, '');
+    lines.push(
+      `Reads: ${edgeReads.mix}. Through Varnish (deploy/varnish/diretta.vcl, started by scripts/edge/varnish.ts) the mix's documents are trusted documents asked for by hash with GET, and every publish reaches Varnish as an xkey soft purge through the API's purge outbox; straight to the API they are POSTs answered by its response cache. Hit ratio: varnishstat's cache_hit / (cache_hit + cache_miss) over the run. Staleness: from the desk's publish answered to the first story page read at the edge that shows the entry (probed every 10 ms on the URL the mix's readers ask for).`,
+      '',
+    );
+    lines.push('| desk (entries/s) | path | reads req/s | p50 | p99 | edge hit ratio | staleness p50 | staleness p99 | not fresh in 10 s | published |');
+    lines.push('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of edgeReads.runs) {
+      const stale = r.staleness && r.staleness.samples > 0 ? r.staleness : null;
+      lines.push(
+        `| ${r.rate} | ${r.path} | ${num(r.reads.requestsPerSecond)} | ${ms(r.reads.p50)} | ${ms(r.reads.p99)} | ${r.hitRatio === null ? '—' : `${(r.hitRatio * 100).toFixed(1)} %`} | ${stale ? ms(stale.p50) : '—'} | ${stale ? ms(stale.p99) : '—'} | ${r.staleness ? r.staleness.notFresh : '—'} | ${r.rate === 0 ? '—' : `${r.published} (${r.publishFailed} failed)`} |`,
+      );
+    }
+    const failures = edgeReads.runs.reduce((sum, r) => sum + r.reads.errors + r.reads.non2xx + r.reads.timeouts + r.publishFailed, 0);
+    lines.push('', `Failed requests and publishes: ${failures}.`, '');
   }
   const list = targets(report);
   if (list.length) {

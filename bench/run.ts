@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [reads|newsroom|fanout|all] [options]`: runs the benchmarks
+ * `npm run bench -- [reads|newsroom|fanout|edge-reads|all] [options]`: runs the benchmarks
  * against the PostgreSQL database of DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/diretta_bench, filled by
  * `npm run bench:data`) and writes a markdown report (and its JSON) to
@@ -11,12 +11,16 @@
  *   --warmup S        seconds of load before each read run (default 3)
  *   --connections N   read concurrency (default 50)
  *   --no-uncached     skip the runs with Diretta's response cache off
- *   --rates A,B,C     newsroom: entries a second the desk publishes, one run each (default 0,1,4)
+ *   --rates A,B,C     newsroom, edge-reads: entries a second the desk publishes, one run each (default 0,1,4)
+ *
+ * `edge-reads` (not in `all`: it needs Debian's varnish and varnish-modules) runs the newsroom mix
+ * through Varnish and straight to the API (bench/edge-reads.ts).
  *   --out DIR         where reports go (default bench/results)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runEdgeReads } from './edge-reads.js';
 import { runFanout } from './fanout.js';
 import { runNewsroom } from './newsroom.js';
 import { runReads } from './reads.js';
@@ -37,7 +41,7 @@ const { values, positionals } = parseArgs({
   },
 });
 const what = positionals[0] ?? 'all';
-if (!['reads', 'newsroom', 'fanout', 'all'].includes(what)) throw new Error('usage: npm run bench -- [reads|newsroom|fanout|all] [--subscribers N] [--duration S] [--rates 0,1,4] …');
+if (!['reads', 'newsroom', 'fanout', 'edge-reads', 'all'].includes(what)) throw new Error('usage: npm run bench -- [reads|newsroom|fanout|edge-reads|all] [--subscribers N] [--duration S] [--rates 0,1,4] …');
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/diretta_bench';
 const positive = (name: string, value: string | undefined) => {
   const n = Number(value);
@@ -72,6 +76,19 @@ if (what === 'newsroom' || what === 'all') {
     warmupSeconds: positive('warmup', values.warmup),
     rates,
     uncached: !values['no-uncached'],
+    log,
+  });
+}
+if (what === 'edge-reads') {
+  // Not part of `all`: it needs Debian's varnish and varnish-modules.
+  const rates = values.rates!.split(',').map((r) => Number(r.trim()));
+  if (rates.some((r) => !Number.isFinite(r) || r < 0)) throw new Error('--rates takes entries a second, e.g. 0,1,4');
+  report.edgeReads = await runEdgeReads({
+    databaseUrl,
+    connections: positive('connections', values.connections),
+    durationSeconds: positive('duration', values.duration),
+    warmupSeconds: positive('warmup', values.warmup),
+    rates,
     log,
   });
 }

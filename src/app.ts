@@ -8,7 +8,6 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
 import { bearerToken, verifyToken } from './auth/tokens.js';
-import type { Config } from './config.js';
 import type { Context } from './context.js';
 import { type Database, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -39,6 +38,11 @@ import { useErrorMasking, useOperationLog, useStatementCounting } from './plugin
 import { TokenBuckets, useRateLimits } from './plugins/rate-limits.js';
 import { WebhookDeliverer } from './webhooks/deliverer.js';
 import { WebhookTargets } from './webhooks/targets.js';
+import { EdgePurgeDrainer } from './edge/drainer.js';
+import { type EdgeCacheSettings, type EdgeScopeReceiver, useEdgeCache } from './plugins/edge-cache.js';
+import { documentHash, loadTrustedDocuments, useTrustedDocuments } from './plugins/trusted-documents.js';
+import { pageDocuments } from './site/page-data.js';
+import { type Config, ConfigError } from './config.js';
 
 export interface App {
   server: Server;
@@ -46,6 +50,8 @@ export interface App {
   live: LiveBus;
   /** Null when WEBHOOK_DELIVERY is off: this instance only writes the outbox. */
   webhooks: WebhookDeliverer | null;
+  /** Null when EDGE_PURGE_DELIVERY is off: this instance only writes the purge outbox. */
+  purges: EdgePurgeDrainer | null;
   websockets: WebSockets;
   /** Anonymous requests held back behind editors' so far (src/transport/write-priority.ts), for tests. */
   writePriority: Pick<WritePriority, 'heldCount' | 'writersInFlight'>;
@@ -67,6 +73,9 @@ export interface AppOptions {
 
 export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<App> {
   const { limits } = config;
+  // Before anything starts: a bad file of trusted documents stops the start-up with every problem listed.
+  const trustedDocuments = loadTrustedDocuments(schema, pageDocuments, config.edge.trustedDocumentsFile);
+  if (trustedDocuments.problems.length > 0) throw new ConfigError(trustedDocuments.problems);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, log });
   const linking = new CatalogMatcher(database);
   const live = new LiveBus(database, log.child({ component: 'live' }), { recentEvents: 256, batchSize: 500, maxQueue: limits.maxSubscriberQueue });
@@ -94,7 +103,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   const webhookRules = { targets: webhookTargets, secretGraceSeconds: config.webhooks.secretGraceSeconds, resolveTimeoutMs: config.webhooks.timeoutMs };
   // Replays after a cursor cost the server work that live events share: metered per caller (storyEvents).
   const replays = new TokenBuckets(limits.replayCostPerMinute);
-  const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection'], cacheable = false): Context => ({
+  // Scopes are recorded for the response cache, and for shared caches' surrogate keys (GETs, the pages' queries).
+  const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection'], cacheable = false, forEdge = false): Context => ({
     viewer,
     db: database.db,
     live,
@@ -107,7 +117,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     publisher: config.publisher,
     webhookRules,
     // Recorded only for answers the cache may keep: anonymous HTTP reads, not SSE streams, with the cache on.
-    cacheScope: newCacheScope(config.responseCacheTtlMs > 0 && cacheable),
+    cacheScope: newCacheScope((config.responseCacheTtlMs > 0 || forEdge) && cacheable),
     chargeReplay: (cost) => (limits.replayCostPerMinute > 0 ? replays.take(viewer.subject ? `sub:${viewer.subject}` : `ip:${address}`, cost) : 0),
   });
 
@@ -123,9 +133,27 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   // Webhooks go out from the outbox the event transactions fill (src/webhooks/deliverer.ts).
   const webhooks = config.webhooks.deliver ? new WebhookDeliverer(database, config.webhooks, webhookTargets, log.child({ component: 'webhooks' })) : null;
   await webhooks?.start();
+  // Purges go out to Varnish and CDNs from the outbox the same transactions fill (src/edge/drainer.ts).
+  const purges = config.edge.purge.deliver ? new EdgePurgeDrainer(database, config.edge.purge, log.child({ component: 'edge-purge' })) : null;
+  await purges?.start();
+  const edgeCache: EdgeCacheSettings = {
+    maxAge: config.edge.maxAge,
+    sMaxAge: config.edge.sMaxAge,
+    staleWhileRevalidate: config.edge.staleWhileRevalidate,
+    staleIfError: config.edge.staleIfError,
+    searchMaxAge: Math.max(1, Math.floor(config.responseCacheSearchTtlMs / 1000)),
+  };
+  const trusted = useTrustedDocuments({
+    documents: trustedDocuments.documents,
+    only: config.edge.trustedDocumentsOnly,
+    authenticated: async (request) => {
+      const token = bearerToken(request.headers.get('authorization'));
+      return token !== null && (await verifyToken(jwtSecret, token).then(() => true, () => false));
+    },
+  });
   live.beforeDelivery = (event) => responseCache.eventDispatched(event);
   recordCacheDependencies(schema);
-  const yoga = createYoga<{ req?: IncomingMessage; res?: ServerResponse } & Partial<SocketContext>, Context>({
+  const yoga = createYoga<{ req?: IncomingMessage; res?: ServerResponse; edge?: EdgeScopeReceiver } & Partial<SocketContext>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     logging: log.child({ component: 'yoga' }),
@@ -151,10 +179,13 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       const token = bearerToken(request.headers.get('authorization'));
       const viewer = token ? (await verifyToken(jwtSecret, token)).viewer : anonymousReader;
       const cacheable = viewer === anonymousReader && !request.headers.get('accept')?.includes('text/event-stream');
-      return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null, cacheable);
+      const forEdge = request.method === 'GET' || initial.edge !== undefined;
+      return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null, cacheable, forEdge);
     },
     plugins: [
       useInputGuard(),
+      // Before the response cache: a trusted document sent by its hash gets its text here.
+      ...trusted.plugins,
       responseCache.plugin,
       ...useQueryLimits(limits),
       useCostLimit(limits),
@@ -168,13 +199,14 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       useOperationLog(),
       // x-request-id is set on every response by the HTTP handler below, before Yoga runs.
       useGraphiQLPolicy(),
+      useEdgeCache({ settings: edgeCache, isTrusted: trusted.isTrusted, cachedScope: (request) => responseCache.scopeOf(request) }),
     ],
   });
 
   // The reader-facing pages (/, /live/<slug>, /embed.js) query the API through Yoga like any client.
   // Anonymous requests wait while an editor's request is in flight (src/transport/write-priority.ts).
   const writePriority = new WritePriority(limits.writePriorityMaxHoldMs);
-  const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }), publicOrigin: config.publicOrigin });
+  const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }), publicOrigin: config.publicOrigin, edge: edgeCache });
   // Node checks the header and request timeouts below every connectionsCheckingInterval (30 s by
   // default, so a trickled body could live for a minute): checked every second instead.
   const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
@@ -203,7 +235,12 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   if (!limits.trustProxy) capConnectionsPerAddress(server, limits.maxHttpConnectionsPerAddress, log.child({ component: 'http' }));
-  const websockets = attachWebSockets(server, yoga, { limits, jwtSecret, log: log.child({ component: 'ws' }) });
+  const websockets = attachWebSockets(server, yoga, {
+    limits,
+    jwtSecret,
+    log: log.child({ component: 'ws' }),
+    anonymousMayRun: config.edge.trustedDocumentsOnly ? (query) => trustedDocuments.documents.has(documentHash(query)) : undefined,
+  });
 
   let url = '';
   return {
@@ -211,6 +248,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     database,
     live,
     webhooks,
+    purges,
     websockets,
     responseCache,
     linking,
@@ -233,6 +271,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // No new webhook attempts; those under way finish and are recorded (the rest wait in the outbox).
       await webhooks?.stop();
+      await purges?.stop();
       await scheduler.stop();
       await websockets.close();
       // Ends every subscription: SSE streams get their `complete` event and their responses end,

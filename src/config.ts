@@ -118,7 +118,63 @@ const envSchema = z.object({
   WEBHOOK_ALLOWED_TARGETS: hostPortList.optional(),
   WEBHOOK_DNS_SERVERS: dnsServerList.optional(),
   WEBHOOK_SECRET_GRACE_SECONDS: int(0, 2_592_000).default(86_400),
+  EDGE_MAX_AGE: int(0, 86_400).default(5),
+  EDGE_S_MAXAGE: int(0, 86_400).optional(),
+  EDGE_STALE_WHILE_REVALIDATE: int(0, 86_400).default(60),
+  EDGE_STALE_IF_ERROR: int(0, 31_536_000).default(864_000),
+  TRUSTED_DOCUMENTS_ONLY: bool.default(false),
+  TRUSTED_DOCUMENTS_FILE: z.string().min(1).optional(),
+  VARNISH_PURGE_URL: z
+    .string()
+    .transform((value) => value.split(',').map((url) => url.trim()).filter(Boolean))
+    .pipe(z.array(httpUrl).min(1, 'must name at least one URL')).optional(),
+  FASTLY_SERVICE_ID: z.string().regex(/^[A-Za-z0-9]{1,64}$/, 'must be a Fastly service id (letters and digits)').optional(),
+  FASTLY_API_TOKEN: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be a Fastly API token (printable, no spaces)').optional(),
+  FASTLY_API_URL: httpUrl.default('https://api.fastly.com'),
+  PURGE_URL: httpUrl.optional(),
+  EDGE_PURGE_DELIVERY: bool.default(true),
+  EDGE_PURGE_TIMEOUT_MS: int(50, 600_000).default(5_000),
+  EDGE_PURGE_BACKOFF_BASE_MS: int(1, 3_600_000).default(500),
+  EDGE_PURGE_BACKOFF_MAX_MS: int(1, 3_600_000).default(60_000),
+  EDGE_PURGE_POLL_INTERVAL_MS: int(10, 3_600_000).default(1_000),
 });
+
+/** Where purges go (README: "Configuration"; docs/scaling.md). */
+export interface PurgeTargets {
+  /** Varnish instances, each sent an xkey purge (VARNISH_PURGE_URL). */
+  varnish: string[];
+  /** Fastly: purge by surrogate key through its API. */
+  fastly: { serviceId: string; apiToken: string; apiUrl: string } | null;
+  /** Any other purger: a JSON POST of the keys (PURGE_URL). */
+  http: string | null;
+}
+
+/** How this instance drains the purge outbox (src/edge/drainer.ts). */
+export interface EdgePurgeSettings {
+  /** False: this instance only writes the outbox (every instance does); others drain it. */
+  deliver: boolean;
+  targets: PurgeTargets;
+  /** One purge request's deadline. */
+  timeoutMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** How often the outbox is looked at without a NOTIFY (retries, rows a dead instance left). */
+  pollIntervalMs: number;
+}
+
+/** What shared caches may keep (src/plugins/edge-cache.ts) and which documents anonymous clients may run. */
+export interface EdgeSettings {
+  /** Seconds, for browsers. */
+  maxAge: number;
+  /** Seconds, for shared caches (default 60 with a purger configured, else maxAge). */
+  sMaxAge: number;
+  staleWhileRevalidate: number;
+  staleIfError: number;
+  trustedDocumentsOnly: boolean;
+  /** A JSON file of apps' documents (src/plugins/trusted-documents.ts). */
+  trustedDocumentsFile: string | null;
+  purge: EdgePurgeSettings;
+}
 
 /** How this instance delivers webhooks (README: "Feeds, webhooks and ninjs"). */
 export interface WebhookSettings {
@@ -214,6 +270,7 @@ export type Config = {
   responseCacheMaxEntryBytes: number;
   limits: Limits;
   webhooks: WebhookSettings;
+  edge: EdgeSettings;
 };
 
 export class ConfigError extends Error {
@@ -231,6 +288,16 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
+  // Given together or not at all: a token without a service (or the reverse) purges nothing, silently.
+  if ((e.FASTLY_SERVICE_ID === undefined) !== (e.FASTLY_API_TOKEN === undefined)) {
+    throw new ConfigError([`${e.FASTLY_SERVICE_ID === undefined ? 'FASTLY_SERVICE_ID' : 'FASTLY_API_TOKEN'}: required with ${e.FASTLY_SERVICE_ID === undefined ? 'FASTLY_API_TOKEN' : 'FASTLY_SERVICE_ID'}`]);
+  }
+  const targets: PurgeTargets = {
+    varnish: e.VARNISH_PURGE_URL ?? [],
+    fastly: e.FASTLY_SERVICE_ID && e.FASTLY_API_TOKEN ? { serviceId: e.FASTLY_SERVICE_ID, apiToken: e.FASTLY_API_TOKEN, apiUrl: e.FASTLY_API_URL.replace(/\/+$/, '') } : null,
+    http: e.PURGE_URL ?? null,
+  };
+  const purging = targets.varnish.length > 0 || targets.fastly !== null || targets.http !== null;
   return {
     port: e.PORT,
     host: e.HOST,
@@ -289,6 +356,23 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       allowedTargets: e.WEBHOOK_ALLOWED_TARGETS ?? [],
       dnsServers: e.WEBHOOK_DNS_SERVERS ?? [],
       secretGraceSeconds: e.WEBHOOK_SECRET_GRACE_SECONDS,
+    },
+    edge: {
+      maxAge: e.EDGE_MAX_AGE,
+      // Without a purger nothing drops a shared cache's copy before it expires: keep it no longer than a browser's.
+      sMaxAge: e.EDGE_S_MAXAGE ?? (purging ? 60 : e.EDGE_MAX_AGE),
+      staleWhileRevalidate: e.EDGE_STALE_WHILE_REVALIDATE,
+      staleIfError: e.EDGE_STALE_IF_ERROR,
+      trustedDocumentsOnly: e.TRUSTED_DOCUMENTS_ONLY,
+      trustedDocumentsFile: e.TRUSTED_DOCUMENTS_FILE ?? null,
+      purge: {
+        deliver: e.EDGE_PURGE_DELIVERY,
+        targets,
+        timeoutMs: e.EDGE_PURGE_TIMEOUT_MS,
+        backoffBaseMs: e.EDGE_PURGE_BACKOFF_BASE_MS,
+        backoffMaxMs: Math.max(e.EDGE_PURGE_BACKOFF_MAX_MS, e.EDGE_PURGE_BACKOFF_BASE_MS),
+        pollIntervalMs: e.EDGE_PURGE_POLL_INTERVAL_MS,
+      },
     },
   };
 }

@@ -13,7 +13,11 @@ export type ClientErrorCode =
   | 'RATE_LIMITED'
   | 'QUERY_LIMIT_EXCEEDED'
   | 'SLOW_CONSUMER'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  /** An `extensions.persistedQuery` hash that names no trusted document (as APQ clients expect it). */
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  /** TRUSTED_DOCUMENTS_ONLY: a document that is not a trusted one, without a token. */
+  | 'PERSISTED_QUERY_ONLY';
 
 /**
  * WebSocket close codes Diretta uses beyond graphql-ws' own (4400 invalid

@@ -35,6 +35,11 @@ try {
   app = await buildApp({ config, log, jwtSecret });
   url = await app.listen();
 } catch (error) {
+  // A configuration file that does not hold (TRUSTED_DOCUMENTS_FILE): every problem, as for the environment.
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
   // A database that cannot be used, or a port that is taken: one line, not a stack.
   const problem = databaseStartupProblem(error, config.databaseUrl) ?? listenProblem(error, config);
   if (problem) {

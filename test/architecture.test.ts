@@ -30,7 +30,7 @@ function importGraph(): Map<string, string[]> {
   return graph;
 }
 
-const domain = ['db/', 'loaders/', 'editing/', 'live/', 'formats/', 'access.ts', 'viewer.ts', 'errors.ts'];
+const domain = ['db/', 'loaders/', 'editing/', 'live/', 'formats/', 'edge/', 'access.ts', 'viewer.ts', 'errors.ts'];
 const outer = ['schema/', 'plugins/', 'transport/', 'site/', 'context.ts', 'app.ts', 'graphiql.ts', 'main.ts'];
 const under = (path: string, prefixes: string[]) => prefixes.some((p) => path === p || path.startsWith(p));
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchReport } from '../bench/report.js';
+import { varnishUnavailable } from '../scripts/edge/varnish.js';
 import { type TestDatabase, createTestDatabase, databaseKind } from './helpers/database.js';
 
 const run = promisify(execFile);
@@ -89,5 +90,32 @@ describe.runIf(databaseKind === 'postgres' && benchInstalled)('benchmark smoke r
     expect(fanout!.floor.latency.count).toBe(25 * 2);
     expect(fanout!.messageBytes).toBeGreaterThan(100);
     expect(Number.isFinite(fanout!.api.rssPerSubscriberBytes)).toBe(true);
+  }, 300_000);
+
+  it.skipIf(varnishUnavailable() !== null)(`runs edge-reads through a real Varnish${varnishUnavailable() ? ` (skipped: ${varnishUnavailable()})` : ''}`, async () => {
+    const env = { ...process.env, DATABASE_URL: database.url! };
+    await run('node', ['--import', 'tsx', 'bench/data.ts', '--scale', '0.01'], { env });
+    const bench = await run('node', ['--import', 'tsx', 'bench/run.ts', 'edge-reads', '--duration', '1', '--warmup', '0', '--rates', '0,1', '--connections', '10', '--out', out], {
+      env,
+      maxBuffer: 10 * 1024 * 1024,
+    });
+    expect(bench.stdout).toMatch(/report written to/);
+    const json = readdirSync(out).find((f) => f.endsWith('-edge-reads.json'));
+    const report = JSON.parse(readFileSync(join(out, json!), 'utf8')) as BenchReport;
+    expect(readFileSync(join(out, json!.replace(/json$/, 'md')), 'utf8')).toMatch(/## Reads at the edge[\s\S]*## Targets/);
+    const runs = report.edgeReads!.runs;
+    expect(runs.map((r) => `${r.path} ${r.rate}`)).toEqual(['Varnish → API 0', 'API (cache on) 0', 'Varnish → API 1', 'API (cache on) 1']);
+    for (const r of runs) {
+      expect(r.reads.requests).toBeGreaterThan(0);
+      expect(r.reads.errors + r.reads.non2xx + r.reads.timeouts).toBe(0);
+      expect(r.publishFailed).toBe(0);
+      if (r.path === 'Varnish → API') expect(r.hitRatio).toBeGreaterThan(0.5);
+      else expect(r.hitRatio).toBeNull();
+    }
+    const withDesk = runs.find((r) => r.path === 'Varnish → API' && r.rate === 1)!;
+    expect(withDesk.published).toBeGreaterThan(0);
+    // Every entry the desk published was seen at the edge, each timed once.
+    expect(withDesk.staleness).toMatchObject({ samples: withDesk.published, notFresh: 0 });
+    expect(withDesk.staleness!.p99).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -40,6 +40,33 @@ describe('loadConfig', () => {
   });
 });
 
+describe('the edge settings', () => {
+  it('defaults to a short browser lifetime, and a shared one as long only when something purges', () => {
+    expect(loadConfig({}).edge).toMatchObject({ maxAge: 5, sMaxAge: 5, staleWhileRevalidate: 60, staleIfError: 864_000, trustedDocumentsOnly: false, trustedDocumentsFile: null });
+    const purged = loadConfig({ VARNISH_PURGE_URL: 'http://127.0.0.1:6081/, http://127.0.0.1:6082/' }).edge;
+    expect(purged.sMaxAge).toBe(60);
+    expect(purged.purge.targets.varnish).toEqual(['http://127.0.0.1:6081/', 'http://127.0.0.1:6082/']);
+    expect(loadConfig({ PURGE_URL: 'https://purger.example/purge', EDGE_S_MAXAGE: '30' }).edge.sMaxAge).toBe(30);
+    expect(loadConfig({ FASTLY_SERVICE_ID: 'abc123', FASTLY_API_TOKEN: 'token' }).edge.purge.targets.fastly).toEqual({ serviceId: 'abc123', apiToken: 'token', apiUrl: 'https://api.fastly.com' });
+  });
+
+  it('names each bad purge setting', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ VARNISH_PURGE_URL: 'http://ok/,ftp://no' }).join()).toMatch(/^VARNISH_PURGE_URL/);
+    expect(problems({ FASTLY_SERVICE_ID: 'abc123' })).toEqual(['FASTLY_API_TOKEN: required with FASTLY_SERVICE_ID']);
+    expect(problems({ FASTLY_API_TOKEN: 'token' })).toEqual(['FASTLY_SERVICE_ID: required with FASTLY_API_TOKEN']);
+    expect(problems({ FASTLY_SERVICE_ID: 'not an id!', FASTLY_API_TOKEN: 'token' }).join()).toMatch(/FASTLY_SERVICE_ID/);
+    expect(problems({ EDGE_MAX_AGE: '-1', TRUSTED_DOCUMENTS_ONLY: 'perhaps' }).map((p) => p.split(':')[0]).sort()).toEqual(['EDGE_MAX_AGE', 'TRUSTED_DOCUMENTS_ONLY']);
+  });
+});
+
 describe('the JWT secret', () => {
   it('is required with a server database, and made up for the embedded one', async () => {
     const { MissingSecretError, resolveJwtSecret } = await import('../src/auth/secret.js');

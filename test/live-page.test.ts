@@ -36,6 +36,12 @@ const HOSTILE_HOST_CSS = `
   body { text-align: right; }
 `;
 
+/**
+ * Each test opens its page afresh: with the default EDGE_MAX_AGE (5 s) the browser may keep a page, and its
+ * ticker would then (rightly) replay what earlier tests published since, which the counts below do not expect.
+ */
+const FRESH_PAGES = { EDGE_MAX_AGE: '0' };
+
 describe.runIf(databaseKind === 'pglite' && !unavailable)('the live page in Chromium', () => {
   let database: TestDatabase;
   let server: TestServer;
@@ -49,7 +55,7 @@ describe.runIf(databaseKind === 'pglite' && !unavailable)('the live page in Chro
     // A data directory instead of memory:// so that the API can restart on the same data.
     const dataDir = await mkdtemp(join(tmpdir(), 'diretta-live-page-'));
     database = { url: undefined, dataDir, drop: () => rm(dataDir, { recursive: true, force: true }) };
-    server = await startTestServer({}, database);
+    server = await startTestServer(FRESH_PAGES, database);
     storyId = (await server.gql<{ story: { id: string } }>(`{ story(slug: "${demoStory.slug}") { id } }`)).data!.story.id;
     browser = await launchBrowser();
     page = await browser.context.newPage();
@@ -225,7 +231,7 @@ describe.runIf(databaseKind === 'pglite' && !unavailable)('the live page in Chro
     const missed = [await publish('Pubblicato durante il riavvio', {}, elsewhere), await publish('Anche questo', {}, elsewhere)];
     await elsewhere.stop();
 
-    server = await startTestServer({ PORT: port }, database);
+    server = await startTestServer({ ...FRESH_PAGES, PORT: port }, database);
     for (const id of missed) await page.waitForSelector(entry(id), { timeout: 15_000 });
     await page.waitForSelector('[data-connection="live"]', { timeout: 5_000 });
     await page.waitForFunction(() => /sono arrivati 2 aggiornamenti durante l’interruzione/.test(document.querySelector('[data-slot="notice"]')?.textContent ?? ''), null, { timeout: 5_000 });

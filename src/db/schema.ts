@@ -537,6 +537,52 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
+// --- Edge purges (src/edge/) ---------------------------------------------------
+
+/**
+ * The purge outbox: the surrogate keys a change touched, to be purged from
+ * the shared caches in front of the API (Varnish, a CDN). Triggers write it
+ * in the transaction of the change (migration `edge_purge_triggers`): one
+ * row per public story event (or story-level event), and one per statement
+ * that changes people or places. A drainer (src/edge/drainer.ts) sends the
+ * rows in id order under the single lease of `edge_purge_state`, several
+ * at a time, and marks them delivered.
+ */
+export const edgePurges = pgTable(
+  'edge_purges',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** The story event that caused it; null for a catalog change. */
+    eventId: bigint({ mode: 'number' }),
+    /** Surrogate keys, as the answers name them (src/edge/keys.ts). */
+    keys: text().array().notNull(),
+    /** A hard purge (takedown, retraction): the answers go at once, no stale copy may be served. */
+    hard: boolean().notNull().default(false),
+    createdAt: timestamptz().notNull().default(nowMs),
+    deliveredAt: timestamptz(),
+  },
+  (t) => [index('edge_purges_pending_idx').on(t.id).where(sql`delivered_at is null`), index('edge_purges_delivered_idx').on(t.deliveredAt)],
+);
+
+/**
+ * One row (id 1): who drains the purge outbox now (a lease, so that one
+ * instance at a time sends purges, in order), and the backoff after failures.
+ */
+export const edgePurgeState = pgTable(
+  'edge_purge_state',
+  {
+    id: integer().primaryKey().default(1),
+    leaseOwner: text(),
+    leaseUntil: timestamptz(),
+    /** Failed rounds in a row (0 after a success): the next waits longer each time. */
+    failures: integer().notNull().default(0),
+    nextAttemptAt: timestamptz().notNull().default(nowMs),
+    lastError: text(),
+    lastDeliveredAt: timestamptz(),
+  },
+  () => [check('edge_purge_state_single_row', sql`id = 1`)],
+);
+
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 

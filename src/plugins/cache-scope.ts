@@ -18,7 +18,9 @@
  *   place, which an event touches when the entry mentions them or quotes
  *   them (the NOTIFY payload names them, see EventTouch); their catalog
  *   fields (name, aliases…) change only through catalog edits, which drop
- *   everything;
+ *   the whole response cache — they are recorded apart (peopleShown,
+ *   placesShown, and the catalog roots as listsPeople, listsPlaces) for the
+ *   surrogate keys shared caches purge by (./edge-cache.ts);
  * - a story listed among a person's stories: that story's content (its
  *   mention count and last mention change with any of its entries);
  * - `search`: the entries shown (their fields), plus a short time to live,
@@ -39,13 +41,23 @@ export interface CacheScope {
   stories: Set<number>;
   /** Stories whose metadata only it reads (story-level events change it). */
   storyMeta: Set<number>;
-  entries: Set<number>;
+  /** Entries it reads, each with its story (0 when only a quote of it was read and its story is not known). */
+  entries: Map<number, number>;
   /** The stories of the entries it reads, and whether it reads quotes: for events that do not say what they touched. */
   entryStories: Set<number>;
   readsQuotes: boolean;
   /** People and places whose lists (quotes, entries, stories) it reads. */
   people: Set<number>;
   places: Set<number>;
+  /**
+   * People and places whose catalog fields (name, description…) it shows, and whether it lists or
+   * looks them up (`people`, `person(slug:)`…): catalog edits change those. The response cache drops
+   * everything on a catalog change; the edge's keys name them (src/plugins/edge-cache.ts).
+   */
+  peopleShown: Set<number>;
+  placesShown: Set<number>;
+  listsPeople: boolean;
+  listsPlaces: boolean;
 }
 
 /** The scope of answers that are never cached: nothing is recorded into it, so one serves every request. */
@@ -55,11 +67,15 @@ const INACTIVE: CacheScope = Object.freeze({
   search: false,
   stories: new Set<number>(),
   storyMeta: new Set<number>(),
-  entries: new Set<number>(),
+  entries: new Map<number, number>(),
   entryStories: new Set<number>(),
   readsQuotes: false,
   people: new Set<number>(),
   places: new Set<number>(),
+  peopleShown: new Set<number>(),
+  placesShown: new Set<number>(),
+  listsPeople: false,
+  listsPlaces: false,
 });
 
 export function newCacheScope(active: boolean): CacheScope {
@@ -70,11 +86,15 @@ export function newCacheScope(active: boolean): CacheScope {
     search: false,
     stories: new Set(),
     storyMeta: new Set(),
-    entries: new Set(),
+    entries: new Map(),
     entryStories: new Set(),
     readsQuotes: false,
     people: new Set(),
     places: new Set(),
+    peopleShown: new Set(),
+    placesShown: new Set(),
+    listsPeople: false,
+    listsPlaces: false,
   };
 }
 
@@ -127,7 +147,10 @@ const STORY_METADATA = new Set(['id', 'slug', 'title', 'summary', 'language', 's
 const PERSON_CATALOG = new Set(['id', 'slug', 'name', 'aliases', 'description', 'wikidataId', 'createdAt', 'updatedAt']);
 const PLACE_CATALOG = new Set(['id', 'slug', 'name', 'aliases', 'kind', 'countryCode', 'latitude', 'longitude', 'geonamesId', 'wikidataId', 'createdAt', 'updatedAt', 'parent', 'children']);
 /** Root fields whose answers depend only on what their objects' fields record. */
-const RECORDED_ROOTS = new Set(['story', 'person', 'place', 'people', 'places', '__typename']);
+const RECORDED_ROOTS = new Set(['story', '__typename']);
+/** Lists and lookups of the catalog: what they find changes with catalog edits only (which drop the whole response cache). */
+const PEOPLE_ROOTS = new Set(['person', 'people']);
+const PLACE_ROOTS = new Set(['place', 'places']);
 
 const id = (parent: Record<string, unknown>, key = 'id') => parent[key] as number;
 
@@ -135,24 +158,26 @@ function recorderFor(type: string, field: string): Recorder | null {
   switch (type) {
     case 'Query':
       if (RECORDED_ROOTS.has(field)) return null;
+      if (PEOPLE_ROOTS.has(field)) return (scope) => void (scope.listsPeople = true);
+      if (PLACE_ROOTS.has(field)) return (scope) => void (scope.listsPlaces = true);
       if (field === 'search') return (scope) => void (scope.search = true);
       return (scope) => void (scope.everyEvent = true);
     case 'Story':
       return STORY_METADATA.has(field) ? (scope, p) => void scope.storyMeta.add(id(p)) : (scope, p) => void scope.stories.add(id(p));
     case 'Entry':
       return (scope, p) => {
-        scope.entries.add(id(p));
+        scope.entries.set(id(p), id(p, 'storyId'));
         scope.entryStories.add(id(p, 'storyId'));
       };
     case 'Quote':
       return (scope, p) => {
-        scope.entries.add(id(p, 'entryId'));
+        if (!scope.entries.has(id(p, 'entryId'))) scope.entries.set(id(p, 'entryId'), 0);
         scope.readsQuotes = true;
       };
     case 'Person':
-      return PERSON_CATALOG.has(field) ? null : (scope, p) => void scope.people.add(id(p));
+      return PERSON_CATALOG.has(field) ? (scope, p) => void scope.peopleShown.add(id(p)) : (scope, p) => void scope.people.add(id(p));
     case 'Place':
-      return PLACE_CATALOG.has(field) ? null : (scope, p) => void scope.places.add(id(p));
+      return PLACE_CATALOG.has(field) ? (scope, p) => void scope.placesShown.add(id(p)) : (scope, p) => void scope.places.add(id(p));
     case 'PersonStoryEdge':
       return (scope, p) => void scope.stories.add(id(p.node as Record<string, unknown>));
     default:

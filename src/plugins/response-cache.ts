@@ -29,6 +29,11 @@
  * caused (a barrier NOTIFY sent after it commits arrives after them), so an
  * anonymous read after an edit on the same instance sees the edit.
  *
+ * A request with `Cache-Control: no-cache` (what Varnish sends when it
+ * refreshes an answer a purge dropped: deploy/varnish/diretta.vcl) is
+ * computed afresh, and its answer replaces the stored one: this instance
+ * may not have heard yet of the event the purge was for.
+ *
  * An answer is stored only if nothing it depends on was invalidated while
  * it was computed. Requests with a token (editors see drafts) are never
  * cached, nor are answers with errors, mutations and subscriptions.
@@ -55,6 +60,7 @@ import type { LiveEvent } from '../live/load-events.js';
 import { CATALOG_CHANNEL } from '../loaders/catalog-matcher.js';
 import { type CacheScope, type EventTouch, parseEventPayload, touches } from './cache-scope.js';
 import { isExpensive } from './cost.js';
+import { wantsFreshAnswer } from './edge-cache.js';
 import { inspectVariables } from '../input-guard.js';
 
 export interface ResponseCacheOptions {
@@ -133,6 +139,8 @@ export interface ResponseCache {
   invalidateEvent(touch: EventTouch): void;
   /** The live bus is about to deliver this event: nothing older than it may be answered from now on. */
   eventDispatched(event: LiveEvent): void;
+  /** What the answer served to this request from the cache depends on (undefined when it was not served from it). */
+  scopeOf(request: Request): CacheScope | undefined;
   stats(): { entries: number; bytes: number; hits: number; misses: number; invalidations: number };
 }
 
@@ -299,6 +307,9 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       // Refused by the input guard (which Yoga does not let stop the other onParams hooks): never stringified.
       if (inspectVariables(params.variables) !== null) return;
       const key = `${params.operationName ?? ''}\u0000${JSON.stringify(usedVariables(params.query, params.variables))}\u0000${params.query}`;
+      // A shared cache refreshing after a purge asks for an answer computed now (`Cache-Control: no-cache`):
+      // this instance may not have heard the event's NOTIFY yet, and what it keeps may be what was purged.
+      if (wantsFreshAnswer(request.headers.get('cache-control'), request.headers.get('pragma'))) return compute(request, key);
       let entry = entries.get(key);
       if (entry && entry.expiresAt > Date.now()) return serve(request, entry, setResult);
       if (entry) {
@@ -406,6 +417,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     invalidateStory,
     invalidateEvent,
     eventDispatched,
+    scopeOf: (request) => (served.get(request) ?? lateHits.get(request))?.scope,
     stats: () => ({ entries: entries.size, bytes: storedBytes, ...counts }),
   };
 }

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { documentHash } from '../plugins/trusted-documents.js';
+import { olderEntriesQuery, storyPageQuery } from './page-data.js';
 
 export interface Asset extends GzipMemo {
   body: Buffer;
@@ -29,9 +31,12 @@ export async function versionedPath(path: string): Promise<string> {
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+/** The hashes of the documents the scripts ask for by hash (src/site/browser/persisted.ts). */
+const DOCUMENT_HASHES = JSON.stringify({ storyPage: documentHash(storyPageQuery), olderEntries: documentHash(olderEntriesQuery) });
+
 async function bundle(entry: string, define: Record<string, string> = {}): Promise<Buffer> {
   const result = await build({
-    define,
+    define: { DIRETTA_DOCUMENT_HASHES: DOCUMENT_HASHES, ...define },
     entryPoints: [here(entry)],
     bundle: true,
     format: 'iife',

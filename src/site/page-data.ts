@@ -183,3 +183,13 @@ query LiveFeed($stories: Int!, $first: Int!) {
     edges { node { slug updatedAt entries(first: $first) { edges { node { id headline body status publishedAt updatedAt author correctionNote } } } } }
   }
 }`;
+
+/** A story as IPTC ninjs 2.1 (/live/<slug>/ninjs.json). */
+export const storyNinjsQuery = 'query StoryNinjs($slug: String!) { story(slug: $slug) { ninjs } }';
+
+/**
+ * Every operation the pages, the embed and the feeds send: trusted documents
+ * (src/plugins/trusted-documents.ts), which anonymous clients may run even
+ * with TRUSTED_DOCUMENTS_ONLY, and which the browser asks for by hash.
+ */
+export const pageDocuments = [storyPageQuery, olderEntriesQuery, storyEventsSubscription, storyListQuery, feedQuery, liveFeedQuery, storyNinjsQuery] as const;

@@ -4,7 +4,6 @@
  * way any client does, with GraphQL through Yoga (in process, as an
  * anonymous reader), so visibility rules, limits and logs are the API's own.
  */
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { encodeBody, sendBody } from '../transport/compression.js';
@@ -23,12 +22,15 @@ import {
   feedQuery,
   liveFeedQuery,
   storyListQuery,
+  storyNinjsQuery,
   storyPageQuery,
 } from './page-data.js';
 import { type FeedEntry, type FeedStory, atomFeed, feedUpdated, jsonFeed, mergeStoryEntries } from '../formats/feeds.js';
 import { storyListView } from './views/story-list-view.js';
 import { shellContent, tickerView } from './views/story-view.js';
 import { clockFor, wordsFor } from './views/locale.js';
+import type { CacheScope } from '../plugins/cache-scope.js';
+import { type EdgeCacheSettings, type EdgeScopeReceiver, PRIVATE_NO_STORE, etagOf, matchesEtag, publicHeaders, wantsFreshAnswer } from '../plugins/edge-cache.js';
 
 /**
  * What the pages need of Yoga: its fetch entry point. The reader's request
@@ -39,7 +41,7 @@ export interface GraphQLFetch {
   fetch(
     url: string,
     init: { method: 'POST'; headers: Record<string, string>; body: string },
-    context: { req: IncomingMessage },
+    context: { req: IncomingMessage; edge: EdgeScopeReceiver },
   ): Promise<{ json(): Promise<unknown> }> | { json(): Promise<unknown> };
 }
 
@@ -57,10 +59,19 @@ const serverTime = (iso: string) => utcTime.format(new Date(iso));
 
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-cache',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'strict-origin-when-cross-origin',
 };
+
+/**
+ * What shared caches may do with an answer: a page, feed or ninjs document
+ * for an anonymous reader is public, with the surrogate keys of what it read
+ * (src/plugins/edge-cache.ts); a request with a token, or an error, is never kept.
+ */
+function cachingHeaders(req: IncomingMessage, status: number, scope: CacheScope | null, settings: EdgeCacheSettings): Record<string, string> {
+  if (status !== 200 || req.headers.authorization !== undefined || !scope) return { 'cache-control': PRIVATE_NO_STORE };
+  return publicHeaders(settings, scope);
+}
 
 /**
  * Everything a page loads comes from here: its script, its stylesheet, its
@@ -95,17 +106,17 @@ export interface Pages {
   serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFetch; log: Logger; publicOrigin: string | null }): Pages {
+export function createPages({ graphql, log, publicOrigin, edge }: { graphql: GraphQLFetch; log: Logger; publicOrigin: string | null; edge: EdgeCacheSettings }): Pages {
+  /** What the answers of this request read, for its surrogate keys (one query per request). */
+  const scopes = new WeakMap<IncomingMessage, CacheScope | null>();
+
   async function query<T>(req: IncomingMessage, requestId: string, document: string, variables: Record<string, unknown>): Promise<T> {
-    const response = await graphql.fetch(
-      'http://pages.local/graphql',
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', 'x-request-id': requestId },
-        body: JSON.stringify({ query: document, variables }),
-      },
-      { req },
-    );
+    const receiver: EdgeScopeReceiver = { scope: null };
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json', 'x-request-id': requestId };
+    // A shared cache refreshing after a purge asks for an answer computed now, not the response cache's copy.
+    if (wantsFreshAnswer(req.headers['cache-control'], typeof req.headers.pragma === 'string' ? req.headers.pragma : null)) headers['cache-control'] = 'no-cache';
+    const response = await graphql.fetch('http://pages.local/graphql', { method: 'POST', headers, body: JSON.stringify({ query: document, variables }) }, { req, edge: receiver });
+    scopes.set(req, receiver.scope);
     const result = (await response.json()) as GraphQLResult<T>;
     const error = result.errors?.[0];
     if (error) {
@@ -176,7 +187,7 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
 
   /** A story as IPTC ninjs 2.1, the document `Story.ninjs` gives. */
   async function storyNinjs(req: IncomingMessage, res: ServerResponse, requestId: string, slug: string) {
-    const { story } = await query<{ story: { ninjs: { versioncreated: string } } | null }>(req, requestId, 'query StoryNinjs($slug: String!) { story(slug: $slug) { ninjs } }', { slug });
+    const { story } = await query<{ story: { ninjs: { versioncreated: string } } | null }>(req, requestId, storyNinjsQuery, { slug });
     if (!story) throw new PageError(404, 'There is no such story.');
     await sendDocument(req, res, 'application/json; charset=utf-8', JSON.stringify(story.ninjs), story.ninjs.versioncreated);
   }
@@ -190,17 +201,17 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
 
   /** A document with an ETag and a Last-Modified, answering If-None-Match and If-Modified-Since with 304. */
   async function sendDocument(req: IncomingMessage, res: ServerResponse, contentType: string, text: string, updatedAt: string) {
-    const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+    const etag = etagOf(text);
     const lastModified = new Date(updatedAt).toUTCString();
     const headers = {
       'content-type': contentType,
       etag,
       'last-modified': lastModified,
-      'cache-control': 'no-cache',
+      ...cachingHeaders(req, 200, scopes.get(req) ?? null, edge),
       'x-content-type-options': 'nosniff',
     };
     const since = req.headers['if-modified-since'];
-    const fresh = req.headers['if-none-match'] !== undefined ? req.headers['if-none-match'] === etag : since !== undefined && Date.parse(since) >= Date.parse(lastModified);
+    const fresh = req.headers['if-none-match'] !== undefined ? matchesEtag(req.headers['if-none-match'], etag) : since !== undefined && Date.parse(since) >= Date.parse(lastModified);
     await sendBody(req, res, Buffer.from(text, 'utf8'), headers, { fresh });
   }
 
@@ -278,14 +289,15 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
           if (!SLUG.test(slug) || slug.length > 120) throw new PageError(404, 'There is no such story.');
           html = await storyPage(requestId, req, slug, url.searchParams.get('after'));
         }
-        await send(req, res, 200, html, head, publicOrigin);
+        await send(req, res, 200, html, head, publicOrigin, cachingHeaders(req, 200, scopes.get(req) ?? null, edge));
       } catch (error) {
+        const uncached = { 'cache-control': PRIVATE_NO_STORE };
         if (error instanceof PageError) {
-          await send(req, res, error.status, errorPage(error.status, error.message), head, publicOrigin);
+          await send(req, res, error.status, errorPage(error.status, error.message), head, publicOrigin, uncached);
           return;
         }
         log.error({ err: error, requestId, url: req.url }, 'page failed');
-        await send(req, res, 500, errorPage(500, `Something went wrong (request ${requestId}).`), head, publicOrigin);
+        await send(req, res, 500, errorPage(500, `Something went wrong (request ${requestId}).`), head, publicOrigin, uncached);
       }
     },
   };
@@ -297,14 +309,19 @@ function pathOf(req: IncomingMessage): string {
   return end === -1 ? raw : raw.slice(0, end);
 }
 
-async function send(req: IncomingMessage, res: ServerResponse, status: number, html: string, head: boolean, publicOrigin: string | null) {
-  const { body, encoding } = await encodeBody(req, Buffer.from(html, 'utf8'));
-  res.writeHead(status, {
-    ...PAGE_HEADERS,
-    'content-security-policy': contentSecurityPolicy(req, publicOrigin),
-    vary: 'accept-encoding',
-    ...(encoding ? { 'content-encoding': encoding } : {}),
-    'content-length': body.length,
-  });
+async function send(req: IncomingMessage, res: ServerResponse, status: number, html: string, head: boolean, publicOrigin: string | null, caching: Record<string, string>) {
+  const raw = Buffer.from(html, 'utf8');
+  const headers: Record<string, string | number> = { ...PAGE_HEADERS, ...caching, 'content-security-policy': contentSecurityPolicy(req, publicOrigin), vary: 'accept-encoding' };
+  if (status === 200) {
+    // A validator, so that a shared cache refreshing after a soft purge hears 304 when nothing it shows changed.
+    headers.etag = etagOf(raw);
+    if (matchesEtag(req.headers['if-none-match'], headers.etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+  }
+  const { body, encoding } = await encodeBody(req, raw);
+  res.writeHead(status, { ...headers, ...(encoding ? { 'content-encoding': encoding } : {}), 'content-length': body.length });
   res.end(head ? undefined : body);
 }

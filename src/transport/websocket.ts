@@ -22,7 +22,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, verifyToken } from '../auth/tokens.js';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
-import { CLOSE_CODES } from '../errors.js';
+import { CLOSE_CODES, clientError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type Viewer, anonymousReader } from '../viewer.js';
 import { guardRequest } from '../input-guard.js';
@@ -65,7 +65,13 @@ export function attachWebSockets(
   server: Server,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yoga's server context type is the app's business
   yoga: YogaServerInstance<any, Context>,
-  options: { limits: Limits; jwtSecret: string; log: Logger },
+  options: {
+    limits: Limits;
+    jwtSecret: string;
+    log: Logger;
+    /** With TRUSTED_DOCUMENTS_ONLY: whether an anonymous socket may run this text (a trusted document's). */
+    anonymousMayRun?: (query: string) => boolean;
+  },
 ): WebSockets {
   const { limits, jwtSecret, log } = options;
   const perAddress = new Map<string, number>();
@@ -143,6 +149,11 @@ export function attachWebSockets(
         }
         const refused = guardRequest(payload.query, payload.variables);
         if (refused) return socketErrors([refused]);
+        if ((ctx.extra.viewer ?? anonymousReader) === anonymousReader && options.anonymousMayRun && !options.anonymousMayRun(payload.query)) {
+          return socketErrors([
+            clientError('PERSISTED_QUERY_ONLY', 'query: without a token this server runs trusted documents only (TRUSTED_DOCUMENTS_ONLY)', { field: 'query' }),
+          ]);
+        }
         const socket = ctx.extra.socket;
         const initial: SocketContext = {
           viewer: ctx.extra.viewer ?? anonymousReader,

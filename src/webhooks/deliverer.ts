@@ -29,10 +29,10 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { WebhookSettings } from '../config.js';
 import { type Database, queryRows } from '../db/client.js';
 import type { WebhookErrorKind } from '../db/schema.js';
-import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { EVENTS_CHANNEL } from '../live/append-event.js';
 import type { Logger } from '../logger.js';
 import { retryDelayMs } from './backoff.js';
+import { OutboxLoop } from './outbox-loop.js';
 import { type ClaimedDelivery, deliveryBody } from './payload.js';
 import { failureKind, postWebhook } from './send.js';
 import { STANDARD_HEADERS, WEBHOOK_HEADERS, signDelivery, standardSignature } from './signature.js';
@@ -48,14 +48,10 @@ export class WebhookDeliverer {
   /** Written into each claim: only this instance may settle what it claimed. */
   private readonly owner = randomUUID();
   private readonly leaseMs: number;
-  private stopping = false;
-  private wanted = false;
-  private running: Promise<void> | null = null;
+  private readonly loop: OutboxLoop;
   /** Attempts under way, one per subscription at most (the claim skips a subscription whose row is leased). */
   private readonly inFlight = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
-  private unlisten: (() => Promise<void>) | null = null;
 
   constructor(
     private readonly database: Database,
@@ -64,16 +60,14 @@ export class WebhookDeliverer {
     private readonly log: Logger,
   ) {
     this.leaseMs = settings.timeoutMs * 2 + 1_000;
+    // A committed event wakes the deliverer at once; the timer finds retries that came due, and rows a dead instance left.
+    this.loop = new OutboxLoop(database, log, { channels: [EVENTS_CHANNEL], pollIntervalMs: settings.pollIntervalMs, round: () => this.fill(), name: 'webhook delivery' });
   }
 
   async start(): Promise<void> {
-    // A committed event wakes the deliverer at once; the timer finds retries that came due, and rows a dead instance left.
-    this.unlisten = await this.database.listen(EVENTS_CHANNEL, { onNotify: () => this.wake(), onListen: () => this.wake() });
-    this.timer = setInterval(() => this.wake(), this.settings.pollIntervalMs);
-    this.timer.unref();
     this.pruneTimer = setInterval(() => void this.prune().catch((error: unknown) => this.log.warn({ err: error }, 'could not prune webhook deliveries')), PRUNE_INTERVAL_MS);
     this.pruneTimer.unref();
-    this.wake();
+    await this.loop.start();
   }
 
   /**
@@ -96,39 +90,22 @@ export class WebhookDeliverer {
 
   /** Stops claiming; attempts under way finish (within the timeout) and are recorded. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    await this.unlisten?.().catch(() => {});
-    await this.running;
+    await this.loop.stop();
     await Promise.all([...this.inFlight]);
   }
 
   wake(): void {
-    if (this.stopping) return;
-    this.wanted = true;
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
-    });
+    this.loop.wake();
   }
 
-  /** Fills the free slots with due deliveries; each attempt, once done, wakes it again for the next. */
-  private async drain(): Promise<void> {
-    while (this.wanted && !this.stopping) {
-      this.wanted = false;
-      const free = this.settings.concurrency - this.inFlight.size;
-      if (free <= 0) continue;
-      try {
-        const claimed = await this.claim(free);
-        for (const delivery of claimed) this.launch(delivery);
-        // Every free slot taken: there may be more due.
-        if (claimed.length === free) this.wanted = true;
-      } catch (error) {
-        // The database is away (a restart, an outage): logged once per outage; the next tick tries again.
-        if (isDatabaseUnavailable(error)) this.database.outage.unavailable(error);
-        else this.log.warn({ err: error }, 'webhook delivery round failed');
-      }
-    }
+  /** One round: fills the free slots with due deliveries (each attempt, once done, wakes the loop for the next); true when every free slot was taken and more may be due. */
+  private async fill(): Promise<boolean> {
+    const free = this.settings.concurrency - this.inFlight.size;
+    if (free <= 0) return false;
+    const claimed = await this.claim(free);
+    for (const delivery of claimed) this.launch(delivery);
+    return claimed.length === free;
   }
 
   private launch(delivery: ClaimedDelivery): void {

@@ -6,7 +6,8 @@
  * the host page's styles and ours leave each other alone, and follows it live
  * from the API that served this script.
  */
-import { ENTRIES_PER_LOAD, type StoryPageResult, storyPageQuery } from '../page-data.js';
+import { ENTRIES_PER_LOAD, type StoryPageResult } from '../page-data.js';
+import { documentHashes, persistedGet } from './persisted.js';
 import { h } from '../html.js';
 import { shellContent, tickerView } from '../views/story-view.js';
 import { toElement } from './dom.js';
@@ -38,11 +39,8 @@ async function mount(script: HTMLScriptElement) {
   });
   shadow.append(stylesheet);
 
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-    body: JSON.stringify({ query: storyPageQuery, variables: { slug, first: ENTRIES_PER_LOAD, withJsonLd: false } }),
-  }).catch(() => null);
+  // By hash, with GET: every host page of this story asks the same URL, which a shared cache answers.
+  const response = await persistedGet(endpoint, documentHashes.storyPage, { slug, first: ENTRIES_PER_LOAD, withJsonLd: false }).catch(() => null);
   const body = response ? ((await response.json().catch(() => null)) as { data?: StoryPageResult | null } | null) : null;
   const story = body?.data?.story;
   await styled;

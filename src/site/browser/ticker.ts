@@ -19,11 +19,11 @@ import {
   type StoryEventResult,
   type TickerEntry,
   type TickerState,
-  olderEntriesQuery,
   storyEventsSubscription,
 } from '../page-data.js';
 import { type ViewOptions, agoView, connectionLabel, coverageView, entryView, keyEventItems, olderHref, storyStatusView } from '../views/story-view.js';
 import { toElement } from './dom.js';
+import { documentHashes, persistedGet } from './persisted.js';
 
 export interface TickerOptions {
   /** The element (or shadow root) holding the rendered tickerView. */
@@ -353,11 +353,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
 
   async function fetchOlder(): Promise<TickerEntry[]> {
     if (!olderCursor) return [];
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-      body: JSON.stringify({ query: olderEntriesQuery, variables: { slug: story.slug, first: ENTRIES_PER_LOAD, after: olderCursor } }),
-    });
+    const response = await persistedGet(endpoint, documentHashes.olderEntries, { slug: story.slug, first: ENTRIES_PER_LOAD, after: olderCursor });
     const body = (await response.json()) as { data?: OlderEntriesResult | null; errors?: unknown[] };
     const page = body.data?.story?.entries;
     if (!page) throw new Error(`could not load older entries: ${JSON.stringify(body.errors ?? response.status)}`);
