@@ -177,7 +177,7 @@ describe('query limits say what they are', () => {
       limit: 'depth',
       max: 12,
       query: `{ story(slug: "${slug}") { ${'entries(first: 1) { edges { node { story { '.repeat(4)} id ${'} } } }'.repeat(4)} } }`,
-      message: /^The operation is nested 18 levels deep; the limit is 12\.$/,
+      message: /^The operation is nested 18 levels of fields deep \(fragments not counted\) at story(\.entries\.edges\.node\.story){4}\.id; the limit is 12\.$/,
     },
     {
       limit: 'aliases',
