@@ -299,9 +299,10 @@ describe('the JSON-LD names authors and the publisher', () => {
   it('gives every update its byline, the live blog the bylines, and a publisher by default', async () => {
     const { liveBlogPosting: doc } = await posting(server);
     expect(doc.publisher).toEqual({ '@type': 'Organization', name: 'Diretta' });
-    expect(doc.author).toEqual([{ '@type': 'Person', name: 'Redazione Esteri' }]);
+    // A desk's byline is an Organization (issue #27: it was typed as a Person).
+    expect(doc.author).toEqual([{ '@type': 'Organization', name: 'Redazione Esteri' }]);
     expect(doc.liveBlogUpdate.length).toBeGreaterThan(0);
-    for (const update of doc.liveBlogUpdate) expect(update.author).toEqual({ '@type': 'Person', name: 'Redazione Esteri' });
+    for (const update of doc.liveBlogUpdate) expect(update.author).toEqual({ '@type': 'Organization', name: 'Redazione Esteri' });
   });
 
   it('follows the byline an editor writes, and leaves it out when cleared', async () => {
