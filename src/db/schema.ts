@@ -375,6 +375,8 @@ export const catalogRedirects = pgTable(
 export const entryRevisions = pgTable(
   'entry_revisions',
   {
+    /** The revision's own key: its global ID (`EntryRevision:<id>`), which node() resolves. */
+    id: integer().notNull().generatedAlwaysAsIdentity(),
     entryId: integer()
       .notNull()
       .references(() => entries.id),
@@ -390,7 +392,7 @@ export const entryRevisions = pgTable(
     public: boolean().notNull().default(false),
     createdAt: timestamptz().notNull().default(nowMs),
   },
-  (t) => [primaryKey({ columns: [t.entryId, t.revision] }), check('entry_revisions_revision_check', sql`revision >= 1`)],
+  (t) => [primaryKey({ columns: [t.entryId, t.revision] }), uniqueIndex('entry_revisions_id_key').on(t.id), check('entry_revisions_revision_check', sql`revision >= 1`)],
 );
 
 /**

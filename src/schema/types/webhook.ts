@@ -19,14 +19,20 @@ import {
   webhooksByIds,
   webhooksPage,
 } from '../../webhooks/admin.js';
+import { deliveriesByIds } from '../../loaders/webhook-deliveries.js';
 import { builder } from '../builder.js';
 import { encodeGlobalId, parseNodeId } from '../global-id.js';
 import { undefinedIfNull } from '../inputs.js';
 import { StoryEventKindEnum } from './story-event.js';
 import { StoryRef } from './story.js';
 
-const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery').implement({
+// A Node (node(id:) fetches it again, for admins), so that Relay tooling's connection rules hold.
+const WebhookDeliveryRef = builder.loadableNode('WebhookDelivery', {
   description: 'One event sent (or to be sent) to one webhook, with how its attempts went. Retries keep its `deliveryId`.',
+  id: { resolve: (d: WebhookDelivery) => d.id, parse: Number },
+  load: (ids: number[], ctx) => deliveriesByIds(ctx, ids),
+  sort: (d) => d.id,
+  authScopes: { admin: true },
   fields: (t) => ({
     deliveryId: t.exposeString('deliveryId', { description: 'The `X-Diretta-Delivery` header and the body\'s `deliveryId`: the same on every retry, so receivers deduplicate on it.' }),
     kind: t.field({ type: StoryEventKindEnum, description: 'The kind of the event delivered.', resolve: (d) => d.kind as never }),

@@ -1,0 +1,2 @@
+ALTER TABLE "entry_revisions" ADD COLUMN "id" integer NOT NULL GENERATED ALWAYS AS IDENTITY (sequence name "entry_revisions_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1);--> statement-breakpoint
+CREATE UNIQUE INDEX "entry_revisions_id_key" ON "entry_revisions" USING btree ("id");
