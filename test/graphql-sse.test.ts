@@ -47,7 +47,10 @@ function collect<T>(client: Client<boolean>, query: string, variables?: Record<s
   return collected;
 }
 
-const STORY_EVENTS = 'subscription ($story: ID!) { storyEvents(story: $story) { kind cursor entry { headline } } }';
+// Subscribed after the story's cursor, so that an event published before the server has the subscription is replayed, not missed.
+const STORY_EVENTS = 'subscription ($story: ID!, $after: String) { storyEvents(story: $story, after: $after) { kind cursor entry { headline } } }';
+const eventCursor = async (target: TestServer, id: string) =>
+  (await target.gql<{ node: { eventCursor: string } }>(`{ node(id: "${id}") { ... on Story { eventCursor } } }`)).data!.node.eventCursor;
 type StoryEvent = { storyEvents: { kind: string; cursor: string; entry: { headline: string } | null } };
 
 let server: TestServer;
@@ -83,9 +86,7 @@ describe('graphql-sse, both modes', () => {
       expect(answer.errors).toBeUndefined();
       expect(answer.data).toEqual({ story: { title: demoStory.title } });
 
-      const events = collect<StoryEvent>(c, STORY_EVENTS, { story: storyId });
-      // The subscription is live once the server has it: publish until the ticker hears (nothing is replayed without `after`).
-      await new Promise((r) => setTimeout(r, 300));
+      const events = collect<StoryEvent>(c, STORY_EVENTS, { story: storyId, after: await eventCursor(server, storyId) });
       await publish(`Via SSE (${mode})`);
       await events.until(() => events.values.some((v) => v.data?.storyEvents.entry?.headline === `Via SSE (${mode})`), 'the published entry');
       expect(events.errors).toEqual([]);
@@ -177,7 +178,8 @@ describe('graphql-sse single-connection mode', () => {
     const story = (await own.edit<{ createStory: { story: { id: string } } }>('mutation { createStory(input: { slug: "metered", title: "Metered", language: "en", status: LIVE }) { story { id } } }')).data!.createStory.story.id;
     for (const singleConnection of [true, false]) {
       const c = createClient({ url: `${own.url}/graphql`, singleConnection, retryAttempts: 0 });
-      const subscriptions = [0, 1, 2].map(() => collect<StoryEvent>(c, STORY_EVENTS, { story }));
+      const after = await eventCursor(own, story);
+      const subscriptions = [0, 1, 2].map(() => collect<StoryEvent>(c, STORY_EVENTS, { story, after }));
       const third = subscriptions[2]!;
       await third.until(() => third.values.length > 0 || third.errors.length > 0, 'the third subscription\'s refusal');
       if (singleConnection) {
@@ -188,7 +190,6 @@ describe('graphql-sse single-connection mode', () => {
         // A stream of its own: refused with HTTP 429 (Yoga's SSE, unchanged), which the client raises as a NetworkError.
         expect((third.errors[0] as { response?: Response }).response?.status).toBe(429);
       }
-      await new Promise((r) => setTimeout(r, 300));
       await own.edit('mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }', { input: { story, headline: `Metered (${singleConnection})`, body: 'Testo.' } });
       for (const s of subscriptions.slice(0, 2)) await s.until(() => s.values.some((v) => v.data?.storyEvents.entry?.headline === `Metered (${singleConnection})`), 'a metered subscription\'s event');
       for (const s of subscriptions) s.stop();
@@ -212,8 +213,7 @@ describe('graphql-sse single-connection mode', () => {
     const story = (await own.gql<{ story: { id: string } }>(`{ story(slug: "${demoStory.slug}") { id } }`)).data!.story.id;
     const c = createClient({ url: `${own.url}/graphql`, singleConnection: true, retryAttempts: 0 });
     const events = collect<StoryEvent>(c, STORY_EVENTS, { story });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(own.app.sseStreams.count).toBe(1);
+    await events.until(() => own.app.sseStreams.count === 1, 'the stream to be reserved');
     // Without ending the stream, stop() would wait for it (for ever here: the test would time out).
     await own.stop();
     expect(own.app.sseStreams.count).toBe(0);
