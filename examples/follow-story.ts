@@ -27,7 +27,7 @@ const headers: Record<string, string> = { 'content-type': 'application/json', ..
 const response = await fetch(`${base}/graphql`, {
   method: 'POST',
   headers,
-  body: JSON.stringify({ query: 'query ($slug: String!) { story(slug: $slug) { id title status eventCursor } }', variables: { slug: values.story } }),
+  body: JSON.stringify({ query: /* GraphQL */ `query FollowStory($slug: String!) { story(slug: $slug) { id title status eventCursor } }`, variables: { slug: values.story } }),
 });
 const { data, errors } = (await response.json()) as { data?: { story: { id: string; title: string; status: string; eventCursor: string } }; errors?: { message: string }[] };
 if (!data?.story) throw new Error(errors?.map((e) => e.message).join('\n') ?? 'story not found');
@@ -35,7 +35,7 @@ console.log(`Following "${data.story.title}" (${data.story.status.toLowerCase()}
 
 let cursor = values.after ?? data.story.eventCursor;
 let lastSequence = 0;
-const subscription = `subscription ($story: ID!, $after: String) {
+const subscription = /* GraphQL */ `subscription FollowStoryEvents($story: ID!, $after: String) {
   storyEvents(story: $story, after: $after) { cursor sequence kind occurredAt entry { headline body correctionNote } story { status } }
 }`;
 

@@ -44,9 +44,9 @@ async function graphql<T>(query: string, variables: Record<string, unknown>): Pr
   return result.data!;
 }
 
-const { story } = await graphql<{ story: { id: string } }>('query ($slug: String!) { story(slug: $slug) { id } }', { slug: values.story });
+const { story } = await graphql<{ story: { id: string } }>(/* GraphQL */ `query PublishEntryStory($slug: String!) { story(slug: $slug) { id } }`, { slug: values.story });
 const { createEntry } = await graphql<{ createEntry: { entry: { id: string; status: string; publishedAt: string | null } } }>(
-  `mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id status publishedAt } } }`,
+  /* GraphQL */ `mutation PublishEntry($input: CreateEntryInput!) { createEntry(input: $input) { entry { id status publishedAt } } }`,
   { input: { story: story.id, headline: values.headline, body: values.body, keyEvent: values['key-event'], publish: !values.draft, idempotencyKey: `example-${Date.now()}` } },
 );
 console.log(`${createEntry.entry.status.toLowerCase()} ${createEntry.entry.id}${createEntry.entry.publishedAt ? ` at ${createEntry.entry.publishedAt}` : ''}`);

@@ -23,6 +23,7 @@ import { clientAddress, refuseBadRequest } from './transport/http.js';
 import { WritePriority } from './transport/write-priority.js';
 import { capConnectionsPerAddress } from './transport/connection-cap.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
+import { singleConnectionStreams } from './transport/graphql-sse.js';
 import { type Viewer, anonymousReader } from './viewer.js';
 import { encodeGlobalId } from './schema/global-id.js';
 import { GRAPHIQL_ASSET_PREFIX, graphiqlDefaultQuery, renderGraphiQLPage, serveGraphiQLAsset, useGraphiQLPolicy } from './graphiql.js';
@@ -57,6 +58,8 @@ export interface App {
   writePriority: Pick<WritePriority, 'heldCount' | 'writersInFlight'>;
   /** For its stats (entries, bytes, hits), in logs and tests. */
   responseCache: Pick<ResponseCache, 'stats' | 'invalidateStory' | 'invalidateEvent'>;
+  /** graphql-sse single-connection streams reserved or open (tests). */
+  sseStreams: { readonly count: number };
   /** The linking matcher, for its build count (tests). */
   linking: Pick<CatalogMatcher, 'builds'>;
   /** http://host:port once listening. */
@@ -153,6 +156,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   });
   live.beforeDelivery = (event) => responseCache.eventDispatched(event);
   recordCacheDependencies(schema);
+  // graphql-sse's single-connection mode (PUT, then a stream and operations carrying its token) at /graphql.
+  const sseStreams = singleConnectionStreams({ limits, log: log.child({ component: 'sse' }) });
   const yoga = createYoga<{ req?: IncomingMessage; res?: ServerResponse; edge?: EdgeScopeReceiver } & Partial<SocketContext>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -178,11 +183,13 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       const requestId = requestIdFrom(request.headers.get('x-request-id'));
       const token = bearerToken(request.headers.get('authorization'));
       const viewer = token ? (await verifyToken(jwtSecret, token)).viewer : anonymousReader;
-      const cacheable = viewer === anonymousReader && !request.headers.get('accept')?.includes('text/event-stream');
+      const cacheable = viewer === anonymousReader && !request.headers.get('accept')?.includes('text/event-stream') && !request.headers.has('x-graphql-event-stream-token');
       const forEdge = request.method === 'GET' || initial.edge !== undefined;
       return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null, cacheable, forEdge);
     },
     plugins: [
+      // First: it answers its requests itself, before the plugins below read `params` (which it has none of).
+      sseStreams.plugin,
       useInputGuard(),
       // Before the response cache: a trusted document sent by its hash gets its text here.
       ...trusted.plugins,
@@ -253,6 +260,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     responseCache,
     linking,
     writePriority,
+    sseStreams,
     get url() {
       return url;
     },
@@ -277,6 +285,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       // Ends every subscription: SSE streams get their `complete` event and their responses end,
       // so the HTTP server is not kept open until the deadline by readers who would never leave.
       await live.stop();
+      // graphql-sse's single-connection streams outlive their operations: end them too.
+      sseStreams.close();
       // Connections go idle as their last response ends (an SSE stream a moment after live.stop):
       // close each then, rather than wait for its keep-alive timeout.
       server.closeIdleConnections();

@@ -177,7 +177,7 @@ describe('query limits say what they are', () => {
       limit: 'depth',
       max: 12,
       query: `{ story(slug: "${slug}") { ${'entries(first: 1) { edges { node { story { '.repeat(4)} id ${'} } } }'.repeat(4)} } }`,
-      message: /^The operation is nested 18 levels deep; the limit is 12\.$/,
+      message: /^The operation is nested 18 levels of fields deep \(fragments not counted\) at story(\.entries\.edges\.node\.story){4}\.id; the limit is 12\.$/,
     },
     {
       limit: 'aliases',
@@ -299,9 +299,10 @@ describe('the JSON-LD names authors and the publisher', () => {
   it('gives every update its byline, the live blog the bylines, and a publisher by default', async () => {
     const { liveBlogPosting: doc } = await posting(server);
     expect(doc.publisher).toEqual({ '@type': 'Organization', name: 'Diretta' });
-    expect(doc.author).toEqual([{ '@type': 'Person', name: 'Redazione Esteri' }]);
+    // A desk's byline is an Organization (issue #27: it was typed as a Person).
+    expect(doc.author).toEqual([{ '@type': 'Organization', name: 'Redazione Esteri' }]);
     expect(doc.liveBlogUpdate.length).toBeGreaterThan(0);
-    for (const update of doc.liveBlogUpdate) expect(update.author).toEqual({ '@type': 'Person', name: 'Redazione Esteri' });
+    for (const update of doc.liveBlogUpdate) expect(update.author).toEqual({ '@type': 'Organization', name: 'Redazione Esteri' });
   });
 
   it('follows the byline an editor writes, and leaves it out when cleared', async () => {

@@ -69,6 +69,9 @@ export type QuoteStatus = (typeof QUOTE_STATUSES)[number];
 /** Why a webhook attempt failed (`webhook_deliveries.last_error`): categories, never a system's message. */
 export const WEBHOOK_ERROR_KINDS = ['refused', 'timeout', 'tls', 'dns', 'blocked', 'network', 'http_status', 'slow'] as const;
 export type WebhookErrorKind = (typeof WEBHOOK_ERROR_KINDS)[number];
+/** What a byline names: a person, or a desk / newsroom / agency (schema.org Person or Organization). */
+export const BYLINE_KINDS = ['person', 'organization'] as const;
+export type BylineKind = (typeof BYLINE_KINDS)[number];
 export const MENTION_KINDS = ['person', 'place'] as const;
 export type MentionKindName = (typeof MENTION_KINDS)[number];
 
@@ -89,6 +92,8 @@ export const stories = pgTable(
     status: text().$type<StoryStatus>().notNull().default('draft'),
     coverageStartAt: timestamptz(),
     coverageEndAt: timestamptz(),
+    /** The lead image editors choose (validated like an entry's images, src/editing/media-rules.ts); null: none. */
+    image: jsonb().$type<EntryMedia>(),
     /** Sequence of the story's last event; bumped under the story's row lock (see src/live/append-event.ts). */
     lastEventSeq: bigint({ mode: 'number' }).notNull().default(0),
     /** How many of its events are public: readers' sequence and cursors count these only (src/live/append-event.ts). */
@@ -105,6 +110,7 @@ export const stories = pgTable(
     check('stories_language_check', sql.raw(`language ~ '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$'`)),
     check('stories_status_check', inList('status', STORY_STATUSES)),
     check('stories_coverage_check', sql`coverage_end_at is null or coverage_start_at is null or coverage_end_at >= coverage_start_at`),
+    check('stories_image_check', sql`image is null or jsonb_typeof(image) = 'object'`),
   ],
 );
 
@@ -134,6 +140,8 @@ export const entries = pgTable(
     keyEvent: boolean().notNull().default(false),
     pinned: boolean().notNull().default(false),
     author: text(),
+    /** Whether the byline names a person or a desk (an organisation); null: not said, guessed from the name (src/formats/byline.ts). */
+    bylineKind: text().$type<BylineKind>(),
     revision: integer().notNull().default(1),
     correctionNote: text(),
     /** Whether writing the entry links the people, places and quotes its text names (src/editing/auto-link.ts). */
@@ -179,6 +187,7 @@ export const entries = pgTable(
     check('entries_scheduled_check', sql`status <> 'scheduled' or publish_at is not null`),
     index('entries_scheduled_due_idx').on(t.publishAt).where(sql`status = 'scheduled'`),
     check('entries_pinned_public_check', sql`not pinned or status = 'published'`),
+    check('entries_byline_kind_check', sql`byline_kind is null or byline_kind in ('person', 'organization')`),
     check('entries_media_check', sql`jsonb_typeof(media) = 'array' and jsonb_array_length(media) <= 10`),
     check('entries_verification_check', inList('verification', VERIFICATIONS)),
     check('entries_sources_check', sql`jsonb_typeof(sources) = 'array'`),
@@ -369,6 +378,8 @@ export const catalogRedirects = pgTable(
 export const entryRevisions = pgTable(
   'entry_revisions',
   {
+    /** The revision's own key: its global ID (`EntryRevision:<id>`), which node() resolves. */
+    id: integer().notNull().generatedAlwaysAsIdentity(),
     entryId: integer()
       .notNull()
       .references(() => entries.id),
@@ -384,7 +395,7 @@ export const entryRevisions = pgTable(
     public: boolean().notNull().default(false),
     createdAt: timestamptz().notNull().default(nowMs),
   },
-  (t) => [primaryKey({ columns: [t.entryId, t.revision] }), check('entry_revisions_revision_check', sql`revision >= 1`)],
+  (t) => [primaryKey({ columns: [t.entryId, t.revision] }), uniqueIndex('entry_revisions_id_key').on(t.id), check('entry_revisions_revision_check', sql`revision >= 1`)],
 );
 
 /**

@@ -8,7 +8,7 @@ import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Access } from '../access.js';
 import type { Tx } from '../db/client.js';
-import { type EntryRow, type StoryEventKind, type StoryRow, entries, entryPeople, entryPlaces, quotes, nowMs } from '../db/schema.js';
+import { BYLINE_KINDS, type EntryRow, type StoryEventKind, type StoryRow, entries, entryPeople, entryPlaces, quotes, nowMs } from '../db/schema.js';
 import { clientError, notFound } from '../errors.js';
 import { appendEvent, lockStory } from '../live/append-event.js';
 import { type LinkingAccess, linkEntry, linkingMatcher } from './auto-link.js';
@@ -64,6 +64,7 @@ const createEntrySchema = z.object({
   headline: text(LIMITS.headline),
   body: prose(LIMITS.body),
   author: optionalText(LIMITS.author),
+  bylineKind: z.enum(BYLINE_KINDS).nullish(),
   publish: z.boolean(),
   keyEvent: z.boolean(),
   peopleIds: z.array(z.number().int()).max(50, 'at most 50 people'),
@@ -100,6 +101,7 @@ export async function createEntry(access: LinkingAccess, input: CreateEntryInput
             body: valid.body,
             // The byline is a person's name: the token's display name, never its subject (an id or login).
             author: valid.author ?? access.viewer.name ?? null,
+            bylineKind: valid.bylineKind ?? null,
             media: storedMedia(valid.media ?? []),
             status: valid.publishAt ? 'scheduled' : valid.publish ? 'published' : 'draft',
             keyEvent: valid.keyEvent,
@@ -134,6 +136,8 @@ const updateEntrySchema = z.object({
   body: prose(LIMITS.body).optional(),
   author: optionalText(LIMITS.author),
   correctionNote: optionalProse(LIMITS.correctionNote),
+  /** Null goes back to guessing from the name. */
+  bylineKind: z.enum(BYLINE_KINDS).nullish(),
   /** Replaces the entry's images; an empty list removes them. */
   media: mediaSchema.nullish(),
   expectedRevision: z.number().int().min(1).nullish(),
@@ -157,6 +161,7 @@ export async function updateEntry(access: LinkingAccess, input: UpdateEntryInput
         ...(valid.headline !== undefined ? { headline: valid.headline } : {}),
         ...(valid.body !== undefined ? { body: valid.body } : {}),
         ...(valid.author !== undefined ? { author: valid.author } : {}),
+        ...(valid.bylineKind !== undefined ? { bylineKind: valid.bylineKind } : {}),
         ...(valid.correctionNote !== undefined ? { correctionNote: valid.correctionNote } : {}),
         ...(valid.autoLink != null ? { autoLink: valid.autoLink } : {}),
         ...(valid.media != null ? { media: storedMedia(valid.media) } : {}),

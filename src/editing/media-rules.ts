@@ -1,5 +1,5 @@
 /**
- * What makes an entry's image acceptable: an https URL (pages served over
+ * What makes an image acceptable, an entry's or a story's lead image: an https URL (pages served over
  * https must not load mixed content, and other schemes — javascript:, data:,
  * file: — have no business in an <img>), a text alternative for readers who
  * cannot see it, and bounded caption, credit and dimensions. The URL is
@@ -26,7 +26,12 @@ export const mediaItemSchema = z.object({
 
 export const mediaSchema = z.array(mediaItemSchema).max(MEDIA_LIMITS.items, `at most ${MEDIA_LIMITS.items} images`);
 
-/** The validated list as the entries.media column stores it: every key present, null when absent. */
+/** One validated image as the database stores it (entries.media, stories.image): every key present, null when absent. */
+export function storedImage(m: z.output<typeof mediaItemSchema>): EntryMedia {
+  return { url: m.url, alt: m.alt, caption: m.caption ?? null, credit: m.credit ?? null, width: m.width ?? null, height: m.height ?? null };
+}
+
+/** The validated list as the entries.media column stores it. */
 export function storedMedia(items: z.output<typeof mediaSchema>): EntryMedia[] {
-  return items.map((m) => ({ url: m.url, alt: m.alt, caption: m.caption ?? null, credit: m.credit ?? null, width: m.width ?? null, height: m.height ?? null }));
+  return items.map(storedImage);
 }

@@ -7,6 +7,7 @@ import { clientError, notFound } from '../errors.js';
 import { appendEvent, lockStory } from '../live/append-event.js';
 import { withConstraintErrors } from './database-errors.js';
 import { createOnce } from './idempotency.js';
+import { mediaItemSchema, storedImage } from './media-rules.js';
 import { idempotencyKey, language, optionalProse, parseInput, slug, text } from './validation.js';
 
 const createStorySchema = z.object({
@@ -16,6 +17,8 @@ const createStorySchema = z.object({
   language,
   status: z.enum(STORY_STATUSES),
   coverageStartAt: z.date().nullish(),
+  /** The lead image, validated exactly like an entry's images. */
+  image: mediaItemSchema.nullish(),
   idempotencyKey,
 });
 
@@ -34,6 +37,7 @@ export async function createStory(access: Access, input: z.input<typeof createSt
             searchConfig: searchConfigFor(valid.language),
             status: valid.status,
             coverageStartAt: valid.coverageStartAt ?? (valid.status === 'live' ? nowMs : null),
+            image: valid.image ? storedImage(valid.image) : null,
           })
           .returning();
         return story!;
@@ -49,6 +53,8 @@ const updateStorySchema = z
     language: language.optional(),
     coverageStartAt: z.date().nullish(),
     coverageEndAt: z.date().nullish(),
+    /** A new lead image; null removes it. */
+    image: mediaItemSchema.nullish(),
   })
   .refine((s) => !s.coverageStartAt || !s.coverageEndAt || s.coverageEndAt >= s.coverageStartAt, {
     message: 'must not be before coverageStartAt',
@@ -70,6 +76,7 @@ export async function updateStory(access: Access, id: number, input: z.input<typ
           ...(valid.language !== undefined ? { language: valid.language, searchConfig } : {}),
           ...(valid.coverageStartAt !== undefined ? { coverageStartAt: valid.coverageStartAt } : {}),
           ...(valid.coverageEndAt !== undefined ? { coverageEndAt: valid.coverageEndAt } : {}),
+          ...(valid.image !== undefined ? { image: valid.image && storedImage(valid.image) } : {}),
           updatedAt: nowMs,
         })
         .where(eq(stories.id, id))

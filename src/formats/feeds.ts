@@ -3,6 +3,15 @@
  * do not speak GraphQL: Atom (RFC 4287), with retractions as tombstones
  * (RFC 6721 `at:deleted-entry`), and JSON Feed 1.1. Pure functions of the
  * story and its newest entries; the site routes them (src/site/router.ts).
+ *
+ * Links: Atom resolves a relative reference against the feed's own URL
+ * (RFC 4287 §5.1.1 via xml:base, else the document's URI), so an Atom feed
+ * may carry relative links when PUBLIC_URL is unset. JSON gives a reader no
+ * base to resolve against: a JSON Feed carries absolute URLs or none.
+ *
+ * Images: the story's lead image is the Atom feed's `logo` and each JSON
+ * item's `banner_image`; an entry's first image is its JSON item's `image`,
+ * and every image of it an Atom `enclosure` link.
  */
 import { xmlCarriable } from '../text-guard.js';
 
@@ -15,6 +24,14 @@ export interface FeedStory {
   /** Empty for a feed that spans stories in several languages. */
   language: string;
   updatedAt: string;
+  /** The story's lead image (absent from a feed of several stories). */
+  image?: FeedImage | null;
+}
+
+export interface FeedImage {
+  /** Absolute https:// URL (src/editing/media-rules.ts). */
+  url: string;
+  alt: string;
 }
 
 export interface FeedEntry {
@@ -26,12 +43,16 @@ export interface FeedEntry {
   updatedAt: string;
   author: string | null;
   correctionNote: string | null;
+  /** Its images, in order. */
+  media?: readonly FeedImage[];
   /** The page the entry is on, when it differs from the feed's (a feed of several stories). */
   page?: string;
+  /** Its story's lead image, when it differs from the feed's (a feed of several stories). */
+  storyImage?: FeedImage | null;
 }
 
 export interface FeedLinks {
-  /** The story's page, absolute when the request said which host it was for. */
+  /** The story's page: absolute from PUBLIC_URL, else relative to the feed (Atom only). */
   page: string;
   /** This feed's own URL. */
   self: string;
@@ -65,6 +86,7 @@ export function atomFeed(story: FeedStory, entries: readonly FeedEntry[], links:
       entry.author ? `<author>${element('name', entry.author)}</author>` : '',
       element('summary', entry.correctionNote === null ? null : `Correction: ${entry.correctionNote}`, ' type="text"'),
       element('content', entry.body ?? '', ' type="text"'),
+      ...(entry.media ?? []).map((m) => `<link rel="enclosure" href="${escapeXml(m.url)}" title="${escapeXml(m.alt)}"/>`),
       '</entry>',
     ].join('');
   });
@@ -77,6 +99,7 @@ export function atomFeed(story: FeedStory, entries: readonly FeedEntry[], links:
     element('updated', feedUpdated(story, entries)),
     `<link rel="alternate" type="text/html" href="${escapeXml(links.page)}"/>`,
     `<link rel="self" type="application/atom+xml" href="${escapeXml(links.self)}"/>`,
+    story.image ? element('logo', story.image.url) : '',
     '<author><name>Diretta</name></author>',
     '<generator>Diretta</generator>',
     ...items,
@@ -84,23 +107,25 @@ export function atomFeed(story: FeedStory, entries: readonly FeedEntry[], links:
   ].join('\n');
 }
 
-export function jsonFeed(story: FeedStory, entries: readonly FeedEntry[], links: FeedLinks): Record<string, unknown> {
+/** `links` are absolute URLs (from PUBLIC_URL), or null: then the feed, its pages and its items carry no URL at all. */
+export function jsonFeed(story: FeedStory, entries: readonly FeedEntry[], links: FeedLinks | null): Record<string, unknown> {
   return {
     version: 'https://jsonfeed.org/version/1.1',
     title: story.title,
-    home_page_url: links.page,
-    feed_url: links.self,
+    ...(links ? { home_page_url: links.page, feed_url: links.self } : {}),
     ...(story.summary ? { description: story.summary } : {}),
     ...(story.language ? { language: story.language } : {}),
     items: entries.map((entry) => ({
       id: entryUrn(entry),
-      url: `${entry.page ?? links.page}#entry-${entry.id}`,
+      ...(links ? { url: `${entry.page ?? links.page}#entry-${entry.id}` } : {}),
       // JSON Feed has no tombstone: a retracted update stays, says so, and shows nothing of what it said.
       title: isRetracted(entry) ? 'Retracted' : entry.headline,
       content_text: isRetracted(entry) ? `This update was retracted.${entry.correctionNote ? ` ${entry.correctionNote}` : ''}` : (entry.body ?? ''),
       ...(entry.publishedAt ? { date_published: entry.publishedAt } : {}),
       date_modified: entry.updatedAt,
       ...(entry.author && !isRetracted(entry) ? { authors: [{ name: entry.author }] } : {}),
+      ...(entry.media?.length && !isRetracted(entry) ? { image: entry.media[0]!.url } : {}),
+      ...((entry.storyImage ?? story.image) ? { banner_image: (entry.storyImage ?? story.image)!.url } : {}),
       _diretta: { status: entry.status.toLowerCase(), ...(entry.correctionNote ? { correction_note: entry.correctionNote } : {}) },
     })),
   };
@@ -110,10 +135,14 @@ export function jsonFeed(story: FeedStory, entries: readonly FeedEntry[], links:
  * The newest entries of several stories as one list, newest first (by when
  * they went public), each pointing at its own story's page.
  */
-export function mergeStoryEntries(stories: readonly { slug: string; entries: readonly FeedEntry[] }[], pageOf: (slug: string) => string, limit: number): FeedEntry[] {
+export function mergeStoryEntries(
+  stories: readonly { slug: string; image?: FeedImage | null; entries: readonly FeedEntry[] }[],
+  pageOf: (slug: string) => string,
+  limit: number,
+): FeedEntry[] {
   const at = (e: FeedEntry) => e.publishedAt ?? e.updatedAt;
   return stories
-    .flatMap((story) => story.entries.map((entry) => ({ ...entry, page: pageOf(story.slug) })))
+    .flatMap((story) => story.entries.map((entry) => ({ ...entry, page: pageOf(story.slug), storyImage: story.image ?? null })))
     .sort((a, b) => (at(a) === at(b) ? (a.id < b.id ? 1 : -1) : at(a) < at(b) ? 1 : -1))
     .slice(0, limit);
 }

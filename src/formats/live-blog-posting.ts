@@ -4,7 +4,8 @@
  * very field, so search engines and a newsroom's own front end read the same
  * document. See https://schema.org/LiveBlogPosting.
  */
-import type { EntryMedia } from '../db/schema.js';
+import type { BylineKind, EntryMedia } from '../db/schema.js';
+import { bylineKindOf } from './byline.js';
 
 /** The element id of an entry on a story page, also the fragment of its URL in the JSON-LD. */
 export function entryAnchor(entryGlobalId: string): string {
@@ -19,6 +20,8 @@ export interface PostingStory {
   coverageEndAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** The lead image editors chose, if any. */
+  image?: EntryMedia | null;
 }
 
 export interface PostingEntry {
@@ -28,6 +31,8 @@ export interface PostingEntry {
   body: string;
   /** The byline, when the entry has one. */
   author: string | null;
+  /** Whether the byline names a person or a desk, as the editor said (null: guessed from the name, src/formats/byline.ts). */
+  bylineKind?: BylineKind | null;
   status: 'draft' | 'scheduled' | 'published' | 'retracted';
   publishedAt: Date | null;
   updatedAt: Date;
@@ -50,6 +55,9 @@ export interface PersonDocument {
   '@type': 'Person';
   name: string;
 }
+
+/** A byline: a person, or a desk typed as the organisation it is. */
+export type BylineDocument = PersonDocument | OrganizationDocument;
 
 export interface OrganizationDocument {
   '@type': 'Organization';
@@ -75,7 +83,7 @@ export interface BlogPostingUpdate {
   articleBody: string;
   datePublished: string;
   dateModified: string;
-  author?: PersonDocument;
+  author?: BylineDocument;
   image?: ImageDocument[];
   url?: string;
   /** schema.org `correction`: one CorrectionComment per published correction note. */
@@ -100,8 +108,10 @@ export interface LiveBlogPostingDocument {
   coverageEndTime?: string;
   url?: string;
   mainEntityOfPage?: string;
+  /** The story's lead image; without one, the newest image of its published updates. */
+  image?: ImageDocument[];
   /** The bylines of its updates, in order of their latest update. */
-  author?: PersonDocument[];
+  author?: BylineDocument[];
   publisher: OrganizationDocument;
   liveBlogUpdate: BlogPostingUpdate[];
 }
@@ -110,13 +120,22 @@ export interface LiveBlogPostingDocument {
  * Only published entries become updates, whoever asks: a draft is not news
  * yet, and a retracted entry's text was withdrawn (its tombstone is for the
  * page, not for search engines). A story still going on has no end time.
- * Each update names its byline as `author`; the live blog's `author` lists
- * those bylines, and its `publisher` is the configured organisation.
+ * Each update names its byline as `author` (a Person, or an Organization for
+ * a desk: src/formats/byline.ts); the live blog's `author` lists those
+ * bylines, and its `publisher` is the configured organisation. Its `image`
+ * is the story's lead image; a story without one shows the newest image of
+ * its published updates, so that search engines have an image as soon as
+ * one is published (Google's article guidance asks for one).
  */
 export function liveBlogPosting(story: PostingStory, entries: readonly PostingEntry[], pageUrl: string | null, publisher: Publisher): LiveBlogPostingDocument {
   const start = (story.coverageStartAt ?? story.createdAt).toISOString();
   const published = entries.filter((e): e is PostingEntry & { publishedAt: Date } => e.status === 'published' && e.publishedAt !== null);
-  const bylines = [...new Set(published.map((e) => e.author?.trim()).filter((a): a is string => Boolean(a)))];
+  const bylines = new Map<string, BylineDocument>();
+  for (const e of published) {
+    const name = e.author?.trim();
+    if (name && !bylines.has(name)) bylines.set(name, byline(name, e.bylineKind));
+  }
+  const lead = story.image ?? published.find((e) => e.media?.length)?.media?.[0] ?? null;
   return {
     '@context': 'https://schema.org',
     '@type': 'LiveBlogPosting',
@@ -128,7 +147,8 @@ export function liveBlogPosting(story: PostingStory, entries: readonly PostingEn
     coverageStartTime: start,
     ...(story.coverageEndAt ? { coverageEndTime: story.coverageEndAt.toISOString() } : {}),
     ...(pageUrl ? { url: pageUrl, mainEntityOfPage: pageUrl } : {}),
-    ...(bylines.length ? { author: bylines.map(person) } : {}),
+    ...(lead ? { image: [image(lead)] } : {}),
+    ...(bylines.size ? { author: [...bylines.values()] } : {}),
     publisher: organization(publisher),
     liveBlogUpdate: published.map((e) => ({
       '@type': 'BlogPosting' as const,
@@ -136,7 +156,7 @@ export function liveBlogPosting(story: PostingStory, entries: readonly PostingEn
       articleBody: e.body,
       datePublished: e.publishedAt.toISOString(),
       dateModified: e.updatedAt.toISOString(),
-      ...(e.author?.trim() ? { author: person(e.author.trim()) } : {}),
+      ...(e.author?.trim() ? { author: byline(e.author.trim(), e.bylineKind) } : {}),
       ...(e.media?.length ? { image: e.media.map(image) } : {}),
       ...(pageUrl ? { url: `${pageUrl}#${entryAnchor(e.globalId)}` } : {}),
       ...(e.corrections?.length
@@ -146,7 +166,8 @@ export function liveBlogPosting(story: PostingStory, entries: readonly PostingEn
   };
 }
 
-const person = (name: string): PersonDocument => ({ '@type': 'Person', name });
+const byline = (name: string, said: BylineKind | null | undefined): BylineDocument =>
+  bylineKindOf(name, said) === 'organization' ? { '@type': 'Organization', name } : { '@type': 'Person', name };
 
 /** An entry's image as schema.org reads it: the alt text as its description, the credit as creditText. */
 function image(m: EntryMedia): ImageDocument {

@@ -7,9 +7,10 @@
  * follows its editorial state for every reader of the document: a retraction
  * is `canceled` with its body and mentions gone, a draft or a scheduled entry
  * (editors only) is `withheld`, a scheduled one `embargoed` until its time. A
- * story is a `composite` item whose associations are its newest entries and
- * whose `version` counts the events its reader can see; an entry's images
- * are its associated `picture` items.
+ * story is a `composite` item whose associations are its lead image (a
+ * `picture` named `lead-image`) and its newest entries, and whose `version`
+ * counts the events its reader can see; an entry's images are its associated
+ * `picture` items.
  * People and places carry their Wikidata and GeoNames
  * URIs, the identifiers other newsrooms' systems share.
  */
@@ -54,11 +55,11 @@ function infosources(publisher: Publisher): Ninjs[] {
   return [{ name: publisher.name, role: 'originator', ...(publisher.url ? { uri: publisher.url } : {}) }];
 }
 
-/** An image of the entry as an associated `picture` item: its URL is a rendition, its alt text and caption descriptions. */
-function picture(entryId: string, media: EntryMedia, index: number): Ninjs {
+/** An image as an associated `picture` item: its URL is a rendition, its alt text and caption descriptions, its credit `by`. */
+function picture(name: string, uri: string, media: EntryMedia): Ninjs {
   return {
-    name: `image-${index + 1}`,
-    uri: `${entryUri(entryId)}:image:${index + 1}`,
+    name,
+    uri,
     type: 'picture',
     ...(media.credit ? { by: media.credit } : {}),
     descriptions: [{ role: 'alt', value: media.alt }, ...(media.caption ? [{ role: 'caption', value: media.caption }] : [])],
@@ -92,7 +93,7 @@ export function entryNinjs(item: NinjsEntry, story: Pick<StoryRow, 'slug' | 'lan
     ...(item.places.length ? { places: item.places.map(place) } : {}),
     infosources: infosources(publisher),
     altids: [{ role: 'diretta-id', value: item.globalId }],
-    ...(!withdrawn && entry.media.length ? { associations: entry.media.map((m, i) => picture(item.globalId, m, i)) } : {}),
+    ...(!withdrawn && entry.media.length ? { associations: entry.media.map((m, i) => picture(`image-${i + 1}`, `${entryUri(item.globalId)}:image:${i + 1}`, m)) } : {}),
   };
 }
 
@@ -128,6 +129,10 @@ export function storyNinjs(story: StoryRow, entries: readonly NinjsEntry[], publ
     ...(places.size ? { places: [...places.values()].map(place) } : {}),
     infosources: infosources(publisher),
     altids: [{ role: 'diretta-id', value: storyGlobalId }],
-    associations: entries.map((e, i) => ({ name: `entry-${i + 1}`, ...entryNinjs(e, story, publisher) })),
+    // The lead image first (as a picture named `lead-image`), then the entries.
+    associations: [
+      ...(story.image ? [picture('lead-image', `${storyUri(story.slug)}:image`, story.image)] : []),
+      ...entries.map((e, i) => ({ name: `entry-${i + 1}`, ...entryNinjs(e, story, publisher) })),
+    ],
   };
 }

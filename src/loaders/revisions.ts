@@ -34,6 +34,7 @@ export async function entryRevisionPages(access: Access, keys: readonly Revision
   const idx = sql<number>`k.idx`;
   const ranked = access.db
     .select({
+      id: entryRevisions.id,
       entryId: entryRevisions.entryId,
       revision: entryRevisions.revision,
       headline: entryRevisions.headline,
@@ -54,6 +55,17 @@ export async function entryRevisionPages(access: Access, keys: readonly Revision
   const rows = await access.db.select().from(ranked).where(lte(ranked.rn, page.limit + 1)).orderBy(ranked.idx, ranked.rn);
   const positions = keys.map((_k, i) => i + 1);
   return toConnections(positions, rows, (r) => Number(r.idx), page, revisionSortValues);
+}
+
+/** Revisions by their own key (node(id:)), as the viewer may see them: a reader only the public revisions of entries whose text is public. */
+export async function revisionsByIds(access: Access, ids: readonly number[]): Promise<EntryRevisionRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await access.db
+    .select()
+    .from(entryRevisions)
+    .innerJoin(entries, sql`${entries.id} = ${entryRevisions.entryId}`)
+    .where(and(sql`${entryRevisions.id} = any(${sql.param([...ids])}::int[])`, visible(access)));
+  return rows.map((r) => r.entry_revisions);
 }
 
 /** The public correction notes of each entry, oldest first, in one statement (the JSON-LD's `correction`). */

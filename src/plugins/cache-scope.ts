@@ -143,7 +143,7 @@ export function touches(scope: CacheScope, event: EventTouch): boolean {
 
 type Recorder = (scope: CacheScope, parent: Record<string, unknown>) => void;
 
-const STORY_METADATA = new Set(['id', 'slug', 'title', 'summary', 'language', 'status', 'coverageStartAt', 'coverageEndAt', 'createdAt']);
+const STORY_METADATA = new Set(['id', 'slug', 'title', 'summary', 'language', 'status', 'coverageStartAt', 'coverageEndAt', 'createdAt', 'image']);
 const PERSON_CATALOG = new Set(['id', 'slug', 'name', 'aliases', 'description', 'wikidataId', 'createdAt', 'updatedAt']);
 const PLACE_CATALOG = new Set(['id', 'slug', 'name', 'aliases', 'kind', 'countryCode', 'latitude', 'longitude', 'geonamesId', 'wikidataId', 'createdAt', 'updatedAt', 'parent', 'children']);
 /** Root fields whose answers depend only on what their objects' fields record. */

@@ -1,8 +1,9 @@
 /**
- * Limits on what one operation may ask for: graphql-armor's depth, alias,
- * directive, token and cost limits, introspection (on unless configured
+ * Limits on what one operation may ask for: depth (our own rule, counting
+ * fields with fragments flattened: src/plugins/depth.ts), graphql-armor's
+ * alias, directive and token limits, introspection (on unless configured
  * off) and field suggestions (hidden when introspection is off, since they
- * would leak the schema one guess at a time).
+ * would leak the schema one guess at a time). The cost limit is in cost.ts.
  */
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
@@ -12,11 +13,12 @@ import type { Context } from '../context.js';
 import { clientError } from '../errors.js';
 import { NoNulInStrings, guardRequest } from '../input-guard.js';
 import { withInputField } from './input-field-names.js';
+import { type DeepestPath, maxDepthRule } from './depth.js';
 
 type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'responseBytes';
 
 const describeLimit: Record<LimitName, (max: number, found: number | null) => string> = {
-  depth: (max, found) => `The operation is nested ${found ?? 'more than ' + max} levels deep; the limit is ${max}.`,
+  depth: (max, found) => `The operation is nested ${found ?? 'more than ' + max} levels of fields deep; the limit is ${max}.`,
   aliases: (max, found) => `The operation uses ${found ?? 'more than ' + max} aliases; the limit is ${max}.`,
   directives: (max, found) => `The operation uses ${found ?? 'more than ' + max} directives; the limit is ${max}.`,
   tokens: (max) => `The document has more than ${max} tokens; the limit is ${max}.`,
@@ -42,6 +44,18 @@ export function limitError(limit: LimitName, max: number, count: number | null):
     max,
     ...(count === null ? {} : { found: limit === 'cost' || limit === 'responseBytes' ? Math.ceil(count) : count }),
     http: { status: 400 },
+  });
+}
+
+/**
+ * Too deep: the message and `extensions.fieldPath` name the deepest path
+ * (response keys, fragments flattened), and the error points at its last field.
+ */
+export function depthError(max: number, found: DeepestPath): GraphQLError {
+  const { extensions } = limitError('depth', max, found.depth);
+  return new GraphQLError(`The operation is nested ${found.depth} levels of fields deep (fragments not counted) at ${found.path.join('.')}; the limit is ${max}.`, {
+    nodes: found.leaf ? [found.leaf] : undefined,
+    extensions: { ...extensions, fieldPath: found.path },
   });
 }
 
@@ -112,7 +126,8 @@ export function useNoSuggestions(): Plugin<Context> {
 export function useQueryLimits(limits: Limits): Plugin<Context>[] {
   const plugins: Plugin<Context>[] = [
     EnvelopArmorPlugin({
-      maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, ...reported('depth', limits.maxDepth) },
+      // Depth is ours (below): armor's counted a level for every fragment spread.
+      maxDepth: { enabled: false },
       maxAliases: { n: limits.maxAliases, ...reported('aliases', limits.maxAliases) },
       maxDirectives: { n: limits.maxDirectives, ...reported('directives', limits.maxDirectives) },
       // Counted while parsing: there is no validation context to report to, so the error is thrown out of parse.
@@ -131,6 +146,11 @@ export function useQueryLimits(limits: Limits): Plugin<Context>[] {
       blockFieldSuggestion: { enabled: !limits.introspection },
     }) as Plugin<Context>,
   ];
+  plugins.push({
+    onValidate({ addValidationRule }) {
+      addValidationRule(maxDepthRule(limits.maxDepth, (context, found) => context.reportError(depthError(limits.maxDepth, found))));
+    },
+  });
   if (!limits.introspection) {
     plugins.push({
       onValidate({ addValidationRule }) {

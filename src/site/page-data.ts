@@ -24,6 +24,7 @@ export const storyPageQuery = `
 query StoryPage($slug: String!, $first: Int!, $after: String, $url: String, $withJsonLd: Boolean! = true) {
   story(slug: $slug) {
     id slug title summary language status coverageStartAt coverageEndAt updatedAt
+    image { url alt caption credit width height }
     eventCursor
     liveBlogPosting(url: $url) @include(if: $withJsonLd)
     pinnedEntry { ...TickerEntry }
@@ -106,6 +107,8 @@ export interface StoryPage {
   coverageStartAt: string | null;
   coverageEndAt: string | null;
   updatedAt: string;
+  /** The lead image editors chose; absent from documents that do not ask. */
+  image?: TickerEntry['media'][number] | null;
   eventCursor: string;
   /** Absent when the query left it out (the embed does). */
   liveBlogPosting?: unknown;
@@ -162,6 +165,10 @@ export interface TickerState {
 }
 
 
+/** What a feed shows of an entry: its text and times, its byline, its images. */
+const feedEntryFields = `
+fragment FeedEntry on Entry { id headline body status publishedAt updatedAt author correctionNote media { url alt } }`;
+
 /** Entries a story's feeds carry: the newest, tombstones included. */
 export const FEED_ENTRIES = 50;
 
@@ -169,9 +176,11 @@ export const feedQuery = `
 query StoryFeed($slug: String!, $first: Int!) {
   story(slug: $slug) {
     slug title summary language updatedAt
-    entries(first: $first) { edges { node { id headline body status publishedAt updatedAt author correctionNote } } }
+    image { url alt }
+    entries(first: $first) { edges { node { ...FeedEntry } } }
   }
-}`;
+}
+${feedEntryFields}`;
 
 /** The feed of every live story: this many stories, the newest entries of each, merged. */
 export const LIVE_FEED_STORIES = 20;
@@ -180,9 +189,10 @@ export const LIVE_FEED_ENTRIES_PER_STORY = 20;
 export const liveFeedQuery = `
 query LiveFeed($stories: Int!, $first: Int!) {
   stories(first: $stories, status: [LIVE]) {
-    edges { node { slug updatedAt entries(first: $first) { edges { node { id headline body status publishedAt updatedAt author correctionNote } } } } }
+    edges { node { slug updatedAt image { url alt } entries(first: $first) { edges { node { ...FeedEntry } } } } }
   }
-}`;
+}
+${feedEntryFields}`;
 
 /** A story as IPTC ninjs 2.1 (/live/<slug>/ninjs.json). */
 export const storyNinjsQuery = 'query StoryNinjs($slug: String!) { story(slug: $slug) { ninjs } }';

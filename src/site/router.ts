@@ -25,7 +25,7 @@ import {
   storyNinjsQuery,
   storyPageQuery,
 } from './page-data.js';
-import { type FeedEntry, type FeedStory, atomFeed, feedUpdated, jsonFeed, mergeStoryEntries } from '../formats/feeds.js';
+import { type FeedEntry, type FeedImage, type FeedLinks, type FeedStory, atomFeed, feedUpdated, jsonFeed, mergeStoryEntries } from '../formats/feeds.js';
 import { storyListView } from './views/story-list-view.js';
 import { shellContent, tickerView } from './views/story-view.js';
 import { clockFor, wordsFor } from './views/locale.js';
@@ -168,10 +168,10 @@ export function createPages({ graphql, log, publicOrigin, edge }: { graphql: Gra
 
   /** The newest entries of every live story, as one feed. */
   async function liveFeed(req: IncomingMessage, res: ServerResponse, requestId: string, format: 'atom' | 'json') {
-    type Result = { stories: { edges: { node: { slug: string; updatedAt: string; entries: { edges: { node: FeedEntry }[] } } }[] } };
+    type Result = { stories: { edges: { node: { slug: string; updatedAt: string; image: FeedImage | null; entries: { edges: { node: FeedEntry }[] } } }[] } };
     const { stories } = await query<Result>(req, requestId, liveFeedQuery, { stories: LIVE_FEED_STORIES, first: LIVE_FEED_ENTRIES_PER_STORY });
     const origin = publicOrigin ?? '';
-    const live = stories.edges.map((e) => ({ slug: e.node.slug, entries: e.node.entries.edges.map((x) => x.node) }));
+    const live = stories.edges.map((e) => ({ slug: e.node.slug, image: e.node.image, entries: e.node.entries.edges.map((x) => x.node) }));
     const entries = mergeStoryEntries(live, (slug) => `${origin}/live/${slug}`, FEED_ENTRIES);
     const feed: FeedStory = {
       feedId: 'urn:diretta:live',
@@ -192,9 +192,12 @@ export function createPages({ graphql, log, publicOrigin, edge }: { graphql: Gra
     await sendDocument(req, res, 'application/json; charset=utf-8', JSON.stringify(story.ninjs), story.ninjs.versioncreated);
   }
 
-  /** A feed with validators: a feed reader polls, and mostly hears 304. */
-  async function sendFeed(req: IncomingMessage, res: ServerResponse, format: 'atom' | 'json', story: FeedStory, entries: FeedEntry[], links: { page: string; self: string }) {
-    const text = format === 'atom' ? atomFeed(story, entries, links) : JSON.stringify(jsonFeed(story, entries, links));
+  /**
+   * A feed with validators: a feed reader polls, and mostly hears 304. Without PUBLIC_URL the links are
+   * relative: Atom resolves them against the feed's URL, JSON has no base, so a JSON Feed then has none.
+   */
+  async function sendFeed(req: IncomingMessage, res: ServerResponse, format: 'atom' | 'json', story: FeedStory, entries: FeedEntry[], links: FeedLinks) {
+    const text = format === 'atom' ? atomFeed(story, entries, links) : JSON.stringify(jsonFeed(story, entries, publicOrigin ? links : null));
     const contentType = format === 'atom' ? 'application/atom+xml; charset=utf-8' : 'application/feed+json; charset=utf-8';
     await sendDocument(req, res, contentType, text, feedUpdated(story, entries));
   }

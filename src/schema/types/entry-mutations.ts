@@ -6,7 +6,8 @@ import type { EntryRow } from '../../db/schema.js';
 import { type BuilderTypes, builder } from '../builder.js';
 import { parseNodeId } from '../global-id.js';
 import { undefinedIfNull } from '../inputs.js';
-import { EntryRef } from './entry.js';
+import { BylineKindEnum, EntryRef } from './entry.js';
+import { imageInputFields } from './image.js';
 import { quoteDetailFields, quoteFieldDescriptions } from './quote.js';
 
 const QuoteInput = builder.inputType('QuoteInput', {
@@ -20,14 +21,7 @@ const QuoteInput = builder.inputType('QuoteInput', {
 
 const EntryMediaInput = builder.inputType('EntryMediaInput', {
   description: 'An image to show with an entry.',
-  fields: (t) => ({
-    url: t.string({ required: true, description: 'An absolute https:// URL of the image (other schemes, and a user name or password, are refused); stored as the URL standard serialises it.' }),
-    alt: t.string({ required: true, description: 'Text alternative, up to 300 characters.' }),
-    caption: t.string({ description: 'Caption, up to 500 characters.' }),
-    credit: t.string({ description: 'Credit, up to 200 characters.' }),
-    width: t.int({ description: 'Width in pixels (1–20000).' }),
-    height: t.int({ description: 'Height in pixels (1–20000).' }),
-  }),
+  fields: imageInputFields,
 });
 
 const entryPayload = {
@@ -50,6 +44,7 @@ builder.relayMutationField(
       headline: t.string({ required: true, description: 'Short title, up to 200 characters.' }),
       body: t.string({ required: true, description: 'The text, up to 20000 characters.' }),
       author: t.string({ description: 'Byline; defaults to the editor\'s display name from the token (its `name` claim), else none.' }),
+      bylineKind: t.field({ type: BylineKindEnum, description: 'Whether the byline names a person or a desk; left out, it is guessed from the name (see `Entry.bylineKind`).' }),
       publish: t.boolean({ defaultValue: true, description: 'Publish now (default) or keep as a draft that only editors see.' }),
       publishAt: t.field({
         type: 'DateTime',
@@ -72,6 +67,7 @@ builder.relayMutationField(
         headline: input.headline,
         body: input.body,
         author: input.author,
+        bylineKind: input.bylineKind,
         publish: input.publish ?? true,
         publishAt: input.publishAt,
         keyEvent: input.keyEvent ?? false,
@@ -99,6 +95,7 @@ builder.relayMutationField(
       headline: t.string({ description: 'New headline.' }),
       body: t.string({ description: 'New text.' }),
       author: t.string({ description: 'New byline.' }),
+      bylineKind: t.field({ type: BylineKindEnum, description: 'Whether the byline names a person or a desk; null goes back to guessing from the name.' }),
       correctionNote: t.string({ description: 'Public note explaining the correction; an empty string clears it.' }),
       media: t.field({ type: [EntryMediaInput], description: 'The entry\'s images from now on, replacing the list; an empty list removes them.' }),
       expectedRevision: t.int({ description: 'The revision you edited; if someone changed the entry since, the edit is refused with CONFLICT.' }),

@@ -1,13 +1,17 @@
 /** Entry.revisions: the public history of an entry, each revision with its own correction note. */
 import type { EntryRevisionRow } from '../../db/schema.js';
 import { readPage } from '../../loaders/keyset.js';
-import { type RevisionKey, entryRevisionPages, revisionOrder } from '../../loaders/revisions.js';
+import { type RevisionKey, entryRevisionPages, revisionOrder, revisionsByIds } from '../../loaders/revisions.js';
 import { canSeeUnpublished } from '../../viewer.js';
 import { builder } from '../builder.js';
 import { EntryRef } from './entry.js';
 
-export const EntryRevisionRef = builder.objectRef<EntryRevisionRow>('EntryRevision').implement({
+// A Node (node(id:) fetches it again), so that Relay tooling's connection rules hold and clients can cache it by ID.
+export const EntryRevisionRef = builder.loadableNode('EntryRevision', {
   description: 'An entry as one edit left it: what it said then, who stood behind it, and the note that explained the change.',
+  id: { resolve: (r: EntryRevisionRow) => r.id, parse: Number },
+  load: (ids: number[], ctx) => revisionsByIds(ctx, ids),
+  sort: (r) => r.id,
   fields: (t) => ({
     revision: t.exposeInt('revision', { description: 'The revision number: 1 is the entry as first written.' }),
     revisedAt: t.expose('createdAt', { type: 'DateTime', description: 'When this revision was written.' }),

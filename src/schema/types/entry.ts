@@ -11,6 +11,8 @@ import { parseNodeId } from '../global-id.js';
 import { PersonRef } from './person.js';
 import { PlaceRef } from './place.js';
 import { StoryRef } from './story.js';
+import { imageFields } from './image.js';
+import { bylineKindOf } from '../../formats/byline.js';
 
 export const EntryStatusEnum = builder.enumType('EntryStatus', {
   description: 'Where an entry is in its life.',
@@ -32,14 +34,15 @@ export const EntryOrderEnum = builder.enumType('EntryOrder', {
 
 export const EntryMediaRef = builder.objectRef<EntryMedia>('EntryMedia').implement({
   description: 'An image shown with an entry, with its caption and credit.',
-  fields: (t) => ({
-    url: t.exposeString('url', { description: 'Where the image is: an absolute https:// URL, as the URL standard serialises it (spaces, quotes, `<` and `>` percent-encoded).' }),
-    alt: t.exposeString('alt', { description: 'Text alternative for readers who cannot see the image.' }),
-    caption: t.exposeString('caption', { nullable: true, description: 'What the image shows, as printed under it.' }),
-    credit: t.exposeString('credit', { nullable: true, description: 'Who took or owns the image, e.g. "Reuters/Jane Doe".' }),
-    width: t.exposeInt('width', { nullable: true, description: 'Width in pixels, when known (lets pages reserve its room).' }),
-    height: t.exposeInt('height', { nullable: true, description: 'Height in pixels, when known.' }),
-  }),
+  fields: imageFields,
+});
+
+export const BylineKindEnum = builder.enumType('BylineKind', {
+  description: 'What a byline names, as the JSON-LD types it: a person (schema.org Person) or a desk, newsroom or agency (Organization).',
+  values: {
+    PERSON: { value: 'person', description: 'A person, e.g. "Anna Zafesova".' },
+    ORGANIZATION: { value: 'organization', description: 'A desk, newsroom or agency, e.g. "Redazione Esteri".' },
+  } as const,
 });
 
 export const EntryRef = builder.loadableNode('Entry', {
@@ -59,6 +62,13 @@ export const EntryRef = builder.loadableNode('Entry', {
     autoLink: t.exposeBoolean('autoLink', { description: 'Whether writing the entry links the people and places its text names and suggests its quotes (see createEntry\'s `autoLink`).' }),
     pinned: t.exposeBoolean('pinned', { description: 'Whether it is pinned on top of the story (at most one per story).' }),
     author: t.exposeString('author', { nullable: true, description: 'Byline.' }),
+    bylineKind: t.field({
+      type: BylineKindEnum,
+      nullable: true,
+      description:
+        'Whether the byline names a person or a desk: as the editor said (createEntry/updateEntry `bylineKind`), else guessed from the name (a byline with a word such as Redazione, Desk, Newsroom, Staff or Agenzia is a desk). Null without a byline.',
+      resolve: (e) => (e.author ? bylineKindOf(e.author, e.bylineKind) : null),
+    }),
     revision: t.exposeInt('revision', { description: 'Starts at 1 and goes up with every edit.' }),
     correctionNote: t.exposeString('correctionNote', { nullable: true, description: 'Public note explaining the latest correction.' }),
     media: t.field({

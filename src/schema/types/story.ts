@@ -8,6 +8,7 @@ import { canSeeUnpublished } from '../../viewer.js';
 import { builder } from '../builder.js';
 import { undefinedIfNull } from '../inputs.js';
 import { parseNodeId } from '../global-id.js';
+import { StoryImageInput, StoryImageRef } from './image.js';
 
 export const StoryStatusEnum = builder.enumType('StoryStatus', {
   description: 'Where a story is in its life.',
@@ -32,6 +33,12 @@ export const StoryRef = builder.loadableNode('Story', {
     status: t.field({ type: StoryStatusEnum, resolve: (s) => s.status, description: 'Draft, live, paused or ended.' }),
     coverageStartAt: t.expose('coverageStartAt', { type: 'DateTime', nullable: true, description: 'When live coverage began.' }),
     coverageEndAt: t.expose('coverageEndAt', { type: 'DateTime', nullable: true, description: 'When live coverage ended; null while it goes on.' }),
+    image: t.field({
+      type: StoryImageRef,
+      nullable: true,
+      description: 'The lead image editors chose (createStory/updateStory `image`); null when none was. The JSON-LD (`liveBlogPosting`) falls back to the newest image of a published entry.',
+      resolve: (s) => s.image,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the story was created.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the story or one of its public entries last changed (a draft saved does not move it).' }),
     eventCursor: t.string({
@@ -111,6 +118,7 @@ builder.relayMutationField(
       language: t.string({ required: true, description: 'BCP 47 language tag of the coverage, e.g. `it`.' }),
       status: t.field({ type: StoryStatusEnum, defaultValue: 'draft', description: 'Initial status (default DRAFT).' }),
       coverageStartAt: t.field({ type: 'DateTime', description: 'When coverage began; defaults to now for a live story.' }),
+      image: t.field({ type: StoryImageInput, description: 'The lead image: an https:// URL with its alt text, caption and credit (validated like an entry\'s images).' }),
       idempotencyKey: t.string({ description: 'Any unique string: retrying with the same key returns the first result instead of creating twice.' }),
     }),
   },
@@ -132,6 +140,7 @@ builder.relayMutationField(
       language: t.string({ description: 'New language; its entries are re-indexed for search.' }),
       coverageStartAt: t.field({ type: 'DateTime', description: 'When coverage began.' }),
       coverageEndAt: t.field({ type: 'DateTime', description: 'When coverage ended.' }),
+      image: t.field({ type: StoryImageInput, description: 'A new lead image; null removes it.' }),
     }),
   },
   {

@@ -22,6 +22,7 @@ import {
   webhooksByIds,
   webhooksPage,
 } from '../../webhooks/admin.js';
+import { deliveriesByIds } from '../../loaders/webhook-deliveries.js';
 import { builder } from '../builder.js';
 import { encodeGlobalId, parseNodeId } from '../global-id.js';
 import { undefinedIfNull } from '../inputs.js';
@@ -45,8 +46,13 @@ const WebhookDeliveryErrorEnum = builder.enumType('WebhookDeliveryError', {
   } as const,
 });
 
-const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery').implement({
+// A Node (node(id:) fetches it again, for admins), so that Relay tooling's connection rules hold.
+const WebhookDeliveryRef = builder.loadableNode('WebhookDelivery', {
   description: 'One event sent (or to be sent) to one webhook, with how its attempts went. Retries keep its `deliveryId`.',
+  id: { resolve: (d: WebhookDelivery) => d.id, parse: Number },
+  load: (ids: number[], ctx) => deliveriesByIds(ctx, ids),
+  sort: (d) => d.id,
+  authScopes: { admin: true },
   fields: (t) => ({
     deliveryId: t.exposeString('deliveryId', {
       description: 'The `webhook-id` header (and `X-Diretta-Delivery`, and the body\'s `deliveryId`): the same on every retry, so receivers deduplicate on it.',

@@ -51,12 +51,21 @@ export function agoView(iso: string, options: ViewOptions): ViewNode {
   );
 }
 
-function figureOf(media: TickerEntry['media'][number], options: ViewOptions): ViewNode {
+/** An image with its caption and credit: an entry's (loaded as it scrolls into view) or the story's lead image (at once, it is at the top). */
+function figureOf(media: TickerEntry['media'][number], options: ViewOptions, lead = false): ViewNode {
   const caption = media.caption || media.credit;
   return h(
     'figure',
-    { class: 'entry-media' },
-    h('img', { src: media.url, alt: media.alt, width: media.width ?? undefined, height: media.height ?? undefined, loading: 'lazy', decoding: 'async', referrerpolicy: 'no-referrer' }),
+    { class: lead ? 'lead-image' : 'entry-media' },
+    h('img', {
+      src: media.url,
+      alt: media.alt,
+      width: media.width ?? undefined,
+      height: media.height ?? undefined,
+      loading: lead ? undefined : 'lazy',
+      decoding: 'async',
+      referrerpolicy: 'no-referrer',
+    }),
     caption
       ? h(
           'figcaption',
@@ -242,6 +251,8 @@ export function tickerView(content: ShellContent, options: ViewOptions): ViewNod
         options.embed ? h('a', { href: options.storyHref }, story.title) : story.title,
       ),
       story.summary ? h('p', { class: 'standfirst', lang: story.language }, story.summary) : null,
+      // The host page of an embed has its own picture: the lead image is the story page's.
+      story.image && !options.embed ? figureOf(story.image, options, true) : null,
       coverageView(story, options),
     ),
     h(
