@@ -70,6 +70,7 @@ const envSchema = z.object({
   RATE_LIMIT_EXPENSIVE: int(0, 1_000_000).default(60),
   EXPENSIVE_QUERY_ITEMS: int(1, 1_000_000).default(1_000),
   REPLAY_COST_PER_MINUTE: int(0, 100_000_000).default(5_000),
+  ANALYZE_TEXT_CHARS_PER_MINUTE: int(0, 1_000_000_000).default(500_000),
   WEBHOOK_DELIVERY: bool.default(true),
   WEBHOOK_TIMEOUT_MS: int(50, 600_000).default(10_000),
   WEBHOOK_BACKOFF_BASE_MS: int(1, 3_600_000).default(1_000),
@@ -136,6 +137,8 @@ export interface Limits {
   expensiveQueryItems: number;
   /** Replayed events per minute per token (or address), each weighted by 1 + the list items its selection asks for; 0 disables. */
   replayCostPerMinute: number;
+  /** Characters analyzeText may read per minute per token, each call counted as at least ANALYZE_TEXT_MIN_CHARGE; 0 disables. */
+  analyzeTextCharsPerMinute: number;
 }
 
 export type Config = {
@@ -226,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       rateLimitExpensive: e.RATE_LIMIT_EXPENSIVE,
       expensiveQueryItems: e.EXPENSIVE_QUERY_ITEMS,
       replayCostPerMinute: e.REPLAY_COST_PER_MINUTE,
+      analyzeTextCharsPerMinute: e.ANALYZE_TEXT_CHARS_PER_MINUTE,
     },
     webhooks: {
       deliver: e.WEBHOOK_DELIVERY,

@@ -7,7 +7,10 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryPeople, storyEvents } from '../src/db/schema.js';
+import { entries, entryPeople, people, places, storyEvents } from '../src/db/schema.js';
+import { autoLinkCounts, linkEntry, prepareEntryUpdateLinks } from '../src/editing/auto-link.js';
+import { lockEntry } from '../src/editing/entries.js';
+import { buildMatcher } from '../src/linking/matcher.js';
 import { parseNodeId } from '../src/schema/global-id.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { collect, wsClient } from './helpers/ws.js';
@@ -173,6 +176,48 @@ describe('createEntry links what its text names', () => {
     // Linking's whole price: one read of what to respect and one write of every change.
     const off = await run('Giulia Ronconi a Castelmoro ha detto: «Siamo pronti».', false);
     expect(many.extensions!.sqlStatements).toBe((off.extensions!.sqlStatements as number) + 2);
+  });
+});
+
+describe('linking runs outside the story\'s lock', () => {
+  it('computes the links of createEntry and updateEntry before their transaction', async () => {
+    const before = { ...autoLinkCounts };
+    const entry = await create('frana', 'Giulia Ronconi è arrivata a Castelmoro.');
+    await update(entry.id, { body: 'Giulia Ronconi è ripartita per Rivabella.' });
+    expect(autoLinkCounts.beforeLock - before.beforeLock).toBe(2);
+    expect(autoLinkCounts.underLock - before.underLock).toBe(0);
+  });
+
+  it('computes them again under the lock when another editor changed what they depend on, with the same result as one after the other', async () => {
+    const created = await server.edit<{ createStory: { story: { id: string } } }>(`mutation ($input: CreateStoryInput!) { createStory(input: $input) { story { id } } }`, {
+      input: { slug: 'regata', title: 'Regata', language: 'it', status: 'LIVE' },
+    });
+    story.regata = created.data!.createStory.story.id;
+    const entry = await create('regata', 'Nessun nome, per ora.');
+    const entryId = parseNodeId(entry.id, 'id', ['Entry']).id;
+    const { db } = server.app.database;
+    const matcher = buildMatcher({
+      people: await db.select({ id: people.id, name: people.name, aliases: people.aliases }).from(people),
+      places: await db.select({ id: places.id, name: places.name, aliases: places.aliases }).from(places),
+    });
+    const body = 'Holm è arrivato a Portolungo.';
+    // The editor's update reads and computes first: "Holm" alone is two people of the catalog, so nobody is linked...
+    const prepared = await prepareEntryUpdateLinks(db, matcher, { entryId, body });
+    expect(prepared!.changes.people).toEqual([]);
+    // ...then, before its transaction takes the lock, another entry of the story names Karl Holm: "Holm" is now his.
+    await create('regata', 'Karl Holm è in testa alla regata.');
+    const underLock = autoLinkCounts.underLock;
+    await db.transaction(async (tx) => {
+      const { story: row } = await lockEntry(tx, entryId);
+      const [updated] = await tx.update(entries).set({ body }).where(eq(entries.id, entryId)).returning();
+      await linkEntry(tx, matcher, row, updated!, prepared);
+    });
+    expect(autoLinkCounts.underLock).toBe(underLock + 1);
+    const linked = await read(entry.id, 'editor');
+    expect(slugs(linked.people)).toEqual(['karl-holm']);
+    expect(slugs(linked.places)).toEqual(['portolungo']);
+    // The same edit made after the other one, the ordinary way, links the same.
+    expect(slugs((await update(entry.id, { body: `${body} ` })).people)).toEqual(['karl-holm']);
   });
 });
 
