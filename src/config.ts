@@ -47,6 +47,7 @@ const envSchema = z.object({
   RESPONSE_CACHE_SEARCH_TTL_MS: int(0, 3_600_000).default(2_000),
   RESPONSE_CACHE_MAX_BYTES: int(0, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   RESPONSE_CACHE_MAX_ENTRY_BYTES: int(0, 1024 * 1024 * 1024).default(1024 * 1024),
+  PAGE_ENTRIES: int(1, 100).default(20),
   INTROSPECTION: bool.default(true),
   CORS_ORIGINS: z.string().min(1).default('*'),
   TRUST_PROXY: bool.default(false),
@@ -167,6 +168,8 @@ export type Config = {
   responseCacheMaxBytes: number;
   /** A larger answer is never cached. */
   responseCacheMaxEntryBytes: number;
+  /** Entries of a story page's first view, its JSON-LD and each "older updates" load. */
+  pageEntries: number;
   limits: Limits;
   webhooks: WebhookSettings;
 };
@@ -205,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
     responseCacheSearchTtlMs: e.RESPONSE_CACHE_SEARCH_TTL_MS,
     responseCacheMaxBytes: e.RESPONSE_CACHE_MAX_BYTES,
     responseCacheMaxEntryBytes: e.RESPONSE_CACHE_MAX_ENTRY_BYTES,
+    pageEntries: e.PAGE_ENTRIES,
     limits: {
       introspection: e.INTROSPECTION,
       corsOrigins: e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),

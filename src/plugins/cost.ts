@@ -109,7 +109,10 @@ export function estimateListItems(
       const definition = parent.getFields()[selection.name.value];
       if (!definition) continue;
       const arg = (name: string) => valueOf(selection.arguments?.find((a) => a.name.value === name)?.value);
-      const listItems = definition.extensions?.[LIST_ITEMS_EXTENSION];
+      const declared = definition.extensions?.[LIST_ITEMS_EXTENSION];
+      // A document field that takes `first` (liveBlogPosting) holds no more than it asks for.
+      const asked = Number(arg('first'));
+      const listItems = typeof declared === 'number' && Number.isInteger(asked) && asked >= 0 ? Math.min(declared, asked) : declared;
       if (typeof listItems === 'number') {
         total += multiplier * listItems;
         // Each item repeats the document's URL (url#entry-…), so a long URL makes every item longer.

@@ -3,25 +3,34 @@
  * ticker), `/embed.js` and the assets they load. Pages get their data the
  * way any client does, with GraphQL through Yoga (in process, as an
  * anonymous reader), so visibility rules, limits and logs are the API's own.
+ *
+ * A story page has a size budget and is cached like an answer: its first
+ * view is the newest PAGE_ENTRIES entries (older ones come on demand), its
+ * JSON-LD covers the same entries and is its only copy of the structured
+ * data, and the page as sent (gzipped or not) is kept in the response cache
+ * and dropped by the story's next event (src/plugins/response-cache.ts), so
+ * that many readers of a big story cost one rendering, not one each.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { encodeBody, sendBody } from '../transport/compression.js';
+import { type CachedDocument, type DocumentCache } from '../plugins/response-cache.js';
+import { newCacheScope } from '../plugins/cache-scope.js';
+import { decodeGlobalId } from '../schema/global-id.js';
 import { requestIdFrom } from '../request-id.js';
 import { IMMUTABLE_CACHE, asset, assetPaths, versionedPath } from './assets.js';
 import { htmlDocument } from './document.js';
 import { h } from './html.js';
 import {
-  ENTRIES_PER_LOAD,
   FEED_ENTRIES,
   LIVE_FEED_ENTRIES_PER_STORY,
   LIVE_FEED_STORIES,
   type StoryListResult,
   type StoryPageResult,
-  type TickerState,
   feedQuery,
   liveFeedQuery,
+  pageState,
   storyListQuery,
   storyPageQuery,
 } from './page-data.js';
@@ -95,7 +104,17 @@ export interface Pages {
   serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFetch; log: Logger; publicOrigin: string | null }): Pages {
+export interface PagesOptions {
+  graphql: GraphQLFetch;
+  log: Logger;
+  publicOrigin: string | null;
+  /** Entries of a story page's first view and of each "older updates" load (PAGE_ENTRIES). */
+  pageEntries: number;
+  /** Where rendered story pages are kept (the response cache); absent, each view renders its page. */
+  documents?: DocumentCache;
+}
+
+export function createPages({ graphql, log, publicOrigin, pageEntries, documents }: PagesOptions): Pages {
   async function query<T>(req: IncomingMessage, requestId: string, document: string, variables: Record<string, unknown>): Promise<T> {
     const response = await graphql.fetch(
       'http://pages.local/graphql',
@@ -119,15 +138,16 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
     return result.data;
   }
 
-  async function storyPage(requestId: string, req: IncomingMessage, slug: string, after: string | null) {
+  /** A story page and the story's number (what the page depends on). */
+  async function storyPage(requestId: string, req: IncomingMessage, slug: string, after: string | null): Promise<{ html: string; storyId: number }> {
     const origin = publicOrigin;
     const pageUrl = origin ? `${origin}/live/${slug}` : null;
-    const { story } = await query<StoryPageResult>(req, requestId, storyPageQuery, { slug, first: ENTRIES_PER_LOAD, after, url: pageUrl });
+    // An older page (?after=) carries no JSON-LD: the story's structured data is the first view's, at its canonical URL.
+    const { story } = await query<StoryPageResult>(req, requestId, storyPageQuery, { slug, first: pageEntries, after, url: pageUrl, withJsonLd: after === null });
     if (!story) throw new PageError(404, 'There is no such story.');
-    const state: TickerState = { story, atHead: after === null };
     const words = wordsFor(story.language);
     const view = { clock: clockFor(words, 'UTC'), now: Date.now, words, storyHref: `/live/${slug}`, embed: false, language: story.language };
-    return htmlDocument({
+    const page = htmlDocument({
       lang: words.locale,
       skipText: words.skipToContent,
       stylesheet: await versionedPath('/assets/ticker.css'),
@@ -140,10 +160,43 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
       ],
       body: [tickerView(shellContent(story), view)],
       jsonLd: story.liveBlogPosting,
-      data: state,
+      // The script reads the entries' places from here and their text from the page itself.
+      data: pageState(story, after === null, pageEntries),
       script: await versionedPath('/assets/live-page.js'),
       skipTo: 'diretta-feed',
     });
+    return { html: page, storyId: Number(decodeGlobalId(story.id, 'id').id) };
+  }
+
+  /** Story pages being rendered now, by cache key: readers asking for one meanwhile wait for it rather than render it again. */
+  const rendering = new Map<string, Promise<CachedDocument>>();
+
+  /**
+   * A story page as sent, from the cache when it is there: keyed by slug, cursor and encoding, and
+   * depending on its story (any event of the story drops it; a catalog change drops everything).
+   */
+  async function cachedStoryPage(req: IncomingMessage, requestId: string, slug: string, after: string | null): Promise<CachedDocument> {
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const key = `story-page\u0000${slug}\u0000${after ?? ''}\u0000${gzip ? 'gzip' : 'identity'}`;
+    const cached = documents?.get(key);
+    if (cached) return cached;
+    let pending = rendering.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const since = documents?.generation() ?? 0;
+        const { html, storyId } = await storyPage(requestId, req, slug, after);
+        const { body, encoding } = await encodeBody(req, Buffer.from(html, 'utf8'));
+        const document: CachedDocument = { body, headers: encoding ? { 'content-encoding': encoding } : {} };
+        const scope = newCacheScope(true);
+        scope.stories.add(storyId);
+        scope.storyMeta.add(storyId);
+        documents?.put(key, since, scope, document);
+        return document;
+      })();
+      rendering.set(key, pending);
+      void pending.catch(() => {}).finally(() => rendering.delete(key));
+    }
+    return pending;
   }
 
   /** A story's Atom or JSON feed. */
@@ -270,22 +323,20 @@ export function createPages({ graphql, log, publicOrigin }: { graphql: GraphQLFe
           await storyFeed(req, res, requestId, feed[1]!, feed[2] as 'atom' | 'json');
           return;
         }
-        let html: string;
         if (url.pathname === '/') {
-          html = await storyList(req, requestId);
+          await send(req, res, 200, html(await storyList(req, requestId)), head, publicOrigin);
         } else {
           const slug = url.pathname.slice('/live/'.length);
           if (!SLUG.test(slug) || slug.length > 120) throw new PageError(404, 'There is no such story.');
-          html = await storyPage(requestId, req, slug, url.searchParams.get('after'));
+          await send(req, res, 200, await cachedStoryPage(req, requestId, slug, url.searchParams.get('after')), head, publicOrigin);
         }
-        await send(req, res, 200, html, head, publicOrigin);
       } catch (error) {
         if (error instanceof PageError) {
-          await send(req, res, error.status, errorPage(error.status, error.message), head, publicOrigin);
+          await send(req, res, error.status, html(errorPage(error.status, error.message)), head, publicOrigin);
           return;
         }
         log.error({ err: error, requestId, url: req.url }, 'page failed');
-        await send(req, res, 500, errorPage(500, `Something went wrong (request ${requestId}).`), head, publicOrigin);
+        await send(req, res, 500, html(errorPage(500, `Something went wrong (request ${requestId}).`)), head, publicOrigin);
       }
     },
   };
@@ -297,14 +348,25 @@ function pathOf(req: IncomingMessage): string {
   return end === -1 ? raw : raw.slice(0, end);
 }
 
-async function send(req: IncomingMessage, res: ServerResponse, status: number, html: string, head: boolean, publicOrigin: string | null) {
-  const { body, encoding } = await encodeBody(req, Buffer.from(html, 'utf8'));
+/** A page still to encode, or a page as sent (from the cache). */
+type PageBody = { html: string } | CachedDocument;
+
+const html = (text: string): PageBody => ({ html: text });
+
+async function send(req: IncomingMessage, res: ServerResponse, status: number, page: PageBody, head: boolean, publicOrigin: string | null) {
+  const { body, headers } = 'html' in page ? await encoded(req, page.html) : page;
   res.writeHead(status, {
     ...PAGE_HEADERS,
+    // Per request: without PUBLIC_URL it names the host the browser used.
     'content-security-policy': contentSecurityPolicy(req, publicOrigin),
     vary: 'accept-encoding',
-    ...(encoding ? { 'content-encoding': encoding } : {}),
+    ...headers,
     'content-length': body.length,
   });
   res.end(head ? undefined : body);
+}
+
+async function encoded(req: IncomingMessage, text: string): Promise<CachedDocument> {
+  const { body, encoding } = await encodeBody(req, Buffer.from(text, 'utf8'));
+  return { body, headers: encoding ? { 'content-encoding': encoding } : {} };
 }
