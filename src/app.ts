@@ -90,9 +90,6 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
 
   // Replays after a cursor cost the server work that live events share: metered per caller (storyEvents).
   const replays = new TokenBuckets(limits.replayCostPerMinute);
-  // So does linking a text (analyzeText): a few milliseconds of one core per 20,000 characters, metered per caller.
-  const analyses = new TokenBuckets(limits.analyzeTextCharsPerMinute);
-  const callerKey = (viewer: Viewer, address: string) => (viewer.subject ? `sub:${viewer.subject}` : `ip:${address}`);
   const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection'], cacheable = false): Context => ({
     viewer,
     db: database.db,
@@ -106,8 +103,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     publisher: config.publisher,
     // Recorded only for answers the cache may keep: anonymous HTTP reads, not SSE streams, with the cache on.
     cacheScope: newCacheScope(config.responseCacheTtlMs > 0 && cacheable),
-    chargeReplay: (cost) => (limits.replayCostPerMinute > 0 ? replays.take(callerKey(viewer, address), cost) : 0),
-    chargeAnalysis: (characters) => (limits.analyzeTextCharsPerMinute > 0 ? analyses.take(callerKey(viewer, address), characters) : 0),
+    chargeReplay: (cost) => (limits.replayCostPerMinute > 0 ? replays.take(viewer.subject ? `sub:${viewer.subject}` : `ip:${address}`, cost) : 0),
   });
 
   // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).

@@ -35,10 +35,4 @@ export interface Context extends Access {
    * token subject or address): 0 when allowed, else the seconds to wait.
    */
   chargeReplay(cost: number): number;
-  /**
-   * Takes `characters` from the caller's text-analysis budget
-   * (ANALYZE_TEXT_CHARS_PER_MINUTE, per token subject or address): 0 when
-   * allowed, else the seconds to wait.
-   */
-  chargeAnalysis(characters: number): number;
 }

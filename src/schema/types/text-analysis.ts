@@ -1,18 +1,13 @@
 /** Query.analyzeText: the people, places and quotes Diretta finds in a text, for the desk to review (src/linking). */
 import { badUserInput, notFound } from '../../errors.js';
-import { limited } from '../../plugins/rate-limits.js';
 import type { Mention, Quote } from '../../linking/index.js';
-import { type TextAnalysis, analyzeText } from '../../loaders/text-analysis.js';
+import { ANALYZE_TEXT_MIN_CHARGE, MAX_ANALYZED_TEXT, type TextAnalysis, analyzeText } from '../../loaders/text-analysis.js';
 import { builder } from '../builder.js';
 import { parseNodeId } from '../global-id.js';
 import { PersonRef } from './person.js';
 import { PlaceRef } from './place.js';
 import { StoryRef } from './story.js';
 
-/** Longer than any entry body the API accepts. */
-export const MAX_ANALYZED_TEXT = 20_000;
-/** What one call costs at least, in characters of the caller's budget: each call reads the story and builds a response, whatever its text. */
-export const ANALYZE_TEXT_MIN_CHARGE = 1_000;
 
 const MentionKindEnum = builder.enumType('MentionKind', {
   description: 'What a mention names.',
@@ -75,14 +70,11 @@ builder.queryField('analyzeText', (t) =>
       story: t.arg.id({ required: true, description: 'The story the text is written for: its language and the people it already mentions guide the analysis.' }),
       text: t.arg.string({
         required: true,
-        description: `The text, up to ${MAX_ANALYZED_TEXT} characters. Each call counts its length (at least ${ANALYZE_TEXT_MIN_CHARGE}) against the caller's budget of ANALYZE_TEXT_CHARS_PER_MINUTE characters a minute; over it, RATE_LIMITED with retryAfter.`,
+        description: `The text, up to ${MAX_ANALYZED_TEXT} characters. Each call (each alias) counts its length, at least ${ANALYZE_TEXT_MIN_CHARGE}, against the caller's budget of ANALYZE_TEXT_CHARS_PER_MINUTE characters a minute, charged for the whole operation before it runs; over it, the operation is refused with RATE_LIMITED (HTTP 429, retryAfter).`,
       }),
     },
     resolve: async (_root, args, ctx) => {
       if (args.text.length > MAX_ANALYZED_TEXT) throw badUserInput('text', `must be at most ${MAX_ANALYZED_TEXT} characters`);
-      // Charged before anything is read: each alias of the field in one operation is charged on its own.
-      const wait = ctx.chargeAnalysis(Math.max(ANALYZE_TEXT_MIN_CHARGE, args.text.length));
-      if (wait > 0) throw limited('text analysis (analyzeText: ANALYZE_TEXT_CHARS_PER_MINUTE characters a minute)', wait);
       const { id } = parseNodeId(String(args.story), 'story', ['Story'] as const);
       const story = await StoryRef.getDataloader(ctx).load(id);
       if (!story) throw notFound('story', 'No story with that ID.');
