@@ -268,11 +268,10 @@ describe('editors decide, and their decisions stick', () => {
 
     // The reader's page shows the confirmed quote, never the rejected suggestion.
     const page = await (await fetch(`${server.url}/live/frana`)).text();
-    // (The page's data and its markup both carry a quote's text as its own string.)
-    expect(page).toContain('"text":"Le scuole restano chiuse fino a lunedì"');
+    // (A quote the body contains is marked where it stands, with its speaker; the page's data carries no entry text.)
+    expect(page).toMatch(/<mark class="quote-inline" data-quote="[^"]+" title="— Giulia Ronconi">Le scuole restano chiuse fino a lunedì<\/mark>/);
     expect(page).toContain('Servono altri volontari'); // in the body, as written
-    expect(page).not.toContain('"text":"Servono altri volontari"'); // never as a quote
-    expect(page).not.toMatch(/>Servono altri volontari<\/(mark|p)>/);
+    expect(page).not.toMatch(/>Servono altri volontari<\/(mark|p|blockquote)>/); // never as a quote
 
     // The next edit keeps every decision: nothing suggested again, the confirmed ones stay as they are.
     const edited = await update(entry.id, {

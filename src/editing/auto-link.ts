@@ -86,16 +86,21 @@ const entryText = (entry: Pick<EntryRow, 'headline' | 'body'>) => `${entry.headl
 
 const linkingLanguage = (language: string) => language.split('-')[0]!.toLowerCase();
 
-/** The three parts of Respected, each in a fixed order. `entryId` null: an entry not created yet (nothing to exclude, reject or quote). */
+/**
+ * The three parts of Respected, each in a fixed order. `entryId` null: an
+ * entry not created yet (nothing to exclude, reject or quote). Its aliases
+ * are its own (known_*): an outer query may pass columns of its `entries`.
+ */
 function respectedColumns(storyId: SQL | number, entryId: SQL | number | null): SQL {
   const self = entryId ?? 0;
   return sql`
-      (select coalesce(jsonb_agg(distinct l.person_id order by l.person_id), '[]'::jsonb) from entry_people l join entries e on e.id = l.entry_id
-        where e.story_id = ${storyId} and e.id <> ${self}) as known,
-      (select coalesce(jsonb_agg(jsonb_build_array(r.kind, r.target_id) order by r.kind, r.target_id), '[]'::jsonb) from mention_rejections r
-        where r.entry_id = ${self}) as rejected,
-      (select coalesce(jsonb_agg(jsonb_build_object('id', q.id, 'text', q.text, 'status', q.status, 'edited', q.updated_at > q.created_at) order by q.id), '[]'::jsonb)
-        from quotes q where q.entry_id = ${self}) as quotes`;
+      (select coalesce(jsonb_agg(distinct known_l.person_id order by known_l.person_id), '[]'::jsonb)
+        from entry_people known_l join entries known_e on known_e.id = known_l.entry_id
+        where known_e.story_id = ${storyId} and known_e.id <> ${self}) as known,
+      (select coalesce(jsonb_agg(jsonb_build_array(known_r.kind, known_r.target_id) order by known_r.kind, known_r.target_id), '[]'::jsonb)
+        from mention_rejections known_r where known_r.entry_id = ${self}) as rejected,
+      (select coalesce(jsonb_agg(jsonb_build_object('id', known_q.id, 'text', known_q.text, 'status', known_q.status, 'edited', known_q.updated_at > known_q.created_at) order by known_q.id), '[]'::jsonb)
+        from quotes known_q where known_q.entry_id = ${self}) as quotes`;
 }
 
 /**
@@ -148,8 +153,7 @@ export async function prepareNewEntryLinks(
 ): Promise<PreparedLinks | null> {
   if (!matcher) return null;
   const [row] = await queryRows<{ language: string; known: number[] }>(db, sql`
-    select s.language, (select coalesce(jsonb_agg(distinct l.person_id order by l.person_id), '[]'::jsonb) from entry_people l join entries e on e.id = l.entry_id
-      where e.story_id = s.id) as known
+    select s.language, ${respectedColumns(sql`s.id`, null)}
     from stories s where s.id = ${input.storyId}
   `);
   if (!row) return null;
