@@ -186,6 +186,15 @@ describe('finding 8: a big story page is small, its structured data once, and ca
     expect(page.html.length).toBeLessThan(1_000_000);
   });
 
+  it('lets any client ask the JSON-LD for the entries its page shows, 1 to 100', async () => {
+    const document = await server.gql<{ story: { liveBlogPosting: { liveBlogUpdate: unknown[] } } }>(`{ story(slug: "${slug}") { liveBlogPosting(first: 3) } }`);
+    expect(document.data!.story.liveBlogPosting.liveBlogUpdate).toHaveLength(3);
+    for (const first of [0, 101]) {
+      const refused = await server.gql(`{ story(slug: "${slug}") { liveBlogPosting(first: ${first}) } }`);
+      expect(refused.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    }
+  });
+
   it('answers repeated and concurrent views from the cache: one rendering, however many readers', async () => {
     const stats = () => server.app.responseCache.stats();
     for (const encoding of ['gzip', null]) {
