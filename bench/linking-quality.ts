@@ -4,11 +4,16 @@
  *    the right speaker (and the count given to a wrong one), over the
  *    annotated corpus in test/fixtures/linking-corpus;
  *  - findMentions + findQuotes on a 2,000-character text against a catalog of
- *    50,000 aliases (p50/p99 over 1,000 runs), and the time to build it.
+ *    50,000 aliases (p50/p99 over 1,000 runs), and the time to build it;
+ *  - the hostile texts of issue #22 at the API's largest size (20,000
+ *    characters): the slowest of 20 runs each, and the steps counted
+ *    (src/linking/work.ts), against 50,000 aliases plus a surname 5,000 people
+ *    share; and the longest slice of the catalog build on the server.
  * Run: npx tsx bench/linking-quality.ts
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { type Catalog, buildMatcher, findMentions } from '../src/linking/matcher.js';
+import { type Catalog, buildMatcher, buildMatcherInSlices, findMentions } from '../src/linking/matcher.js';
+import { linkingWork } from '../src/linking/work.js';
 import { findQuotes } from '../src/linking/quotes.js';
 import { corpusCatalog, corpusEntries } from '../test/fixtures/linking-corpus/index.js';
 import { scoreCorpus } from '../test/fixtures/linking-corpus/score.js';
@@ -120,3 +125,49 @@ console.log(
 );
 // The tail is the machine's as much as ours: say how busy it was.
 console.log(`  (${availableParallelism()} CPUs, load average ${loadavg()[0]!.toFixed(2)} during the run)`);
+
+// ——— hostile texts (issue #22) ———
+const HOSTILE_LENGTH = 20_000;
+const HOSTILE_RUNS = 20;
+const repeat = (piece: string) => piece.repeat(Math.ceil(HOSTILE_LENGTH / piece.length)).slice(0, HOSTILE_LENGTH);
+const crowded: Catalog = { people: [...catalog.people], places: catalog.places };
+for (let i = 0; i < 5_000; i++) crowded.people.push({ id: 1_000_000 + i, name: `Nome${i} Rossi`, aliases: [] });
+const crowdedMatcher = buildMatcher(crowded);
+const hostile: [string, string][] = [
+  ['“×10,000 then »×10,000', '“'.repeat(10_000) + '»'.repeat(10_000)],
+  ['«×10,000 then ”×10,000', '«'.repeat(10_000) + '”'.repeat(10_000)],
+  ['one sentence of 5,000 quotes', repeat('«a» ')],
+  ['a speaker, then 4,000 quotes', `Peskov ha detto: ${repeat('«a» ')}`.slice(0, HOSTILE_LENGTH)],
+  ['straight quotes only', repeat('"')],
+  ['a surname 5,000 people share', repeat('Rossi ha detto: «a». ')],
+];
+console.log(`Hostile texts of ${HOSTILE_LENGTH} characters (slowest of ${HOSTILE_RUNS} runs; catalog of ${aliasTotal} aliases + 5,000 people named Rossi):`);
+for (const [label, hostileText] of hostile) {
+  let slowest = 0;
+  let steps = 0;
+  for (let i = 0; i < HOSTILE_RUNS; i++) {
+    // A different text each run (one more space), so that no run reuses the previous word split.
+    const t = i % 2 ? `${hostileText} ` : hostileText;
+    linkingWork.steps = 0;
+    const started = performance.now();
+    const mentions = findMentions(crowdedMatcher, t, { language: 'it' });
+    findQuotes(t, mentions, { language: 'it' });
+    slowest = Math.max(slowest, performance.now() - started);
+    steps = linkingWork.steps;
+  }
+  console.log(`  ${label.padEnd(30)} ${ms(slowest).padStart(10)}  ${steps} steps (${(steps / hostileText.length).toFixed(1)} a character)`);
+}
+
+// The catalog build on a server hands the event loop back between slices: the longest time it holds it.
+let longest = 0;
+let last = performance.now();
+const watch = setInterval(() => {
+  const now = performance.now();
+  longest = Math.max(longest, now - last);
+  last = now;
+}, 1);
+const buildStarted = performance.now();
+await buildMatcherInSlices(crowded);
+clearInterval(watch);
+console.log(`  catalog of ${aliasTotal + 5_000} aliases built in slices in ${ms(performance.now() - buildStarted)}; the event loop waited at most ${ms(longest)} meanwhile`);
+

@@ -24,7 +24,7 @@ import { WritePriority } from './transport/write-priority.js';
 import { capConnectionsPerAddress } from './transport/connection-cap.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { singleConnectionStreams } from './transport/graphql-sse.js';
-import { type Viewer, anonymousReader } from './viewer.js';
+import { type Viewer, anonymousReader, canWrite } from './viewer.js';
 import { encodeGlobalId } from './schema/global-id.js';
 import { GRAPHIQL_ASSET_PREFIX, graphiqlDefaultQuery, renderGraphiQLPage, serveGraphiQLAsset, useGraphiQLPolicy } from './graphiql.js';
 import { useSharedEventExecution } from './plugins/shared-event-execution.js';
@@ -55,7 +55,7 @@ export interface App {
   purges: EdgePurgeDrainer | null;
   websockets: WebSockets;
   /** Anonymous requests held back behind editors' so far (src/transport/write-priority.ts), for tests. */
-  writePriority: Pick<WritePriority, 'heldCount' | 'writersInFlight'>;
+  writePriority: Pick<WritePriority, 'heldCount' | 'writersInFlight' | 'refusedCount'>;
   /** For its stats (entries, bytes, hits), in logs and tests. */
   responseCache: Pick<ResponseCache, 'stats' | 'invalidateStory' | 'invalidateEvent'>;
   /** graphql-sse single-connection streams reserved or open (tests). */
@@ -212,8 +212,23 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
 
   // The reader-facing pages (/, /live/<slug>, /embed.js) query the API through Yoga like any client.
   // Anonymous requests wait while an editor's request is in flight (src/transport/write-priority.ts).
-  const writePriority = new WritePriority(limits.writePriorityMaxHoldMs);
-  const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }), publicOrigin: config.publicOrigin, edge: edgeCache });
+  const writePriority = new WritePriority(limits.writePriorityMaxHoldMs, async (authorization) => {
+    try {
+      const token = bearerToken(authorization);
+      const { viewer } = await verifyToken(jwtSecret, token ?? '');
+      return canWrite(viewer);
+    } catch {
+      return false; // the operation's context refuses it with 401 UNAUTHENTICATED
+    }
+  });
+  const pages = createPages({
+    graphql: yoga,
+    log: log.child({ component: 'pages' }),
+    publicOrigin: config.publicOrigin,
+    pageEntries: config.pageEntries,
+    documents: responseCache.documents,
+    edge: edgeCache,
+  });
   // Node checks the header and request timeouts below every connectionsCheckingInterval (30 s by
   // default, so a trickled body could live for a minute): checked every second instead.
   const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {

@@ -83,6 +83,7 @@ const envSchema = z.object({
   RESPONSE_CACHE_SEARCH_TTL_MS: int(0, 3_600_000).default(2_000),
   RESPONSE_CACHE_MAX_BYTES: int(0, 16 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   RESPONSE_CACHE_MAX_ENTRY_BYTES: int(0, 1024 * 1024 * 1024).default(1024 * 1024),
+  PAGE_ENTRIES: int(1, 100).default(20),
   INTROSPECTION: bool.default(true),
   CORS_ORIGINS: z.string().min(1).default('*'),
   TRUST_PROXY: bool.default(false),
@@ -106,6 +107,7 @@ const envSchema = z.object({
   RATE_LIMIT_EXPENSIVE: int(0, 1_000_000).default(60),
   EXPENSIVE_QUERY_ITEMS: int(1, 1_000_000).default(1_000),
   REPLAY_COST_PER_MINUTE: int(0, 100_000_000).default(5_000),
+  ANALYZE_TEXT_CHARS_PER_MINUTE: int(0, 1_000_000_000).default(500_000),
   WEBHOOK_DELIVERY: bool.default(true),
   WEBHOOK_TIMEOUT_MS: int(50, 600_000).default(10_000),
   WEBHOOK_BACKOFF_BASE_MS: int(1, 3_600_000).default(1_000),
@@ -240,6 +242,8 @@ export interface Limits {
   expensiveQueryItems: number;
   /** Replayed events per minute per token (or address), each weighted by 1 + the list items its selection asks for; 0 disables. */
   replayCostPerMinute: number;
+  /** Characters analyzeText may read per minute per token, each call counted as at least ANALYZE_TEXT_MIN_CHARGE; 0 disables. */
+  analyzeTextCharsPerMinute: number;
 }
 
 export type Config = {
@@ -268,6 +272,8 @@ export type Config = {
   responseCacheMaxBytes: number;
   /** A larger answer is never cached. */
   responseCacheMaxEntryBytes: number;
+  /** Entries of a story page's first view, its JSON-LD and each "older updates" load. */
+  pageEntries: number;
   limits: Limits;
   webhooks: WebhookSettings;
   edge: EdgeSettings;
@@ -317,6 +323,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
     responseCacheSearchTtlMs: e.RESPONSE_CACHE_SEARCH_TTL_MS,
     responseCacheMaxBytes: e.RESPONSE_CACHE_MAX_BYTES,
     responseCacheMaxEntryBytes: e.RESPONSE_CACHE_MAX_ENTRY_BYTES,
+    pageEntries: e.PAGE_ENTRIES,
     limits: {
       introspection: e.INTROSPECTION,
       corsOrigins: e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
@@ -341,6 +348,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       rateLimitExpensive: e.RATE_LIMIT_EXPENSIVE,
       expensiveQueryItems: e.EXPENSIVE_QUERY_ITEMS,
       replayCostPerMinute: e.REPLAY_COST_PER_MINUTE,
+      analyzeTextCharsPerMinute: e.ANALYZE_TEXT_CHARS_PER_MINUTE,
     },
     webhooks: {
       deliver: e.WEBHOOK_DELIVERY,

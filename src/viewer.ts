@@ -13,5 +13,8 @@ export interface Viewer {
 
 export const anonymousReader: Viewer = { role: 'reader', subject: null };
 
+/** Editors and admins write: their requests go before readers' (src/transport/write-priority.ts). */
+export const canWrite = (viewer: Viewer) => viewer.role === 'editor' || viewer.role === 'admin';
+
 /** Editors and admins see drafts, retracted bodies and editors-only events. */
 export const canSeeUnpublished = (viewer: Viewer) => viewer.role === 'editor' || viewer.role === 'admin';

@@ -35,6 +35,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the page size and the text-analysis budget, within their bounds', () => {
+    expect(loadConfig({})).toMatchObject({ pageEntries: 20, limits: { analyzeTextCharsPerMinute: 500_000 } });
+    expect(loadConfig({ PAGE_ENTRIES: '30', ANALYZE_TEXT_CHARS_PER_MINUTE: '0' })).toMatchObject({ pageEntries: 30, limits: { analyzeTextCharsPerMinute: 0 } });
+    for (const env of [{ PAGE_ENTRIES: '0' }, { PAGE_ENTRIES: '101' }, { ANALYZE_TEXT_CHARS_PER_MINUTE: '-1' }]) {
+      expect(() => loadConfig(env), JSON.stringify(env)).toThrow(Object.keys(env)[0]);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, port: 4000 });
   });

@@ -7,7 +7,10 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryPeople, storyEvents } from '../src/db/schema.js';
+import { entries, entryPeople, people, places, storyEvents } from '../src/db/schema.js';
+import { autoLinkCounts, linkEntry, prepareEntryUpdateLinks } from '../src/editing/auto-link.js';
+import { lockEntry } from '../src/editing/entries.js';
+import { buildMatcher } from '../src/linking/matcher.js';
 import { parseNodeId } from '../src/schema/global-id.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { collect, wsClient } from './helpers/ws.js';
@@ -176,6 +179,48 @@ describe('createEntry links what its text names', () => {
   });
 });
 
+describe('linking runs outside the story\'s lock', () => {
+  it('computes the links of createEntry and updateEntry before their transaction', async () => {
+    const before = { ...autoLinkCounts };
+    const entry = await create('frana', 'Giulia Ronconi è arrivata a Castelmoro.');
+    await update(entry.id, { body: 'Giulia Ronconi è ripartita per Rivabella.' });
+    expect(autoLinkCounts.beforeLock - before.beforeLock).toBe(2);
+    expect(autoLinkCounts.underLock - before.underLock).toBe(0);
+  });
+
+  it('computes them again under the lock when another editor changed what they depend on, with the same result as one after the other', async () => {
+    const created = await server.edit<{ createStory: { story: { id: string } } }>(`mutation ($input: CreateStoryInput!) { createStory(input: $input) { story { id } } }`, {
+      input: { slug: 'regata', title: 'Regata', language: 'it', status: 'LIVE' },
+    });
+    story.regata = created.data!.createStory.story.id;
+    const entry = await create('regata', 'Nessun nome, per ora.');
+    const entryId = parseNodeId(entry.id, 'id', ['Entry']).id;
+    const { db } = server.app.database;
+    const matcher = buildMatcher({
+      people: await db.select({ id: people.id, name: people.name, aliases: people.aliases }).from(people),
+      places: await db.select({ id: places.id, name: places.name, aliases: places.aliases }).from(places),
+    });
+    const body = 'Holm è arrivato a Portolungo.';
+    // The editor's update reads and computes first: "Holm" alone is two people of the catalog, so nobody is linked...
+    const prepared = await prepareEntryUpdateLinks(db, matcher, { entryId, body });
+    expect(prepared!.changes.people).toEqual([]);
+    // ...then, before its transaction takes the lock, another entry of the story names Karl Holm: "Holm" is now his.
+    await create('regata', 'Karl Holm è in testa alla regata.');
+    const underLock = autoLinkCounts.underLock;
+    await db.transaction(async (tx) => {
+      const { story: row } = await lockEntry(tx, entryId);
+      const [updated] = await tx.update(entries).set({ body }).where(eq(entries.id, entryId)).returning();
+      await linkEntry(tx, matcher, row, updated!, prepared);
+    });
+    expect(autoLinkCounts.underLock).toBe(underLock + 1);
+    const linked = await read(entry.id, 'editor');
+    expect(slugs(linked.people)).toEqual(['karl-holm']);
+    expect(slugs(linked.places)).toEqual(['portolungo']);
+    // The same edit made after the other one, the ordinary way, links the same.
+    expect(slugs((await update(entry.id, { body: `${body} ` })).people)).toEqual(['karl-holm']);
+  });
+});
+
 describe('editors decide, and their decisions stick', () => {
   it('keeps an unlinked mention off through later edits; a manual link survives the text', async () => {
     const entry = await create('frana', 'A Castelmoro Giulia Ronconi e Pietro Salvi hanno visitato gli sfollati.');
@@ -223,11 +268,10 @@ describe('editors decide, and their decisions stick', () => {
 
     // The reader's page shows the confirmed quote, never the rejected suggestion.
     const page = await (await fetch(`${server.url}/live/frana`)).text();
-    // (The page's data and its markup both carry a quote's text as its own string.)
-    expect(page).toContain('"text":"Le scuole restano chiuse fino a lunedì"');
+    // (A quote the body contains is marked where it stands, with its speaker; the page's data carries no entry text.)
+    expect(page).toMatch(/<mark class="quote-inline" data-quote="[^"]+" title="— Giulia Ronconi">Le scuole restano chiuse fino a lunedì<\/mark>/);
     expect(page).toContain('Servono altri volontari'); // in the body, as written
-    expect(page).not.toContain('"text":"Servono altri volontari"'); // never as a quote
-    expect(page).not.toMatch(/>Servono altri volontari<\/(mark|p)>/);
+    expect(page).not.toMatch(/>Servono altri volontari<\/(mark|p|blockquote)>/); // never as a quote
 
     // The next edit keeps every decision: nothing suggested again, the confirmed ones stay as they are.
     const edited = await update(entry.id, {

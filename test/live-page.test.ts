@@ -203,20 +203,44 @@ describe.runIf(databaseKind === 'pglite' && !unavailable)('the live page in Chro
     expect(await page.locator('[data-slot="announcer"][aria-live="polite"]').count()).toBe(1);
   });
 
-  it('loads older entries on scroll through the connection cursor', async () => {
+  it('shows the newest entries first and loads older updates on demand, a page at a time, through the API', async () => {
     await insertSyntheticStory(server.app.database.db, { slug: 'lunga-diretta', entries: 45 });
-    await page.goto(`${server.url}/live/lunga-diretta`);
+    const olderLoads: string[] = [];
+    const onRequest = (request: { method(): string; url(): string; postData(): string | null }) => {
+      if (request.method() === 'POST' && request.url().endsWith('/graphql') && request.postData()?.includes('OlderEntries')) olderLoads.push(request.postData()!);
+    };
+    page.on('request', onRequest);
+    const response = await page.goto(`${server.url}/live/lunga-diretta`);
+    const html = await response!.text();
     await page.waitForSelector('[data-connection="live"]', { timeout: 10_000 });
+    // The first view: the newest 20 (PAGE_ENTRIES), and the JSON-LD covers the same 20, once.
     expect(await page.locator('[data-slot="feed"] > article').count()).toBe(20);
-    // Scroll to the end of the feed, as a reader would, until there is nothing older.
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && (await page.locator('[data-slot="feed"] > article').count()) < 45) {
-      await page.mouse.wheel(0, 5_000);
-      await page.waitForTimeout(100);
-    }
+    expect(html.match(/application\/ld\+json/g)).toHaveLength(1);
+    const jsonLd = JSON.parse((await page.locator('script[type="application/ld+json"]').textContent())!) as { liveBlogUpdate: { headline: string }[] };
+    expect(jsonLd.liveBlogUpdate.map((u) => u.headline)).toEqual(Array.from({ length: 20 }, (_, i) => `Update ${44 - i} on lunga-diretta`));
+    // The script's data places the entries the page rendered: no second copy of their text, no second JSON-LD.
+    const data = (await page.locator('#diretta-data').textContent())!;
+    expect(data).not.toContain('LiveBlogPosting');
+    expect(data).not.toContain('Update 44 on lunga-diretta');
+
+    // Scrolling to the end loads nothing by itself...
+    await page.mouse.wheel(0, 50_000);
+    await page.waitForTimeout(300);
+    expect(olderLoads).toHaveLength(0);
+    expect(await page.locator('[data-slot="feed"] > article').count()).toBe(20);
+    // ..."Older updates" does, a page at a time, and focus lands on the first entry it brought.
+    const older = page.locator('[data-slot="older"]');
+    expect(await older.textContent()).toBe('Older updates');
+    await older.click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-slot="feed"] > article').length === 40, null, { timeout: 5_000 });
+    expect(await page.evaluate(() => document.activeElement?.querySelector('.entry-headline')?.textContent)).toBe('Update 24 on lunga-diretta');
+    await older.click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-slot="feed"] > article').length === 45, null, { timeout: 5_000 });
+    expect(olderLoads).toHaveLength(2);
+    expect(olderLoads.map((body) => (JSON.parse(body) as { variables: { first: number } }).variables.first)).toEqual([20, 20]);
     expect(await page.locator('[data-slot="older-line"]').isHidden()).toBe(true);
-    const headlines = await feedHeadlines();
-    expect(headlines).toEqual(Array.from({ length: 45 }, (_, i) => `Update ${44 - i} on lunga-diretta`));
+    expect(await feedHeadlines()).toEqual(Array.from({ length: 45 }, (_, i) => `Update ${44 - i} on lunga-diretta`));
+    page.off('request', onRequest);
   });
 
   it('reconnects after the API restarts and shows what was published meanwhile', async () => {

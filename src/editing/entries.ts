@@ -11,7 +11,7 @@ import type { Tx } from '../db/client.js';
 import { BYLINE_KINDS, type EntryRow, type StoryEventKind, type StoryRow, entries, entryPeople, entryPlaces, quotes, nowMs } from '../db/schema.js';
 import { clientError, notFound } from '../errors.js';
 import { appendEvent, lockStory } from '../live/append-event.js';
-import { type LinkingAccess, linkEntry, linkingMatcher } from './auto-link.js';
+import { type LinkingAccess, linkEntry, linkingMatcher, prepareEntryUpdateLinks, prepareNewEntryLinks } from './auto-link.js';
 import { withConstraintErrors } from './database-errors.js';
 import { createOnce } from './idempotency.js';
 import { mediaSchema, storedMedia } from './media-rules.js';
@@ -85,6 +85,8 @@ export type CreateEntryInput = z.input<typeof createEntrySchema> & { storyId: nu
 export async function createEntry(access: LinkingAccess, input: CreateEntryInput): Promise<EntryRow> {
   const valid = parseInput(createEntrySchema, input);
   const matcher = await linkingMatcher(access, valid.autoLink);
+  // Computed before the story's lock is taken (src/editing/auto-link.ts), so other writers of the story do not wait for it.
+  const links = await prepareNewEntryLinks(access.db, matcher, { storyId: input.storyId, headline: valid.headline, body: valid.body, quoteTexts: valid.quotes.map((q) => q.text) });
   return withConstraintErrors(() =>
     access.db.transaction(async (tx) => {
       const story = await lockStory(tx, input.storyId);
@@ -122,7 +124,7 @@ export async function createEntry(access: LinkingAccess, input: CreateEntryInput
             valid.quotes.map((q) => ({ entryId, speakerId: q.speakerId ?? null, attribution: q.attribution ?? null, text: q.text, source: q.source ?? null, context: q.context ?? null, language: story.language })),
           );
         }
-        await linkEntry(tx, matcher, story, entry!); // before the event: its snapshot carries the links
+        await linkEntry(tx, matcher, story, entry!, links); // before the event: its snapshot carries the links
                 // A scheduled entry is, until its time, a draft for tickers: only editors hear of it.
         await appendEntryEvent(tx, access, story, entry!, entry!.status === 'published' ? 'published' : 'drafted');
         return entry!;
@@ -149,6 +151,7 @@ export type UpdateEntryInput = z.input<typeof updateEntrySchema> & { id: number 
 export async function updateEntry(access: LinkingAccess, input: UpdateEntryInput): Promise<EntryRow> {
   const valid = parseInput(updateEntrySchema, input);
   const matcher = await linkingMatcher(access, valid.autoLink !== false);
+  const links = await prepareEntryUpdateLinks(access.db, matcher, { entryId: input.id, headline: valid.headline, body: valid.body, autoLink: valid.autoLink });
   return access.db.transaction(async (tx) => {
     const { story, entry } = await lockEntry(tx, input.id);
     if (entry.status === 'retracted') throw clientError('BAD_USER_INPUT', 'input.id: a retracted entry cannot be edited', { field: 'input.id' });
@@ -170,7 +173,7 @@ export async function updateEntry(access: LinkingAccess, input: UpdateEntryInput
       })
       .where(eq(entries.id, entry.id))
       .returning();
-    if (valid.headline !== undefined || valid.body !== undefined || valid.autoLink) await linkEntry(tx, matcher, story, updated!);
+    if (valid.headline !== undefined || valid.body !== undefined || valid.autoLink) await linkEntry(tx, matcher, story, updated!, links);
     // The note belongs to this revision; earlier revisions keep theirs.
     await recordRevision(tx, updated!, access.viewer.subject, valid.correctionNote ?? null);
     await appendEntryEvent(tx, access, story, updated!, 'updated');

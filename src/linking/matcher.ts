@@ -9,6 +9,7 @@
  */
 import { type Token, nameTokens, tokenize } from './normalise.js';
 import { PLACE_ARTICLES, SURNAME_PARTICLES, type Vocabulary, vocabulary } from './vocabulary.js';
+import { linkingWork } from './work.js';
 
 export type MentionKind = 'person' | 'place';
 
@@ -60,6 +61,8 @@ interface Entry {
 interface Node {
   next: Map<string, Node> | undefined;
   entries: Entry[] | undefined;
+  /** The distinct `capital` indexes of its entries (set on first use): what decides which of them a text admits. */
+  capitals?: number[];
 }
 
 export interface Matcher {
@@ -96,9 +99,19 @@ export function surnameOf(name: string): string | null {
   return words.slice(from).join(' ');
 }
 
-export function buildMatcher(catalog: Catalog): Matcher {
+/** Catalog names read between two looks at the clock while building in slices. */
+const NAMES_PER_STEP = 200;
+
+/**
+ * Builds the trie, pausing (yield) every NAMES_PER_STEP catalog entries so
+ * that a caller can hand the event loop back: building over 50,000 aliases
+ * takes about a second, which must not stall every request meanwhile.
+ */
+function* buildSteps(catalog: Catalog): Generator<void, Matcher> {
   const root = newNode();
   let keys = 0;
+  // Build-time index of each node's entries: a surname thousands of people share is one lookup per person, not a scan.
+  const index = new Map<Node, Map<string, Entry>>();
   const add = (words: string[], entry: Entry) => {
     if (words.length === 0) return;
     let node = root;
@@ -111,23 +124,32 @@ export function buildMatcher(catalog: Catalog): Matcher {
       }
       node = child;
     }
-    if (!node.entries) {
+    let entries = index.get(node);
+    if (!node.entries || !entries) {
       node.entries = [];
+      entries = new Map();
+      index.set(node, entries);
       keys++;
     }
-    const same = node.entries.find((e) => e.kind === entry.kind && e.id === entry.id && e.derived === entry.derived);
+    const key = `${entry.kind}:${entry.id}:${entry.derived}`;
+    const same = entries.get(key);
     // One target reached by two spellings of the same words: keep the laxer capital rule.
     if (same) same.capital = Math.min(same.capital, entry.capital);
-    else node.entries.push(entry);
+    else {
+      entries.set(key, entry);
+      node.entries.push(entry);
+    }
   };
 
+  let read = 0;
   for (const person of catalog.people) {
-    const names = [person.name, ...person.aliases];
-    for (const name of names) {
+    if (++read % NAMES_PER_STEP === 0) yield;
+    const written = [person.name, ...person.aliases];
+    for (const name of written) {
       const { words, capital } = aliasKey(name);
       add(words, { kind: 'person', id: person.id, derived: false, capital });
     }
-    for (const name of names) {
+    for (const name of written) {
       const surname = surnameOf(name);
       if (!surname) continue;
       const { words, capital } = aliasKey(surname);
@@ -137,6 +159,7 @@ export function buildMatcher(catalog: Catalog): Matcher {
     }
   }
   for (const place of catalog.places) {
+    if (++read % NAMES_PER_STEP === 0) yield;
     for (const name of [place.name, ...place.aliases]) {
       const { words, capital } = aliasKey(name);
       add(words, { kind: 'place', id: place.id, derived: false, capital });
@@ -147,6 +170,32 @@ export function buildMatcher(catalog: Catalog): Matcher {
     }
   }
   return { root, keys };
+}
+
+export function buildMatcher(catalog: Catalog): Matcher {
+  const steps = buildSteps(catalog);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * buildMatcher for a server: the same trie, built in slices of about
+ * `sliceMs` with the event loop handed back between them, so that requests
+ * keep being answered while a large catalog is read.
+ */
+export async function buildMatcherInSlices(catalog: Catalog, sliceMs = 10): Promise<Matcher> {
+  const steps = buildSteps(catalog);
+  let sliceStarted = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStarted >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStarted = performance.now();
+    }
+  }
 }
 
 /** A candidate that passed the spelling rules at one span of the text. */
@@ -166,8 +215,9 @@ const BREAK = /[,;:!?()[\]{}«»“”„"\n]/;
 
 /** Whether two words of a text can belong to one name (no comma, no sentence end between them). */
 function joined(text: string, prev: Token, next: Token): boolean {
+  if (next.start - prev.end > 3) return false;
   const gap = text.slice(prev.end, next.start);
-  if (gap.length > 3 || BREAK.test(gap)) return false;
+  if (BREAK.test(gap)) return false;
   // "J. Trump" keeps an initial's full stop; "Roma. Milano" is two sentences.
   return !gap.includes('.') || prev.end - prev.start === 1;
 }
@@ -175,6 +225,7 @@ function joined(text: string, prev: Token, next: Token): boolean {
 /** Whether a word opens a sentence: nothing but opening marks between it and a full stop or the start. */
 function sentenceInitial(text: string, at: number): boolean {
   for (let i = at - 1; i >= 0; i--) {
+    linkingWork.steps++;
     const ch = text[i]!;
     if (/[\s«“„"'‘(\-–—]/.test(ch)) continue;
     return /[.!?:…\n]/.test(ch);
@@ -191,35 +242,60 @@ function datePhrase(tokens: readonly Token[], at: number, words: Vocabulary): bo
 
 const DATE_WORDS = new Set(['early', 'late', 'mid', 'last', 'next', 'this', 'since', 'until', 'till', 'through', 'during']);
 
-function admit(entries: Entry[], text: string, tokens: readonly Token[], first: number, last: number, words: Vocabulary): Candidate[] {
+/**
+ * The candidates of a node admitted at one span, per node and per what the
+ * span's spelling decides (which capitals are there, a sentence start): a
+ * surname shared by thousands of catalog people is weighed once per text,
+ * not once per occurrence.
+ */
+type Admitted = Map<Node, Map<string, Candidate[]>>;
+
+const NONE: Candidate[] = [];
+
+function admit(node: Node, admitted: Admitted, text: string, tokens: readonly Token[], first: number, last: number, words: Vocabulary): Candidate[] {
+  const entries = node.entries!;
   const single = first === last;
   const word = tokens[first]!;
   const common = single && words.common.has(word.norm);
   const contextOnly = single && words.contextOnly.has(word.norm);
   const initial = (common || contextOnly) && sentenceInitial(text, word.start);
-  if (contextOnly && datePhrase(tokens, first, words)) return [];
+  if (contextOnly && datePhrase(tokens, first, words)) return NONE;
+  if (common && !isUpper(text[word.start])) return NONE;
+  const capitals = (node.capitals ??= [...new Set(entries.map((e) => e.capital).filter((c) => c >= 0))]);
+  let spelling = initial ? 'i' : '-';
+  for (const c of capitals) {
+    linkingWork.steps++;
+    spelling += isUpper(text[tokens[first + c]!.start]) ? 'A' : 'a';
+  }
+  let byNode = admitted.get(node);
+  if (!byNode) admitted.set(node, (byNode = new Map()));
+  const known = byNode.get(spelling);
+  if (known) return known;
   const out: Candidate[] = [];
   for (const entry of entries) {
+    linkingWork.steps++;
     if (entry.capital >= 0 && !isUpper(text[tokens[first + entry.capital]!.start])) continue;
-    if (common && !isUpper(text[word.start])) continue;
     out.push({ entry, needsKnown: contextOnly || initial });
   }
+  byNode.set(spelling, out);
   return out;
 }
 
 /** Longest spans first, left to right; a span is kept even when it turns out ambiguous, so a shorter name inside it cannot be linked instead. */
 function scan(matcher: Matcher, text: string, tokens: readonly Token[], words: Vocabulary): Span[] {
   const spans: Span[] = [];
+  const admitted: Admitted = new Map();
   let i = 0;
   while (i < tokens.length) {
     let node: Node | undefined = matcher.root;
     let best: Span | undefined;
     for (let j = i; j < tokens.length; j++) {
+      linkingWork.steps++;
       if (j > i && !joined(text, tokens[j - 1]!, tokens[j]!)) break;
       node = node.next?.get(tokens[j]!.norm);
       if (!node) break;
       if (node.entries) {
-        const candidates = admit(node.entries, text, tokens, i, j, words);
+        const candidates = admit(node, admitted, text, tokens, i, j, words);
         if (candidates.length > 0) best = { first: i, last: j, candidates };
       }
     }
@@ -231,8 +307,24 @@ function scan(matcher: Matcher, text: string, tokens: readonly Token[], words: V
   return spans;
 }
 
+type Target = { kind: MentionKind; id: number; derived: boolean };
+
+/** resolve, once per list of candidates (admit shares them between spans spelt alike). */
+function resolver(known: ReadonlySet<number>): (candidates: Candidate[]) => Target | null {
+  const resolved = new Map<Candidate[], Target | null>();
+  return (candidates) => {
+    let target = resolved.get(candidates);
+    if (target === undefined) {
+      target = resolve(candidates, known);
+      resolved.set(candidates, target);
+    }
+    return target;
+  };
+}
+
 /** The one target a span means, or null when the catalog cannot say which. */
-function resolve(candidates: Candidate[], known: ReadonlySet<number>): { kind: MentionKind; id: number; derived: boolean } | null {
+function resolve(candidates: Candidate[], known: ReadonlySet<number>): Target | null {
+  linkingWork.steps += candidates.length;
   const targets = new Map<string, { kind: MentionKind; id: number; derived: boolean; needsKnown: boolean }>();
   for (const { entry, needsKnown } of candidates) {
     const key = `${entry.kind}:${entry.id}`;
@@ -257,7 +349,8 @@ export function findMentions(matcher: Matcher, text: string, options: FindMentio
   const tokens = tokenize(text);
   const spans = scan(matcher, text, tokens, vocabulary(options.language));
   const known = new Set(options.knownPersonIds ?? []);
-  const resolved = spans.map((span) => resolve(span.candidates, known));
+  const byKnown = resolver(known);
+  const resolved = spans.map((span) => byKnown(span.candidates));
   // A person named earlier or later in the same text is in the story too: a
   // second pass lets their bare surname through (and makes a surname two of
   // them share ambiguous again).
@@ -265,9 +358,10 @@ export function findMentions(matcher: Matcher, text: string, options: FindMentio
   resolved.forEach((target) => {
     if (target?.kind === 'person' && !target.derived) named.add(target.id);
   });
+  const byNamed = resolver(named);
   const mentions: Mention[] = [];
   spans.forEach((span, i) => {
-    const target = named.size > known.size ? resolve(span.candidates, named) : resolved[i];
+    const target = named.size > known.size ? byNamed(span.candidates) : resolved[i];
     if (!target) return;
     const start = tokens[span.first]!.start;
     const end = tokens[span.last]!.end;

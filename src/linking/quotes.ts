@@ -11,6 +11,7 @@ import { type Item, type Sentence, buildItems, splitSentences } from './items.js
 import type { Mention } from './matcher.js';
 import { findQuoteSpans } from './quote-marks.js';
 import { type Vocabulary, vocabulary } from './vocabulary.js';
+import { linkingWork } from './work.js';
 
 export interface Quote {
   /** The quoted words, without the marks (and without a trailing comma of English punctuation). */
@@ -47,6 +48,20 @@ class Reader {
   private readonly sentenceOf: number[];
   /** Who spoke each quote (by item index), once resolved. */
   private readonly resolved = new Map<number, Who | null>();
+  /*
+   * What the readers below work out once and then only look up. Quotes are
+   * attributed in text order, and each reader depends only on the text and on
+   * the speakers of earlier quotes, so a stored answer is the one a second
+   * call would give. Without them a sentence of thousands of quotes was read
+   * again for every quote (quadratic: 0.1–0.5 s for 20,000 characters).
+   */
+  private readonly speechVerbs: Int8Array;
+  private verbsBefore: Int32Array | null = null;
+  private readonly verbSpeakers = new Map<number, Who>();
+  private readonly previousSpeakers = new Map<number, Who | undefined>();
+  private readonly settled = new Map<number, Who>();
+  private readonly spokenBefore = new Map<number, number>();
+  private readonly sources = new Map<number, string | null>();
 
   constructor(
     readonly text: string,
@@ -55,6 +70,7 @@ class Reader {
     private readonly words: Vocabulary,
   ) {
     this.items = buildItems(text, mentions, spans);
+    this.speechVerbs = new Int8Array(this.items.length);
     this.sentences = splitSentences(this.items, (i) => this.endsSentence(i));
     this.sentenceOf = [];
     this.sentences.forEach((s, si) => {
@@ -64,14 +80,39 @@ class Reader {
 
   // ——— small readers ———
 
+  /** Every read of an item is a step of the work (./work.ts). */
+  item(i: number): Item | undefined {
+    linkingWork.steps++;
+    return this.items[i];
+  }
+
   word(i: number): string | null {
-    const item = this.items[i];
+    const item = this.item(i);
     return item?.type === 'word' ? item.norm : null;
   }
 
   isSpeechVerb(i: number): boolean {
+    const known = this.speechVerbs[i];
+    if (known) return known === 1;
     const w = this.word(i);
-    return w !== null && (this.words.speechVerbs.has(w) || this.isAccordingTo(i));
+    const verb = w !== null && (this.words.speechVerbs.has(w) || this.isAccordingTo(i));
+    if (i >= 0 && i < this.speechVerbs.length) this.speechVerbs[i] = verb ? 1 : 2;
+    return verb;
+  }
+
+  /** The nearest speech verb before item i (-1: none), from one pass over the items. */
+  verbBefore(i: number): number {
+    if (!this.verbsBefore) {
+      const before = new Int32Array(this.items.length + 1);
+      let last = -1;
+      for (let k = 0; k < this.items.length; k++) {
+        before[k] = last;
+        if (this.isSpeechVerb(k)) last = k;
+      }
+      before[this.items.length] = last;
+      this.verbsBefore = before;
+    }
+    return this.verbsBefore[i]!;
   }
 
   /** "secondo Rossi", "according to Smith" — but not "il secondo giorno". */
@@ -80,19 +121,19 @@ class Reader {
     if (w === null || !this.words.accordingTo.has(w)) return false;
     let k = i + 1;
     if (this.word(k) === 'to') k++;
-    const next = this.items[k];
+    const next = this.item(k);
     if (!next) return false;
     if (next.type === 'name') return true;
     return next.type === 'word' && (this.capitalised(k) || this.words.determiners.has(next.norm));
   }
 
   capitalised(i: number): boolean {
-    const item = this.items[i];
+    const item = this.item(i);
     return item !== undefined && /\p{Lu}/u.test(this.text[item.start]!);
   }
 
   isWordLike(i: number): boolean {
-    const t = this.items[i]?.type;
+    const t = this.item(i)?.type;
     return t === 'word' || t === 'name';
   }
 
@@ -100,21 +141,21 @@ class Reader {
     const w = this.word(i);
     if (w === null) return false;
     // Folding makes "è" (is) the conjunction "e"; the written accent tells them apart.
-    if (w === 'e') return /^[èÈ]/.test(this.text[this.items[i]!.start]!);
+    if (w === 'e') return /^[èÈ]/.test(this.text[this.item(i)!.start]!);
     return this.words.auxiliaries.has(w);
   }
 
   slice(from: number, to: number): string {
-    return this.text.slice(this.items[from]!.start, this.items[to - 1]!.end);
+    return this.text.slice(this.item(from)!.start, this.item(to - 1)!.end);
   }
 
   quoteWords(i: number): number {
-    const item = this.items[i]!;
+    const item = this.item(i)!;
     return this.text.slice(item.start + 1, item.end - 1).split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
   }
 
   quoteInner(i: number): string {
-    const item = this.items[i]!;
+    const item = this.item(i)!;
     return this.text.slice(item.start + 1, item.end - 1).trim();
   }
 
@@ -122,8 +163,8 @@ class Reader {
 
   /** A name at k is a complement ("il portavoce di Putin", "Putin's spokesman"), not the one speaking. */
   isComplement(k: number, from: number): boolean {
-    const after = this.items[k + 1];
-    const item = this.items[k]!;
+    const after = this.item(k + 1);
+    const item = this.item(k)!;
     if (after?.type === 'word' && after.norm === 's' && /^['’]$/.test(this.text.slice(item.end, after.start))) return true;
     for (let j = k - 1; j >= from; j--) {
       const w = this.word(j);
@@ -146,7 +187,7 @@ class Reader {
     const people = new Set<number>();
     let coordinated = false;
     for (let k = a; k < to; k++) {
-      const item = this.items[k]!;
+      const item = this.item(k)!;
       if (item.type !== 'name' || item.kind !== 'person') continue;
       if (!this.isComplement(k, a)) {
         people.add(item.id);
@@ -214,7 +255,7 @@ class Reader {
     const who = this.zone(from, to);
     if (who?.kind !== 'person') return null;
     let others = 0;
-    for (let k = from; k < to; k++) if (this.items[k]!.type !== 'name') others++;
+    for (let k = from; k < to; k++) if (this.item(k)!.type !== 'name') others++;
     return others <= 2 ? who.id : null;
   }
 
@@ -249,7 +290,7 @@ class Reader {
         return who;
       }
       nearest = false;
-      const boundary = this.items[from - 1];
+      const boundary = this.item(from - 1);
       if (!boundary || from - 1 < floor) return undefined;
       // Walking back across an earlier quote: its speaker goes on speaking ("«…», ha detto Rossi, e ha aggiunto: «…»").
       if (boundary.type === 'quote') return this.resolved.get(from - 1) ?? undefined;
@@ -290,12 +331,22 @@ class Reader {
   }
 
   punct(i: number): string | null {
-    const item = this.items[i];
+    const item = this.item(i);
     return item?.type === 'punct' ? item.ch : null;
   }
 
   /** Who a speech verb at `verb` gives the floor to, with the sentence starting at `floor`. */
   speakerOfVerb(verb: number, floor: number): Who {
+    const key = verb * (this.items.length + 1) + floor;
+    let who = this.verbSpeakers.get(key);
+    if (!who) {
+      who = this.readSpeakerOfVerb(verb, floor);
+      this.verbSpeakers.set(key, who);
+    }
+    return who;
+  }
+
+  private readSpeakerOfVerb(verb: number, floor: number): Who {
     if (this.isAccordingTo(verb)) return this.subjectAfter(verb) ?? NO_ONE;
     // Right after a quote ("«…», ha detto il presidente") the words after the verb are its subject.
     if (floor === verb) return this.subjectAfter(verb) ?? this.unnamed(verb);
@@ -338,7 +389,7 @@ class Reader {
     let k = verb - 1;
     while (k >= segment && (this.isAux(k) || (this.isFiller(k) && !CONJUNCTIONS.has(this.word(k)!)))) k--;
     if (k < segment) return undefined;
-    const item = this.items[k]!;
+    const item = this.item(k)!;
     if (item.type === 'name' && item.kind === 'person') {
       if (this.isComplement(k, segment)) return undefined;
       let j = k - 1;
@@ -398,7 +449,7 @@ class Reader {
     if (first !== null && CONJUNCTIONS.has(first)) return null;
     let m = k + 1;
     while (m < this.items.length && this.isWordLike(m)) m++;
-    const stop = this.items[m];
+    const stop = this.item(m);
     if (stop && (stop.type === 'quote' || (stop.type === 'punct' && stop.ch === ':'))) return null;
     // A quote that ends its own sentence ("«…fermeremo.» Lavrov ha poi parlato della Siria")
     // takes only a short tag after it ("“…!” Zelensky said on Monday."), and none after a
@@ -416,7 +467,7 @@ class Reader {
   endsSentence(q: number): boolean {
     const inner = this.quoteInner(q);
     if (!/[.!?…]$/.test(inner)) return false;
-    const next = this.items[q + 1];
+    const next = this.item(q + 1);
     if (!next || next.type === 'punct') return false;
     if (next.type === 'word' && !this.capitalised(q + 1)) return false;
     return this.verbAfter(q) === null;
@@ -440,13 +491,8 @@ class Reader {
       if (between > after.from) return this.zone(after.from, between) ?? this.unnamed(after.verb);
       return this.speakerOfVerb(after.verb, after.verb);
     }
-    let verb = -1;
-    for (let k = q - 1; k >= sentence.from; k--) {
-      if (this.isSpeechVerb(k)) {
-        verb = k;
-        break;
-      }
-    }
+    const before = this.verbBefore(q);
+    const verb = before >= sentence.from ? before : -1;
     if (this.punct(q - 1) === ':' && (verb < 0 || this.segmentStart(q - 1, sentence.from) > verb)) {
       // "Rossi: «…»"; but "Rossi ha detto, in serata: «…»" is still the verb's.
       const labelled = this.colonSpeaker(q - 1, sentence.from);
@@ -456,7 +502,7 @@ class Reader {
     const opensSentence = q === sentence.from || (q - 1 === sentence.from && this.punct(sentence.from) === '\n');
     const short = this.quoteWords(q) <= 3;
     if (opensSentence) {
-      const next = this.items[q + 1];
+      const next = this.item(q + 1);
       const alone = !next || q + 1 >= sentence.to || next.type === 'quote' || (next.type === 'punct' && next.terminal);
       // "«Vergogna» è la parola del giorno": a quoted phrase inside a sentence, not words someone just said.
       if (!alone) return short ? null : NO_ONE;
@@ -464,7 +510,7 @@ class Reader {
     }
     // Further on in the sentence: "«…» è quanto ha dichiarato Rossi".
     for (let k = q + 1; k < sentence.to; k++) {
-      if (this.items[k]!.type === 'quote') break;
+      if (this.item(k)!.type === 'quote') break;
       if (this.isSpeechVerb(k)) return this.subjectAfter(k) ?? (short ? null : NO_ONE);
     }
     return null;
@@ -497,7 +543,7 @@ class Reader {
     if (who?.kind === 'person') {
       // "Bellini ha letto la lettera di Ferraris:" — whose words follow is anyone's guess.
       for (let k = end; k < colon; k++) {
-        const item = this.items[k]!;
+        const item = this.item(k)!;
         if (item.type === 'name' && item.kind === 'person' && item.id !== who.id) return NO_ONE;
       }
       return who;
@@ -513,11 +559,19 @@ class Reader {
    * Italian drops the pronoun of the subject it continues.
    */
   previousSpeaker(si: number, depth: number, subject: boolean): Who | undefined {
+    const key = si * 8 + depth * 2 + (subject ? 1 : 0);
+    if (this.previousSpeakers.has(key)) return this.previousSpeakers.get(key);
+    const who = this.readPreviousSpeaker(si, depth, subject);
+    this.previousSpeakers.set(key, who);
+    return who;
+  }
+
+  private readPreviousSpeaker(si: number, depth: number, subject: boolean): Who | undefined {
     if (si === 0 || depth === 0) return undefined;
     const prev = this.sentences[si - 1]!;
     let who: Who | undefined;
     for (let k = prev.to - 1; k >= prev.from && !who; k--) {
-      const item = this.items[k]!;
+      const item = this.item(k)!;
       if (item.type === 'quote') {
         const said = this.speakerOf(k);
         if (said) who = said;
@@ -533,27 +587,72 @@ class Reader {
     return who;
   }
 
-  /** Resolves "same" (a pronoun or no subject) to the speaker before it: an earlier quote in the sentence, or the previous sentence. */
-  settle(q: number, who: Who): Who {
-    if (who.kind !== 'same') return who;
-    const sentence = this.sentences[this.sentenceOf[q]!]!;
-    for (let k = q - 1; k >= sentence.from; k--) {
-      if (this.items[k]!.type === 'quote') {
-        const earlier = this.speakerOf(k);
-        if (earlier) return this.settle(k, earlier);
+  /**
+   * Who said the quote at item q (which has a speaker), with "same" (a
+   * pronoun or no subject) resolved to the speaker before it: the nearest
+   * earlier quote of the sentence that has one, or the previous sentence.
+   * A loop, not a recursion: a sentence of thousands of "same" quotes is one chain.
+   */
+  settle(q: number): Who {
+    const chain: number[] = [];
+    let result: Who | undefined;
+    for (let k = q; result === undefined; ) {
+      const known = this.settled.get(k);
+      if (known) {
+        result = known;
+        break;
       }
+      chain.push(k);
+      const who = this.speakerOf(k)!;
+      if (who.kind !== 'same') {
+        result = who;
+        break;
+      }
+      const earlier = this.spokenQuoteBefore(k);
+      if (earlier < 0) {
+        const prev = this.previousSpeaker(this.sentenceOf[k]!, 2, true);
+        result = prev && prev.kind !== 'same' ? prev : NO_ONE;
+        break;
+      }
+      k = earlier;
     }
-    const prev = this.previousSpeaker(this.sentenceOf[q]!, 2, true);
-    return prev && prev.kind !== 'same' ? prev : NO_ONE;
+    for (const k of chain) this.settled.set(k, result);
+    return result;
   }
 
-  /** Where the words were said, as the sentence puts it ("sul suo canale Telegram", "in a statement"). */
+  /** The nearest quote before q in q's sentence that has a speaker (-1: none); past a quote without one, its own answer is reused. */
+  private spokenQuoteBefore(q: number): number {
+    const from = this.sentences[this.sentenceOf[q]!]!.from;
+    let found = -1;
+    for (let k = q - 1; k >= from; k--) {
+      if (this.item(k)!.type !== 'quote') continue;
+      if (this.speakerOf(k)) {
+        found = k;
+        break;
+      }
+      const known = this.spokenBefore.get(k);
+      if (known !== undefined) {
+        found = known;
+        break;
+      }
+    }
+    this.spokenBefore.set(q, found);
+    return found;
+  }
+
+  /** Where the words were said, as the sentence puts it ("sul suo canale Telegram", "in a statement"): one answer per sentence. */
   source(q: number): string | null {
-    const sentence = this.sentences[this.sentenceOf[q]!]!;
+    const si = this.sentenceOf[q]!;
+    if (!this.sources.has(si)) this.sources.set(si, this.sentenceSource(si));
+    return this.sources.get(si)!;
+  }
+
+  private sentenceSource(si: number): string | null {
+    const sentence = this.sentences[si]!;
     for (let k = sentence.from; k < sentence.to; k++) {
       const w = this.word(k);
       if (w === null || !this.words.sourceNouns.has(w)) continue;
-      if (w === 'x' && this.text[this.items[k]!.start] !== 'X') continue;
+      if (w === 'x' && this.text[this.item(k)!.start] !== 'X') continue;
       let from = -1;
       for (let j = k - 1; j >= Math.max(sentence.from, k - 3) && this.isWordLike(j); j--) {
         const p = this.word(j);
@@ -561,7 +660,7 @@ class Reader {
       }
       if (from < 0) continue;
       let to = k + 1;
-      while (to < sentence.to && to - k <= 5 && this.items[to]!.type === 'word') {
+      while (to < sentence.to && to - k <= 5 && this.item(to)!.type === 'word') {
         const n = this.word(to)!;
         if (this.isSpeechVerb(to) || this.isAux(to) || this.words.clauseWords.has(n)) break;
         to++;
@@ -596,12 +695,13 @@ export function findQuotes(text: string, mentions: readonly Mention[], options: 
   const reader = new Reader(text, people, spans, vocabulary(options.language));
   const quotes: Quote[] = [];
   reader.items.forEach((item, q) => {
+    linkingWork.steps++;
     if (item.type !== 'quote') return;
     const raw = reader.speakerOf(q);
     if (!raw) return;
     const inner = reader.quoteInner(q);
     if (inner.length === 0) return;
-    const who = reader.settle(q, raw);
+    const who = reader.settle(q);
     // Keep the words, not the English comma that closes a quote before "he said".
     const body = inner.replace(/,$/, '').trimEnd();
     if (body.length === 0) return;

@@ -11,7 +11,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Db, Tx } from '../db/client.js';
 import { people, places } from '../db/schema.js';
-import { type Matcher, buildMatcher } from '../linking/index.js';
+import { type Matcher, buildMatcherInSlices } from '../linking/index.js';
 
 export const CATALOG_CHANNEL = 'diretta_catalog';
 /** How long after a catalog change the next matcher starts building: a burst of edits costs one build. */
@@ -50,7 +50,8 @@ export class CatalogMatcher {
    * After a catalog change, the next matcher is built in the background
    * shortly after (one build for a burst of changes), so that the next
    * publish (which links its entry) rarely waits for it: building over a
-   * large catalog takes a second, reading a text a fraction of a millisecond.
+   * large catalog takes a second (in slices of 10 ms, between which
+   * requests run), reading a text a fraction of a millisecond.
    */
   private dropAndWarm(): void {
     this.drop();
@@ -85,6 +86,7 @@ export class CatalogMatcher {
       db.select({ id: places.id, name: places.name, aliases: places.aliases, kind: places.kind }).from(places),
     ]);
     this.builds += 1;
-    return buildMatcher({ people: persons, places: locations });
+    // In slices: a large catalog takes about a second to read, and requests must not wait for it meanwhile.
+    return buildMatcherInSlices({ people: persons, places: locations });
   }
 }

@@ -29,6 +29,7 @@ import type { Context } from '../context.js';
 import { DEFAULT_PAGE_SIZE } from '../page-size.js';
 import { LIMITS as ENTRY_LIMITS } from '../editing/entries.js';
 import { QUOTE_LIMITS } from '../editing/quote-rules.js';
+import { ANALYZE_TEXT_MIN_CHARGE, MAX_ANALYZED_TEXT } from '../loaders/text-analysis.js';
 import { limitError } from './query-limits.js';
 
 /**
@@ -81,6 +82,7 @@ export function estimateListItems(
 ): OperationCost {
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   let searches = 0;
+  let analyzed = 0;
   let bytes = 0;
   const defaults = new Map(operation.variableDefinitions?.map((d) => [d.variable.name.value, d.defaultValue]) ?? []);
   const valueOf = (node: ValueNode | undefined): unknown => {
@@ -109,7 +111,10 @@ export function estimateListItems(
       const definition = parent.getFields()[selection.name.value];
       if (!definition) continue;
       const arg = (name: string) => valueOf(selection.arguments?.find((a) => a.name.value === name)?.value);
-      const listItems = definition.extensions?.[LIST_ITEMS_EXTENSION];
+      const declared = definition.extensions?.[LIST_ITEMS_EXTENSION];
+      // A document field that takes `first` (liveBlogPosting) holds no more than it asks for.
+      const asked = Number(arg('first'));
+      const listItems = typeof declared === 'number' && Number.isInteger(asked) && asked >= 0 ? Math.min(declared, asked) : declared;
       if (typeof listItems === 'number') {
         total += multiplier * listItems;
         // Each item repeats the document's URL (url#entry-…), so a long URL makes every item longer.
@@ -124,6 +129,10 @@ export function estimateListItems(
         continue;
       }
       if (selection.name.value === 'search' && parent === schema.getQueryType()) searches += 1;
+      if (selection.name.value === 'analyzeText' && parent === schema.getQueryType()) {
+        const text = arg('text');
+        analyzed += Math.max(ANALYZE_TEXT_MIN_CHARGE, typeof text === 'string' ? Math.min(text.length, MAX_ANALYZED_TEXT) : 0);
+      }
       const type = getNamedType(definition.type);
       let count = multiplier;
       if (type.name.endsWith('Connection')) {
@@ -139,7 +148,7 @@ export function estimateListItems(
   };
   const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
   const items = walk(operation.selectionSet, root ?? undefined, 1, 0, new Set());
-  return { items, searches, bytes };
+  return { items, searches, analyzed, bytes };
 }
 
 export interface OperationCost {
@@ -147,6 +156,8 @@ export interface OperationCost {
   items: number;
   /** Full-text searches it runs (each alias is one). */
   searches: number;
+  /** Characters of text it analyses (analyzeText, each alias at least ANALYZE_TEXT_MIN_CHARGE), for the caller's budget. */
+  analyzed: number;
   /** Bytes its response may take at most: each leaf as often as the lists above it repeat it (see FIELD_BYTES). */
   bytes: number;
 }
@@ -159,7 +170,7 @@ export function operationCost(args: ExecutionArgs): OperationCost {
   const known = costs.get(key);
   if (known && known.document === args.document) return known.cost;
   const operation = getOperationAST(args.document, args.operationName);
-  const cost = operation ? estimateListItems(args.schema, args.document, operation, args.variableValues as Record<string, unknown> | undefined) : { items: 0, searches: 0, bytes: 0 };
+  const cost = operation ? estimateListItems(args.schema, args.document, operation, args.variableValues as Record<string, unknown> | undefined) : { items: 0, searches: 0, analyzed: 0, bytes: 0 };
   costs.set(key, { document: args.document, cost });
   return cost;
 }

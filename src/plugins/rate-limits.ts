@@ -7,7 +7,7 @@ import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
-import { expensiveWeight, isExpensive } from './cost.js';
+import { expensiveWeight, isExpensive, operationCost } from './cost.js';
 
 export class TokenBuckets {
   private buckets = new Map<string, { tokens: number; at: number }>();
@@ -46,6 +46,8 @@ export function limited(what: string, retryAfter: number) {
 export function useRateLimits(limits: Limits): Plugin<Context> {
   const mutations = new TokenBuckets(limits.rateLimitMutations);
   const expensive = new TokenBuckets(limits.rateLimitExpensive);
+  // Reading a text (analyzeText) is a few milliseconds of one core per 20,000 characters: metered in characters.
+  const analyses = new TokenBuckets(limits.analyzeTextCharsPerMinute);
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as Context;
@@ -58,10 +60,16 @@ export function useRateLimits(limits: Limits): Plugin<Context> {
       if (operation.operation === 'mutation' && limits.rateLimitMutations > 0) {
         wait = mutations.take(key);
         what = 'mutations';
-      } else if (operation.operation === 'query' && limits.rateLimitExpensive > 0) {
-        if (isExpensive(args, limits)) {
+      } else if (operation.operation === 'query') {
+        if (limits.rateLimitExpensive > 0 && isExpensive(args, limits)) {
           wait = expensive.take(key, expensiveWeight(args));
           what = 'expensive queries (search, or large pages)';
+        }
+        // The whole operation's text at once, before any of it is read: nothing is analysed and then thrown away.
+        const { analyzed } = operationCost(args);
+        if (wait === 0 && analyzed > 0 && limits.analyzeTextCharsPerMinute > 0) {
+          wait = analyses.take(key, analyzed);
+          what = 'text to analyse (analyzeText, ANALYZE_TEXT_CHARS_PER_MINUTE characters a minute)';
         }
       }
       if (wait > 0) {

@@ -43,6 +43,13 @@
  * answered only once it has gone through them (`afterRateLimits`, a second
  * plugin placed after them): the limit is per client, whatever the cache.
  *
+ * Documents built from anonymous reads (a story's page, src/site/router.ts)
+ * are kept here too, beside the answers, under the same rules: the same
+ * memory budget and entry limit, the same time to live, and dropped by the
+ * same events — a document declares what it depends on (a CacheScope) when
+ * it is stored, and is stored only if nothing of it changed while it was
+ * built. A page view answered from here costs what a cached answer does.
+ *
  * Why not @graphql-yoga/plugin-response-cache: its entity tags come from
  * the ids and typenames in the result, so a page that does not select `id`
  * (ours mostly do not) or a list that gains a member (a new quote on a
@@ -79,6 +86,7 @@ export interface ResponseCacheOptions {
 }
 
 interface Entry {
+  kind: 'answer';
   result: ExecutionResult & { stringify: () => string };
   /** The answer as UTF-8, written as is when the client takes JSON. */
   bytes: Uint8Array<ArrayBuffer>;
@@ -88,6 +96,34 @@ interface Entry {
   /** What it depends on (see ./cache-scope.ts). */
   scope: CacheScope;
 }
+
+/** A document built from anonymous reads (a rendered page), as it is sent: its bytes and the headers that describe them. */
+export interface CachedDocument {
+  body: Buffer;
+  /** Headers that belong to these bytes (Content-Type, Content-Encoding); per-request ones are added when it is sent. */
+  headers: Record<string, string>;
+}
+
+interface DocumentEntry {
+  kind: 'document';
+  document: CachedDocument;
+  bytes: Uint8Array;
+  expiresAt: number;
+  scope: CacheScope;
+}
+
+/** Documents kept beside the answers (see the header of this file). */
+export interface DocumentCache {
+  /** The document stored under `key`, while nothing it depends on has changed and its time to live lasts. */
+  get(key: string): CachedDocument | undefined;
+  /** Where invalidation stands: read it before reading what a document is built from, and hand it to put. */
+  generation(): number;
+  /** Keeps the document unless something in `scope` changed since `since`, or it is larger than RESPONSE_CACHE_MAX_ENTRY_BYTES; says whether it did. */
+  put(key: string, since: number, scope: CacheScope, document: CachedDocument): boolean;
+}
+
+/** Document keys cannot meet answer keys (`operationName\u0000…`): an operation name has no control characters. */
+const DOCUMENT_KEY = '\u0001';
 
 interface Pending {
   key: string;
@@ -137,11 +173,13 @@ export interface ResponseCache {
   invalidateStory(storyId: number): void;
   /** Drops the answers an event touched. */
   invalidateEvent(touch: EventTouch): void;
+  /** Rendered pages, kept and dropped like answers. */
+  documents: DocumentCache;
   /** The live bus is about to deliver this event: nothing older than it may be answered from now on. */
   eventDispatched(event: LiveEvent): void;
   /** What the answer served to this request from the cache depends on (undefined when it was not served from it). */
   scopeOf(request: Request): CacheScope | undefined;
-  stats(): { entries: number; bytes: number; hits: number; misses: number; invalidations: number };
+  stats(): { entries: number; bytes: number; hits: number; misses: number; invalidations: number; documentHits: number; documentMisses: number };
 }
 
 const encoder = new TextEncoder();
@@ -165,7 +203,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const maxEntryBytes = options.maxEntryBytes ?? 1024 * 1024;
   const searchTtlMs = options.searchTtlMs ?? 2_000;
-  const entries = new Map<string, Entry>();
+  const entries = new Map<string, Entry | DocumentEntry>();
   let storedBytes = 0;
   const drop = (key: string) => {
     const entry = entries.get(key);
@@ -182,7 +220,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
   const batched = new WeakSet<Request>();
   let generation = 0;
   let unlisten: (() => Promise<void>) | null = null;
-  const counts = { hits: 0, misses: 0, invalidations: 0 };
+  const counts = { hits: 0, misses: 0, invalidations: 0, documentHits: 0, documentMisses: 0 };
 
   /**
    * Invalidations since recent generations, to check an answer computed meanwhile against (stillValid):
@@ -310,7 +348,8 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       // A shared cache refreshing after a purge asks for an answer computed now (`Cache-Control: no-cache`):
       // this instance may not have heard the event's NOTIFY yet, and what it keeps may be what was purged.
       if (wantsFreshAnswer(request.headers.get('cache-control'), request.headers.get('pragma'))) return compute(request, key);
-      let entry = entries.get(key);
+      const stored = entries.get(key);
+      let entry = stored?.kind === 'answer' ? stored : undefined;
       if (entry && entry.expiresAt > Date.now()) return serve(request, entry, setResult);
       if (entry) {
         // Expired (invalidation removes entries, expiry does not): one request refreshes it, the others
@@ -322,7 +361,8 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       if (flight) {
         // The same query is being answered right now: wait for that answer rather than run it again.
         await flight;
-        entry = entries.get(key);
+        const answered = entries.get(key);
+        entry = answered?.kind === 'answer' ? answered : undefined;
         if (entry) return serve(request, entry, setResult);
       }
       return compute(request, key);
@@ -366,7 +406,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       if (bytes.byteLength > maxEntryBytes) return;
       while (entries.size > 0 && (entries.size >= maxEntries || storedBytes + bytes.byteLength > maxBytes)) drop(entries.keys().next().value!);
       const ttl = scope.search ? Math.min(searchTtlMs, options.ttlMs) : options.ttlMs;
-      entries.set(waiting.key, { result: { ...stored, stringify: () => json }, bytes, expiresAt: Date.now() + ttl, expensive: waiting.expensive, scope });
+      entries.set(waiting.key, { kind: 'answer', result: { ...stored, stringify: () => json }, bytes, expiresAt: Date.now() + ttl, expensive: waiting.expensive, scope });
       storedBytes += bytes.byteLength;
     },
     onResultProcess({ request, acceptableMediaTypes, setResultProcessor }) {
@@ -391,9 +431,39 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     },
   };
 
+  /** Makes room for `bytes` more, oldest first. */
+  const makeRoom = (bytes: number) => {
+    while (entries.size > 0 && (entries.size >= maxEntries || storedBytes + bytes > maxBytes)) drop(entries.keys().next().value!);
+  };
+
+  const documents: DocumentCache = {
+    get(key) {
+      const stored = enabled ? entries.get(DOCUMENT_KEY + key) : undefined;
+      if (stored?.kind === 'document' && stored.expiresAt > Date.now()) {
+        counts.documentHits++;
+        return stored.document;
+      }
+      counts.documentMisses++;
+      return undefined;
+    },
+    generation: () => generation,
+    put(key, since, scope, document) {
+      if (!enabled || !stillValid(since, scope)) return false;
+      const full = DOCUMENT_KEY + key;
+      drop(full);
+      const bytes = document.body;
+      if (bytes.byteLength > maxEntryBytes) return false;
+      makeRoom(bytes.byteLength);
+      entries.set(full, { kind: 'document', document, bytes, expiresAt: Date.now() + options.ttlMs, scope });
+      storedBytes += bytes.byteLength;
+      return true;
+    },
+  };
+
   return {
     plugin,
     afterRateLimits,
+    documents,
     async start() {
       if (!enabled) return;
       // The payload is `storyId:seq:entry:people:places:speakers` (src/live/append-event.ts).

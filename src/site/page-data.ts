@@ -6,7 +6,11 @@
  */
 import type { StoryEventKind as DbStoryEventKind } from '../db/schema.js';
 
-/** Entries per screen, on the server and for each "older entries" load. */
+/**
+ * Entries per screen: the first view of a story and each "older updates"
+ * load. The page's is PAGE_ENTRIES (src/config.ts); the embed, bundled once
+ * for every server, shows this many.
+ */
 export const ENTRIES_PER_LOAD = 20;
 
 const entryFields = `
@@ -26,7 +30,7 @@ query StoryPage($slug: String!, $first: Int!, $after: String, $url: String, $wit
     id slug title summary language status coverageStartAt coverageEndAt updatedAt
     image { url alt caption credit width height }
     eventCursor
-    liveBlogPosting(url: $url) @include(if: $withJsonLd)
+    liveBlogPosting(url: $url, first: $first) @include(if: $withJsonLd)
     pinnedEntry { ...TickerEntry }
     keyEvents: entries(first: $first, keyEventsOnly: true) { edges { node { id headline publishedAt } } }
     entries(first: $first, after: $after) { edges { node { ...TickerEntry } } pageInfo { hasNextPage endCursor } }
@@ -155,13 +159,44 @@ export interface StoryListResult {
 }
 
 /**
+ * An entry the server rendered, as the page's script needs it to place it
+ * among the others: its element on the page carries the rest, so the page
+ * does not carry every entry's text a second time for the script.
+ */
+export type PlacedEntry = Pick<TickerEntry, 'id' | 'status' | 'pinned' | 'keyEvent' | 'publishedAt'>;
+
+/** The story a ticker starts from: entries in full (the embed, which renders them itself) or as placed by the server (the page). */
+export type TickerStory = Omit<StoryPage, 'liveBlogPosting' | 'entries' | 'pinnedEntry'> & {
+  entries: { edges: { node: TickerEntry | PlacedEntry }[]; pageInfo: EntryPage['pageInfo'] };
+  pinnedEntry: TickerEntry | PlacedEntry | null;
+};
+
+/**
  * What the story page hands its script (and the embed fetches): the story as
- * first rendered, plus where the list stopped.
+ * first rendered, plus where the list stopped. Never the JSON-LD: the page
+ * carries that once, in its own block, for crawlers.
  */
 export interface TickerState {
-  story: StoryPage;
+  story: TickerStory;
   /** False when the server rendered an older page (`?after=`): new entries do not belong on it. */
   atHead: boolean;
+  /** Entries each "older updates" load asks for (PAGE_ENTRIES). */
+  pageSize: number;
+}
+
+/** What of an entry the page's script needs to place the element the server rendered for it. */
+export function placed(entry: TickerEntry): PlacedEntry {
+  return { id: entry.id, status: entry.status, pinned: entry.pinned, keyEvent: entry.keyEvent, publishedAt: entry.publishedAt };
+}
+
+/** The state the story page hands its script: the story without its JSON-LD, its entries as placed. */
+export function pageState(story: StoryPage, atHead: boolean, pageSize: number): TickerState {
+  const { liveBlogPosting: _jsonLd, entries, pinnedEntry, ...rest } = story;
+  return {
+    story: { ...rest, pinnedEntry: pinnedEntry && placed(pinnedEntry), entries: { edges: entries.edges.map((e) => ({ node: placed(e.node) })), pageInfo: entries.pageInfo } },
+    atHead,
+    pageSize,
+  };
 }
 
 

@@ -3,24 +3,39 @@
  * ticker), `/embed.js` and the assets they load. Pages get their data the
  * way any client does, with GraphQL through Yoga (in process, as an
  * anonymous reader), so visibility rules, limits and logs are the API's own.
+ *
+ * A story page has a size budget and is cached like an answer: its first
+ * view is the newest PAGE_ENTRIES entries (older ones come on demand), its
+ * JSON-LD covers the same entries and is its only copy of the structured
+ * data, and the page as sent (gzipped or not) is kept in the response cache
+ * and dropped by the story's next event (src/plugins/response-cache.ts), so
+ * that many readers of a big story cost one rendering, not one each.
+ *
+ * Every answer also tells shared caches (Varnish, a CDN) what they may do
+ * with it: public with the surrogate keys of what it read, for an anonymous
+ * reader; never kept otherwise (src/plugins/edge-cache.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { encodeBody, sendBody } from '../transport/compression.js';
+import { type CachedDocument, type DocumentCache } from '../plugins/response-cache.js';
+import { newCacheScope } from '../plugins/cache-scope.js';
+import { decodeGlobalId } from '../schema/global-id.js';
+import type { CacheScope } from '../plugins/cache-scope.js';
+import { type EdgeCacheSettings, type EdgeScopeReceiver, PRIVATE_NO_STORE, etagOf, matchesEtag, publicHeaders, wantsFreshAnswer } from '../plugins/edge-cache.js';
 import { requestIdFrom } from '../request-id.js';
 import { IMMUTABLE_CACHE, asset, assetPaths, versionedPath } from './assets.js';
 import { htmlDocument } from './document.js';
 import { h } from './html.js';
 import {
-  ENTRIES_PER_LOAD,
   FEED_ENTRIES,
   LIVE_FEED_ENTRIES_PER_STORY,
   LIVE_FEED_STORIES,
   type StoryListResult,
   type StoryPageResult,
-  type TickerState,
   feedQuery,
   liveFeedQuery,
+  pageState,
   storyListQuery,
   storyNinjsQuery,
   storyPageQuery,
@@ -29,8 +44,6 @@ import { type FeedEntry, type FeedImage, type FeedLinks, type FeedStory, atomFee
 import { storyListView } from './views/story-list-view.js';
 import { shellContent, tickerView } from './views/story-view.js';
 import { clockFor, wordsFor } from './views/locale.js';
-import type { CacheScope } from '../plugins/cache-scope.js';
-import { type EdgeCacheSettings, type EdgeScopeReceiver, PRIVATE_NO_STORE, etagOf, matchesEtag, publicHeaders, wantsFreshAnswer } from '../plugins/edge-cache.js';
 
 /**
  * What the pages need of Yoga: its fetch entry point. The reader's request
@@ -106,7 +119,19 @@ export interface Pages {
   serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-export function createPages({ graphql, log, publicOrigin, edge }: { graphql: GraphQLFetch; log: Logger; publicOrigin: string | null; edge: EdgeCacheSettings }): Pages {
+export interface PagesOptions {
+  graphql: GraphQLFetch;
+  log: Logger;
+  publicOrigin: string | null;
+  /** Entries of a story page's first view and of each "older updates" load (PAGE_ENTRIES). */
+  pageEntries: number;
+  /** Where rendered story pages are kept (the response cache); absent, each view renders its page. */
+  documents?: DocumentCache;
+  /** What shared caches may keep, and for how long (EDGE_* settings). */
+  edge: EdgeCacheSettings;
+}
+
+export function createPages({ graphql, log, publicOrigin, pageEntries, documents, edge }: PagesOptions): Pages {
   /** What the answers of this request read, for its surrogate keys (one query per request). */
   const scopes = new WeakMap<IncomingMessage, CacheScope | null>();
 
@@ -114,7 +139,7 @@ export function createPages({ graphql, log, publicOrigin, edge }: { graphql: Gra
     const receiver: EdgeScopeReceiver = { scope: null };
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json', 'x-request-id': requestId };
     // A shared cache refreshing after a purge asks for an answer computed now, not the response cache's copy.
-    if (wantsFreshAnswer(req.headers['cache-control'], typeof req.headers.pragma === 'string' ? req.headers.pragma : null)) headers['cache-control'] = 'no-cache';
+    if (wantsFresh(req)) headers['cache-control'] = 'no-cache';
     const response = await graphql.fetch('http://pages.local/graphql', { method: 'POST', headers, body: JSON.stringify({ query: document, variables }) }, { req, edge: receiver });
     scopes.set(req, receiver.scope);
     const result = (await response.json()) as GraphQLResult<T>;
@@ -130,15 +155,16 @@ export function createPages({ graphql, log, publicOrigin, edge }: { graphql: Gra
     return result.data;
   }
 
-  async function storyPage(requestId: string, req: IncomingMessage, slug: string, after: string | null) {
+  /** A story page and the story's number (what the page depends on). */
+  async function storyPage(requestId: string, req: IncomingMessage, slug: string, after: string | null): Promise<{ html: string; storyId: number }> {
     const origin = publicOrigin;
     const pageUrl = origin ? `${origin}/live/${slug}` : null;
-    const { story } = await query<StoryPageResult>(req, requestId, storyPageQuery, { slug, first: ENTRIES_PER_LOAD, after, url: pageUrl });
+    // An older page (?after=) carries no JSON-LD: the story's structured data is the first view's, at its canonical URL.
+    const { story } = await query<StoryPageResult>(req, requestId, storyPageQuery, { slug, first: pageEntries, after, url: pageUrl, withJsonLd: after === null });
     if (!story) throw new PageError(404, 'There is no such story.');
-    const state: TickerState = { story, atHead: after === null };
     const words = wordsFor(story.language);
     const view = { clock: clockFor(words, 'UTC'), now: Date.now, words, storyHref: `/live/${slug}`, embed: false, language: story.language };
-    return htmlDocument({
+    const page = htmlDocument({
       lang: words.locale,
       skipText: words.skipToContent,
       stylesheet: await versionedPath('/assets/ticker.css'),
@@ -151,10 +177,56 @@ export function createPages({ graphql, log, publicOrigin, edge }: { graphql: Gra
       ],
       body: [tickerView(shellContent(story), view)],
       jsonLd: story.liveBlogPosting,
-      data: state,
+      // The script reads the entries' places from here and their text from the page itself.
+      data: pageState(story, after === null, pageEntries),
       script: await versionedPath('/assets/live-page.js'),
       skipTo: 'diretta-feed',
     });
+    return { html: page, storyId: Number(decodeGlobalId(story.id, 'id').id) };
+  }
+
+  /** Story pages being rendered now, by cache key: readers asking for one meanwhile wait for it rather than render it again. */
+  const rendering = new Map<string, Promise<CachedDocument>>();
+
+  /**
+   * A story page as sent, from the cache when it is there: keyed by slug, cursor and encoding, and
+   * depending on what its query read (any event of the story drops it; a catalog change drops
+   * everything). The document keeps its validator and its shared-cache headers with it. A shared
+   * cache refreshing after a purge (`no-cache`) gets a page rendered now, which then replaces the copy.
+   */
+  async function cachedStoryPage(req: IncomingMessage, requestId: string, slug: string, after: string | null): Promise<CachedDocument> {
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const key = `story-page\u0000${slug}\u0000${after ?? ''}\u0000${gzip ? 'gzip' : 'identity'}`;
+    const fresh = wantsFresh(req);
+    const cached = fresh ? undefined : documents?.get(key);
+    if (cached) return cached;
+    let pending = fresh ? undefined : rendering.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const since = documents?.generation() ?? 0;
+        const { html, storyId } = await storyPage(requestId, req, slug, after);
+        const raw = Buffer.from(html, 'utf8');
+        const { body, encoding } = await encodeBody(req, raw);
+        let scope = scopes.get(req) ?? null;
+        if (!scope) {
+          scope = newCacheScope(true);
+          scope.stories.add(storyId);
+          scope.storyMeta.add(storyId);
+        }
+        const document: CachedDocument = {
+          body,
+          // What a shared cache may do with it (public, with its keys), and a validator: the same for every anonymous reader.
+          headers: { ...publicHeaders(edge, scope), etag: etagOf(raw), ...(encoding ? { 'content-encoding': encoding } : {}) },
+        };
+        documents?.put(key, since, scope, document);
+        return document;
+      })();
+      if (!fresh) {
+        rendering.set(key, pending);
+        void pending.catch(() => {}).finally(() => rendering.delete(key));
+      }
+    }
+    return pending;
   }
 
   /** A story's Atom or JSON feed. */
@@ -284,23 +356,22 @@ export function createPages({ graphql, log, publicOrigin, edge }: { graphql: Gra
           await storyFeed(req, res, requestId, feed[1]!, feed[2] as 'atom' | 'json');
           return;
         }
-        let html: string;
         if (url.pathname === '/') {
-          html = await storyList(req, requestId);
+          const page = await storyList(req, requestId);
+          await send(req, res, 200, html(page), head, publicOrigin, cachingHeaders(req, 200, scopes.get(req) ?? null, edge));
         } else {
           const slug = url.pathname.slice('/live/'.length);
           if (!SLUG.test(slug) || slug.length > 120) throw new PageError(404, 'There is no such story.');
-          html = await storyPage(requestId, req, slug, url.searchParams.get('after'));
+          await send(req, res, 200, await cachedStoryPage(req, requestId, slug, url.searchParams.get('after')), head, publicOrigin);
         }
-        await send(req, res, 200, html, head, publicOrigin, cachingHeaders(req, 200, scopes.get(req) ?? null, edge));
       } catch (error) {
         const uncached = { 'cache-control': PRIVATE_NO_STORE };
         if (error instanceof PageError) {
-          await send(req, res, error.status, errorPage(error.status, error.message), head, publicOrigin, uncached);
+          await send(req, res, error.status, html(errorPage(error.status, error.message)), head, publicOrigin, uncached);
           return;
         }
         log.error({ err: error, requestId, url: req.url }, 'page failed');
-        await send(req, res, 500, errorPage(500, `Something went wrong (request ${requestId}).`), head, publicOrigin, uncached);
+        await send(req, res, 500, html(errorPage(500, `Something went wrong (request ${requestId}).`)), head, publicOrigin, uncached);
       }
     },
   };
@@ -312,19 +383,46 @@ function pathOf(req: IncomingMessage): string {
   return end === -1 ? raw : raw.slice(0, end);
 }
 
-async function send(req: IncomingMessage, res: ServerResponse, status: number, html: string, head: boolean, publicOrigin: string | null, caching: Record<string, string>) {
-  const raw = Buffer.from(html, 'utf8');
-  const headers: Record<string, string | number> = { ...PAGE_HEADERS, ...caching, 'content-security-policy': contentSecurityPolicy(req, publicOrigin), vary: 'accept-encoding' };
-  if (status === 200) {
-    // A validator, so that a shared cache refreshing after a soft purge hears 304 when nothing it shows changed.
-    headers.etag = etagOf(raw);
-    if (matchesEtag(req.headers['if-none-match'], headers.etag)) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
+/** A page still to encode, or a page as sent (from the cache, with its caching headers and validator). */
+type PageBody = { html: string } | CachedDocument;
+
+const html = (text: string): PageBody => ({ html: text });
+
+/** Whether the client asks for an answer computed now (a shared cache refreshing after a purge sends no-cache). */
+function wantsFresh(req: IncomingMessage): boolean {
+  return wantsFreshAnswer(req.headers['cache-control'], typeof req.headers.pragma === 'string' ? req.headers.pragma : null);
+}
+
+/**
+ * Sends a page. `caching` is what shared caches may do with a page rendered for this request; a cached
+ * page brings its own. A request with a token may be shown the anonymous page, but it is never a page
+ * a shared cache may keep.
+ */
+async function send(req: IncomingMessage, res: ServerResponse, status: number, page: PageBody, head: boolean, publicOrigin: string | null, caching: Record<string, string> = {}) {
+  const { body, headers } = 'html' in page ? await rendered(req, status, page.html, caching) : page;
+  const { 'surrogate-key': _keys, xkey: _xkey, ...unshared } = headers;
+  const own = req.headers.authorization !== undefined ? { ...unshared, 'cache-control': PRIVATE_NO_STORE } : headers;
+  const out: Record<string, string | number> = {
+    ...PAGE_HEADERS,
+    // Per request: without PUBLIC_URL it names the host the browser used.
+    'content-security-policy': contentSecurityPolicy(req, publicOrigin),
+    vary: 'accept-encoding',
+    ...own,
+  };
+  // A shared cache refreshing after a soft purge hears 304 when nothing it shows changed.
+  if (status === 200 && own.etag && matchesEtag(req.headers['if-none-match'], own.etag)) {
+    delete out['content-encoding'];
+    res.writeHead(304, out);
+    res.end();
+    return;
   }
-  const { body, encoding } = await encodeBody(req, raw);
-  res.writeHead(status, { ...headers, ...(encoding ? { 'content-encoding': encoding } : {}), 'content-length': body.length });
+  res.writeHead(status, { ...out, 'content-length': body.length });
   res.end(head ? undefined : body);
+}
+
+/** A page encoded for this request, with its caching headers and, when it is a 200, its validator. */
+async function rendered(req: IncomingMessage, status: number, text: string, caching: Record<string, string>): Promise<CachedDocument> {
+  const raw = Buffer.from(text, 'utf8');
+  const { body, encoding } = await encodeBody(req, raw);
+  return { body, headers: { ...caching, ...(status === 200 ? { etag: etagOf(raw) } : {}), ...(encoding ? { 'content-encoding': encoding } : {}) } };
 }

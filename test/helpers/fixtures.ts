@@ -8,6 +8,8 @@ export interface SyntheticStory {
   entries: number;
   status?: SeedStory['status'];
   language?: string;
+  /** The body of entry i (a short sentence by default). */
+  body?: (i: number) => string;
 }
 
 /** A story whose every entry mentions two people and two places and carries two quotes. */
@@ -34,7 +36,7 @@ export async function insertSyntheticStory(db: Db, spec: SyntheticStory): Promis
   const start = Date.UTC(2026, 0, 1, 8, 0, 0);
   const entries: SeedEntry[] = Array.from({ length: spec.entries }, (_, i) => ({
     headline: `Update ${i} on ${spec.slug}`,
-    body: `Body of update ${i}: negotiations continue in the capital.`,
+    body: spec.body?.(i) ?? `Body of update ${i}: negotiations continue in the capital.`,
     publishedAt: new Date(start + i * 60_000).toISOString(),
     keyEvent: i % 5 === 0,
     pinned: false,

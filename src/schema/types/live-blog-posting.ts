@@ -20,17 +20,24 @@ export const LIVE_BLOG_UPDATES = 100;
 
 // The document is public whoever asks: the feed is read as an anonymous
 // reader, so an editor's drafts neither appear nor take an update's place.
-const publicFeeds = createContextCache(
-  (ctx: Context) =>
-    new DataLoader<number, Entry[]>(async (storyIds) => {
-      const pages = await storyEntryPages({ ...ctx, viewer: anonymousReader }, storyIds, readPage({ first: LIVE_BLOG_UPDATES }, newestFirst, 'LiveBlogPosting.liveBlogUpdate'), {
+// One loader per page size asked for (a story page asks for the entries it shows).
+const publicFeeds = createContextCache(() => new Map<number, DataLoader<number, Entry[]>>());
+function publicFeed(ctx: Context, first: number): DataLoader<number, Entry[]> {
+  const loaders = publicFeeds(ctx);
+  let loader = loaders.get(first);
+  if (!loader) {
+    loader = new DataLoader<number, Entry[]>(async (storyIds) => {
+      const pages = await storyEntryPages({ ...ctx, viewer: anonymousReader }, storyIds, readPage({ first }, newestFirst, 'LiveBlogPosting.liveBlogUpdate'), {
         order: 'NEWEST_FIRST',
         keyEventsOnly: false,
         mentioning: null,
       });
       return pages.map((page) => page.edges.map((edge) => edge.node));
-    }),
-);
+    });
+    loaders.set(first, loader);
+  }
+  return loader;
+}
 
 // Correction notes of the updates, for every story in the request at once.
 const correctionsOf = createContextCache((ctx: Context) => new DataLoader<number, EntryRevisionRow[]>(async (entryIds) => publicCorrections(ctx, entryIds)));
@@ -53,15 +60,20 @@ builder.objectField(StoryRef, 'liveBlogPosting', (t) =>
     type: 'JSON',
     // One value holding up to LIVE_BLOG_UPDATES entries: costed as that many (src/plugins/cost.ts).
     extensions: { [LIST_ITEMS_EXTENSION]: LIVE_BLOG_UPDATES },
-    description: `The story as a schema.org \`LiveBlogPosting\` (JSON-LD), ready for a \`<script type="application/ld+json">\`: coverage start and end, and its latest ${LIVE_BLOG_UPDATES} published entries as \`liveBlogUpdate\` BlogPostings (headline, articleBody, datePublished, dateModified, the byline as \`author\`, its images as \`image\` ImageObjects, and each published correction note as a \`correction\` CorrectionComment), with those bylines as its own \`author\` and the configured organisation (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL) as its \`publisher\`. Drafts never appear and retracted entries are left out, whoever asks. Diretta's own story page embeds this document.`,
+    description: `The story as a schema.org \`LiveBlogPosting\` (JSON-LD), ready for a \`<script type="application/ld+json">\`: coverage start and end, and the published ones among its newest \`first\` entries (${LIVE_BLOG_UPDATES} by default) as \`liveBlogUpdate\` BlogPostings (headline, articleBody, datePublished, dateModified, the byline as \`author\`, its images as \`image\` ImageObjects, and each published correction note as a \`correction\` CorrectionComment), with those bylines as its own \`author\` and the configured organisation (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL) as its \`publisher\`. Drafts never appear and retracted entries are left out, whoever asks. Diretta's own story page embeds this document.`,
     args: {
       url: t.arg.string({
         description: 'Absolute URL of the page that shows the story on your site: it becomes the document\'s `url` and `mainEntityOfPage`, and each update\'s `url` is it plus `#entry-…`, the anchor Diretta\'s own page uses. Left out, the document has no URLs.',
       }),
+      first: t.arg.int({
+        description: `How many of the story's newest entries (as readers see them: published and retracted) the document covers, 1 to ${LIVE_BLOG_UPDATES}; the retracted ones among them are left out. Give the number of entries your page shows, so that the document covers the same ones (Diretta's page does).`,
+      }),
     },
     resolve: async (story, args, ctx) => {
       const url = pageUrl(args.url);
-      const entries = await publicFeeds(ctx).load(story.id);
+      const first = args.first ?? LIVE_BLOG_UPDATES;
+      if (!Number.isInteger(first) || first < 1 || first > LIVE_BLOG_UPDATES) throw badUserInput('first', `must be between 1 and ${LIVE_BLOG_UPDATES}`);
+      const entries = await publicFeed(ctx, first).load(story.id);
       const corrections = await correctionsOf(ctx).loadMany(entries.map((e) => e.id));
       return liveBlogPosting(
         story,

@@ -1,15 +1,13 @@
 /** Query.analyzeText: the people, places and quotes Diretta finds in a text, for the desk to review (src/linking). */
 import { badUserInput, notFound } from '../../errors.js';
 import type { Mention, Quote } from '../../linking/index.js';
-import { type TextAnalysis, analyzeText } from '../../loaders/text-analysis.js';
+import { ANALYZE_TEXT_MIN_CHARGE, MAX_ANALYZED_TEXT, type TextAnalysis, analyzeText } from '../../loaders/text-analysis.js';
 import { builder } from '../builder.js';
 import { parseNodeId } from '../global-id.js';
 import { PersonRef } from './person.js';
 import { PlaceRef } from './place.js';
 import { StoryRef } from './story.js';
 
-/** Longer than any entry body the API accepts. */
-export const MAX_ANALYZED_TEXT = 20_000;
 
 const MentionKindEnum = builder.enumType('MentionKind', {
   description: 'What a mention names.',
@@ -70,7 +68,10 @@ builder.queryField('analyzeText', (t) =>
       'For editors: the people, places and quotes Diretta finds in a text written for a story — names and aliases matched whole-word, case- and accent-insensitive; surnames alone only for people the story already mentions or whom no one else in the catalog shares; quotes with their speaker only when the sentence names them surely.',
     args: {
       story: t.arg.id({ required: true, description: 'The story the text is written for: its language and the people it already mentions guide the analysis.' }),
-      text: t.arg.string({ required: true, description: `The text, up to ${MAX_ANALYZED_TEXT} characters.` }),
+      text: t.arg.string({
+        required: true,
+        description: `The text, up to ${MAX_ANALYZED_TEXT} characters. Each call (each alias) counts its length, at least ${ANALYZE_TEXT_MIN_CHARGE}, against the caller's budget of ANALYZE_TEXT_CHARS_PER_MINUTE characters a minute, charged for the whole operation before it runs; over it, the operation is refused with RATE_LIMITED (HTTP 429, retryAfter).`,
+      }),
     },
     resolve: async (_root, args, ctx) => {
       if (args.text.length > MAX_ANALYZED_TEXT) throw badUserInput('text', `must be at most ${MAX_ANALYZED_TEXT} characters`);

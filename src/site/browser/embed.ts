@@ -50,7 +50,7 @@ async function mount(script: HTMLScriptElement) {
   }
   const view = readerView(story.language, `${base}/live/${encodeURIComponent(story.slug)}`, true);
   shadow.append(toElement(tickerView(shellContent(story), view)));
-  startTicker({ root: shadow, state: { story, atHead: true }, endpoint, view });
+  startTicker({ root: shadow, state: { story, atHead: true, pageSize: ENTRIES_PER_LOAD }, endpoint, view });
 }
 
 // document.currentScript names this very tag; without it (some loaders), take every embed tag not yet mounted.

@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 /**
  * The ticker in the browser: takes over a rendered story (the page's or the
- * embed's), follows its event stream over graphql-ws and keeps the feed
- * current, loads older entries on scroll, and resumes after a dropped
+ * embed's), adopting the elements already rendered, follows its event
+ * stream over graphql-ws and keeps the feed current, loads older entries
+ * when the reader asks ("Older updates"), and resumes after a dropped
  * connection from the last event it received.
  *
  * Resuming is ours, not graphql-ws's: its retry would subscribe again with
@@ -12,10 +13,9 @@
  */
 import { type Client, createClient } from 'graphql-ws';
 import {
-  type EntryPage,
   type KeyEventItem,
   type OlderEntriesResult,
-  ENTRIES_PER_LOAD,
+  type PlacedEntry,
   type StoryEventResult,
   type TickerEntry,
   type TickerState,
@@ -44,7 +44,11 @@ const KEEP_ALIVE_MS = 15_000;
 const PONG_TIMEOUT_MS = 5_000;
 const MAX_RETRY_MS = 5_000;
 
-function byNewest(a: TickerEntry, b: TickerEntry): number {
+/** An entry as an event or a load gave it, or only placed by the server (its element on the page carries the rest). */
+type KnownEntry = TickerEntry | PlacedEntry;
+const inFull = (entry: KnownEntry): entry is TickerEntry => 'headline' in entry;
+
+function byNewest(a: KnownEntry, b: KnownEntry): number {
   const at = a.publishedAt ?? '';
   const bt = b.publishedAt ?? '';
   if (at !== bt) return at < bt ? 1 : -1;
@@ -61,7 +65,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
   const { root, view, endpoint } = options;
   const { words } = view;
   const story = options.state.story;
-  const entries = new Map<string, TickerEntry>();
+  const entries = new Map<string, KnownEntry>();
   const rendered = new Map<string, { key: string; element: HTMLElement }>();
   /** Entries to mark: just arrived, or arrived while the connection was down. */
   const marks = new Map<string, 'new' | 'missed'>();
@@ -90,18 +94,26 @@ export function startTicker(options: TickerOptions): { stop(): void } {
   const keyEvents = new Map<string, KeyEventItem>(story.keyEvents.edges.map((e) => [e.node.id, e.node]));
   let connectionState: ConnectionState = 'connecting';
 
-  const addPage = (page: EntryPage) => {
+  const addPage = (page: { edges: { node: KnownEntry }[] }) => {
     for (const { node } of page.edges) if (!entries.has(node.id)) entries.set(node.id, node);
   };
   addPage(story.entries);
   if (story.pinnedEntry) entries.set(story.pinnedEntry.id, story.pinnedEntry);
+  // The entries rendered with the page are kept as they are: the script only places them (and a
+  // page's data carries no second copy of their text), until an event brings one in full.
+  for (const element of root.querySelectorAll<HTMLElement>('article[data-entry]')) {
+    const entry = entries.get(element.dataset.entry ?? '');
+    if (entry) rendered.set(entry.id, { key: JSON.stringify(entry), element });
+  }
 
   // --- rendering -----------------------------------------------------------
 
-  function elementFor(entry: TickerEntry): HTMLElement {
+  /** The entry's element: the one shown while it has not changed, else a new one; null for an entry known only by place whose element is gone. */
+  function elementFor(entry: KnownEntry): HTMLElement | null {
     const key = JSON.stringify(entry);
     const known = rendered.get(entry.id);
     if (known && known.key === key) return known.element;
+    if (!inFull(entry)) return null;
     const element = toElement(entryView(entry, view));
     const mark = marks.get(entry.id);
     if (mark) element.classList.add(mark === 'new' ? 'is-new' : 'is-missed');
@@ -112,9 +124,9 @@ export function startTicker(options: TickerOptions): { stop(): void } {
   }
 
   /** Puts exactly these elements, in this order, into the container, moving rather than recreating. */
-  function place(into: HTMLElement, list: readonly TickerEntry[]) {
+  function place(into: HTMLElement, list: readonly KnownEntry[]) {
     list.forEach((entry, i) => {
-      const element = elementFor(entry);
+      const element = elementFor(entry)!;
       if (into.children[i] !== element) into.insertBefore(element, into.children[i] ?? null);
     });
     while (into.children.length > list.length) into.lastElementChild!.remove();
@@ -123,7 +135,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
   function sync() {
     const focused = (root instanceof ShadowRoot ? root.activeElement : document.activeElement)?.closest<HTMLElement>('[data-entry]');
     const focusedId = focused?.dataset.entry;
-    const all = [...entries.values()].filter((e) => e.status !== 'DRAFT' && !held.has(e.id)).sort(byNewest);
+    const all = [...entries.values()].filter((e) => e.status !== 'DRAFT' && !held.has(e.id) && (inFull(e) || rendered.has(e.id))).sort(byNewest);
     const pinned = all.find((e) => e.pinned && e.status === 'PUBLISHED') ?? null;
     const list = all.filter((e) => e !== pinned);
     place(pinnedSlot, pinned ? [pinned] : []);
@@ -206,7 +218,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
   // --- live events ---------------------------------------------------------
 
   /** Where an entry we have not loaded belongs: above the oldest loaded one, or nowhere yet. */
-  function belongs(entry: TickerEntry): boolean {
+  function belongs(entry: KnownEntry): boolean {
     const loaded = [...entries.values()].sort(byNewest);
     if (!options.state.atHead && loaded[0] && byNewest(entry, loaded[0]) < 0) return false;
     const oldest = loaded.at(-1);
@@ -353,7 +365,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
 
   async function fetchOlder(): Promise<TickerEntry[]> {
     if (!olderCursor) return [];
-    const response = await persistedGet(endpoint, documentHashes.olderEntries, { slug: story.slug, first: ENTRIES_PER_LOAD, after: olderCursor });
+    const response = await persistedGet(endpoint, documentHashes.olderEntries, { slug: story.slug, first: options.state.pageSize, after: olderCursor });
     const body = (await response.json()) as { data?: OlderEntriesResult | null; errors?: unknown[] };
     const page = body.data?.story?.entries;
     if (!page) throw new Error(`could not load older entries: ${JSON.stringify(body.errors ?? response.status)}`);
@@ -375,28 +387,18 @@ export function startTicker(options: TickerOptions): { stop(): void } {
       .finally(() => {
         loading = null;
         feed.removeAttribute('aria-busy');
-        // Hidden entries (key events only) take no room: keep going while the end of the list is in sight.
-        if (olderCursor && inView(olderLine)) void loadOlder();
       });
     return loading.then(() => result);
   }
 
-  function inView(element: HTMLElement): boolean {
-    if (element.hidden) return false;
-    const box = element.getBoundingClientRect();
-    return box.top < window.innerHeight + 400 && box.bottom > -400;
-  }
-
-  const observer = new IntersectionObserver((seen) => {
-    if (seen.some((s) => s.isIntersecting)) void loadOlder();
-  }, { rootMargin: '400px 0px' });
-  observer.observe(olderLine);
-
+  // Older updates load when the reader asks, one page at a time, through the API (the first view is
+  // kept small: PAGE_ENTRIES entries). Without the script the same control is a link to the next page.
   olderLink.addEventListener('click', (event) => {
     event.preventDefault();
-    // Keyboard and click users land on the first entry that was loaded.
+    // Keyboard and click users land on the first entry that was loaded (the first key event, when only those show).
     void loadOlder().then((loaded) => {
-      const first = loaded.find((e) => e.status !== 'DRAFT');
+      const shown = loaded.filter((e) => e.status !== 'DRAFT' && (!keyOnly.checked || e.keyEvent));
+      const first = shown[0] ?? loaded.find((e) => e.status !== 'DRAFT');
       if (first) rendered.get(first.id)?.element.focus();
     });
   });
@@ -406,7 +408,6 @@ export function startTicker(options: TickerOptions): { stop(): void } {
   keyOnly.addEventListener('change', () => {
     container.classList.toggle('key-only', keyOnly.checked);
     announce(keyOnly.checked ? words.showingKeyOnly : words.showingAll);
-    if (olderCursor && inView(olderLine)) void loadOlder();
   });
 
   // The ARIA feed pattern: Page Down / Page Up (and j / k) move between entries.
@@ -430,7 +431,6 @@ export function startTicker(options: TickerOptions): { stop(): void } {
       window.removeEventListener('online', onOnline);
       window.removeEventListener('scroll', onScroll);
       window.clearInterval(refreshTimer);
-      observer.disconnect();
       void client?.dispose();
     },
   };

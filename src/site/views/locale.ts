@@ -29,6 +29,7 @@ export interface Words {
   citing(via: string): string;
   latestUpdates: string;
   noEntries: string;
+  /** The control that loads the next page of older entries (a link to it without JavaScript). */
   olderEntries: string;
   entryWithdrawn: string;
   peopleAndPlaces: string;
@@ -111,7 +112,7 @@ const en: Words = {
   citing: (via) => ` citing ${via}`,
   latestUpdates: 'Latest updates',
   noEntries: 'No entries yet.',
-  olderEntries: 'Older entries',
+  olderEntries: 'Older updates',
   entryWithdrawn: 'Entry withdrawn',
   peopleAndPlaces: 'People and places',
   person: 'Person: ',

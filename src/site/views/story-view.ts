@@ -293,7 +293,7 @@ export function tickerView(content: ShellContent, options: ViewOptions): ViewNod
   );
 }
 
-/** Without JavaScript "Older entries" is a plain link to the next page of the feed. */
+/** "Older updates": with the script it loads the next page through the API on demand; without it, a plain link to that page. */
 export function olderHref(storyHref: string, cursor: string | null): string {
   return cursor ? `${storyHref}?after=${encodeURIComponent(cursor)}` : storyHref;
 }
