@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/tokens.js';
 import { entryAnchor } from '../src/formats/live-blog-posting.js';
 import { demoStory } from '../src/seed/demo-story.js';
+import { documentHash } from '../src/plugins/trusted-documents.js';
+import { olderEntriesQuery } from '../src/site/page-data.js';
 import { type Browser, browserUnavailable, launchBrowser } from './helpers/browser.js';
 import { type TestDatabase, databaseKind } from './helpers/database.js';
 import { insertSyntheticStory } from './helpers/fixtures.js';
@@ -205,9 +207,12 @@ describe.runIf(databaseKind === 'pglite' && !unavailable)('the live page in Chro
 
   it('shows the newest entries first and loads older updates on demand, a page at a time, through the API', async () => {
     await insertSyntheticStory(server.app.database.db, { slug: 'lunga-diretta', entries: 45 });
-    const olderLoads: string[] = [];
-    const onRequest = (request: { method(): string; url(): string; postData(): string | null }) => {
-      if (request.method() === 'POST' && request.url().endsWith('/graphql') && request.postData()?.includes('OlderEntries')) olderLoads.push(request.postData()!);
+    // The loader asks for its trusted document by hash, with GET (so a shared cache may answer it).
+    const olderHash = documentHash(olderEntriesQuery);
+    const olderLoads: URL[] = [];
+    const onRequest = (request: { method(): string; url(): string }) => {
+      const url = new URL(request.url());
+      if (request.method() === 'GET' && url.pathname === '/graphql' && url.searchParams.get('extensions')?.includes(olderHash)) olderLoads.push(url);
     };
     page.on('request', onRequest);
     const response = await page.goto(`${server.url}/live/lunga-diretta`);
@@ -237,7 +242,7 @@ describe.runIf(databaseKind === 'pglite' && !unavailable)('the live page in Chro
     await older.click();
     await page.waitForFunction(() => document.querySelectorAll('[data-slot="feed"] > article').length === 45, null, { timeout: 5_000 });
     expect(olderLoads).toHaveLength(2);
-    expect(olderLoads.map((body) => (JSON.parse(body) as { variables: { first: number } }).variables.first)).toEqual([20, 20]);
+    expect(olderLoads.map((url) => (JSON.parse(url.searchParams.get('variables')!) as { first: number }).first)).toEqual([20, 20]);
     expect(await page.locator('[data-slot="older-line"]').isHidden()).toBe(true);
     expect(await feedHeadlines()).toEqual(Array.from({ length: 45 }, (_, i) => `Update ${44 - i} on lunga-diretta`));
     page.off('request', onRequest);
