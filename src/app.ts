@@ -2,7 +2,8 @@
  * One HTTP server: Yoga at /graphql (queries, mutations, GraphiQL, SSE),
  * graphql-ws on the same path for WebSocket subscriptions, GraphiQL's files
  * at /graphiql/assets/, and the health endpoints. Both transports go through Yoga's envelop, so authentication,
- * limits, error masking and logs are the same for both.
+ * limits, error masking and logs are the same for both. Metrics (/metrics, on a
+ * listener of their own and behind a token on this one) and traces when configured.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,12 @@ import type { Config } from './config.js';
 import type { Context } from './context.js';
 import { type Database, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
+import { isDatabaseUnavailable } from './db/unavailable.js';
+import { Metrics } from './observability/metrics.js';
+import { type Tracing, startTracing } from './observability/tracing.js';
+import { useOperationTracing } from './plugins/operation-tracing.js';
+import { useRequestMetrics } from './plugins/request-metrics.js';
+import { type MetricsListener, bearsMetricsToken, isMetricsRequest, listenForMetrics, refuseMetrics, serveMetrics } from './transport/metrics-endpoint.js';
 import { LiveBus } from './live/bus.js';
 import { Scheduler } from './editing/scheduled.js';
 import type { Logger } from './logger.js';
@@ -37,7 +44,7 @@ import { newCacheScope, recordCacheDependencies } from './plugins/cache-scope.js
 import { useInputGuard, useQueryLimits } from './plugins/query-limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './plugins/operation-plugins.js';
 import { TokenBuckets, useRateLimits } from './plugins/rate-limits.js';
-import { WebhookDeliverer } from './webhooks/deliverer.js';
+import { WebhookDeliverer, watchWebhookOutbox } from './webhooks/deliverer.js';
 
 export interface App {
   server: Server;
@@ -52,8 +59,14 @@ export interface App {
   responseCache: Pick<ResponseCache, 'stats' | 'invalidateStory' | 'invalidateEvent'>;
   /** The linking matcher, for its build count (tests). */
   linking: Pick<CatalogMatcher, 'builds'>;
+  /** Null unless METRICS_PORT or METRICS_TOKEN is set: then nothing is collected. */
+  metrics: Metrics | null;
+  /** Null unless OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: Tracing | null;
   /** http://host:port once listening. */
   url: string;
+  /** http://host:port of the metrics listener (METRICS_PORT) once listening; null without one. */
+  metricsUrl: string | null;
   listen(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -66,10 +79,14 @@ export interface AppOptions {
 
 export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<App> {
   const { limits } = config;
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, log });
+  // Unexposed metrics are not collected at all: no per-request work for numbers nobody can read.
+  const metrics = config.metrics.exposed ? new Metrics({ maxOperationNames: config.metrics.maxOperationNames }) : null;
+  metrics?.collectDefaults();
+  const tracing = await startTracing(config.tracing);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, log, metrics, tracing });
   const linking = new CatalogMatcher(database);
-  const live = new LiveBus(database, log.child({ component: 'live' }), { recentEvents: 256, batchSize: 500, maxQueue: limits.maxSubscriberQueue });
-  const scheduler = new Scheduler(database.db, log.child({ component: 'scheduler' }));
+  const live = new LiveBus(database, log.child({ component: 'live' }), { recentEvents: 256, batchSize: 500, maxQueue: limits.maxSubscriberQueue, metrics, tracing });
+  const scheduler = new Scheduler(database.db, log.child({ component: 'scheduler' }), undefined, { metrics, outage: database.outage });
   let demoStoryId: number | null = null;
   try {
     await migrateDatabase(database);
@@ -85,17 +102,19 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     await scheduler.stop();
     await live.stop();
     await database.close();
+    await tracing?.shutdown();
     throw error;
   }
 
   // Replays after a cursor cost the server work that live events share: metered per caller (storyEvents).
   const replays = new TokenBuckets(limits.replayCostPerMinute);
-  const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection'], cacheable = false): Context => ({
+  const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection'], cacheable = false, connectionId?: string): Context => ({
     viewer,
     db: database.db,
     live,
     linking,
-    log: log.child({ requestId }),
+    // Over a WebSocket, lines also carry the id of the socket's upgrade request.
+    log: log.child(connectionId ? { requestId, connectionId } : { requestId }),
     requestId,
     clientAddress: address,
     connection,
@@ -103,7 +122,11 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     publisher: config.publisher,
     // Recorded only for answers the cache may keep: anonymous HTTP reads, not SSE streams, with the cache on.
     cacheScope: newCacheScope(config.responseCacheTtlMs > 0 && cacheable),
-    chargeReplay: (cost) => (limits.replayCostPerMinute > 0 ? replays.take(viewer.subject ? `sub:${viewer.subject}` : `ip:${address}`, cost) : 0),
+    chargeReplay: (cost) => {
+      const wait = limits.replayCostPerMinute > 0 ? replays.take(viewer.subject ? `sub:${viewer.subject}` : `ip:${address}`, cost) : 0;
+      if (wait > 0) metrics?.refused.replay.inc();
+      return wait;
+    },
   });
 
   // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
@@ -116,8 +139,9 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   });
   await responseCache.start();
   // Webhooks go out from the outbox the event transactions fill (src/webhooks/deliverer.ts).
-  const webhooks = config.webhooks.deliver ? new WebhookDeliverer(database, config.webhooks, log.child({ component: 'webhooks' })) : null;
+  const webhooks = config.webhooks.deliver ? new WebhookDeliverer(database, config.webhooks, log.child({ component: 'webhooks' }), metrics) : null;
   await webhooks?.start();
+  if (metrics) watchInstance(metrics, database, responseCache);
   live.beforeDelivery = (event) => responseCache.eventDispatched(event);
   recordCacheDependencies(schema);
   const yoga = createYoga<{ req?: IncomingMessage; res?: ServerResponse } & Partial<SocketContext>, Context>({
@@ -139,7 +163,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     context: async (initial) => {
       // A WebSocket operation was authenticated once, at connection_init.
       if (initial.viewer && initial.requestId && initial.clientAddress && initial.connection) {
-        return makeContext(initial.viewer, initial.requestId, initial.clientAddress, initial.connection);
+        return makeContext(initial.viewer, initial.requestId, initial.clientAddress, initial.connection, false, initial.connectionId);
       }
       const { request } = initial;
       const requestId = requestIdFrom(request.headers.get('x-request-id'));
@@ -149,15 +173,19 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null, cacheable);
     },
     plugins: [
+      // First: every request, including those the plugins below refuse or answer from the cache.
+      ...(metrics ? [useRequestMetrics(metrics)] : []),
       useInputGuard(),
       responseCache.plugin,
       ...useQueryLimits(limits),
       useCostLimit(limits),
-      useSseLimits(limits),
-      useSharedEventExecution(),
+      useSseLimits(limits, metrics),
+      useSharedEventExecution(tracing),
       useCompiledQueries(),
       ...(config.reportSqlStatements ? [useStatementCounting()] : []),
-      useRateLimits(limits),
+      // After the plugins that replace the executor (it wraps theirs), before those that log.
+      ...(tracing ? [useOperationTracing(tracing)] : []),
+      useRateLimits(limits, metrics),
       responseCache.afterRateLimits,
       useErrorMasking(),
       useOperationLog(),
@@ -169,6 +197,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   // The reader-facing pages (/, /live/<slug>, /embed.js) query the API through Yoga like any client.
   // Anonymous requests wait while an editor's request is in flight (src/transport/write-priority.ts).
   const writePriority = new WritePriority(limits.writePriorityMaxHoldMs);
+  const metricsToken = config.metrics.token;
   const pages = createPages({ graphql: yoga, log: log.child({ component: 'pages' }), publicOrigin: config.publicOrigin });
   // Node checks the header and request timeouts below every connectionsCheckingInterval (30 s by
   // default, so a trickled body could live for a minute): checked every second instead.
@@ -182,6 +211,11 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       void health(req.url === '/ready', database, res, responseCache);
       return;
     }
+    if (metrics && metricsToken && isMetricsRequest(req)) {
+      if (bearsMetricsToken(req, metricsToken)) void serveMetrics(metrics, req, res, log);
+      else refuseMetrics(res);
+      return;
+    }
     if (config.graphiql && req.url?.startsWith(GRAPHIQL_ASSET_PREFIX)) {
       void serveGraphiQLAsset(req, res);
       return;
@@ -190,17 +224,18 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       void pages.serve(req, res);
       return;
     }
-    if (refuseBadRequest(req, res, limits)) return;
+    if (refuseBadRequest(req, res, limits, metrics?.refused.bodyBytes ?? null)) return;
     writePriority.admit(req, res, () => void yoga(req, res, { req, res }));
   });
   // A body or headers trickled a byte at a time must not hold a socket for minutes (Node's defaults:
   // 60 s for headers, 300 s for the request). Streams of responses (SSE) are not affected.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  if (!limits.trustProxy) capConnectionsPerAddress(server, limits.maxHttpConnectionsPerAddress, log.child({ component: 'http' }));
-  const websockets = attachWebSockets(server, yoga, { limits, jwtSecret, log: log.child({ component: 'ws' }) });
+  if (!limits.trustProxy) capConnectionsPerAddress(server, limits.maxHttpConnectionsPerAddress, log.child({ component: 'http' }), metrics?.refused.httpConnectionsPerAddress ?? null);
+  const websockets = attachWebSockets(server, yoga, { limits, jwtSecret, log: log.child({ component: 'ws' }), metrics });
 
   let url = '';
+  let metricsListener: MetricsListener | null = null;
   return {
     server,
     database,
@@ -210,20 +245,37 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     responseCache,
     linking,
     writePriority,
+    metrics,
+    tracing,
     get url() {
       return url;
     },
-    listen: () =>
-      new Promise<string>((resolve, reject) => {
+    get metricsUrl() {
+      return metricsListener?.url ?? null;
+    },
+    async listen() {
+      url = await new Promise<string>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           const { port } = server.address() as AddressInfo;
           const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-          url = `http://${host}:${port}`;
-          resolve(url);
+          resolve(`http://${host}:${port}`);
         });
-      }),
+      });
+      if (metrics && config.metrics.port !== null) {
+        try {
+          metricsListener = await listenForMetrics(metrics, config.metrics.host, config.metrics.port, log.child({ component: 'metrics' }));
+        } catch (error) {
+          await new Promise((resolve) => server.close(resolve));
+          throw error;
+        }
+      }
+      return url;
+    },
     async stop() {
+      // Subscriptions that end from now on end for the shutdown (diretta_subscriptions_ended_total).
+      if (metrics) metrics.shuttingDown = true;
+      log.info({ websockets: websockets.stats().connections, subscriptions: live.stats().subscribers }, 'closing live connections for shutdown');
       // Stop accepting, tell WebSocket clients to go elsewhere, let in-flight requests finish.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // No new webhook attempts; those under way finish and are recorded (the rest wait in the outbox).
@@ -243,8 +295,38 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       await responseCache.stop();
       await yoga.dispose();
       await database.close();
+      await metricsListener?.close();
+      await tracing?.shutdown();
     },
   };
+}
+
+/**
+ * What is read from this instance when Prometheus scrapes: the response
+ * cache's counters, whether the database answers (a ping, as /ready does,
+ * feeding the outage log), and the webhook outbox's backlog.
+ */
+function watchInstance(metrics: Metrics, database: Database, cache: Pick<ResponseCache, 'stats'>): void {
+  metrics.onScrape(() => {
+    const stats = cache.stats();
+    metrics.cacheHits.value = stats.hits;
+    metrics.cacheMisses.value = stats.misses;
+    metrics.cacheStores.value = stats.stores;
+    metrics.cacheEvictions.value = stats.evictions;
+    metrics.cacheInvalidations.value = stats.invalidations;
+    metrics.cacheBytes.set(stats.bytes);
+    metrics.cacheEntries.set(stats.entries);
+  });
+  metrics.onScrape(async () => {
+    try {
+      await database.ping();
+      database.outage.available();
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) database.outage.unavailable(error);
+      throw error;
+    }
+  });
+  watchWebhookOutbox(metrics, database);
 }
 
 async function health(ready: boolean, database: Database, res: ServerResponse, cache: Pick<ResponseCache, 'stats'>) {

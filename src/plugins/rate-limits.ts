@@ -7,6 +7,7 @@ import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
+import type { Metrics } from '../observability/metrics.js';
 import { expensiveWeight, isExpensive } from './cost.js';
 
 export class TokenBuckets {
@@ -43,7 +44,7 @@ export function limited(what: string, retryAfter: number) {
   });
 }
 
-export function useRateLimits(limits: Limits): Plugin<Context> {
+export function useRateLimits(limits: Limits, metrics: Metrics | null = null): Plugin<Context> {
   const mutations = new TokenBuckets(limits.rateLimitMutations);
   const expensive = new TokenBuckets(limits.rateLimitExpensive);
   return {
@@ -65,6 +66,7 @@ export function useRateLimits(limits: Limits): Plugin<Context> {
         }
       }
       if (wait > 0) {
+        metrics?.refused[operation.operation === 'mutation' ? 'mutations' : 'expensive'].inc();
         ctx.log.warn({ key, what }, 'rate limited');
         setResultAndStopExecution({ errors: [limited(what, wait)], data: null });
       }

@@ -133,7 +133,7 @@ export interface ResponseCache {
   invalidateEvent(touch: EventTouch): void;
   /** The live bus is about to deliver this event: nothing older than it may be answered from now on. */
   eventDispatched(event: LiveEvent): void;
-  stats(): { entries: number; bytes: number; hits: number; misses: number; invalidations: number };
+  stats(): { entries: number; bytes: number; hits: number; misses: number; invalidations: number; stores: number; evictions: number };
 }
 
 const encoder = new TextEncoder();
@@ -174,7 +174,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
   const batched = new WeakSet<Request>();
   let generation = 0;
   let unlisten: (() => Promise<void>) | null = null;
-  const counts = { hits: 0, misses: 0, invalidations: 0 };
+  const counts = { hits: 0, misses: 0, invalidations: 0, stores: 0, evictions: 0 };
 
   /**
    * Invalidations since recent generations, to check an answer computed meanwhile against (stillValid):
@@ -353,10 +353,14 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       const bytes = encoder.encode(json);
       drop(waiting.key);
       if (bytes.byteLength > maxEntryBytes) return;
-      while (entries.size > 0 && (entries.size >= maxEntries || storedBytes + bytes.byteLength > maxBytes)) drop(entries.keys().next().value!);
+      while (entries.size > 0 && (entries.size >= maxEntries || storedBytes + bytes.byteLength > maxBytes)) {
+        drop(entries.keys().next().value!);
+        counts.evictions++;
+      }
       const ttl = scope.search ? Math.min(searchTtlMs, options.ttlMs) : options.ttlMs;
       entries.set(waiting.key, { result: { ...stored, stringify: () => json }, bytes, expiresAt: Date.now() + ttl, expensive: waiting.expensive, scope });
       storedBytes += bytes.byteLength;
+      counts.stores++;
     },
     onResultProcess({ request, acceptableMediaTypes, setResultProcessor }) {
       const entry = served.get(request);

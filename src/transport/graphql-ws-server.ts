@@ -29,8 +29,11 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   const server = makeServer<P, SocketExtra & E>(options);
   wsServer.options.handleProtocols = handleProtocols;
   wsServer.on('error', (err) => log.error({ err }, 'WebSocket server error'));
+  const socketLog = log;
 
   wsServer.on('connection', (socket, request) => {
+    // Every line about this socket carries the request id of its upgrade (set in src/transport/websocket.ts).
+    const log = socketLog.child({ requestId: request.headers['x-request-id'] });
     socket.once('error', (err) => {
       // ECONNRESET and the like: the peer is gone. Not worth more than a line.
       log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'WebSocket error; closing the socket');

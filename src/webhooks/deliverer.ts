@@ -18,9 +18,11 @@ import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import type { WebhookSettings } from '../config.js';
 import { type Database, queryRows } from '../db/client.js';
+import { watchOutboxTable } from '../db/outbox-backlog.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { EVENTS_CHANNEL } from '../live/append-event.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { retryDelayMs } from './backoff.js';
 import { type ClaimedDelivery, deliveryBody } from './payload.js';
 import { WEBHOOK_HEADERS, signDelivery } from './signature.js';
@@ -45,6 +47,7 @@ export class WebhookDeliverer {
     private readonly database: Database,
     private readonly settings: WebhookSettings,
     private readonly log: Logger,
+    private readonly metrics: Metrics | null = null,
   ) {
     this.leaseMs = settings.timeoutMs * 2 + 1_000;
   }
@@ -165,6 +168,7 @@ export class WebhookDeliverer {
       error = describeFailure(cause, this.settings.timeoutMs);
     }
     try {
+      this.metrics?.outboxDelivery('webhooks', error === null ? 'delivered' : 'failed').inc();
       if (error === null) await this.settle(delivery, sql`delivered_at = date_trunc('milliseconds', now()), last_status = ${status}, last_error = null`, true);
       else {
         const delay = retryDelayMs(delivery.attempts, this.settings.backoffBaseMs, this.settings.backoffMaxMs);
@@ -201,4 +205,16 @@ function describeFailure(error: unknown, timeoutMs: number): string {
   const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
   if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The webhook outbox's backlog at every scrape, on every instance (delivering or not): rows waiting, and the
+ * age of the oldest one whose webhook is not paused (a paused webhook waits for an admin, not for us).
+ */
+export function watchWebhookOutbox(metrics: Metrics, database: Pick<Database, 'db'>): () => void {
+  return watchOutboxTable(metrics, database, 'webhooks', {
+    table: 'webhook_deliveries',
+    waiting: sql`delivered_at is null`,
+    aged: sql`not exists (select 1 from webhooks w where w.id = webhook_id and w.paused)`,
+  });
 }
