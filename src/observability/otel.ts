@@ -12,7 +12,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { SpanAttributes, Tracing, TracingOptions } from './tracing.js';
+import type { SpanAttributes, Tracing, TracingOptions } from './tracing-types.js';
 
 const headerGetter: TextMapGetter<string | null> = {
   keys: () => ['traceparent'],

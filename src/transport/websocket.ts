@@ -121,12 +121,6 @@ export function attachWebSockets(
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     alive.set(socket, true);
     socket.on('pong', () => alive.set(socket, true));
-    // Whoever closes first says why (ws reports the code it received when the client closes).
-    const close = socket.close.bind(socket);
-    socket.close = (code?: number, reason?: string | Buffer) => {
-      if (!closedBy.has(socket) && code !== undefined) closedBy.set(socket, { code, byServer: true });
-      close(code, reason);
-    };
     socket.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') metrics?.refused.websocketFrameBytes.inc();
     });
@@ -138,6 +132,11 @@ export function attachWebSockets(
     });
   });
 
+  /** Every close the server decides goes through here, so that its subscriptions end for that reason. */
+  const closeSocket = (socket: WebSocket, code: number, reason: string) => {
+    if (!closedBy.has(socket)) closedBy.set(socket, { code, byServer: true });
+    socket.close(code, reason);
+  };
   const deliveredOverWs = metrics?.eventsDelivered('graphql-ws') ?? null;
   const subscriptionEnded = (ctx: { extra: Extra & { socket: WebSocket } }, id: string) => {
     const subscription = ctx.extra.subscriptions?.get(id);
@@ -173,7 +172,7 @@ export function attachWebSockets(
           ctx.extra.viewer = verified.viewer;
           // Honour expiry on long-lived sockets too: close when the token runs out.
           const ms = verified.expiresAt * 1000 - Date.now();
-          ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired'), Math.min(ms, 2 ** 31 - 1));
+          ctx.extra.expiry = setTimeout(() => closeSocket(ctx.extra.socket, CloseCode.Forbidden, 'Token expired'), Math.min(ms, 2 ** 31 - 1));
           ctx.extra.expiry.unref();
           return true;
         } catch {
@@ -214,7 +213,7 @@ export function attachWebSockets(
           requestId: randomUUID(),
           connectionId: String(ctx.extra.request.headers['x-request-id']),
           clientAddress: clientAddress(ctx.extra.request as IncomingMessage, limits.trustProxy),
-          connection: { close: (code, reason) => socket.close(code, reason) },
+          connection: { close: (code, reason) => closeSocket(socket, code, reason) },
         };
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -250,13 +249,14 @@ export function attachWebSockets(
       onNext: sharedNext((ctx) => {
         if (deliveredOverWs) deliveredOverWs.value += 1;
         // The peer is not reading: stop buffering for it.
-        if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) ctx.extra.socket.close(CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
+        if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) closeSocket(ctx.extra.socket, CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
       }),
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
     },
     wsServer,
     log,
+    closeSocket,
   );
 
   return {
@@ -264,7 +264,7 @@ export function attachWebSockets(
       clearInterval(pings);
       unwatch?.();
       // 1001 Going Away: clients reconnect (elsewhere) and resume from their cursor.
-      for (const client of wsServer.clients) client.close(CLOSE_CODES.goingAway, 'Server shutting down');
+      for (const client of wsServer.clients) closeSocket(client, CLOSE_CODES.goingAway, 'Server shutting down');
       // The server closes once every socket has: a peer that never answers the close (a dead link)
       // would hold shutdown for ws' 30 s close timeout. Give live peers a second, then cut the rest.
       const cut = setTimeout(() => {
