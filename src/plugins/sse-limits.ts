@@ -34,14 +34,17 @@ export function useSseLimits(limits: Pick<Limits, 'maxConnectionsPerAddress'>, m
       }
       open.set(address, count + 1);
       let released = false;
+      let streaming = false;
       const done = () => {
         if (released) return;
         released = true;
         release(address);
+        if (streaming) ctx.log.debug('SSE subscription ended');
       };
       return {
         onSubscribeResult({ result }) {
           if (!(typeof result === 'object' && result !== null && Symbol.asyncIterator in result)) return done();
+          streaming = true;
           return { onEnd: done };
         },
         onSubscribeError: done,

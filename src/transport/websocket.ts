@@ -58,8 +58,8 @@ export interface SocketContext {
 type Extra = {
   viewer?: Viewer;
   expiry?: NodeJS.Timeout;
-  /** Subscriptions started on this socket: each ends once, with a reason (metrics). */
-  subscriptions?: Map<string, { end: (reason: EndReason) => void; reason: EndReason | null }>;
+  /** Subscriptions started on this socket: each ends once, with a reason (logged, and counted in the metrics). */
+  subscriptions?: Map<string, { end: ((reason: EndReason) => void) | null; reason: EndReason | null; log: Logger }>;
 };
 
 /**
@@ -143,7 +143,9 @@ export function attachWebSockets(
     if (!subscription) return;
     ctx.extra.subscriptions!.delete(id);
     const closed = closedBy.get(ctx.extra.socket);
-    subscription.end(subscription.reason ?? (closed ? endReasonOfClose(closed) : 'complete'));
+    const reason = subscription.reason ?? (closed ? endReasonOfClose(closed) : 'complete');
+    subscription.end?.(reason);
+    subscription.log.debug({ reason, ...(closed ? { closeCode: closed.code } : {}) }, 'subscription ended');
   };
 
   const pings = setInterval(() => {
@@ -182,21 +184,21 @@ export function attachWebSockets(
       onClose: (ctx) => {
         if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
       },
-      onOperation: metrics
-        ? (ctx, id, _payload, _args, result) => {
-            if (!isAsyncIterable(result)) return;
-            ctx.extra.subscriptions ??= new Map();
-            ctx.extra.subscriptions.set(id, { end: metrics.subscriptionStarted('graphql-ws', (ctx.extra.viewer ?? anonymousReader).role), reason: null });
-          }
-        : undefined,
+      onOperation: (ctx, id, _payload, args, result) => {
+        if (!isAsyncIterable(result)) return;
+        ctx.extra.subscriptions ??= new Map();
+        ctx.extra.subscriptions.set(id, {
+          end: metrics?.subscriptionStarted('graphql-ws', (ctx.extra.viewer ?? anonymousReader).role) ?? null,
+          reason: null,
+          log: (args.contextValue as Context).log,
+        });
+      },
       // A stream that failed (a slow consumer cut off, a token run out): remembered for its end, which follows.
-      onError: metrics
-        ? (ctx, id, _payload, errors) => {
-            const subscription = ctx.extra.subscriptions?.get(id);
-            if (subscription && !subscription.reason) subscription.reason = endReasonOf(errors[0]);
-          }
-        : undefined,
-      onComplete: metrics ? (ctx, id) => subscriptionEnded(ctx, id) : undefined,
+      onError: (ctx, id, _payload, errors) => {
+        const subscription = ctx.extra.subscriptions?.get(id);
+        if (subscription && !subscription.reason) subscription.reason = endReasonOf(errors[0]);
+      },
+      onComplete: (ctx, id) => subscriptionEnded(ctx, id),
       onSubscribe: async (ctx, _id, payload) => {
         // graphql-ws has already registered this subscription when it asks: the limit-th one is allowed.
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
