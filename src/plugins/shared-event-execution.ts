@@ -13,7 +13,7 @@
  * so it lives exactly as long as the event. Results can only differ by role
  * (drafts, retracted bodies), which is why the role is part of the key.
  */
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, Kind, createSourceEventStream, execute, visit } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, Kind, createSourceEventStream, execute, getOperationAST, visit } from 'graphql';
 import { type Plugin, isAsyncIterable, mapAsyncIterator } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { countStatements } from '../db/statement-counter.js';
@@ -73,7 +73,8 @@ interface SharedResult {
 function underDispatch(tracing: Tracing | null, event: LiveEvent, args: ExecutionArgs, run: () => ExecutionResult | Promise<ExecutionResult>) {
   const dispatch = event.delivery?.open ? event.delivery.span : null;
   if (!tracing || !dispatch) return run();
-  const span = tracing.startUnder(dispatch, `execute subscription ${args.operationName ?? ''}`.trim(), { 'graphql.operation.type': 'subscription' });
+  const name = args.operationName ?? getOperationAST(args.document, args.operationName)?.name?.value;
+  const span = tracing.startUnder(dispatch, name ? `execute subscription ${name}` : 'execute subscription', { 'graphql.operation.type': 'subscription', ...(name ? { 'graphql.operation.name': name } : {}) });
   const ended = (value: ExecutionResult) => {
     span.end();
     return value;
