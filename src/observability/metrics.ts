@@ -77,6 +77,9 @@ export const REFUSAL_LIMITS: readonly RefusalLimit[] = [
 export const OUTBOXES: readonly Outbox[] = ['webhooks', 'purge'];
 const OUTBOX_OUTCOMES: readonly OutboxOutcome[] = ['delivered', 'failed'];
 
+const TYPE_INDEX = Object.fromEntries(OPERATION_TYPES.map((type, i) => [type, i])) as Record<OperationType, number>;
+const OUTCOME_INDEX = Object.fromEntries(OUTCOMES.map((outcome, i) => [outcome, i])) as Record<Outcome, number>;
+
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const LAG_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const LATENESS_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900];
@@ -129,7 +132,7 @@ export class OperationNames {
   }
 
   observe(operation: OperationCells, type: OperationType, outcome: Outcome, seconds: number): void {
-    const index = OPERATION_TYPES.indexOf(type) * OUTCOMES.length + OUTCOMES.indexOf(outcome);
+    const index = TYPE_INDEX[type] * OUTCOMES.length + OUTCOME_INDEX[outcome];
     let cell = operation.cells[index];
     if (!cell) {
       // First time for this name, type and outcome: bind the child once.

@@ -28,9 +28,17 @@ interface HttpRequest {
   /** Set once the operation is known (it was parsed and validated). */
   operation: OperationCells | null;
   type: OperationType;
-  /** The name as sent, for a request that never reaches execution. */
-  name: string | null | undefined;
+  /** The parameters as sent, to name a request that never reaches execution. */
+  params: { operationName?: string | null | undefined; query?: string | undefined };
 }
+
+/**
+ * Where an HTTP request's record is kept: on the operation's context object itself, which Yoga hands to
+ * onParams, execution and onExecutionResult. (A WeakMap keyed by it cost a few microseconds a request,
+ * most of them in the garbage collector's handling of its entries.)
+ */
+const RECORD = Symbol('diretta.requestMetrics');
+type WithRecord = { [RECORD]?: HttpRequest | undefined };
 
 /** The name of a document's first operation, read without parsing (a cached answer is never parsed). */
 const LEADING_NAME = /^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
@@ -73,8 +81,8 @@ const errorsOf = (result: unknown) => (result && typeof result === 'object' && '
 
 export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
   const { operations } = metrics;
-  /** By the operation's context object: Yoga hands the same one to onParams, execution and onExecutionResult. */
-  const http = new WeakMap<object, HttpRequest>();
+  /** A request that never reached execution (answered from the cache, refused before it): named as sent. */
+  const sentName = (params: HttpRequest['params']) => params.operationName ?? (params.query ? LEADING_NAME.exec(params.query)?.[1] : undefined);
 
   /** An operation over WebSocket: timed around its execution (or subscription set-up) here. */
   const overSocket = (args: { document: DocumentNode; operationName?: string | null | undefined }, done: (result: unknown) => void) => {
@@ -91,10 +99,10 @@ export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
 
   return {
     onParams({ params, context }) {
-      http.set(context, { started: performance.now(), operation: null, type: 'unknown', name: params.operationName ?? (params.query ? LEADING_NAME.exec(params.query)?.[1] : undefined) });
+      (context as WithRecord)[RECORD] = { started: performance.now(), operation: null, type: 'unknown', params };
     },
     onExecute({ args }) {
-      const request = http.get(args.contextValue as object);
+      const request = (args.contextValue as WithRecord)[RECORD];
       if (request) {
         const { name, type } = operationOf(args.document, args.operationName);
         request.operation = operations.admit(name);
@@ -106,7 +114,7 @@ export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
     },
     onSubscribe({ args }) {
       const ctx = args.contextValue as Context;
-      const request = http.get(ctx);
+      const request = (ctx as WithRecord)[RECORD];
       let finish: ((result: unknown) => void) | null = null;
       if (request) {
         const { name } = operationOf(args.document, args.operationName);
@@ -136,22 +144,22 @@ export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
       };
     },
     onExecutionResult({ result, context }) {
-      const request = http.get(context);
+      const request = (context as WithRecord)[RECORD];
       if (!request) return;
-      http.delete(context);
+      (context as WithRecord)[RECORD] = undefined;
       const seconds = (performance.now() - request.started) / 1000;
       if (isAsyncIterable(result)) {
-        operations.observe(request.operation ?? operations.known(request.name), 'subscription', 'ok', seconds);
+        operations.observe(request.operation ?? operations.known(sentName(request.params)), 'subscription', 'ok', seconds);
         return;
       }
       const errors = errorsOf(result);
-      countQueryLimits(metrics, errors);
+      if (errors) countQueryLimits(metrics, errors);
       if (!request.operation && !errors?.length) {
         // A result nobody executed and without errors: the response cache's.
-        operations.observe(operations.known(request.name), 'query', 'cached', seconds);
+        operations.observe(operations.known(sentName(request.params)), 'query', 'cached', seconds);
         return;
       }
-      operations.observe(request.operation ?? operations.known(request.name), request.type, outcomeOf(errors), seconds);
+      operations.observe(request.operation ?? operations.known(sentName(request.params)), request.type, outcomeOf(errors), seconds);
     },
   };
 }
