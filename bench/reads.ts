@@ -18,7 +18,23 @@ export interface ReadOptions {
   warmupSeconds: number;
   /** Also measure Diretta with its response cache off. */
   uncached: boolean;
+  /** Also measure Diretta with its metrics on (and scraped every second) against the same with them off. */
+  metrics?: boolean;
+  /** Off/on pairs per operation and cache setting, alternated (the median of each side is compared). */
+  metricsRounds?: number;
   log: (message: string) => void;
+}
+
+/** One operation, one cache setting: the same Diretta with its metrics off and on (METRICS_PORT, scraped every second). */
+export interface MetricsCost {
+  operation: ReadOperation['name'];
+  cache: 'on' | 'off';
+  off: LoadResult[];
+  on: LoadResult[];
+  /** Median req/s with metrics on over median req/s with them off. */
+  ratio: number;
+  /** Scrapes of /metrics answered 200 during the runs with metrics on (one a second). */
+  scrapes: number;
 }
 
 export interface ServerFigures extends LoadResult {
@@ -43,6 +59,34 @@ export interface ReadResults {
   operations: ReadFigures[];
   /** Diretta with RESPONSE_CACHE_TTL_MS=0: every request executed (measured right before PostGraphile, operation by operation). */
   uncached?: (LoadResult & { operation: ReadOperation['name'] })[];
+  /** The cost of metrics (`--metrics`): throughput with them on against off. */
+  metrics?: MetricsCost[];
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/** Scrapes `url`/metrics every second until stopped, as Prometheus would (15 times as often as its default); resolves with the scrapes answered 200. */
+function scrapeEverySecond(url: string): () => Promise<number> {
+  let scrapes = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = Date.now();
+      const response = await fetch(`${url}/metrics`).catch(() => null);
+      if (response?.ok) scrapes++;
+      await response?.text();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1_000 - (Date.now() - started))));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    return scrapes;
+  };
 }
 
 /** Search terms in the data set's languages, each with matches. */
@@ -110,12 +154,21 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
   const uncachedApi = options.uncached ? await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { RESPONSE_CACHE_TTL_MS: '0' } }) : null;
   // A second instance that reports its statements, for the statement check only.
   const counting = await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { REPORT_SQL_STATEMENTS: 'true' } });
+  // The same servers with their metrics on (--metrics): each compared with its twin above, alternately.
+  const metricsEnv = async () => ({ METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' });
+  const withMetrics = options.metrics
+    ? {
+        cached: await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: await metricsEnv() }),
+        uncached: options.uncached ? await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { ...(await metricsEnv()), RESPONSE_CACHE_TTL_MS: '0' } }) : null,
+      }
+    : null;
   let pgl: (Service & { url: string }) | null = null;
   try {
     pgl = await startPostGraphile(options.databaseUrl);
     log(`reads: Diretta at ${api.url}${uncachedApi ? ` (cache off at ${uncachedApi.url})` : ''}, PostGraphile at ${pgl.url}`);
     const results: ReadFigures[] = [];
     const uncached: NonNullable<ReadResults['uncached']> = [];
+    const metricsCosts: MetricsCost[] = [];
     for (const operation of operations) {
       const variables = operation.variables(0);
       const direttaFirst = await graphql(api.url, operation.diretta, variables);
@@ -151,6 +204,29 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
         else uncached.push({ operation: operation.name, ...result });
       }
       results.push(figures as ReadFigures);
+
+      if (withMetrics) {
+        const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ query: operation.diretta, variables: operation.variables(i) }));
+        const pairs = [['on', api, withMetrics.cached] as const, ...(uncachedApi && withMetrics.uncached ? [['off', uncachedApi, withMetrics.uncached] as const] : [])];
+        for (const [cache, off, on] of pairs) {
+          const cost: MetricsCost = { operation: operation.name, cache, off: [], on: [], ratio: Number.NaN, scrapes: 0 };
+          // The server without metrics has just run this operation (warm-up and run above): its twin gets as much first.
+          await runLoad({ url: `${on.url}/graphql`, connections: options.connections, bodies, durationSeconds: options.warmupSeconds + options.durationSeconds });
+          for (let round = 0; round < (options.metricsRounds ?? 1); round++) {
+            for (const [side, server] of [['off', off], ['on', on]] as const) {
+              const job = { url: `${server.url}/graphql`, connections: options.connections, bodies };
+              if (options.warmupSeconds > 0) await runLoad({ ...job, durationSeconds: options.warmupSeconds });
+              const stopScraping = side === 'on' ? scrapeEverySecond(server.metricsUrl!) : null;
+              const result = await runLoad({ ...job, durationSeconds: options.durationSeconds });
+              if (stopScraping) cost.scrapes += await stopScraping();
+              cost[side].push(result);
+              log(`reads: ${operation.name}, cache ${cache}, metrics ${side}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99} ms`);
+            }
+          }
+          cost.ratio = median(cost.on.map((r) => r.requestsPerSecond)) / median(cost.off.map((r) => r.requestsPerSecond));
+          metricsCosts.push(cost);
+        }
+      }
     }
     return {
       connections: options.connections,
@@ -158,11 +234,14 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
       targets: { stories: targets.stories.length, people: targets.people.length, terms: targets.terms },
       operations: results,
       ...(options.uncached ? { uncached } : {}),
+      ...(withMetrics ? { metrics: metricsCosts } : {}),
     };
   } finally {
     await pgl?.stop();
     await api.stop();
     await uncachedApi?.stop();
     await counting.stop();
+    await withMetrics?.cached.stop();
+    await withMetrics?.uncached?.stop();
   }
 }

@@ -129,6 +129,13 @@ export function targets(report: BenchReport): Target[] {
         met: !!uncached && uncached.requestsPerSecond >= op.postgraphile.requestsPerSecond,
       });
     }
+    for (const cost of reads.metrics ?? []) {
+      list.push({
+        target: `reads, ${cost.operation}, cache ${cost.cache}: Diretta with metrics on (scraped every second) ≥ 0.97× its req/s with them off`,
+        measured: `${num(Math.min(...cost.on.map((r) => r.requestsPerSecond)))}–${num(Math.max(...cost.on.map((r) => r.requestsPerSecond)))} vs ${num(Math.min(...cost.off.map((r) => r.requestsPerSecond)))}–${num(Math.max(...cost.off.map((r) => r.requestsPerSecond)))} (medians ${ratio(cost.ratio, 1)})`,
+        met: cost.ratio >= 0.97,
+      });
+    }
     const independent = reads.operations.every((o) => new Set(o.statements.map((s) => s.statements)).size === 1);
     list.push({
       target: 'SQL statements per request independent of page size',
@@ -197,6 +204,15 @@ export function renderMarkdown(report: BenchReport): string {
       lines.push(
         `| ${op.operation} | ${num(d.requestsPerSecond)} | ${ms(d.p50)} | ${ms(d.p99)} | ${op.statements.map((s) => s.statements).join(' / ')} | ${num(p.requestsPerSecond)} | ${ms(p.p50)} | ${ms(p.p99)} | ${ratio(d.requestsPerSecond, p.requestsPerSecond)} | ${op.sameData ? 'yes' : 'no'} |`,
       );
+    }
+    if (reads.metrics?.length) {
+      lines.push('', '**Metrics on against off.** The same Diretta twice, one with METRICS_PORT set and /metrics scraped every second during its runs (Prometheus\' default is every 15 s), the other with no metrics at all; the two runs alternate, and the medians are compared:', '');
+      lines.push('| operation | cache | metrics off req/s (runs) | metrics on req/s (runs) | on/off (medians) | p99 off | p99 on | scrapes |', '| --- | --- | --- | --- | ---: | ---: | ---: | ---: |');
+      for (const c of reads.metrics) {
+        const runs = (results: { requestsPerSecond: number }[]) => results.map((r) => num(r.requestsPerSecond)).join(', ');
+        const p99 = (results: { p99: number }[]) => ms(Math.max(...results.map((r) => r.p99)));
+        lines.push(`| ${c.operation} | ${c.cache} | ${runs(c.off)} | ${runs(c.on)} | ${ratio(c.ratio, 1)} | ${p99(c.off)} | ${p99(c.on)} | ${c.scrapes} |`);
+      }
     }
     const failures = reads.operations.flatMap((o) => [o.diretta, o.postgraphile]).reduce((sum, r) => sum + r.errors + r.non2xx + r.timeouts, 0);
     lines.push('', `Requests rotate over ${reads.targets.stories} stories, ${reads.targets.people} people with at least 50 quotes and ${reads.targets.terms.length} search terms. Failed requests: ${failures}.`);

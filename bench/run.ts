@@ -11,6 +11,8 @@
  *   --warmup S        seconds of load before each read run (default 3)
  *   --connections N   read concurrency (default 50)
  *   --no-uncached     skip the runs with Diretta's response cache off
+ *   --metrics         reads: also Diretta with its metrics on (scraped every second) against off, per operation
+ *   --metrics-rounds N  off/on pairs per operation and cache setting (default 2; medians compared)
  *   --rates A,B,C     newsroom, edge-reads: entries a second the desk publishes, one run each (default 0,1,4)
  *
  * `edge-reads` (not in `all`: it needs Debian's varnish and varnish-modules) runs the newsroom mix
@@ -36,6 +38,8 @@ const { values, positionals } = parseArgs({
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     'no-uncached': { type: 'boolean', default: false },
+    metrics: { type: 'boolean', default: false },
+    'metrics-rounds': { type: 'string', default: '2' },
     rates: { type: 'string', default: '0,1,4' },
     out: { type: 'string', default: join(ROOT, 'bench', 'results') },
   },
@@ -63,6 +67,8 @@ if (what === 'reads' || what === 'all') {
     durationSeconds: positive('duration', values.duration),
     warmupSeconds: positive('warmup', values.warmup),
     uncached: !values['no-uncached'],
+    metrics: values.metrics,
+    metricsRounds: Math.max(1, positive('metrics-rounds', values['metrics-rounds'])),
     log,
   });
 }

@@ -123,7 +123,7 @@ export interface ApiOptions {
  * protection against abusive clients opened up: a benchmark is one client
  * address opening 10,000 sockets and thousands of requests a second.
  */
-export async function startApi(options: ApiOptions): Promise<Service & { url: string }> {
+export async function startApi(options: ApiOptions): Promise<Service & { url: string; metricsUrl: string | null }> {
   const api = startNode('src/main.ts', {
     DATABASE_URL: options.databaseUrl,
     JWT_SECRET: BENCH_JWT_SECRET,
@@ -149,7 +149,8 @@ export async function startApi(options: ApiOptions): Promise<Service & { url: st
     await api.stop();
     throw new Error(`the API did not start: ${(error as Error).message}\n${api.output()}`);
   }
-  return Object.assign(api, { url });
+  const metricsPort = options.env?.METRICS_PORT;
+  return Object.assign(api, { url, metricsUrl: metricsPort ? `http://127.0.0.1:${metricsPort}` : null });
 }
 
 /** A free TCP port on the loopback interface. */

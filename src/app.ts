@@ -2,7 +2,8 @@
  * One HTTP server: Yoga at /graphql (queries, mutations, GraphiQL, SSE),
  * graphql-ws on the same path for WebSocket subscriptions, GraphiQL's files
  * at /graphiql/assets/, and the health endpoints. Both transports go through Yoga's envelop, so authentication,
- * limits, error masking and logs are the same for both.
+ * limits, error masking and logs are the same for both. Metrics (/metrics, on a
+ * listener of their own and behind a token on this one) and traces when configured.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,12 @@ import { bearerToken, verifyToken } from './auth/tokens.js';
 import type { Context } from './context.js';
 import { type Database, openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
+import { isDatabaseUnavailable } from './db/unavailable.js';
+import { Metrics } from './observability/metrics.js';
+import { type Tracing, startTracing } from './observability/tracing.js';
+import { useOperationTracing } from './plugins/operation-tracing.js';
+import { useRequestMetrics } from './plugins/request-metrics.js';
+import { type MetricsListener, bearsMetricsToken, isMetricsRequest, listenForMetrics, refuseMetrics, serveMetrics } from './transport/metrics-endpoint.js';
 import { LiveBus } from './live/bus.js';
 import { Scheduler } from './editing/scheduled.js';
 import type { Logger } from './logger.js';
@@ -37,9 +44,9 @@ import { newCacheScope, recordCacheDependencies } from './plugins/cache-scope.js
 import { useInputGuard, useQueryLimits } from './plugins/query-limits.js';
 import { useErrorMasking, useOperationLog, useStatementCounting } from './plugins/operation-plugins.js';
 import { TokenBuckets, useRateLimits } from './plugins/rate-limits.js';
-import { WebhookDeliverer } from './webhooks/deliverer.js';
+import { WebhookDeliverer, watchWebhookOutbox } from './webhooks/deliverer.js';
 import { WebhookTargets } from './webhooks/targets.js';
-import { EdgePurgeDrainer } from './edge/drainer.js';
+import { EdgePurgeDrainer, watchPurgeOutbox } from './edge/drainer.js';
 import { type EdgeCacheSettings, type EdgeScopeReceiver, useEdgeCache } from './plugins/edge-cache.js';
 import { documentHash, loadTrustedDocuments, useTrustedDocuments } from './plugins/trusted-documents.js';
 import { pageDocuments } from './site/page-data.js';
@@ -62,8 +69,14 @@ export interface App {
   sseStreams: { readonly count: number };
   /** The linking matcher, for its build count (tests). */
   linking: Pick<CatalogMatcher, 'builds'>;
+  /** Null unless METRICS_PORT or METRICS_TOKEN is set: then nothing is collected. */
+  metrics: Metrics | null;
+  /** Null unless OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: Tracing | null;
   /** http://host:port once listening. */
   url: string;
+  /** http://host:port of the metrics listener (METRICS_PORT) once listening; null without one. */
+  metricsUrl: string | null;
   listen(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -79,10 +92,14 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   // Before anything starts: a bad file of trusted documents stops the start-up with every problem listed.
   const trustedDocuments = loadTrustedDocuments(schema, pageDocuments, config.edge.trustedDocumentsFile);
   if (trustedDocuments.problems.length > 0) throw new ConfigError(trustedDocuments.problems);
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, log });
+  // Unexposed metrics are not collected at all: no per-request work for numbers nobody can read.
+  const metrics = config.metrics.exposed ? new Metrics({ maxOperationNames: config.metrics.maxOperationNames }) : null;
+  metrics?.collectDefaults();
+  const tracing = await startTracing(config.tracing);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, log, metrics, tracing });
   const linking = new CatalogMatcher(database);
-  const live = new LiveBus(database, log.child({ component: 'live' }), { recentEvents: 256, batchSize: 500, maxQueue: limits.maxSubscriberQueue });
-  const scheduler = new Scheduler(database.db, log.child({ component: 'scheduler' }));
+  const live = new LiveBus(database, log.child({ component: 'live' }), { recentEvents: 256, batchSize: 500, maxQueue: limits.maxSubscriberQueue, metrics, tracing });
+  const scheduler = new Scheduler(database.db, log.child({ component: 'scheduler' }), undefined, { metrics, outage: database.outage });
   let demoStoryId: number | null = null;
   try {
     await migrateDatabase(database);
@@ -98,6 +115,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     await scheduler.stop();
     await live.stop();
     await database.close();
+    await tracing?.shutdown();
     throw error;
   }
 
@@ -107,12 +125,13 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   // Replays after a cursor cost the server work that live events share: metered per caller (storyEvents).
   const replays = new TokenBuckets(limits.replayCostPerMinute);
   // Scopes are recorded for the response cache, and for shared caches' surrogate keys (GETs, the pages' queries).
-  const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection'], cacheable = false, forEdge = false): Context => ({
+  const makeContext = (viewer: Viewer, requestId: string, address: string, connection: Context['connection'], cacheable = false, forEdge = false, connectionId?: string): Context => ({
     viewer,
     db: database.db,
     live,
     linking,
-    log: log.child({ requestId }),
+    // Over a WebSocket, lines also carry the id of the socket's upgrade request.
+    log: log.child(connectionId ? { requestId, connectionId } : { requestId }),
     requestId,
     clientAddress: address,
     connection,
@@ -121,7 +140,11 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     webhookRules,
     // Recorded only for answers the cache may keep: anonymous HTTP reads, not SSE streams, with the cache on.
     cacheScope: newCacheScope((config.responseCacheTtlMs > 0 || forEdge) && cacheable),
-    chargeReplay: (cost) => (limits.replayCostPerMinute > 0 ? replays.take(viewer.subject ? `sub:${viewer.subject}` : `ip:${address}`, cost) : 0),
+    chargeReplay: (cost) => {
+      const wait = limits.replayCostPerMinute > 0 ? replays.take(viewer.subject ? `sub:${viewer.subject}` : `ip:${address}`, cost) : 0;
+      if (wait > 0) metrics?.refused.replay.inc();
+      return wait;
+    },
   });
 
   // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
@@ -134,10 +157,10 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   });
   await responseCache.start();
   // Webhooks go out from the outbox the event transactions fill (src/webhooks/deliverer.ts).
-  const webhooks = config.webhooks.deliver ? new WebhookDeliverer(database, config.webhooks, webhookTargets, log.child({ component: 'webhooks' })) : null;
+  const webhooks = config.webhooks.deliver ? new WebhookDeliverer(database, config.webhooks, webhookTargets, log.child({ component: 'webhooks' }), metrics) : null;
   await webhooks?.start();
   // Purges go out to Varnish and CDNs from the outbox the same transactions fill (src/edge/drainer.ts).
-  const purges = config.edge.purge.deliver ? new EdgePurgeDrainer(database, config.edge.purge, log.child({ component: 'edge-purge' })) : null;
+  const purges = config.edge.purge.deliver ? new EdgePurgeDrainer(database, config.edge.purge, log.child({ component: 'edge-purge' }), metrics) : null;
   await purges?.start();
   const edgeCache: EdgeCacheSettings = {
     maxAge: config.edge.maxAge,
@@ -154,6 +177,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       return token !== null && (await verifyToken(jwtSecret, token).then(() => true, () => false));
     },
   });
+  if (metrics) watchInstance(metrics, database, responseCache);
   live.beforeDelivery = (event) => responseCache.eventDispatched(event);
   recordCacheDependencies(schema);
   // graphql-sse's single-connection mode (PUT, then a stream and operations carrying its token) at /graphql.
@@ -177,7 +201,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     context: async (initial) => {
       // A WebSocket operation was authenticated once, at connection_init.
       if (initial.viewer && initial.requestId && initial.clientAddress && initial.connection) {
-        return makeContext(initial.viewer, initial.requestId, initial.clientAddress, initial.connection);
+        return makeContext(initial.viewer, initial.requestId, initial.clientAddress, initial.connection, false, false, initial.connectionId);
       }
       const { request } = initial;
       const requestId = requestIdFrom(request.headers.get('x-request-id'));
@@ -188,7 +212,9 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null, cacheable, forEdge);
     },
     plugins: [
-      // First: it answers its requests itself, before the plugins below read `params` (which it has none of).
+      // First: every request, including those the plugins below refuse or answer from the cache.
+      ...(metrics ? [useRequestMetrics(metrics)] : []),
+      // Then graphql-sse's single-connection mode: it answers its requests itself, before the plugins below read `params` (which it has none of).
       sseStreams.plugin,
       useInputGuard(),
       // Before the response cache: a trusted document sent by its hash gets its text here.
@@ -196,11 +222,13 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       responseCache.plugin,
       ...useQueryLimits(limits),
       useCostLimit(limits),
-      useSseLimits(limits),
-      useSharedEventExecution(),
+      useSseLimits(limits, metrics),
+      useSharedEventExecution(tracing),
       useCompiledQueries(),
       ...(config.reportSqlStatements ? [useStatementCounting()] : []),
-      useRateLimits(limits),
+      // After the plugins that replace the executor (it wraps theirs), before those that log.
+      ...(tracing ? [useOperationTracing(tracing)] : []),
+      useRateLimits(limits, metrics),
       responseCache.afterRateLimits,
       useErrorMasking(),
       useOperationLog(),
@@ -221,6 +249,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       return false; // the operation's context refuses it with 401 UNAUTHENTICATED
     }
   });
+  const metricsToken = config.metrics.token;
   const pages = createPages({
     graphql: yoga,
     log: log.child({ component: 'pages' }),
@@ -241,6 +270,11 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       void health(req.url === '/ready', database, res, responseCache);
       return;
     }
+    if (metrics && metricsToken && isMetricsRequest(req)) {
+      if (bearsMetricsToken(req, metricsToken)) void serveMetrics(metrics, req, res, log);
+      else refuseMetrics(res);
+      return;
+    }
     if (config.graphiql && req.url?.startsWith(GRAPHIQL_ASSET_PREFIX)) {
       void serveGraphiQLAsset(req, res);
       return;
@@ -249,22 +283,24 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       void pages.serve(req, res);
       return;
     }
-    if (refuseBadRequest(req, res, limits)) return;
+    if (refuseBadRequest(req, res, limits, metrics?.refused.bodyBytes ?? null)) return;
     writePriority.admit(req, res, () => void yoga(req, res, { req, res }));
   });
   // A body or headers trickled a byte at a time must not hold a socket for minutes (Node's defaults:
   // 60 s for headers, 300 s for the request). Streams of responses (SSE) are not affected.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  if (!limits.trustProxy) capConnectionsPerAddress(server, limits.maxHttpConnectionsPerAddress, log.child({ component: 'http' }));
+  if (!limits.trustProxy) capConnectionsPerAddress(server, limits.maxHttpConnectionsPerAddress, log.child({ component: 'http' }), metrics?.refused.httpConnectionsPerAddress ?? null);
   const websockets = attachWebSockets(server, yoga, {
     limits,
     jwtSecret,
     log: log.child({ component: 'ws' }),
+    metrics,
     anonymousMayRun: config.edge.trustedDocumentsOnly ? (query) => trustedDocuments.documents.has(documentHash(query)) : undefined,
   });
 
   let url = '';
+  let metricsListener: MetricsListener | null = null;
   return {
     server,
     database,
@@ -276,20 +312,37 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     linking,
     writePriority,
     sseStreams,
+    metrics,
+    tracing,
     get url() {
       return url;
     },
-    listen: () =>
-      new Promise<string>((resolve, reject) => {
+    get metricsUrl() {
+      return metricsListener?.url ?? null;
+    },
+    async listen() {
+      url = await new Promise<string>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           const { port } = server.address() as AddressInfo;
           const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-          url = `http://${host}:${port}`;
-          resolve(url);
+          resolve(`http://${host}:${port}`);
         });
-      }),
+      });
+      if (metrics && config.metrics.port !== null) {
+        try {
+          metricsListener = await listenForMetrics(metrics, config.metrics.host, config.metrics.port, log.child({ component: 'metrics' }));
+        } catch (error) {
+          await new Promise((resolve) => server.close(resolve));
+          throw error;
+        }
+      }
+      return url;
+    },
     async stop() {
+      // Subscriptions that end from now on end for the shutdown (diretta_subscriptions_ended_total).
+      if (metrics) metrics.shuttingDown = true;
+      log.info({ websockets: websockets.stats().connections, subscriptions: live.stats().subscribers }, 'closing live connections for shutdown');
       // Stop accepting, tell WebSocket clients to go elsewhere, let in-flight requests finish.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // No new webhook attempts; those under way finish and are recorded (the rest wait in the outbox).
@@ -312,8 +365,39 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       await responseCache.stop();
       await yoga.dispose();
       await database.close();
+      await metricsListener?.close();
+      await tracing?.shutdown();
     },
   };
+}
+
+/**
+ * What is read from this instance when Prometheus scrapes: the response
+ * cache's counters, whether the database answers (a ping, as /ready does,
+ * feeding the outage log), and the webhook and purge outboxes' backlogs.
+ */
+function watchInstance(metrics: Metrics, database: Database, cache: Pick<ResponseCache, 'stats'>): void {
+  metrics.onScrape(() => {
+    const stats = cache.stats();
+    metrics.cacheHits.value = stats.hits;
+    metrics.cacheMisses.value = stats.misses;
+    metrics.cacheStores.value = stats.stores;
+    metrics.cacheEvictions.value = stats.evictions;
+    metrics.cacheInvalidations.value = stats.invalidations;
+    metrics.cacheBytes.set(stats.bytes);
+    metrics.cacheEntries.set(stats.entries);
+  });
+  metrics.onScrape(async () => {
+    try {
+      await database.ping();
+      database.outage.available();
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) database.outage.unavailable(error);
+      throw error;
+    }
+  });
+  watchWebhookOutbox(metrics, database);
+  watchPurgeOutbox(metrics, database);
 }
 
 async function health(ready: boolean, database: Database, res: ServerResponse, cache: Pick<ResponseCache, 'stats'>) {

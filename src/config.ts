@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Publisher } from './formats/live-blog-posting.js';
+import type { TracingOptions } from './observability/tracing.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -139,6 +140,28 @@ const envSchema = z.object({
   EDGE_PURGE_BACKOFF_BASE_MS: int(1, 3_600_000).default(500),
   EDGE_PURGE_BACKOFF_MAX_MS: int(1, 3_600_000).default(60_000),
   EDGE_PURGE_POLL_INTERVAL_MS: int(10, 3_600_000).default(1_000),
+  /** Prometheus metrics on a listener of their own; unset: no listener. */
+  METRICS_PORT: int(0, 65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Also serves /metrics on the main port, to requests bearing this token. */
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .max(512, 'must be at most 512 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+  METRICS_MAX_OPERATIONS: int(1, 10_000).default(50),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: z
+    .string()
+    .regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, 'must be key=value pairs separated by commas')
+    .optional(),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).max(200).default('diretta'),
+  OTEL_TRACES_SAMPLER_ARG: z
+    .string()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a number from 0 to 1')
+    .transform(Number)
+    .default(1),
 });
 
 /** Where purges go (README: "Configuration"; docs/scaling.md). */
@@ -176,6 +199,19 @@ export interface EdgeSettings {
   /** A JSON file of apps' documents (src/plugins/trusted-documents.ts). */
   trustedDocumentsFile: string | null;
   purge: EdgePurgeSettings;
+}
+
+/** Prometheus metrics (docs/operations.md). */
+export interface MetricsSettings {
+  /** Port of the metrics listener; null: none. */
+  port: number | null;
+  host: string;
+  /** Bearer token for /metrics on the main port; null: not served there. */
+  token: string | null;
+  /** Operation names with series of their own (the rest count as "other"). */
+  maxOperationNames: number;
+  /** Whether anything serves the metrics: if not, nothing is collected per request. */
+  exposed: boolean;
 }
 
 /** How this instance delivers webhooks (README: "Feeds, webhooks and ninjs"). */
@@ -277,6 +313,9 @@ export type Config = {
   limits: Limits;
   webhooks: WebhookSettings;
   edge: EdgeSettings;
+  metrics: MetricsSettings;
+  /** Null when OTEL_EXPORTER_OTLP_ENDPOINT is unset: no tracing, nothing of OpenTelemetry loaded. */
+  tracing: TracingOptions | null;
 };
 
 export class ConfigError extends Error {
@@ -382,5 +421,37 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
         pollIntervalMs: e.EDGE_PURGE_POLL_INTERVAL_MS,
       },
     },
+    metrics: {
+      port: e.METRICS_PORT ?? null,
+      host: e.METRICS_HOST,
+      token: e.METRICS_TOKEN ?? null,
+      maxOperationNames: e.METRICS_MAX_OPERATIONS,
+      exposed: e.METRICS_PORT !== undefined || e.METRICS_TOKEN !== undefined,
+    },
+    tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? {
+          endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+          headers: otlpHeaders(e.OTEL_EXPORTER_OTLP_HEADERS),
+          serviceName: e.OTEL_SERVICE_NAME,
+          sampleRatio: e.OTEL_TRACES_SAMPLER_ARG,
+        }
+      : null,
   };
+}
+
+/** OTEL_EXPORTER_OTLP_HEADERS as the OpenTelemetry spec writes it: `key=value,…`, values URL-encoded. */
+function otlpHeaders(value: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of value?.split(',') ?? []) {
+    const at = pair.indexOf('=');
+    const raw = pair.slice(at + 1).trim();
+    let decoded = raw;
+    try {
+      decoded = decodeURIComponent(raw);
+    } catch {
+      // Not URL-encoded after all (a lone %): taken as written.
+    }
+    headers[pair.slice(0, at).trim()] = decoded;
+  }
+  return headers;
 }

@@ -24,7 +24,9 @@ try {
 
 const log = createLogger(config);
 // A port that is taken is found before any work (migrations, the demo story), in one line.
-const portProblem = await portUnavailable(config);
+const portProblem =
+  (await portUnavailable({ host: config.host, port: config.port, names: 'PORT, HOST' })) ??
+  (config.metrics.port === null ? null : await portUnavailable({ host: config.metrics.host, port: config.metrics.port, names: 'METRICS_PORT, METRICS_HOST' }));
 if (portProblem) {
   console.error(`Diretta cannot start: ${portProblem}`);
   process.exit(1);
@@ -41,7 +43,10 @@ try {
     process.exit(2);
   }
   // A database that cannot be used, or a port that is taken: one line, not a stack.
-  const problem = databaseStartupProblem(error, config.databaseUrl) ?? listenProblem(error, config);
+  // A taken port says which of the two listeners it is (the main one, or the metrics one).
+  const onMetricsPort = config.metrics.port !== null && config.metrics.port !== 0 && (error as { port?: unknown }).port === config.metrics.port;
+  const address = onMetricsPort ? { host: config.metrics.host, port: config.metrics.port!, names: 'METRICS_PORT, METRICS_HOST' } : { host: config.host, port: config.port, names: 'PORT, HOST' };
+  const problem = databaseStartupProblem(error, config.databaseUrl) ?? listenProblem(error, address);
   if (problem) {
     console.error(`Diretta cannot start: ${problem}`);
     process.exit(1);
@@ -89,27 +94,34 @@ process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandl
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
+interface Address {
+  host: string;
+  port: number;
+  /** The variables that set it, for the message. */
+  names: string;
+}
+
 /** Binds the configured address for a moment: the one way to know it is free (port 0 always is). */
-async function portUnavailable(config: Config): Promise<string | null> {
-  if (config.port === 0) return null;
+async function portUnavailable(address: Address): Promise<string | null> {
+  if (address.port === 0) return null;
   const probe = createServer();
   try {
     await new Promise<void>((resolve, reject) => {
       probe.once('error', reject);
-      probe.listen(config.port, config.host, resolve);
+      probe.listen(address.port, address.host, resolve);
     });
     return null;
   } catch (error) {
-    return listenProblem(error, config);
+    return listenProblem(error, address);
   } finally {
     await new Promise((resolve) => probe.close(resolve));
   }
 }
 
-function listenProblem(error: unknown, { host, port }: Config): string | null {
+function listenProblem(error: unknown, { host, port, names }: Address): string | null {
   const code = (error as { code?: unknown }).code;
-  if (code === 'EADDRINUSE') return `${host}:${port} is already in use (PORT, HOST).`;
-  if (code === 'EACCES') return `not allowed to listen on ${host}:${port} (PORT, HOST).`;
-  if (code === 'EADDRNOTAVAIL') return `${host} is not an address of this machine (HOST).`;
+  if (code === 'EADDRINUSE') return `${host}:${port} is already in use (${names}).`;
+  if (code === 'EACCES') return `not allowed to listen on ${host}:${port} (${names}).`;
+  if (code === 'EADDRNOTAVAIL') return `${host} is not an address of this machine (${names.split(', ')[1]}).`;
   return null;
 }

@@ -30,7 +30,7 @@ function importGraph(): Map<string, string[]> {
   return graph;
 }
 
-const domain = ['db/', 'loaders/', 'editing/', 'live/', 'formats/', 'edge/', 'access.ts', 'viewer.ts', 'errors.ts'];
+const domain = ['db/', 'loaders/', 'editing/', 'live/', 'formats/', 'edge/', 'observability/', 'access.ts', 'viewer.ts', 'errors.ts'];
 const outer = ['schema/', 'plugins/', 'transport/', 'site/', 'context.ts', 'app.ts', 'graphiql.ts', 'main.ts'];
 const under = (path: string, prefixes: string[]) => prefixes.some((p) => path === p || path.startsWith(p));
 
@@ -44,6 +44,13 @@ describe('architecture', () => {
 
   it('keeps the domain free of GraphQL, plugins, transports and the site', () => {
     const leaks = [...graph].flatMap(([from, targets]) => (under(from, domain) ? targets.filter((t) => under(t, outer)).map((t) => `${from} → ${t}`) : []));
+    expect(leaks).toEqual([]);
+  });
+
+  it('keeps metrics and tracing at the bottom, like the logger: they import nothing of Diretta, so any layer may use them', () => {
+    const observability = [...graph].filter(([from]) => from.startsWith('observability/'));
+    expect(observability.length).toBeGreaterThan(3);
+    const leaks = observability.flatMap(([from, targets]) => targets.filter((t) => !t.startsWith('observability/')).map((t) => `${from} → ${t}`));
     expect(leaks).toEqual([]);
   });
 

@@ -40,7 +40,7 @@ describe.runIf(databaseKind === 'postgres' && benchInstalled)('benchmark smoke r
 
     const bench = await run(
       'node',
-      ['--import', 'tsx', 'bench/run.ts', 'all', '--subscribers', '25', '--events', '2', '--duration', '1', '--warmup', '0', '--no-uncached', '--out', out],
+      ['--import', 'tsx', 'bench/run.ts', 'all', '--subscribers', '25', '--events', '2', '--duration', '1', '--warmup', '0', '--no-uncached', '--metrics', '--metrics-rounds', '1', '--out', out],
       { env, maxBuffer: 10 * 1024 * 1024 },
     );
     expect(bench.stdout).toMatch(/report written to/);
@@ -66,6 +66,18 @@ describe.runIf(databaseKind === 'postgres' && benchInstalled)('benchmark smoke r
       expect(statements.every((n) => Number.isInteger(n) && n > 0)).toBe(true);
       expect(new Set(statements).size).toBe(1);
     }
+
+    // Metrics on against off: one pair per operation (cache on only, with --no-uncached), /metrics scraped during the runs with them on.
+    expect(report.reads!.metrics!.map((m) => `${m.operation} ${m.cache}`)).toEqual(['story page on', 'person page on', 'search on']);
+    for (const cost of report.reads!.metrics!) {
+      for (const side of [...cost.on, ...cost.off]) {
+        expect(side.requests).toBeGreaterThan(0);
+        expect(side.errors + side.non2xx + side.timeouts).toBe(0);
+      }
+      expect(cost.scrapes).toBeGreaterThanOrEqual(1);
+      expect(cost.ratio).toBeGreaterThan(0);
+    }
+    expect(readFileSync(join(out, markdown!), 'utf8')).toContain('**Metrics on against off.**');
 
     const { newsroom } = report;
     expect(newsroom!.runs.map((r) => `${r.server} ${r.rate}`)).toEqual(

@@ -7,10 +7,12 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
 import { causeChain } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Span, Tracing } from '../observability/tracing.js';
 import { OutageLog, READ_OUTAGE_WAIT_MS, retryWhileUnavailable } from './outage.js';
 import * as schema from './schema.js';
 import { isDatabaseUnavailable } from './unavailable.js';
-import { statementCountingLogger } from './statement-counter.js';
+import { statementCountingLogger, statementLogger } from './statement-counter.js';
 
 /** The drizzle database, whichever driver is underneath. Code above src/db sees only this. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -107,23 +109,98 @@ export interface DatabaseOptions {
   dataDir: string;
   poolSize?: number;
   log: Logger;
+  /** Statements, pools, outages and events appended are counted here. */
+  metrics?: Metrics | null | undefined;
+  /** Each statement run under an operation's (or a dispatch's) span gets a span of its own. */
+  tracing?: Tracing | null | undefined;
 }
 
 const STARTUP_LOCK = 4_127_301; // any constant shared by every instance
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir, options.log);
+  return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir, options);
 }
 
-async function openPglite(dataDir: string, log: Logger): Promise<Database> {
+/**
+ * Events appended in each transaction still open (by its handle), counted
+ * into diretta_events_appended_total when it commits: a transaction that
+ * rolls back (or is retried after a deadlock) appended nothing.
+ */
+const appendedIn = new WeakMap<object, { events: number }>();
+
+/** Called by appendEvent: one more event in this transaction, counted if it commits. */
+export function noteEventAppended(tx: Tx): void {
+  const open = appendedIn.get(tx);
+  if (open) open.events += 1;
+}
+
+/** Units of work (statements, transactions) holding or waiting for a pool's connections. */
+class InFlight {
+  count = 0;
+  constructor(readonly size: number) {}
+  get inUse() {
+    return Math.min(this.count, this.size);
+  }
+  get waiting() {
+    return Math.max(0, this.count - this.size);
+  }
+}
+
+/** Wraps db.transaction: counts the transaction in its pool while it runs, and the events it appended once it commits. */
+function countTransactions(db: Db, metrics: Metrics | null | undefined, pool: InFlight | null): void {
+  if (!metrics) return;
+  const transaction = db.transaction.bind(db);
+  db.transaction = async function counted<T>(fn: (tx: Tx) => Promise<T>, config?: Parameters<Db['transaction']>[1]): Promise<T> {
+    const appended = { events: 0 };
+    if (pool) pool.count += 1;
+    try {
+      const result = await transaction((tx) => {
+        appendedIn.set(tx, appended);
+        return fn(tx);
+      }, config);
+      metrics.eventsAppended.inc(appended.events);
+      return result;
+    } finally {
+      if (pool) pool.count -= 1;
+    }
+  };
+}
+
+/** The first word of a statement (SELECT, INSERT, WITH…): a span's name; the text goes in an attribute. */
+function statementSpan(tracing: Tracing, text: string, system: string): Span | null {
+  const verb = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'SQL';
+  return tracing.startChild(verb, { 'db.system.name': system, 'db.query.text': text.length > 4_000 ? `${text.slice(0, 4_000)}…` : text }, 'client');
+}
+
+/** Runs `work` under a statement's span (when a span is active), ending it when the statement settles. */
+async function traced<T>(tracing: Tracing | null | undefined, text: string, system: string, work: () => PromiseLike<T>): Promise<T> {
+  const span = tracing ? statementSpan(tracing, text, system) : null;
+  if (!span) return work();
+  try {
+    return await work();
+  } catch (error) {
+    tracing!.fail(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
-  const db = drizzlePglite({ client, schema, casing: 'snake_case', logger: statementCountingLogger });
+  const { metrics, tracing } = options;
+  // One connection, in process: statements and transactions take turns on it.
+  const pool = metrics ? new InFlight(1) : null;
+  if (pool || tracing) instrumentPglite(client, pool, tracing ?? null);
+  const db = drizzlePglite({ client, schema, casing: 'snake_case', logger: statementLogger(metrics?.statements ?? null) });
+  countTransactions(db, metrics, null);
+  if (pool) metrics!.pool('embedded', 1, () => pool);
   return {
     kind: 'pglite',
     db,
     description: dataDir.startsWith('memory://') ? 'PGlite (in memory)' : `PGlite (${dataDir})`,
-    outage: new OutageLog(log),
+    outage: new OutageLog(options.log, metrics ?? null),
     async listen(channel, listener) {
       // PGlite runs in this process: its LISTEN cannot be cut off, so onListen runs once.
       const unlisten = await client.listen(channel, (payload) => listener.onNotify(payload));
@@ -140,6 +217,32 @@ async function openPglite(dataDir: string, log: Logger): Promise<Database> {
     },
     close: () => client.close(),
   };
+}
+
+/** Counts PGlite's statements and transactions while they hold (or wait for) its one connection, and traces statements. */
+function instrumentPglite(client: PGlite, pool: InFlight | null, tracing: Tracing | null): void {
+  const held = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (pool) pool.count += 1;
+    try {
+      return await work();
+    } finally {
+      if (pool) pool.count -= 1;
+    }
+  };
+  const query = client.query.bind(client);
+  client.query = ((text: string, ...rest: unknown[]) =>
+    held(() => traced(tracing, text, 'postgresql', () => (query as (...args: unknown[]) => Promise<unknown>)(text, ...rest)))) as PGlite['query'];
+  const transaction = client.transaction.bind(client);
+  client.transaction = ((fn: Parameters<PGlite['transaction']>[0]) =>
+    held(() =>
+      transaction((tx) => {
+        if (tracing) {
+          const inner = tx.query.bind(tx);
+          tx.query = ((text: string, ...rest: unknown[]) => traced(tracing, text, 'postgresql', () => (inner as (...args: unknown[]) => Promise<unknown>)(text, ...rest))) as typeof tx.query;
+        }
+        return fn(tx);
+      }),
+    )) as PGlite['transaction'];
 }
 
 /**
@@ -173,23 +276,64 @@ function connect(url: string, extra: postgres.Options<Record<string, postgres.Po
  * error. Writes and transactions are never repeated here: a lost answer to a
  * commit cannot tell whether it happened (clients retry those with their
  * idempotency keys).
+ *
+ * With metrics, each statement counts in its pool while it runs (postgres.js
+ * keeps its pool's state to itself); with tracing, statements run under a
+ * span get one of their own, inside transactions too.
  */
-function preparedAndPatient(client: postgres.Sql, outage: OutageLog): postgres.Sql {
+function preparedAndPatient(client: postgres.Sql, outage: OutageLog, pool: InFlight | null, tracing: Tracing | null): postgres.Sql {
   return new Proxy(client, {
     get(target, property, receiver) {
+      if (property === 'begin' && tracing) return tracedBegin(target, tracing);
       if (property !== 'unsafe') return Reflect.get(target, property, receiver);
       return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) => {
         const run = () => target.unsafe(query, params, { ...options, prepare: true });
-        if (!READ_ONLY.test(query) || WRITES.test(query)) return run();
-        const patient = (work: () => Promise<unknown>) => retryWhileUnavailable(work, { waitMs: READ_OUTAGE_WAIT_MS, outage });
+        const patient = READ_ONLY.test(query) && !WRITES.test(query);
+        if (!patient && !pool && !tracing) return run();
+        const once = async <T>(work: () => PromiseLike<T>): Promise<T> => {
+          if (pool) pool.count += 1;
+          try {
+            return await traced(tracing, query, 'postgresql', work);
+          } finally {
+            if (pool) pool.count -= 1;
+          }
+        };
+        const attempt = <T>(work: () => PromiseLike<T>) => (patient ? retryWhileUnavailable(() => once(work), { waitMs: READ_OUTAGE_WAIT_MS, outage }) : once(work));
         // postgres.js queries are lazy thenables that drizzle awaits or asks for `.values()`: offer both, each retried whole.
         return {
-          values: () => patient(() => run().values()),
-          then: (resolve: (rows: unknown) => unknown, reject: (error: unknown) => unknown) => patient(() => run()).then(resolve, reject),
+          values: () => attempt(() => run().values()),
+          then: (resolve: (rows: unknown) => unknown, reject: (error: unknown) => unknown) => attempt(() => run()).then(resolve, reject),
         } as unknown as ReturnType<typeof target.unsafe>;
       };
     },
   });
+}
+
+/** `sql.begin` whose transaction (and its savepoints) traces each statement. */
+function tracedBegin(client: postgres.Sql, tracing: Tracing) {
+  const inTransaction = <S extends postgres.Sql | postgres.TransactionSql>(sql: S): S =>
+    new Proxy(sql, {
+      get(target, property, receiver) {
+        if (property === 'savepoint') {
+          return (...args: unknown[]) => {
+            const fn = args.pop() as (inner: postgres.TransactionSql) => unknown;
+            return (target as postgres.TransactionSql).savepoint(...(args as [string]), (inner) => fn(inTransaction(inner)));
+          };
+        }
+        if (property !== 'unsafe') return Reflect.get(target, property, receiver);
+        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) => {
+          const run = () => target.unsafe(query, params, options);
+          return {
+            values: () => traced(tracing, query, 'postgresql', () => run().values()),
+            then: (resolve: (rows: unknown) => unknown, reject: (error: unknown) => unknown) => traced(tracing, query, 'postgresql', () => run()).then(resolve, reject),
+          };
+        };
+      },
+    });
+  return (...args: unknown[]) => {
+    const fn = args.pop() as (sql: postgres.TransactionSql) => unknown;
+    return client.begin(...(args as [string]), (sql) => fn(inTransaction(sql)));
+  };
 }
 
 const READ_ONLY = /^\s*(select|with)\b/i;
@@ -204,8 +348,12 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     // came back seconds late. Reconnect fast instead: 50 ms doubling to 1 s.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
-  const outage = new OutageLog(options.log);
-  const db = drizzlePostgres({ client: preparedAndPatient(client, outage), schema, casing: 'snake_case', logger: statementCountingLogger });
+  const { metrics, tracing = null } = options;
+  const outage = new OutageLog(options.log, metrics ?? null);
+  const readers = metrics ? new InFlight(options.poolSize ?? 10) : null;
+  const writers = metrics ? new InFlight(WRITER_POOL_SIZE) : null;
+  const logger = statementLogger(metrics?.statements ?? null);
+  const db = drizzlePostgres({ client: preparedAndPatient(client, outage, readers, tracing), schema, casing: 'snake_case', logger });
   // Editors never queue behind readers: transactions (every write of src/editing) run on a small pool of
   // their own, so a publish under a full read load does not wait for the statements of fifty readers.
   const writer = connect(url, {
@@ -213,8 +361,14 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     connection: { application_name: 'diretta-writer', plan_cache_mode: 'force_generic_plan' },
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
-  const writerDb = drizzlePostgres({ client: preparedAndPatient(writer, outage), schema, casing: 'snake_case', logger: statementCountingLogger });
+  // Statements outside a transaction on the writers' connections (none today) would count there: the transactions do.
+  const writerDb = drizzlePostgres({ client: preparedAndPatient(writer, outage, null, tracing), schema, casing: 'snake_case', logger });
   db.transaction = writerDb.transaction.bind(writerDb);
+  countTransactions(db, metrics, writers);
+  if (metrics) {
+    metrics.pool('readers', readers!.size, () => readers!);
+    metrics.pool('writers', writers!.size, () => writers!);
+  }
   return {
     kind: 'postgres',
     db,

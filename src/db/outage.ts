@@ -6,6 +6,7 @@
  * within a bound, and the wait is logged once per outage, not once per query.
  */
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { isDatabaseUnavailable } from './unavailable.js';
 
 /** How long a read waits for the database before its request gets a 503. */
@@ -13,27 +14,50 @@ export const READ_OUTAGE_WAIT_MS = 5_000;
 /** How long setting up a subscription (or replaying to one) waits for the database. */
 export const LIVE_OUTAGE_WAIT_MS = 30_000;
 
-/** Logs when the database stops answering and when it answers again, once each per outage. */
+/**
+ * Logs when the database stops answering and when it answers again, once
+ * each per outage, and keeps the outage metrics (diretta_database_up, the
+ * outages and the seconds spent unavailable).
+ */
 export class OutageLog {
   private since: number | null = null;
+  /** Seconds of the outages that ended. */
+  private pastSeconds = 0;
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly metrics: Metrics | null = null,
+  ) {
+    metrics?.onScrape(() => {
+      metrics.databaseUnavailableSeconds.value = this.unavailableSeconds;
+    });
+  }
 
   get down(): boolean {
     return this.since !== null;
   }
 
+  /** Seconds the database has been unavailable, all outages together, the current one included. */
+  get unavailableSeconds(): number {
+    return this.pastSeconds + (this.since === null ? 0 : (Date.now() - this.since) / 1000);
+  }
+
   unavailable(error: unknown): void {
     if (this.since !== null) return;
     this.since = Date.now();
+    this.metrics?.databaseUp.set(0);
+    this.metrics?.databaseOutages.inc();
     const cause = error as { code?: unknown; message?: unknown };
     this.log.warn({ code: cause.code, reason: cause.message }, 'database unreachable: reads wait for it, writes answer 503');
   }
 
   available(): void {
     if (this.since === null) return;
-    this.log.info({ downMs: Date.now() - this.since }, 'database reachable again');
+    const downMs = Date.now() - this.since;
+    this.pastSeconds += downMs / 1000;
     this.since = null;
+    this.metrics?.databaseUp.set(1);
+    this.log.info({ downMs }, 'database reachable again');
   }
 }
 

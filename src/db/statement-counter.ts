@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'drizzle-orm/logger';
+import type { CounterCell } from '../observability/metric-families.js';
 
 /**
  * Counts the SQL statements an operation runs, so that tests and the
@@ -24,3 +25,15 @@ export const statementCountingLogger: Logger = {
     if (counter) counter.statements += 1;
   },
 };
+
+/** The same, also counting every statement into `total` (diretta_db_statements_total): a number added to, nothing more. */
+export function statementLogger(total: CounterCell | null): Logger {
+  if (!total) return statementCountingLogger;
+  return {
+    logQuery() {
+      total.value += 1;
+      const counter = storage.getStore();
+      if (counter) counter.statements += 1;
+    },
+  };
+}

@@ -26,9 +26,11 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { EdgePurgeSettings } from '../config.js';
 import { anyOf } from '../db/any-of.js';
 import { type Database, type Db, queryRows } from '../db/client.js';
+import { watchOutboxTable } from '../db/outbox-backlog.js';
 import { EVENTS_CHANNEL } from '../live/append-event.js';
 import { CATALOG_CHANNEL } from '../loaders/catalog-matcher.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { retryDelayMs } from '../webhooks/backoff.js';
 import { OutboxLoop } from '../webhooks/outbox-loop.js';
 import { type Purger, configuredPurgers } from './purgers.js';
@@ -99,6 +101,7 @@ export class EdgePurgeDrainer {
     private readonly database: Database,
     private readonly settings: EdgePurgeSettings,
     private readonly log: Logger,
+    private readonly metrics: Metrics | null = null,
     purgers?: Purger[],
   ) {
     this.purgers = purgers ?? configuredPurgers(settings.targets, settings.timeoutMs);
@@ -181,8 +184,10 @@ export class EdgePurgeDrainer {
           if (hard.size > 0) await purger.purge([...hard], true);
           if (soft.size > 0) await purger.purge([...soft], false);
           this.counts[purger.name]!.delivered++;
+          this.metrics?.outboxDelivery('purge', 'delivered').inc();
         } catch (error) {
           this.counts[purger.name]!.failed++;
+          this.metrics?.outboxDelivery('purge', 'failed').inc();
           throw new Error(`${purger.name}: ${(error as Error).message}`);
         }
       }),
@@ -229,4 +234,9 @@ function takeBatch(rows: PendingPurge[]): PendingPurge[] {
     batch.push(row);
   }
   return batch;
+}
+
+/** The purge outbox's backlog at every scrape, on every instance (draining or not). */
+export function watchPurgeOutbox(metrics: Metrics, database: Pick<Database, 'db'>): () => void {
+  return watchOutboxTable(metrics, database, 'purge', { table: 'edge_purges', waiting: sql`delivered_at is null` });
 }

@@ -13,9 +13,12 @@
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { Access } from '../access.js';
 import type { Db } from '../db/client.js';
+import type { OutageLog } from '../db/outage.js';
 import { entries, nowMs } from '../db/schema.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { isClientError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { appendEntryEvent, lockEntry, publishLocked } from './entries.js';
 
 /** Who publishes scheduled entries, in the event log's `actor`. */
@@ -95,7 +98,14 @@ export class Scheduler {
     private readonly db: Db,
     private readonly log: Logger,
     private readonly options: SchedulerOptions = { intervalMs: 1_000, lateAfterMs: 5_000 },
-  ) {}
+    /** Lateness and held entries go to `metrics`; an unreachable database to the outage log (one line per outage). */
+    private readonly observers: { metrics?: Metrics | null; outage?: OutageLog } = {},
+  ) {
+    observers.metrics?.onScrape(async () => {
+      const [row] = await db.select({ due: sql<number>`count(*)::int` }).from(entries).where(and(eq(entries.status, 'scheduled'), lte(entries.publishAt, sql`now()`)));
+      observers.metrics!.scheduledDue.set(Number(row?.due ?? 0));
+    });
+  }
 
   start(): void {
     this.stopped = false;
@@ -111,19 +121,26 @@ export class Scheduler {
   }
 
   private async run(): Promise<void> {
+    const { metrics, outage } = this.observers;
     try {
-      for (const p of await publishDueEntries(this.db)) {
+      const outcomes = await publishDueEntries(this.db);
+      outage?.available();
+      for (const p of outcomes) {
         if (p.outcome === 'held') {
+          metrics?.scheduledHeld.inc();
           this.log.warn({ entryId: p.entryId, storyId: p.storyId, publishAt: p.publishAt.toISOString() }, 'did not publish a scheduled entry: its story has ended; it is a draft again');
           continue;
         }
+        metrics?.scheduledLateness.observe(Math.max(0, p.lateMs) / 1000);
         const fields = { entryId: p.entryId, storyId: p.storyId, publishAt: p.publishAt.toISOString(), lateMs: p.lateMs };
         if (p.lateMs > this.options.lateAfterMs) this.log.warn(fields, 'published a scheduled entry late');
         else this.log.info(fields, 'published a scheduled entry');
       }
     } catch (error) {
-      // A database outage: the entries stay scheduled and the next run publishes them.
-      this.log.warn({ err: error }, 'could not publish scheduled entries; retrying');
+      // A database outage: the entries stay scheduled and the next run publishes them. The outage is
+      // logged once (by the outage log), not once a second here.
+      if (outage && isDatabaseUnavailable(error)) outage.unavailable(error);
+      else this.log.warn({ err: error }, 'could not publish scheduled entries; retrying');
     }
   }
 

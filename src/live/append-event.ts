@@ -17,7 +17,7 @@
  * writes the event's webhook deliveries in this same transaction.
  */
 import { eq, sql } from 'drizzle-orm';
-import type { Tx } from '../db/client.js';
+import { type Tx, noteEventAppended } from '../db/client.js';
 import { type StoryEventKind, type StoryEventRow, type StoryRow, nowMs, stories, storyEvents } from '../db/schema.js';
 
 /** Lower-case: PGlite does not quote LISTEN channel names. */
@@ -99,5 +99,7 @@ export async function appendEvent(tx: Tx, event: NewEvent): Promise<StoryEventRo
     })
     .returning();
   await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${notifyPayload(row!)}::text || ${speakersOf(event.entryId)})`);
+  // Counted in diretta_events_appended_total if the transaction commits.
+  noteEventAppended(tx);
   return row!;
 }

@@ -21,7 +21,10 @@ import { LIVE_OUTAGE_WAIT_MS, retryWhileUnavailable } from '../db/outage.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { stories } from '../db/schema.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import { EVENTS_CHANNEL } from './append-event.js';
+import { DeliveryTracker } from './delivery-tracker.js';
 import { type LiveEvent, loadEvents, redacted } from './load-events.js';
 
 export interface BusOptions {
@@ -31,6 +34,10 @@ export interface BusOptions {
   batchSize: number;
   /** Undelivered events a subscriber may accumulate before it is cut off as a slow consumer. */
   maxQueue: number;
+  /** Events dispatched, delivery lags, stories followed. */
+  metrics?: Metrics | null | undefined;
+  /** A span per dispatched event, until its last subscriber is done with it. */
+  tracing?: Tracing | null | undefined;
 }
 
 /** A subscriber fell more than `maxQueue` events behind; it should resume from its last cursor. */
@@ -43,6 +50,8 @@ export class SlowConsumerError extends Error {
 class Subscriber {
   private queue: LiveEvent[] = [];
   private wake: (() => void) | null = null;
+  /** The event last handed to the consumer: it is done with it once it asks for the next one. */
+  private current: LiveEvent | null = null;
   closed = false;
   overflowed = false;
 
@@ -61,12 +70,16 @@ class Subscriber {
   }
 
   push(event: LiveEvent) {
-    if (this.overflowed) return;
+    if (this.overflowed) {
+      event.delivery?.done(false);
+      return;
+    }
     if (this.queue.length >= this.maxQueue) {
       // Holding more would let one stalled reader grow the server's memory without bound.
       // Its consumer may be blocked on a full socket and never pull again: tell its owner now.
       this.overflowed = true;
-      this.queue = [];
+      event.delivery?.done(false);
+      this.abandon();
       this.onOverflow?.();
     } else {
       this.queue.push(event);
@@ -79,11 +92,28 @@ class Subscriber {
     this.wake?.();
   }
 
+  /** The consumer has left: nothing it holds or waits for will reach its socket. */
+  abandon() {
+    this.closed = true;
+    this.current?.delivery?.done(false);
+    this.current = null;
+    for (const event of this.queue) event.delivery?.done(false);
+    this.queue = [];
+    this.wake?.();
+  }
+
   async take(): Promise<LiveEvent | null> {
+    if (this.current) {
+      // Asked for the next one: the last went all the way to the socket (or a filter skipped it).
+      this.current.delivery?.done(true);
+      this.current = null;
+    }
     while (this.queue.length === 0 && !this.closed && !this.overflowed) await new Promise<void>((resolve) => (this.wake = resolve));
     this.wake = null;
     if (this.overflowed) throw new SlowConsumerError();
-    return this.queue.shift() ?? null;
+    const event = this.queue.shift() ?? null;
+    if (event?.delivery) this.current = event;
+    return event;
   }
 }
 
@@ -114,12 +144,21 @@ export class LiveBus {
   private eventsLoaded = 0;
   /** Called with each new event before it is handed to subscribers (the response cache's eventDispatched). */
   beforeDelivery: ((event: LiveEvent) => void) | null = null;
+  private readonly metrics: Metrics | null;
+  private readonly tracing: Tracing | null;
 
   constructor(
     private readonly database: Database,
     private readonly log: Logger,
     private readonly options: BusOptions = { recentEvents: 256, batchSize: 500, maxQueue: 1_000 },
-  ) {}
+  ) {
+    this.metrics = options.metrics ?? null;
+    this.tracing = options.tracing ?? null;
+    this.metrics?.onScrape(() => {
+      this.metrics!.eventsLoaded.value = this.eventsLoaded;
+      this.metrics!.storiesFollowed.set(this.channels.size);
+    });
+  }
 
   async start(): Promise<void> {
     let listening = false;
@@ -225,7 +264,7 @@ export class LiveBus {
         }
       },
       return: async () => {
-        subscriber.close();
+        subscriber.abandon();
         leave();
         await replay?.return(undefined);
         return done();
@@ -331,6 +370,7 @@ export class LiveBus {
     if (event.row.seq <= channel.lastSeq) return;
     // Before any subscriber sees it: the response cache drops what it touched (the freshness contract).
     this.beforeDelivery?.(event);
+    if (this.metrics || this.tracing) this.track(event);
     channel.lastSeq = event.row.seq;
     channel.recent.push(event);
     if (channel.recent.length > this.options.recentEvents) channel.recent.shift();
@@ -358,6 +398,8 @@ export class LiveBus {
     try {
       for (let event = channel.outbox.shift(); event; event = channel.outbox.shift()) {
         const subscribers = [...channel.subscribers];
+        event.delivery?.handedTo(subscribers.length);
+        event.delivery?.span?.setAttribute('diretta.subscribers', subscribers.length);
         for (let from = 0; from < subscribers.length; from += DELIVERY_CHUNK) {
           const chunk = subscribers.slice(from, from + DELIVERY_CHUNK);
           for (const subscriber of chunk) subscriber.push(event);
@@ -367,10 +409,33 @@ export class LiveBus {
           do await new Promise<void>((resolve) => setImmediate(resolve));
           while (performance.now() < deadline && !chunk.every((s) => s.idle));
         }
+        event.delivery?.release();
       }
     } finally {
       channel.delivering = false;
     }
+  }
+
+  /**
+   * Measures an event from its commit to its dispatch now, and from now to
+   * the last socket it is written to (./delivery-tracker.ts); with tracing,
+   * a span covers the same stretch.
+   */
+  private track(event: LiveEvent) {
+    const { metrics, tracing } = this;
+    if (metrics) {
+      metrics.eventsDispatched.inc();
+      metrics.commitToDispatch.observe(Math.max(0, Date.now() - event.row.occurredAt.getTime()) / 1000);
+    }
+    const span = tracing?.startRoot('dispatch story event', {
+      'diretta.story.id': event.row.storyId,
+      'diretta.event.seq': event.row.seq,
+      'diretta.event.kind': event.row.kind,
+    });
+    event.delivery = new DeliveryTracker(performance.now(), span ?? null, (tracker, lastWrittenAt) => {
+      if (lastWrittenAt !== null) metrics?.dispatchToWritten.observe((lastWrittenAt - tracker.dispatchedAt) / 1000);
+      span?.end();
+    });
   }
 
   /** Replays and channel starts wait through a database restart rather than fail their subscribers. */

@@ -10,6 +10,7 @@ import type { Db } from '../db/client.js';
 import { type Entry, entryColumns } from '../db/columns.js';
 import { type MentionableKind, mentionable } from '../db/mentionables.js';
 import { type EventSnapshot, type StoryEventRow, entries, storyEvents } from '../db/schema.js';
+import type { DeliveryTracker } from './delivery-tracker.js';
 
 export interface LiveEvent {
   row: StoryEventRow;
@@ -17,6 +18,8 @@ export interface LiveEvent {
   entry: Entry | null;
   /** The people and places that entry mentioned at the event, by kind. */
   mentions: Readonly<Record<MentionableKind, ReadonlySet<number>>>;
+  /** Set by the live bus on an event it dispatches: when its subscribers are done with it (./delivery-tracker.ts). */
+  delivery?: DeliveryTracker;
 }
 
 /** Whether a subscription's payload is a story event (rather than a plain value). */

@@ -87,14 +87,18 @@ export function useErrorMasking(): Plugin<Context> {
         },
       };
     },
-    onSubscribe() {
+    onSubscribe({ args }) {
+      const ctx = args.contextValue as Context;
       return {
         onSubscribeResult(payload) {
           return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => mask(result as ExecutionResult, args.contextValue as Context, args.document as DocumentNode));
         },
+        // A stream that fails midway (over SSE or a WebSocket): logged under the subscription's request id, which the client is given.
         onSubscribeError({ error, setError }) {
           if (error instanceof GraphQLError && isClientError(error)) return;
-          setError(new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } }));
+          if (isDatabaseUnavailable(error)) ctx.log.warn({ err: error }, 'database unavailable: a subscription stream failed');
+          else ctx.log.error({ err: error }, 'internal error in a subscription stream');
+          setError(new GraphQLError(`Unexpected error. Quote request id ${ctx.requestId} when reporting it.`, { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ctx.requestId } }));
         },
       };
     },

@@ -7,6 +7,7 @@ import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
+import type { Metrics, RefusalLimit } from '../observability/metrics.js';
 import { expensiveWeight, isExpensive, operationCost } from './cost.js';
 
 export class TokenBuckets {
@@ -43,7 +44,7 @@ export function limited(what: string, retryAfter: number) {
   });
 }
 
-export function useRateLimits(limits: Limits): Plugin<Context> {
+export function useRateLimits(limits: Limits, metrics: Metrics | null = null): Plugin<Context> {
   const mutations = new TokenBuckets(limits.rateLimitMutations);
   const expensive = new TokenBuckets(limits.rateLimitExpensive);
   // Reading a text (analyzeText) is a few milliseconds of one core per 20,000 characters: metered in characters.
@@ -57,6 +58,7 @@ export function useRateLimits(limits: Limits): Plugin<Context> {
       const key = ctx.viewer.subject ? `sub:${ctx.viewer.subject}` : `ip:${ctx.clientAddress}`;
       let wait = 0;
       let what = '';
+      let limit: RefusalLimit = 'mutations';
       if (operation.operation === 'mutation' && limits.rateLimitMutations > 0) {
         wait = mutations.take(key);
         what = 'mutations';
@@ -64,15 +66,18 @@ export function useRateLimits(limits: Limits): Plugin<Context> {
         if (limits.rateLimitExpensive > 0 && isExpensive(args, limits)) {
           wait = expensive.take(key, expensiveWeight(args));
           what = 'expensive queries (search, or large pages)';
+          limit = 'expensive';
         }
         // The whole operation's text at once, before any of it is read: nothing is analysed and then thrown away.
         const { analyzed } = operationCost(args);
         if (wait === 0 && analyzed > 0 && limits.analyzeTextCharsPerMinute > 0) {
           wait = analyses.take(key, analyzed);
           what = 'text to analyse (analyzeText, ANALYZE_TEXT_CHARS_PER_MINUTE characters a minute)';
+          limit = 'analyzeText';
         }
       }
       if (wait > 0) {
+        metrics?.refused[limit].inc();
         ctx.log.warn({ key, what }, 'rate limited');
         setResultAndStopExecution({ errors: [limited(what, wait)], data: null });
       }

@@ -179,7 +179,7 @@ export interface ResponseCache {
   eventDispatched(event: LiveEvent): void;
   /** What the answer served to this request from the cache depends on (undefined when it was not served from it). */
   scopeOf(request: Request): CacheScope | undefined;
-  stats(): { entries: number; bytes: number; hits: number; misses: number; invalidations: number; documentHits: number; documentMisses: number };
+  stats(): { entries: number; bytes: number; hits: number; misses: number; invalidations: number; stores: number; evictions: number; documentHits: number; documentMisses: number };
 }
 
 const encoder = new TextEncoder();
@@ -220,7 +220,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
   const batched = new WeakSet<Request>();
   let generation = 0;
   let unlisten: (() => Promise<void>) | null = null;
-  const counts = { hits: 0, misses: 0, invalidations: 0, documentHits: 0, documentMisses: 0 };
+  const counts = { hits: 0, misses: 0, invalidations: 0, stores: 0, evictions: 0, documentHits: 0, documentMisses: 0 };
 
   /**
    * Invalidations since recent generations, to check an answer computed meanwhile against (stillValid):
@@ -404,10 +404,11 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       const bytes = encoder.encode(json);
       drop(waiting.key);
       if (bytes.byteLength > maxEntryBytes) return;
-      while (entries.size > 0 && (entries.size >= maxEntries || storedBytes + bytes.byteLength > maxBytes)) drop(entries.keys().next().value!);
+      makeRoom(bytes.byteLength);
       const ttl = scope.search ? Math.min(searchTtlMs, options.ttlMs) : options.ttlMs;
       entries.set(waiting.key, { kind: 'answer', result: { ...stored, stringify: () => json }, bytes, expiresAt: Date.now() + ttl, expensive: waiting.expensive, scope });
       storedBytes += bytes.byteLength;
+      counts.stores++;
     },
     onResultProcess({ request, acceptableMediaTypes, setResultProcessor }) {
       const entry = served.get(request);
@@ -433,7 +434,10 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
 
   /** Makes room for `bytes` more, oldest first. */
   const makeRoom = (bytes: number) => {
-    while (entries.size > 0 && (entries.size >= maxEntries || storedBytes + bytes > maxBytes)) drop(entries.keys().next().value!);
+    while (entries.size > 0 && (entries.size >= maxEntries || storedBytes + bytes > maxBytes)) {
+      drop(entries.keys().next().value!);
+      counts.evictions++;
+    }
   };
 
   const documents: DocumentCache = {
@@ -456,6 +460,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       makeRoom(bytes.byteLength);
       entries.set(full, { kind: 'document', document, bytes, expiresAt: Date.now() + options.ttlMs, scope });
       storedBytes += bytes.byteLength;
+      counts.stores++;
       return true;
     },
   };

@@ -13,11 +13,12 @@
  * so it lives exactly as long as the event. Results can only differ by role
  * (drafts, retracted bodies), which is why the role is part of the key.
  */
-import { type DocumentNode, type ExecutionArgs, type ExecutionResult, Kind, createSourceEventStream, execute, visit } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, Kind, createSourceEventStream, execute, getOperationAST, visit } from 'graphql';
 import { type Plugin, isAsyncIterable, mapAsyncIterator } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { countStatements } from '../db/statement-counter.js';
 import { type LiveEvent, isLiveEvent } from '../live/load-events.js';
+import type { Tracing } from '../observability/tracing.js';
 
 /** Per event: per document, the shared result of each distinct operation. */
 const executionsOf = new WeakMap<LiveEvent, WeakMap<DocumentNode, Map<string, SharedResult>>>();
@@ -68,8 +69,32 @@ interface SharedResult {
   value?: ExecutionResult;
 }
 
+/** Runs an event's shared execution under a span of the event's dispatch, when tracing and the dispatch is still under way. */
+function underDispatch(tracing: Tracing | null, event: LiveEvent, args: ExecutionArgs, run: () => ExecutionResult | Promise<ExecutionResult>) {
+  const dispatch = event.delivery?.open ? event.delivery.span : null;
+  if (!tracing || !dispatch) return run();
+  const name = args.operationName ?? getOperationAST(args.document, args.operationName)?.name?.value;
+  const span = tracing.startUnder(dispatch, name ? `execute subscription ${name}` : 'execute subscription', { 'graphql.operation.type': 'subscription', ...(name ? { 'graphql.operation.name': name } : {}) });
+  const ended = (value: ExecutionResult) => {
+    span.end();
+    return value;
+  };
+  try {
+    const result = tracing.withSpan(span, run);
+    return result instanceof Promise ? result.then(ended, (error: unknown) => {
+      tracing.fail(span, error);
+      span.end();
+      throw error;
+    }) : ended(result);
+  } catch (error) {
+    tracing.fail(span, error);
+    span.end();
+    throw error;
+  }
+}
+
 /** The payload a subscribe resolver yields is whatever the field's `resolve` gets: here always a LiveEvent. */
-function executeEvent(args: ExecutionArgs, payload: unknown): ExecutionResult | Promise<ExecutionResult> {
+function executeEvent(tracing: Tracing | null, args: ExecutionArgs, payload: unknown): ExecutionResult | Promise<ExecutionResult> {
   const subscriberContext = args.contextValue as Context;
   if (!isLiveEvent(payload)) return execute({ ...args, rootValue: payload });
   const role = subscriberContext.viewer.role;
@@ -105,7 +130,9 @@ function executeEvent(args: ExecutionArgs, payload: unknown): ExecutionResult | 
     statements: subscriberContext.statements ? { statements: 0 } : null,
   };
   const created: SharedResult = {
-    promise: Promise.resolve(countStatements(sharedContext.statements, () => execute({ ...args, rootValue: payload, contextValue: sharedContext }))),
+    promise: Promise.resolve(
+      underDispatch(tracing, payload, args, () => countStatements(sharedContext.statements, () => execute({ ...args, rootValue: payload, contextValue: sharedContext }))),
+    ),
   };
   void created.promise.then(
     (value) => (created.value = value),
@@ -115,13 +142,13 @@ function executeEvent(args: ExecutionArgs, payload: unknown): ExecutionResult | 
   return created.promise;
 }
 
-export function useSharedEventExecution(): Plugin<Context> {
+export function useSharedEventExecution(tracing: Tracing | null = null): Plugin<Context> {
   return {
     onSubscribe({ setSubscribeFn }) {
       setSubscribeFn(async (args) => {
         const source = await createSourceEventStream(args);
         if (!isAsyncIterable(source)) return source as ExecutionResult;
-        return mapAsyncIterator(source as AsyncIterable<unknown>, (payload) => executeEvent(args, payload));
+        return mapAsyncIterator(source as AsyncIterable<unknown>, (payload) => executeEvent(tracing, args, payload));
       });
     },
   };

@@ -9,8 +9,9 @@ import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
 import { clientError } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
 
-export function useSseLimits(limits: Pick<Limits, 'maxConnectionsPerAddress'>): Plugin<Context> {
+export function useSseLimits(limits: Pick<Limits, 'maxConnectionsPerAddress'>, metrics: Metrics | null = null): Plugin<Context> {
   const open = new Map<string, number>();
   const release = (address: string) => {
     const left = (open.get(address) ?? 1) - 1;
@@ -24,6 +25,7 @@ export function useSseLimits(limits: Pick<Limits, 'maxConnectionsPerAddress'>): 
       const address = ctx.clientAddress;
       const count = open.get(address) ?? 0;
       if (count >= limits.maxConnectionsPerAddress) {
+        metrics?.refused.streamsPerAddress.inc();
         setResultAndStopExecution({
           errors: [clientError('RATE_LIMITED', `At most ${limits.maxConnectionsPerAddress} live streams per client address.`, { http: { status: 429 } })],
           data: null,
@@ -32,14 +34,17 @@ export function useSseLimits(limits: Pick<Limits, 'maxConnectionsPerAddress'>): 
       }
       open.set(address, count + 1);
       let released = false;
+      let streaming = false;
       const done = () => {
         if (released) return;
         released = true;
         release(address);
+        if (streaming) ctx.log.debug('SSE subscription ended');
       };
       return {
         onSubscribeResult({ result }) {
           if (!(typeof result === 'object' && result !== null && Symbol.asyncIterator in result)) return done();
+          streaming = true;
           return { onEnd: done };
         },
         onSubscribeError: done,

@@ -8,8 +8,9 @@
  */
 import type { Server } from 'node:http';
 import type { Logger } from '../logger.js';
+import type { CounterCell } from '../observability/metric-families.js';
 
-export function capConnectionsPerAddress(server: Server, max: number, log: Logger): { open(address: string): number } {
+export function capConnectionsPerAddress(server: Server, max: number, log: Logger, refused: CounterCell | null = null): { open(address: string): number } {
   const open = new Map<string, number>();
   let refusedSinceLog = 0;
   server.on('connection', (socket) => {
@@ -18,6 +19,7 @@ export function capConnectionsPerAddress(server: Server, max: number, log: Logge
     if (count >= max) {
       // One line per burst, not one per refused socket: a flood must not flood the log too.
       if (refusedSinceLog++ === 0) log.warn({ address, max }, 'refused HTTP connections: too many open from this address');
+      refused?.inc();
       socket.destroy();
       return;
     }

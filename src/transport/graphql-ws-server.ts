@@ -25,12 +25,17 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   options: ServerOptions<P, SocketExtra & E>,
   wsServer: WebSocketServer,
   log: Logger,
+  /** How the server closes a socket (the caller notes why); a plain close by default. */
+  closeSocket: (socket: WebSocket, code: number, reason: string) => void = (socket, code, reason) => socket.close(code, reason),
 ): void {
   const server = makeServer<P, SocketExtra & E>(options);
   wsServer.options.handleProtocols = handleProtocols;
   wsServer.on('error', (err) => log.error({ err }, 'WebSocket server error'));
+  const socketLog = log;
 
   wsServer.on('connection', (socket, request) => {
+    // Every line about this socket carries the request id of its upgrade (set in src/transport/websocket.ts).
+    const log = socketLog.child({ requestId: request.headers['x-request-id'] });
     socket.once('error', (err) => {
       // ECONNRESET and the like: the peer is gone. Not worth more than a line.
       log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'WebSocket error; closing the socket');
@@ -47,7 +52,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
               resolve();
             });
           }),
-        close: (code, reason) => socket.close(code, reason),
+        close: (code, reason) => (code === undefined ? socket.close() : closeSocket(socket, code, reason ?? '')),
         onMessage: (handle) =>
           socket.on('message', async (message) => {
             try {
@@ -57,11 +62,11 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
               // client, an unknown type): the client's fault, 4400, not the server's 4500.
               if (err instanceof Error && PROTOCOL_ERROR.test(err.message)) {
                 log.debug({ reason: err.message }, 'closed a WebSocket for a protocol error');
-                socket.close(CloseCode.BadRequest, err.message.slice(0, 120));
+                closeSocket(socket, CloseCode.BadRequest, err.message.slice(0, 120));
                 return;
               }
               log.error({ err }, 'graphql-ws could not handle a message; closing the socket');
-              socket.close(CloseCode.InternalServerError, 'Internal server error');
+              closeSocket(socket, CloseCode.InternalServerError, 'Internal server error');
             }
           }),
       },

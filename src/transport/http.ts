@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Limits } from '../config.js';
 import { badGetParameter } from '../input-guard.js';
+import type { CounterCell } from '../observability/metric-families.js';
 
 const ACCEPTED_POST_TYPES = new Set(['application/json', 'application/graphql-response+json', 'application/graphql']);
 
@@ -17,7 +18,7 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
 }
 
 /** Returns true when the request was refused (and answered). */
-export function refuseBadRequest(req: IncomingMessage, res: ServerResponse, limits: Limits): boolean {
+export function refuseBadRequest(req: IncomingMessage, res: ServerResponse, limits: Limits, tooLarge: CounterCell | null = null): boolean {
   if (req.method === 'GET') {
     const bad = badGetParameter(new URL(req.url ?? '/', 'http://localhost').searchParams);
     if (bad) refuse(res, 400, 'BAD_REQUEST', `The ${bad} parameter must be a JSON object.`);
@@ -36,6 +37,7 @@ export function refuseBadRequest(req: IncomingMessage, res: ServerResponse, limi
   }
   if (Number(length) > limits.maxBodyBytes) {
     // Do not read the body: close the connection once the answer is out.
+    tooLarge?.inc();
     refuse(res, 413, 'BAD_REQUEST', `The request body is larger than ${limits.maxBodyBytes} bytes.`, { connection: 'close' });
     return true;
   }

@@ -17,13 +17,16 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import type { YogaServerInstance } from 'graphql-yoga';
+import { type YogaServerInstance, isAsyncIterable } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, verifyToken } from '../auth/tokens.js';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
 import { CLOSE_CODES, clientError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { EndReason, Metrics } from '../observability/metrics.js';
+import { countQueryLimits, endReasonOf } from '../plugins/request-metrics.js';
+import { requestIdFrom } from '../request-id.js';
 import { type Viewer, anonymousReader } from '../viewer.js';
 import { guardRequest } from '../input-guard.js';
 import { clientAddress } from './http.js';
@@ -46,6 +49,8 @@ function socketErrors(errors: readonly GraphQLError[]): GraphQLError[] {
 export interface SocketContext {
   viewer: Viewer;
   requestId: string;
+  /** The request id of the WebSocket's upgrade request: every line about the socket or its operations carries it. */
+  connectionId: string;
   clientAddress: string;
   connection: { close(code: number, reason: string): void };
 }
@@ -53,7 +58,22 @@ export interface SocketContext {
 type Extra = {
   viewer?: Viewer;
   expiry?: NodeJS.Timeout;
+  /** Subscriptions started on this socket: each ends once, with a reason (logged, and counted in the metrics). */
+  subscriptions?: Map<string, { end: ((reason: EndReason) => void) | null; reason: EndReason | null; log: Logger }>;
 };
+
+/**
+ * Why a socket's subscriptions ended, from how it closed: the codes the
+ * server chose (shutdown, a slow consumer, an expired token, a protocol
+ * error), or the client closing or vanishing.
+ */
+function endReasonOfClose(closedBy: { code: number; byServer: boolean }): EndReason {
+  if (!closedBy.byServer) return 'client_gone';
+  if (closedBy.code === CLOSE_CODES.goingAway) return 'shutdown';
+  if (closedBy.code === CLOSE_CODES.slowConsumer) return 'slow_consumer';
+  if (closedBy.code === CloseCode.Forbidden) return 'token_expired';
+  return 'error';
+}
 
 export interface WebSockets {
   /** Closes every socket with 1001 (going away) and stops accepting. */
@@ -69,27 +89,38 @@ export function attachWebSockets(
     limits: Limits;
     jwtSecret: string;
     log: Logger;
+    metrics?: Metrics | null;
     /** With TRUSTED_DOCUMENTS_ONLY: whether an anonymous socket may run this text (a trusted document's). */
     anonymousMayRun?: (query: string) => boolean;
   },
 ): WebSockets {
   const { limits, jwtSecret, log } = options;
+  const metrics = options.metrics ?? null;
   const perAddress = new Map<string, number>();
   const alive = new WeakMap<WebSocket, boolean>();
+  /** How each socket closed, as soon as anyone closes it: the code the server sent, or that the client went. */
+  const closedBy = new WeakMap<WebSocket, { code: number; byServer: boolean }>();
 
   const wsServer = new WebSocketServer({
     server,
     path: '/graphql',
     maxPayload: limits.wsMaxPayloadBytes,
     verifyClient: (info, accept) => {
+      // The upgrade is a request like any other: it gets an id (the client's, if sane), answered in
+      // x-request-id and carried by every log line about the socket.
+      const requestId = requestIdFrom(info.req.headers['x-request-id']);
+      info.req.headers['x-request-id'] = requestId;
       const address = clientAddress(info.req, limits.trustProxy);
       if ((perAddress.get(address) ?? 0) >= limits.maxConnectionsPerAddress) {
-        log.warn({ address }, 'refused a WebSocket: too many connections from this address');
-        return accept(false, 429, 'Too many connections from your address');
+        metrics?.refused.websocketsPerAddress.inc();
+        log.warn({ requestId, address }, 'refused a WebSocket: too many connections from this address');
+        return accept(false, 429, 'Too many connections from your address', { 'x-request-id': requestId });
       }
       accept(true);
     },
   });
+  wsServer.on('headers', (headers, req) => headers.push(`x-request-id: ${String(req.headers['x-request-id'])}`));
+  const unwatch = metrics?.onScrape(() => metrics.websocketConnections.set(wsServer.clients.size));
 
   wsServer.on('connection', (socket, req) => {
     sendSharedBytes(socket);
@@ -97,12 +128,32 @@ export function attachWebSockets(
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     alive.set(socket, true);
     socket.on('pong', () => alive.set(socket, true));
-    socket.once('close', () => {
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') metrics?.refused.websocketFrameBytes.inc();
+    });
+    socket.once('close', (code) => {
+      if (!closedBy.has(socket)) closedBy.set(socket, { code, byServer: false });
       const left = (perAddress.get(address) ?? 1) - 1;
       if (left <= 0) perAddress.delete(address);
       else perAddress.set(address, left);
     });
   });
+
+  /** Every close the server decides goes through here, so that its subscriptions end for that reason. */
+  const closeSocket = (socket: WebSocket, code: number, reason: string) => {
+    if (!closedBy.has(socket)) closedBy.set(socket, { code, byServer: true });
+    socket.close(code, reason);
+  };
+  const deliveredOverWs = metrics?.eventsDelivered('graphql-ws') ?? null;
+  const subscriptionEnded = (ctx: { extra: Extra & { socket: WebSocket } }, id: string) => {
+    const subscription = ctx.extra.subscriptions?.get(id);
+    if (!subscription) return;
+    ctx.extra.subscriptions!.delete(id);
+    const closed = closedBy.get(ctx.extra.socket);
+    const reason = subscription.reason ?? (closed ? endReasonOfClose(closed) : 'complete');
+    subscription.end?.(reason);
+    subscription.log.debug({ reason, ...(closed ? { closeCode: closed.code } : {}) }, 'subscription ended');
+  };
 
   const pings = setInterval(() => {
     for (const socket of wsServer.clients) {
@@ -130,7 +181,7 @@ export function attachWebSockets(
           ctx.extra.viewer = verified.viewer;
           // Honour expiry on long-lived sockets too: close when the token runs out.
           const ms = verified.expiresAt * 1000 - Date.now();
-          ctx.extra.expiry = setTimeout(() => ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired'), Math.min(ms, 2 ** 31 - 1));
+          ctx.extra.expiry = setTimeout(() => closeSocket(ctx.extra.socket, CloseCode.Forbidden, 'Token expired'), Math.min(ms, 2 ** 31 - 1));
           ctx.extra.expiry.unref();
           return true;
         } catch {
@@ -140,9 +191,25 @@ export function attachWebSockets(
       onClose: (ctx) => {
         if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
       },
+      onOperation: (ctx, id, _payload, args, result) => {
+        if (!isAsyncIterable(result)) return;
+        ctx.extra.subscriptions ??= new Map();
+        ctx.extra.subscriptions.set(id, {
+          end: metrics?.subscriptionStarted('graphql-ws', (ctx.extra.viewer ?? anonymousReader).role) ?? null,
+          reason: null,
+          log: (args.contextValue as Context).log,
+        });
+      },
+      // A stream that failed (a slow consumer cut off, a token run out): remembered for its end, which follows.
+      onError: (ctx, id, _payload, errors) => {
+        const subscription = ctx.extra.subscriptions?.get(id);
+        if (subscription && !subscription.reason) subscription.reason = endReasonOf(errors[0]);
+      },
+      onComplete: (ctx, id) => subscriptionEnded(ctx, id),
       onSubscribe: async (ctx, _id, payload) => {
         // graphql-ws has already registered this subscription when it asks: the limit-th one is allowed.
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+          metrics?.refused.subscriptionsPerConnection.inc();
           return [
             new GraphQLError(`At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection.`, { extensions: { code: 'RATE_LIMITED' } }),
           ];
@@ -158,8 +225,9 @@ export function attachWebSockets(
         const initial: SocketContext = {
           viewer: ctx.extra.viewer ?? anonymousReader,
           requestId: randomUUID(),
+          connectionId: String(ctx.extra.request.headers['x-request-id']),
           clientAddress: clientAddress(ctx.extra.request as IncomingMessage, limits.trustProxy),
-          connection: { close: (code, reason) => socket.close(code, reason) },
+          connection: { close: (code, reason) => closeSocket(socket, code, reason) },
         };
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -172,7 +240,9 @@ export function attachWebSockets(
         try {
           document = parse(payload.query);
         } catch (error) {
-          return socketErrors([error instanceof GraphQLError ? error : new GraphQLError('Could not parse the operation.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })]);
+          const errors = [error instanceof GraphQLError ? error : new GraphQLError('Could not parse the operation.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+          if (metrics) countQueryLimits(metrics, errors);
+          return socketErrors(errors);
         }
         const args: ExecutionArgs = {
           schema,
@@ -183,26 +253,32 @@ export function attachWebSockets(
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
-        if (errors.length) return socketErrors(errors);
+        if (errors.length) {
+          if (metrics) countQueryLimits(metrics, errors);
+          return socketErrors(errors);
+        }
         return args;
       },
       // One serialisation of an event's result for all its subscribers (src/transport/shared-bytes.ts).
       onNext: sharedNext((ctx) => {
+        if (deliveredOverWs) deliveredOverWs.value += 1;
         // The peer is not reading: stop buffering for it.
-        if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) ctx.extra.socket.close(CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
+        if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) closeSocket(ctx.extra.socket, CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
       }),
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
     },
     wsServer,
     log,
+    closeSocket,
   );
 
   return {
     async close() {
       clearInterval(pings);
+      unwatch?.();
       // 1001 Going Away: clients reconnect (elsewhere) and resume from their cursor.
-      for (const client of wsServer.clients) client.close(CLOSE_CODES.goingAway, 'Server shutting down');
+      for (const client of wsServer.clients) closeSocket(client, CLOSE_CODES.goingAway, 'Server shutting down');
       // The server closes once every socket has: a peer that never answers the close (a dead link)
       // would hold shutdown for ws' 30 s close timeout. Give live peers a second, then cut the rest.
       const cut = setTimeout(() => {

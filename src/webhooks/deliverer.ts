@@ -29,8 +29,10 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { WebhookSettings } from '../config.js';
 import { type Database, queryRows } from '../db/client.js';
 import type { WebhookErrorKind } from '../db/schema.js';
+import { watchOutboxTable } from '../db/outbox-backlog.js';
 import { EVENTS_CHANNEL } from '../live/append-event.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { retryDelayMs } from './backoff.js';
 import { OutboxLoop } from './outbox-loop.js';
 import { type ClaimedDelivery, deliveryBody } from './payload.js';
@@ -58,6 +60,7 @@ export class WebhookDeliverer {
     private readonly settings: WebhookSettings,
     private readonly targets: WebhookTargets,
     private readonly log: Logger,
+    private readonly metrics: Metrics | null = null,
   ) {
     this.leaseMs = settings.timeoutMs * 2 + 1_000;
     // A committed event wakes the deliverer at once; the timer finds retries that came due, and rows a dead instance left.
@@ -186,6 +189,7 @@ export class WebhookDeliverer {
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const outcome = await this.send(delivery);
     try {
+      this.metrics?.outboxDelivery('webhooks', outcome.kind === 'failed' ? 'failed' : 'delivered').inc();
       if (outcome.kind === 'delivered') {
         await this.settle(delivery, sql`delivered_at = date_trunc('milliseconds', now()), last_status = ${outcome.status}, last_error = null`, sql`failures = 0, backoff_until = null`);
       } else if (outcome.kind === 'slow') {
@@ -234,4 +238,16 @@ export class WebhookDeliverer {
     );
     return row;
   }
+}
+
+/**
+ * The webhook outbox's backlog at every scrape, on every instance (delivering or not): rows waiting, and the
+ * age of the oldest one whose webhook is not paused (a paused webhook waits for an admin, not for us).
+ */
+export function watchWebhookOutbox(metrics: Metrics, database: Pick<Database, 'db'>): () => void {
+  return watchOutboxTable(metrics, database, 'webhooks', {
+    table: 'webhook_deliveries',
+    waiting: sql`delivered_at is null`,
+    aged: sql`not exists (select 1 from webhooks w where w.id = webhook_id and w.paused)`,
+  });
 }

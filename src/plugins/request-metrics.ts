@@ -1,0 +1,166 @@
+/**
+ * Requests and subscriptions into the metrics (src/observability/metrics.ts):
+ * every GraphQL request's duration by operation name, type and outcome,
+ * requests refused by a query limit, and the SSE subscriptions (WebSocket
+ * ones are counted by src/transport/websocket.ts, which sees their sockets).
+ *
+ * Over HTTP a request is timed from its parameters to its result, and
+ * classified once, in Yoga's onExecutionResult, which every request reaches:
+ * answered from the response cache, refused while parsing or validating,
+ * refused or answered by execution. Over WebSocket there is no such hook:
+ * an operation is timed around its execution.
+ *
+ * Why not @graphql-yoga/plugin-prometheus (envelop's): it labels series with
+ * the operation name the client sends, unbounded; it misses the answers the
+ * response cache gives before parsing; and prom-client's observe() builds a
+ * label string on every call (see src/observability/metric-families.ts).
+ * This plugin goes first, so that refusals by the plugins after it still
+ * pass through its hooks.
+ */
+import { type DocumentNode, type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
+import { type Plugin, isAsyncIterable } from 'graphql-yoga';
+import type { Context } from '../context.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { type EndReason, type Metrics, type OperationCells, type OperationType, type Outcome, REFUSAL_LIMITS, type RefusalLimit } from '../observability/metrics.js';
+
+interface HttpRequest {
+  started: number;
+  /** Set once the operation is known (it was parsed and validated). */
+  operation: OperationCells | null;
+  type: OperationType;
+  /** The parameters as sent, to name a request that never reaches execution. */
+  params: { operationName?: string | null | undefined; query?: string | undefined };
+}
+
+/**
+ * Where an HTTP request's record is kept: on the operation's context object itself, which Yoga hands to
+ * onParams, execution and onExecutionResult. (A WeakMap keyed by it cost a few microseconds a request,
+ * most of them in the garbage collector's handling of its entries.)
+ */
+const RECORD = Symbol('diretta.requestMetrics');
+type WithRecord = { [RECORD]?: HttpRequest | undefined };
+
+/** The name of a document's first operation, read without parsing (a cached answer is never parsed). */
+const LEADING_NAME = /^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
+
+function operationOf(document: DocumentNode, operationName: string | null | undefined): { name: string | undefined; type: OperationType } {
+  const operation = getOperationAST(document, operationName);
+  return { name: operationName ?? operation?.name?.value, type: operation?.operation ?? 'unknown' };
+}
+
+/** How a request went, from its errors (masked or not yet: this plugin's hooks run before the masking's). */
+export function outcomeOf(errors: readonly GraphQLError[] | undefined): Outcome {
+  if (!errors?.length) return 'ok';
+  let outcome: Outcome = 'client_error';
+  for (const error of errors) {
+    const code = error.extensions?.code;
+    if (code === 'SERVICE_UNAVAILABLE' || (code === undefined && isDatabaseUnavailable(error.originalError))) outcome = 'unavailable';
+    else if (code === 'INTERNAL_SERVER_ERROR' || (code === undefined && error.originalError && !('extensions' in error.originalError))) return 'internal_error';
+    else if ((code === 'QUERY_LIMIT_EXCEEDED' || code === 'RATE_LIMITED') && outcome === 'client_error') outcome = 'refused';
+  }
+  return outcome;
+}
+
+/** Counts the query limits (depth, aliases, cost…) these errors report, by their `extensions.limit`. */
+export function countQueryLimits(metrics: Metrics, errors: readonly GraphQLError[] | undefined): void {
+  for (const error of errors ?? []) {
+    const limit = error.extensions?.limit;
+    if (error.extensions?.code === 'QUERY_LIMIT_EXCEEDED' && REFUSAL_LIMITS.includes(limit as RefusalLimit)) metrics.refused[limit as RefusalLimit].inc();
+  }
+}
+
+/** Why a subscription's stream failed, from its error's code. */
+export function endReasonOf(error: unknown): EndReason {
+  const code = (error as { extensions?: { code?: unknown } })?.extensions?.code;
+  if (code === 'SLOW_CONSUMER') return 'slow_consumer';
+  if (code === 'UNAUTHENTICATED') return 'token_expired';
+  return 'error';
+}
+
+const errorsOf = (result: unknown) => (result && typeof result === 'object' && 'errors' in result ? (result as ExecutionResult).errors : undefined);
+
+export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
+  const { operations } = metrics;
+  /** A request that never reached execution (answered from the cache, refused before it): named as sent. */
+  const sentName = (params: HttpRequest['params']) => params.operationName ?? (params.query ? LEADING_NAME.exec(params.query)?.[1] : undefined);
+
+  /** An operation over WebSocket: timed around its execution (or subscription set-up) here. */
+  const overSocket = (args: { document: DocumentNode; operationName?: string | null | undefined }, done: (result: unknown) => void) => {
+    const started = performance.now();
+    const { name, type } = operationOf(args.document, args.operationName);
+    const operation = operations.admit(name);
+    return (result: unknown) => {
+      const errors = errorsOf(result);
+      countQueryLimits(metrics, errors);
+      operations.observe(operation, type, outcomeOf(errors), (performance.now() - started) / 1000);
+      done(result);
+    };
+  };
+
+  return {
+    onParams({ params, context }) {
+      (context as WithRecord)[RECORD] = { started: performance.now(), operation: null, type: 'unknown', params };
+    },
+    onExecute({ args }) {
+      const request = (args.contextValue as WithRecord)[RECORD];
+      if (request) {
+        const { name, type } = operationOf(args.document, args.operationName);
+        request.operation = operations.admit(name);
+        request.type = type;
+        return undefined;
+      }
+      const finish = overSocket(args, () => {});
+      return { onExecuteDone: ({ result }) => finish(result) };
+    },
+    onSubscribe({ args }) {
+      const ctx = args.contextValue as Context;
+      const request = (ctx as WithRecord)[RECORD];
+      let finish: ((result: unknown) => void) | null = null;
+      if (request) {
+        const { name } = operationOf(args.document, args.operationName);
+        request.operation = operations.admit(name);
+        request.type = 'subscription';
+      } else {
+        finish = overSocket(args, () => {});
+      }
+      // Set once an SSE stream starts: ends its subscription, once, with a reason.
+      let ended: ((reason: EndReason) => void) | null = null;
+      return {
+        onSubscribeResult({ result }) {
+          finish?.(result);
+          // SSE streams are counted here; a WebSocket's subscriptions by the transport (src/transport/websocket.ts).
+          if (ctx.connection || !isAsyncIterable(result)) return undefined;
+          const end = metrics.subscriptionStarted('sse', ctx.viewer.role);
+          ended = end;
+          const delivered = metrics.eventsDelivered('sse');
+          return {
+            onNext: () => delivered.inc(),
+            // A stream ends when its reader goes (the request is aborted and Yoga returns the iterator) or the server ends it.
+            onEnd: () => end((ctx as { request?: Request }).request?.signal.aborted === false ? 'complete' : 'client_gone'),
+          };
+        },
+        // A stream that fails does not reach onEnd.
+        onSubscribeError: ({ error }) => ended?.(endReasonOf(error)),
+      };
+    },
+    onExecutionResult({ result, context }) {
+      const request = (context as WithRecord)[RECORD];
+      if (!request) return;
+      (context as WithRecord)[RECORD] = undefined;
+      const seconds = (performance.now() - request.started) / 1000;
+      if (isAsyncIterable(result)) {
+        operations.observe(request.operation ?? operations.known(sentName(request.params)), 'subscription', 'ok', seconds);
+        return;
+      }
+      const errors = errorsOf(result);
+      if (errors) countQueryLimits(metrics, errors);
+      if (!request.operation && !errors?.length) {
+        // A result nobody executed and without errors: the response cache's.
+        operations.observe(operations.known(sentName(request.params)), 'query', 'cached', seconds);
+        return;
+      }
+      operations.observe(request.operation ?? operations.known(sentName(request.params)), request.type, outcomeOf(errors), seconds);
+    },
+  };
+}
+
