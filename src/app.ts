@@ -176,6 +176,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       const token = bearerToken(request.headers.get('authorization'));
       return token !== null && (await verifyToken(jwtSecret, token).then(() => true, () => false));
     },
+    metrics,
   });
   if (metrics) watchInstance(metrics, database, responseCache);
   live.beforeDelivery = (event) => responseCache.eventDispatched(event);

@@ -20,6 +20,7 @@ import type { Plugin } from 'graphql-yoga';
 import { createGraphQLError } from 'graphql-yoga';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import type { Context } from '../context.js';
+import type { Metrics } from '../observability/metrics.js';
 
 /** The id APQ clients compute: SHA-256 of the text, hex. */
 export const documentHash = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -84,6 +85,8 @@ export interface TrustedDocumentsOptions {
   only: boolean;
   /** Whether the request carries a valid token (checked only when an untrusted text comes with `only`). */
   authenticated(request: Request): Promise<boolean>;
+  /** Counts the operations refused by TRUSTED_DOCUMENTS_ONLY. */
+  metrics?: Metrics | null;
 }
 
 export interface TrustedDocumentsPlugins {
@@ -99,7 +102,7 @@ const hashOf = (params: PersistedParams): string | null => {
   return persisted?.version === 1 && typeof persisted.sha256Hash === 'string' ? persisted.sha256Hash : null;
 };
 
-export function useTrustedDocuments({ documents, only, authenticated }: TrustedDocumentsOptions): TrustedDocumentsPlugins {
+export function useTrustedDocuments({ documents, only, authenticated, metrics = null }: TrustedDocumentsOptions): TrustedDocumentsPlugins {
   const trusted = new WeakSet<Request>();
   // Marks trusted requests; with `only`, a trusted text becomes its hash, so the persisted plugin runs it as such.
   const marker: Plugin<Context> = {
@@ -129,11 +132,13 @@ export function useTrustedDocuments({ documents, only, authenticated }: TrustedD
         message: 'extensions.persistedQuery: send a query, or the sha256Hash of a trusted document',
         extensions: { code: 'BAD_USER_INPUT', field: 'extensions.persistedQuery' },
       },
-      persistedQueryOnly: () =>
-        createGraphQLError(
+      persistedQueryOnly: () => {
+        metrics?.refused.trustedDocumentsOnly.inc();
+        return createGraphQLError(
           'query: without a token this server runs trusted documents only (TRUSTED_DOCUMENTS_ONLY): send the sha256Hash of a registered document in extensions.persistedQuery',
           { extensions: { code: 'PERSISTED_QUERY_ONLY', field: 'query', http: { status: 403 } } },
-        ),
+        );
+      },
     },
   }) as Plugin<Context>;
   // Only for what is the plugin's business: a hash, or (with `only`) a text. A request with neither is left to
