@@ -145,6 +145,7 @@ describe('what the metrics say', () => {
       MAX_CONNECTIONS_PER_ADDRESS: '3',
       // Two story pages fit, a third pushes the oldest out.
       RESPONSE_CACHE_MAX_BYTES: '150',
+      WEBHOOK_ALLOWED_TARGETS: receiver.target,
       WEBHOOK_BACKOFF_BASE_MS: '60000',
       WEBHOOK_POLL_INTERVAL_MS: '20',
       WEBHOOK_TIMEOUT_MS: '1000',
