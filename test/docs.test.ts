@@ -8,7 +8,9 @@
  * relative links, that docs/configuration.md names every variable
  * src/config.ts reads, and that the README stays a short front door.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, normalize } from 'node:path';
 import { gqlPluckFromCodeStringSync } from '@graphql-tools/graphql-tag-pluck';
 import { type DefinitionNode, type FragmentDefinitionNode, Kind, type OperationDefinitionNode, parse, validate, visit } from 'graphql';
@@ -30,10 +32,10 @@ const blocks = docFiles.flatMap((file) => codeBlocks(file, texts.get(file)!));
 const where = (block: CodeBlock) => `${block.file}:${block.line}`;
 
 const NOT_RUN_REASONS = new Set(['shell', 'config', 'client', 'output', 'sketch']);
-const ATTRIBUTES = new Set(['role', 'expect', 'status', 'not-run', 'answer']);
+const ATTRIBUTES = new Set(['role', 'expect', 'status', 'not-run', 'answer', 'receiver']);
 const ROLES = new Set<Role>(['reader', 'editor', 'admin']);
 
-type Treatment = 'graphql' | 'curl' | 'answer' | 'not-run';
+type Treatment = 'graphql' | 'curl' | 'answer' | 'receiver' | 'not-run';
 
 /** How the test treats a block, or why it cannot (docs/README.md lists the conventions). */
 function treatment(block: CodeBlock): Treatment | string {
@@ -45,6 +47,7 @@ function treatment(block: CodeBlock): Treatment | string {
   if (block.lang === 'graphql') return 'graphql';
   if (block.lang === 'sh') return 'curl';
   if (block.lang === 'json' && block.attrs.answer === 'true') return 'answer';
+  if (block.lang === 'js' && block.attrs.receiver === 'true') return 'receiver';
   return `a \`\`\`${block.lang || '(no language)'} block that is neither run nor marked not-run=REASON`;
 }
 
@@ -59,7 +62,7 @@ describe('every code sample in the docs', () => {
   it('is either run by this test or marked not-run with a reason', () => {
     const problems = blocks.flatMap((block) => {
       const how = treatment(block);
-      return ['graphql', 'curl', 'answer', 'not-run'].includes(how) ? [] : [`${where(block)}: ${how}`];
+      return ['graphql', 'curl', 'answer', 'receiver', 'not-run'].includes(how) ? [] : [`${where(block)}: ${how}`];
     });
     expect(problems).toEqual([]);
   });
@@ -270,6 +273,57 @@ async function runCurl(block: CodeBlock): Promise<Answer> {
   return last!;
 }
 
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/**
+ * A webhook receiver as the docs write it: run as a Node program of its own, given a webhook's secret,
+ * and delivered to by a real server of its own (this one delivers nothing); it must acknowledge the
+ * delivery (204, so the signature checked out) and refuse a request whose signature does not.
+ */
+async function runReceiver(block: CodeBlock): Promise<void> {
+  const port = await freePort();
+  const delivering = await startTestServer({ WEBHOOK_ALLOWED_TARGETS: `127.0.0.1:${port}`, WEBHOOK_BACKOFF_BASE_MS: '50', WEBHOOK_POLL_INTERVAL_MS: '50' });
+  let receiver: ChildProcess | null = null;
+  try {
+    const admin = { authorization: `Bearer ${await delivering.token('admin')}` };
+    const created = await delivering.gql<{ createWebhook: { secret: string; webhook: { id: string } } }>(
+      'mutation ($url: String!, $story: ID!) { createWebhook(input: { url: $url, story: $story, events: [PUBLISHED] }) { secret webhook { id } } }',
+      { url: `http://127.0.0.1:${port}/diretta`, story: DEMO_STORY_ID },
+      admin,
+    );
+    expect(created.errors, where(block)).toBeUndefined();
+    const { secret, webhook } = created.data!.createWebhook;
+    const output: string[] = [];
+    receiver = spawn(process.execPath, ['--input-type=module', '-e', block.body], { cwd: root, env: { ...process.env, PORT: String(port), DIRETTA_WEBHOOK_SECRET: secret }, stdio: ['ignore', 'pipe', 'pipe'] });
+    receiver.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    receiver.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    const receiverUrl = `http://127.0.0.1:${port}/diretta`;
+    const answers = async (init: RequestInit) => fetch(receiverUrl, init).then((r) => r.status, () => null);
+    for (let i = 0; i < 100 && (await answers({ method: 'POST', body: '{}' })) === null; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await answers({ method: 'POST', headers: { 'webhook-id': 'msg_forged', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,Zm9yZ2Vk' }, body: '{}' }), `${where(block)}: a forged delivery: ${output.join('')}`).toBe(400);
+    const published = await delivering.edit('mutation { createEntry(input: { story: "U3Rvcnk6MQ==", headline: "Per il ricevitore", body: "Consegnato." }) { entry { id } } }');
+    expect(published.errors).toBeUndefined();
+    type Delivery = { lastStatus: number | null; deliveredAt: string | null; errorKind: string | null; attempts: number } | null;
+    let last: Delivery = null;
+    for (let i = 0; i < 200 && !last?.deliveredAt; i++) {
+      const state = await delivering.gql<{ node: { lastDelivery: Delivery } }>('query ($id: ID!) { node(id: $id) { ... on Webhook { lastDelivery { lastStatus deliveredAt errorKind attempts } } } }', { id: webhook.id }, admin);
+      last = state.data!.node.lastDelivery;
+      if (!last?.deliveredAt) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(last, `${where(block)}: the receiver's output: ${output.join('')}`).toMatchObject({ lastStatus: 204, attempts: 1 });
+    expect(last!.deliveredAt).not.toBeNull();
+  } finally {
+    receiver?.kill();
+    await delivering.stop();
+  }
+}
+
 describe.each(docFiles)('the samples of %s', (file) => {
   it('run against a real server as documented', async () => {
     let last: Answer | null = null;
@@ -277,6 +331,7 @@ describe.each(docFiles)('the samples of %s', (file) => {
       const how = treatment(block);
       if (how === 'graphql') last = await runGraphql(block);
       else if (how === 'curl') last = await runCurl(block);
+      else if (how === 'receiver') await runReceiver(block);
       else if (how === 'answer') {
         expect(last, `${where(block)}: an answer with no run sample before it`).not.toBeNull();
         let pattern: unknown;
