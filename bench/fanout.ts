@@ -36,7 +36,7 @@ export interface FanoutResults {
   floor: FanoutSide;
 }
 
-/** What a live ticker subscribes to (README, "Live"). */
+/** What a live ticker subscribes to (docs/live.md). */
 export const TICKER_SUBSCRIPTION = `subscription Ticker($story: ID!) {
   storyEvents(story: $story) {
     cursor sequence kind occurredAt

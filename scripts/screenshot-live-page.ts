@@ -1,5 +1,5 @@
 /**
- * Takes the README's screenshots of the demo story's live page in Debian's
+ * Takes the README's and docs/page-and-embed.md's screenshots of the demo story's live page in Debian's
  * Chromium, just after an editor published and pinned an entry through the
  * API: desktop and phone, light and dark (docs/live-page-{desktop,phone}-{light,dark}.png).
  * Run with `npx tsx scripts/screenshot-live-page.ts`.

@@ -164,7 +164,7 @@ const envSchema = z.object({
     .default(1),
 });
 
-/** Where purges go (README: "Configuration"; docs/scaling.md). */
+/** Where purges go (docs/configuration.md; docs/scaling.md). */
 export interface PurgeTargets {
   /** Varnish instances, each sent an xkey purge (VARNISH_PURGE_URL). */
   varnish: string[];
@@ -214,7 +214,7 @@ export interface MetricsSettings {
   exposed: boolean;
 }
 
-/** How this instance delivers webhooks (README: "Feeds, webhooks and ninjs"). */
+/** How this instance delivers webhooks (docs/feeds-webhooks-ninjs.md). */
 export interface WebhookSettings {
   /** False: this instance only writes the outbox; others deliver. */
   deliver: boolean;
@@ -241,7 +241,7 @@ export interface WebhookSettings {
   secretGraceSeconds: number;
 }
 
-/** Every limit that protects the server, all configurable (README: "Limits and errors"). */
+/** Every limit that protects the server, all configurable (docs/limits-and-security.md). */
 export interface Limits {
   introspection: boolean;
   /** `*` or the list of origins allowed by CORS. */

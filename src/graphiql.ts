@@ -59,7 +59,7 @@ mutation PublishEntry {
     body: "Le sirene suonano di nuovo nella capitale ucraina."
     keyEvent: false
   }) {
-    # Kiev is linked on publish (see "Linking" in the README); autoLink: false turns it off.
+    # Kiev is linked on publish (see docs/linking.md); autoLink: false turns it off.
     entry { id status publishedAt headline places { name } }
   }
 }

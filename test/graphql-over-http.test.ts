@@ -1,7 +1,7 @@
 /**
  * The graphql-http server audits (the GraphQL over HTTP spec's own test
  * suite) against the real server: every MUST passes. The SHOULDs that do
- * not are listed in the README with the reason, and this test keeps that
+ * not are listed here and in docs/api.md ("HTTP") with the reason, and this test keeps that
  * list honest.
  */
 import { serverAudits } from 'graphql-http';
@@ -16,7 +16,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** SHOULD audits we knowingly fail, with the reason (also in the README). */
+/** SHOULD audits we knowingly fail, with the reason (also in docs/api.md). */
 const knownShouldFailures: Record<string, string> = {};
 
 describe('GraphQL over HTTP', () => {

@@ -172,7 +172,7 @@ export class Metrics {
     ['operation', 'type', 'outcome'] as const,
   ).registerIn(this.registry);
   readonly operations: OperationNames;
-  private readonly refusals = new CounterFamily('diretta_requests_refused_total', 'Requests, connections and subscriptions refused by a limit, by the limit (see the README\'s Limits and errors).', ['limit'] as const).registerIn(
+  private readonly refusals = new CounterFamily('diretta_requests_refused_total', 'Requests, connections and subscriptions refused by a limit, by the limit (docs/limits-and-security.md).', ['limit'] as const).registerIn(
     this.registry,
   );
   readonly refused: Readonly<Record<RefusalLimit, CounterCell>>;

@@ -2,9 +2,9 @@
  * Queries run through graphql-jit: each document is compiled once into a
  * function that resolves exactly its fields (no AST walk, no generic field
  * lookup per value). On an uncached story page it serves about 40 % more
- * requests a second than graphql-js' executor on the same machine (README,
- * Performance). Mutations and subscriptions keep graphql-js' executor: they
- * run far less often, and subscriptions share one execution per event
+ * requests a second than graphql-js' executor on the same machine
+ * (docs/performance.md). Mutations and subscriptions keep graphql-js'
+ * executor: they run far less often, and subscriptions share one execution per event
  * (./shared-event-execution.ts). Compiled queries are kept per parsed
  * document (a WeakMap), so they live as long as Yoga's parser cache keeps
  * the document: memory is bounded by that cache, not by what clients send.

@@ -44,7 +44,7 @@ export function htmlDocument(parts: DocumentParts): string {
     parts.script ? `<script defer src="${escapeHtml(parts.script)}"></script>` : '',
   ].filter(Boolean);
   const skip = `<a class="skip-link" href="#${escapeHtml(parts.skipTo)}">${escapeHtml(parts.skipText ?? 'Skip to the content')}</a>`;
-  // Readers' navigation: the site, nothing for developers (the API is theirs to find in the README).
+  // Readers' navigation: the site, nothing for developers (the API is theirs to find in docs/api.md).
   const nav = '<nav class="site-nav" aria-label="Diretta"><a href="/">Diretta</a></nav>';
   const footer = '<footer class="site-footer"><p>Diretta</p></footer>';
   return `<!doctype html>\n<html lang="${escapeHtml(parts.lang ?? 'en')}">\n<head>\n${head.join('\n')}\n</head>\n<body>\n${skip}\n${nav}\n${parts.body.map(toHtml).join('\n')}\n${footer}\n</body>\n</html>\n`;
