@@ -104,7 +104,9 @@ const httpCases: HttpCase[] = [
   { name: 'oversize page', headers: json, body: gqlBody('{ stories(first: 1000) { edges { cursor } } }'), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'negative page', headers: json, body: gqlBody('{ stories(last: -5) { edges { cursor } } }'), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'mutation over GET', method: 'GET', path: `/graphql?query=${encodeURIComponent('mutation { publishEntry(input: { id: "x" }) { entry { id } } }')}`, headers: { accept: 'application/graphql-response+json' }, status: 405, code: 'BAD_REQUEST' },
-  { name: 'PUT', method: 'PUT', headers: json, body: gqlBody('{ __typename }'), status: 405 },
+  // PUT is graphql-sse's reservation of a single-connection stream: it answers only clients that accept its text/plain token.
+  { name: 'PUT with a GraphQL body (not a stream reservation)', method: 'PUT', headers: json, body: gqlBody('{ __typename }'), status: 406 },
+  { name: 'PATCH', method: 'PATCH', headers: json, body: gqlBody('{ __typename }'), status: 405 },
   { name: 'unknown path', path: '/graphqlx', headers: json, body: gqlBody('{ __typename }'), status: 404 },
   { name: 'unacceptable Accept header', headers: { 'content-type': 'application/json', accept: 'application/xml' }, body: gqlBody('{ __typename }'), status: 406 },
   { name: 'mutation without a token', headers: json, body: gqlBody(`mutation { publishEntry(input: { id: "x" }) { entry { id } } }`), status: 200, code: 'UNAUTHENTICATED' },
