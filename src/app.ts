@@ -290,6 +290,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     pageEntries: config.pageEntries,
     documents: responseCache.documents,
     edge: edgeCache,
+    heldStreams: config.grip !== null,
   });
   // Node checks the header and request timeouts below every connectionsCheckingInterval (30 s by
   // default, so a trickled body could live for a minute): checked every second instead.

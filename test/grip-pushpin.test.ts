@@ -16,6 +16,7 @@ import { queryRows } from '../src/db/client.js';
 import { demoStory } from '../src/seed/demo-story.js';
 import { decodeEventCursor } from '../src/live/event-cursor.js';
 import { type RunningPushpin, freePort, pushpinUnavailable, startPushpin } from '../scripts/edge/pushpin.js';
+import { browserUnavailable, launchBrowser } from './helpers/browser.js';
 import { publishEntry, storyId } from './helpers/edge.js';
 import { type HeldReader, readHeld } from './helpers/grip-reader.js';
 import { type TestDatabase, createTestDatabase, databaseKind } from './helpers/database.js';
@@ -111,6 +112,24 @@ describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailabl
     expect(again.values().map((v) => v.storyEvents.entry?.headline)).toEqual(['While away 1', 'While away 2', 'Back live']);
   });
 
+  it.skipIf(browserUnavailable() !== null)(`serves the story page through Pushpin, which follows the held stream and says Live${browserUnavailable() ? ` (skipped: ${browserUnavailable()})` : ''}`, async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      const holds = api.app.grip!.holds;
+      await page.goto(`${pushpin.url}/live/${slug}`);
+      await page.waitForSelector('[data-slot="connection"][data-connection="live"]', { timeout: 15_000 });
+      await publishEntry(api, story, 'Seen through Pushpin');
+      await page.waitForSelector('text=Seen through Pushpin', { timeout: 15_000 });
+      // The page's stream was held (by Pushpin), not served: no WebSocket, no subscriber in the API.
+      expect(api.app.grip!.holds).toBeGreaterThan(holds);
+      expect(api.app.websockets.stats().connections).toBe(0);
+      expect(api.app.live.stats().subscribers).toBe(0);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('sends a reader that missed a publish back to the API, which answers with what it missed (prev-id)', async () => {
     const reader = open(null, null);
     await until('the reader to be held', () => reader.status === 200);
@@ -123,7 +142,7 @@ describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailabl
     const res = await api.gql<{ story: { eventCursor: string } }>('query ($slug: String!) { story(slug: $slug) { eventCursor } }', { slug });
     const last = decodeEventCursor(res.data!.story.eventCursor)!;
     // Every reader of this document and story shares one channel (the cursor is not part of it).
-    const [channel] = await queryRows<{ id: string }>(api.app.database.db, sql`select id from grip_channels`);
+    const [channel] = await queryRows<{ id: string }>(api.app.database.db, sql`select id from grip_channels where query = ${TICKER}`);
     const lone = { channel: channel!.id, id: res.data!.story.eventCursor, 'prev-id': Buffer.from(`${last.storyId}:${last.seq - 1}:p`).toString('base64url'), formats: { 'http-stream': { content: `id: ${res.data!.story.eventCursor}\nevent: next\ndata: {"data":{"storyEvents":{"cursor":"x","sequence":-1,"kind":"published","entry":null}}}\n\n` } } };
     await fetch(`${pushpin.controlUrl}/publish/`, { method: 'POST', body: JSON.stringify({ items: [lone] }) });
     // Pushpin waits for the missing one, then asks the API (Grip-Link, Grip-Last) and writes what it answers.
