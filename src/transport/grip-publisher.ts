@@ -48,6 +48,8 @@ const EVENTS_PER_ROUND = 200;
 /** Channels nobody was held on for a week, on stories with no event since, are forgotten. */
 const CHANNEL_RETENTION_MS = 7 * 86_400_000;
 const PRUNE_INTERVAL_MS = 600_000;
+/** How long a channel's prepared operation is reused: a story made invisible meanwhile stops being published within this. */
+const PREPARED_TTL_MS = 10_000;
 const MAX_ERROR_LENGTH = 500;
 
 interface ChannelRow {
@@ -70,6 +72,8 @@ export class GripPublisher {
   private readonly loop: OutboxLoop;
   /** Parsed documents by text: the same few operations every round. */
   private readonly documents = new Map<string, DocumentNode>();
+  /** Channels' prepared operations (the story and filter resolved), reused for a few seconds: a round per event needs no query for them. */
+  private readonly prepared = new Map<string, { stream: PreparedStream | null; at: number }>();
   /** Items accepted by every endpoint, and requests that failed, since start. */
   published = 0;
   failed = 0;
@@ -144,7 +148,15 @@ export class GripPublisher {
     );
     if (rows.length === 0) return false;
     const channels: { id: string; position: number; stream: PreparedStream | null }[] = [];
-    for (const row of rows) channels.push({ id: row.id, position: Number(row.position), stream: await this.prepare(row) });
+    for (const row of rows) {
+      let cached = this.prepared.get(row.id);
+      if (!cached || Date.now() - cached.at > PREPARED_TTL_MS) {
+        cached = { stream: await this.prepare(row), at: Date.now() };
+        if (this.prepared.size > 10_000) this.prepared.clear();
+        this.prepared.set(row.id, cached);
+      }
+      channels.push({ id: row.id, position: Number(row.position), stream: cached.stream });
+    }
     const from = Math.min(...channels.map((c) => c.position));
     const afterSeq = from === 0 ? 0 : await seqOfPublicEvent(db, storyId, from);
     if (afterSeq === null) throw new Error(`story ${storyId} has no public event ${from}`);
