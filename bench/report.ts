@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import postgres from 'postgres';
 import type { EdgeReadsResults } from './edge-reads.js';
 import type { FanoutResults } from './fanout.js';
+import { type EdgeGripResults, edgeGripTargets, renderEdgeGrip } from './edge-grip.js';
 import type { NewsroomResults, NewsroomRun } from './newsroom.js';
 import type { ReadResults } from './reads.js';
 import { ROOT } from './services.js';
@@ -28,6 +29,7 @@ export interface BenchReport {
   newsroom?: NewsroomResults;
   fanout?: FanoutResults;
   edgeReads?: EdgeReadsResults;
+  edgeGrip?: EdgeGripResults;
 }
 
 function version(pkg: string): string {
@@ -171,6 +173,7 @@ export function targets(report: BenchReport): Target[] {
     list.push({ target: 'fan-out: p99 ≤ 2.5× the bare-ws floor', measured: ratio(fanout.api.latency.p99, fanout.floor.latency.p99), met: fanout.api.latency.p99 <= 2.5 * fanout.floor.latency.p99 });
     list.push({ target: 'fan-out: ≤ 40 KB of API RSS per idle subscriber', measured: `${(fanout.api.rssPerSubscriberBytes / 1024).toFixed(1)} KB`, met: fanout.api.rssPerSubscriberBytes <= 40 * 1024 });
   }
+  if (report.edgeGrip) list.push(...edgeGripTargets(report.edgeGrip));
   return list;
 }
 
@@ -282,6 +285,7 @@ export function renderMarkdown(report: BenchReport): string {
     const failures = edgeReads.runs.reduce((sum, r) => sum + r.reads.errors + r.reads.non2xx + r.reads.timeouts + r.publishFailed, 0);
     lines.push('', `Failed requests and publishes: ${failures}.`, '');
   }
+  if (report.edgeGrip) lines.push(...renderEdgeGrip(report.edgeGrip));
   const list = targets(report);
   if (list.length) {
     lines.push('## Targets', '', '| target | measured | |', '| --- | --- | --- |');

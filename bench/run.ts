@@ -17,11 +17,16 @@
  *
  * `edge-reads` (not in `all`: it needs Debian's varnish and varnish-modules) runs the newsroom mix
  * through Varnish and straight to the API (bench/edge-reads.ts).
+ * `edge` (not in `all`: it needs Debian's pushpin, condure and zurl) holds SSE readers in Pushpin in front
+ * of two instances, against one instance directly and Pushpin alone (bench/edge-grip.ts), on a database
+ * of its own (diretta_bench_edge, created on the server of DATABASE_URL).
+ *   --readers N       edge: SSE readers (default 20000)
  *   --out DIR         where reports go (default bench/results)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runEdgeGrip } from './edge-grip.js';
 import { runEdgeReads } from './edge-reads.js';
 import { runFanout } from './fanout.js';
 import { runNewsroom } from './newsroom.js';
@@ -33,6 +38,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     subscribers: { type: 'string', default: '10000' },
+    readers: { type: 'string', default: '20000' },
     events: { type: 'string', default: '20' },
     duration: { type: 'string', default: '15' },
     warmup: { type: 'string', default: '3' },
@@ -45,7 +51,7 @@ const { values, positionals } = parseArgs({
   },
 });
 const what = positionals[0] ?? 'all';
-if (!['reads', 'newsroom', 'fanout', 'edge-reads', 'all'].includes(what)) throw new Error('usage: npm run bench -- [reads|newsroom|fanout|edge-reads|all] [--subscribers N] [--duration S] [--rates 0,1,4] …');
+if (!['reads', 'newsroom', 'fanout', 'edge-reads', 'edge', 'all'].includes(what)) throw new Error('usage: npm run bench -- [reads|newsroom|fanout|edge-reads|edge|all] [--subscribers N] [--duration S] [--rates 0,1,4] …');
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/diretta_bench';
 const positive = (name: string, value: string | undefined) => {
   const n = Number(value);
@@ -55,6 +61,23 @@ const positive = (name: string, value: string | undefined) => {
 
 const started = performance.now();
 const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${message}`);
+
+if (what === 'edge') {
+  // A database of its own, with the demo story: nothing of bench:data is needed.
+  const edgeGrip = await runEdgeGrip({ databaseUrl, readers: positive('readers', values.readers), events: positive('events', values.events), log });
+  const edgeUrl = new URL(databaseUrl);
+  edgeUrl.pathname = '/diretta_bench_edge';
+  const report: BenchReport = { environment: await describeEnvironment(edgeUrl.toString()), edgeGrip };
+  const out = resolve(values.out!);
+  mkdirSync(out, { recursive: true });
+  const name = `${report.environment.date.slice(0, 19).replace(/[:T]/g, '-')}-edge`;
+  const markdown = renderMarkdown(report);
+  writeFileSync(join(out, `${name}.md`), markdown);
+  writeFileSync(join(out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\n${markdown}`);
+  log(`report written to ${join(out, `${name}.md`)}`);
+  process.exit(0);
+}
 
 const report: BenchReport = { environment: await describeEnvironment(databaseUrl) };
 if (report.environment.scale.entries === 0) throw new Error('the database has no entries: run `npm run bench:data` first');

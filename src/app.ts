@@ -31,6 +31,8 @@ import { WritePriority } from './transport/write-priority.js';
 import { capConnectionsPerAddress } from './transport/connection-cap.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { singleConnectionStreams } from './transport/graphql-sse.js';
+import { type Grip, createGrip } from './transport/grip.js';
+import { GripPublisher } from './transport/grip-publisher.js';
 import { type Viewer, anonymousReader, canWrite } from './viewer.js';
 import { encodeGlobalId } from './schema/global-id.js';
 import { GRAPHIQL_ASSET_PREFIX, graphiqlDefaultQuery, renderGraphiQLPage, serveGraphiQLAsset, useGraphiQLPolicy } from './graphiql.js';
@@ -65,6 +67,10 @@ export interface App {
   writePriority: Pick<WritePriority, 'heldCount' | 'writersInFlight' | 'refusedCount'>;
   /** For its stats (entries, bytes, hits), in logs and tests. */
   responseCache: Pick<ResponseCache, 'stats' | 'invalidateStory' | 'invalidateEvent'>;
+  /** Null unless GRIP_URL is set: readers' streams held by a GRIP proxy (src/transport/grip.ts). */
+  grip: Pick<Grip, 'holds'> | null;
+  /** Null unless GRIP_URL is set and GRIP_PUBLISH is on: publishes events to the proxies. */
+  gripPublisher: GripPublisher | null;
   /** graphql-sse single-connection streams reserved or open (tests). */
   sseStreams: { readonly count: number };
   /** The linking matcher, for its build count (tests). */
@@ -250,6 +256,32 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       return false; // the operation's context refuses it with 401 UNAUTHENTICATED
     }
   });
+  // Readers' streams held by a GRIP proxy, and the publisher that feeds them (src/transport/grip.ts).
+  const anonymousContext = (req?: IncomingMessage) =>
+    makeContext(anonymousReader, requestIdFrom(req?.headers['x-request-id']), req ? clientAddress(req, limits.trustProxy) : 'grip-publisher', null);
+  const grip = config.grip
+    ? createGrip({
+        schema,
+        key: config.grip.key,
+        log: log.child({ component: 'grip' }),
+        trustedDocument: (hash) => trustedDocuments.documents.get(hash) ?? null,
+        context: (req) => anonymousContext(req),
+        parse: (req, query) => {
+          try {
+            const headers = new Headers();
+            for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
+            const request = new Request(`http://localhost${req.url ?? '/'}`, { headers });
+            const enveloped = yoga.getEnveloped({ request, params: { query }, req });
+            const document = enveloped.parse(query);
+            return enveloped.validate(enveloped.schema, document).length > 0 ? null : { document };
+          } catch {
+            return null; // Yoga answers it, with the error
+          }
+        },
+      })
+    : null;
+  const gripPublisher = config.grip?.publish ? new GripPublisher(database, config.grip, log.child({ component: 'grip-publisher' }), { schema, context: () => anonymousContext() }) : null;
+  await gripPublisher?.start();
   const metricsToken = config.metrics.token;
   const pages = createPages({
     graphql: yoga,
@@ -258,6 +290,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     pageEntries: config.pageEntries,
     documents: responseCache.documents,
     edge: edgeCache,
+    heldStreams: config.grip !== null,
   });
   // Node checks the header and request timeouts below every connectionsCheckingInterval (30 s by
   // default, so a trickled body could live for a minute): checked every second instead.
@@ -285,6 +318,19 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       return;
     }
     if (refuseBadRequest(req, res, limits, metrics?.refused.bodyBytes ?? null)) return;
+    if (grip?.candidate(req)) {
+      grip.serve(req, res).then(
+        (held) => {
+          if (!held) writePriority.admit(req, res, () => void yoga(req, res, { req, res }));
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'could not answer a GRIP hold');
+          if (!res.headersSent) res.writeHead(503, { 'content-type': 'application/json', 'cache-control': 'no-store', 'retry-after': '1' });
+          res.end(JSON.stringify({ errors: [{ message: 'Service unavailable, try again.', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }));
+        },
+      );
+      return;
+    }
     writePriority.admit(req, res, () => void yoga(req, res, { req, res }));
   });
   // A body or headers trickled a byte at a time must not hold a socket for minutes (Node's defaults:
@@ -313,6 +359,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     linking,
     writePriority,
     sseStreams,
+    grip,
+    gripPublisher,
     metrics,
     tracing,
     get url() {
@@ -349,6 +397,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       // No new webhook attempts; those under way finish and are recorded (the rest wait in the outbox).
       await webhooks?.stop();
       await purges?.stop();
+      await gripPublisher?.stop();
       await scheduler.stop();
       await websockets.close();
       // Ends every subscription: SSE streams get their `complete` event and their responses end,

@@ -140,6 +140,12 @@ const envSchema = z.object({
   EDGE_PURGE_BACKOFF_BASE_MS: int(1, 3_600_000).default(500),
   EDGE_PURGE_BACKOFF_MAX_MS: int(1, 3_600_000).default(60_000),
   EDGE_PURGE_POLL_INTERVAL_MS: int(10, 3_600_000).default(1_000),
+  GRIP_URL: z
+    .string()
+    .transform((value) => value.split(',').map((url) => url.trim()).filter(Boolean))
+    .pipe(z.array(httpUrl).min(1, 'must name at least one URL')).optional(),
+  GRIP_KEY: z.string().regex(/^[\x21-\x7e]{1,512}$/, 'must be printable ASCII without spaces, at most 512 characters').optional(),
+  GRIP_PUBLISH: bool.default(true),
   /** Prometheus metrics on a listener of their own; unset: no listener. */
   METRICS_PORT: int(0, 65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -163,6 +169,16 @@ const envSchema = z.object({
     .transform(Number)
     .default(1),
 });
+
+/** Readers' streams held by a GRIP proxy (Pushpin, Fastly Fanout): src/transport/grip.ts, docs/scaling.md. */
+export interface GripSettings {
+  /** GRIP control URLs: each is published to at <url>/publish/ (GRIP_URL). */
+  urls: string[];
+  /** Verifies the proxy's Grip-Sig and signs publishes (GRIP_KEY); null: Grip-Sig is trusted as sent. */
+  key: string | null;
+  /** Whether this instance publishes (GRIP_PUBLISH); several may, one at a time under a lease. */
+  publish: boolean;
+}
 
 /** Where purges go (docs/configuration.md; docs/scaling.md). */
 export interface PurgeTargets {
@@ -313,6 +329,8 @@ export type Config = {
   limits: Limits;
   webhooks: WebhookSettings;
   edge: EdgeSettings;
+  /** Null when GRIP_URL is unset: every reader's stream is served by this instance. */
+  grip: GripSettings | null;
   metrics: MetricsSettings;
   /** Null when OTEL_EXPORTER_OTLP_ENDPOINT is unset: no tracing, nothing of OpenTelemetry loaded. */
   tracing: TracingOptions | null;
@@ -421,6 +439,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
         pollIntervalMs: e.EDGE_PURGE_POLL_INTERVAL_MS,
       },
     },
+    grip: e.GRIP_URL ? { urls: e.GRIP_URL.map((url) => url.replace(/\/+$/, '')), key: e.GRIP_KEY ?? null, publish: e.GRIP_PUBLISH } : null,
     metrics: {
       port: e.METRICS_PORT ?? null,
       host: e.METRICS_HOST,

@@ -594,6 +594,53 @@ export const edgePurgeState = pgTable(
   () => [check('edge_purge_state_single_row', sql`id = 1`)],
 );
 
+/**
+ * The channels a GRIP proxy (Pushpin, Fastly Fanout) holds readers on: one
+ * per distinct public subscription (operation and variables, the cursor
+ * aside), written when a reader's stream is first held on it
+ * (src/transport/grip.ts). The publisher (src/transport/grip-publisher.ts)
+ * publishes every public event of the story to each, in order, and records
+ * here how far it has gone.
+ */
+export const gripChannels = pgTable(
+  'grip_channels',
+  {
+    /** The channel's name, as the proxy knows it (a hash of the operation and its variables). */
+    id: text().primaryKey(),
+    storyId: integer()
+      .notNull()
+      .references(() => stories.id, { onDelete: 'cascade' }),
+    /** The GraphQL document, its operation name and variables (without the cursor), as readers send them. */
+    query: text().notNull(),
+    operationName: text(),
+    variables: jsonb().$type<Record<string, unknown>>().notNull(),
+    /** The story's public sequence number this channel has been published up to. */
+    position: bigint({ mode: 'number' }).notNull(),
+    /** When a reader was last held on it. */
+    heldAt: timestamptz().notNull().default(nowMs),
+  },
+  (t) => [index('grip_channels_story_idx').on(t.storyId, t.position)],
+);
+
+/**
+ * One row (id 1): who publishes to the GRIP proxies now (a lease, so that
+ * one instance at a time publishes, in order), and the backoff after failures.
+ */
+export const gripPublishState = pgTable(
+  'grip_publish_state',
+  {
+    id: integer().primaryKey().default(1),
+    leaseOwner: text(),
+    leaseUntil: timestamptz(),
+    /** Failed rounds in a row (0 after a success): the next waits longer each time. */
+    failures: integer().notNull().default(0),
+    nextAttemptAt: timestamptz().notNull().default(nowMs),
+    lastError: text(),
+    lastPublishedAt: timestamptz(),
+  },
+  () => [check('grip_publish_state_single_row', sql`id = 1`)],
+);
+
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 

@@ -32,7 +32,7 @@ export const liveExecutionStats = { executions: 0, shared: 0 };
  * readers who resumed from different cursors share one execution.
  */
 const replayOnlyVariables = new WeakMap<DocumentNode, ReadonlySet<string>>();
-function replayOnly(document: DocumentNode): ReadonlySet<string> {
+export function replayOnly(document: DocumentNode): ReadonlySet<string> {
   let names = replayOnlyVariables.get(document);
   if (names) return names;
   const rootAfterUses = new Map<string, number>();

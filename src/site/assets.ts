@@ -23,8 +23,8 @@ export interface Asset extends GzipMemo {
 export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
 
 /** The URL pages link the asset by: its path with its version, so that browsers keep it until it changes. */
-export async function versionedPath(path: string): Promise<string> {
-  const loaded = await asset(path);
+export async function versionedPath(path: string, heldStreams = false): Promise<string> {
+  const loaded = await asset(path, heldStreams);
   if (!loaded) throw new Error(`no asset at ${path}`);
   return `${path}?v=${loaded.version}`;
 }
@@ -34,9 +34,13 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 /** The hashes of the documents the scripts ask for by hash (src/site/browser/persisted.ts). */
 const DOCUMENT_HASHES = JSON.stringify({ storyPage: documentHash(storyPageQuery), olderEntries: documentHash(olderEntriesQuery) });
 
-async function bundle(entry: string, define: Record<string, string> = {}): Promise<Buffer> {
+/**
+ * `heldStreams`: the server holds readers' streams at a GRIP proxy (GRIP_URL), so the scripts follow
+ * the story over SSE (src/site/browser/ticker.ts) rather than graphql-ws: a build of each script per mode.
+ */
+async function bundle(entry: string, heldStreams: boolean, define: Record<string, string> = {}): Promise<Buffer> {
   const result = await build({
-    define: { DIRETTA_DOCUMENT_HASHES: DOCUMENT_HASHES, ...define },
+    define: { DIRETTA_DOCUMENT_HASHES: DOCUMENT_HASHES, DIRETTA_HELD_STREAMS: JSON.stringify(heldStreams), ...define },
     entryPoints: [here(entry)],
     bundle: true,
     format: 'iife',
@@ -49,14 +53,14 @@ async function bundle(entry: string, define: Record<string, string> = {}): Promi
   return Buffer.from(result.outputFiles[0]!.contents);
 }
 
-const sources: Record<string, { contentType: string; load: () => Promise<Buffer> }> = {
+const sources: Record<string, { contentType: string; load: (heldStreams: boolean) => Promise<Buffer> }> = {
   '/assets/ticker.css': { contentType: 'text/css; charset=utf-8', load: () => readFile(here('./assets/ticker.css')) },
-  '/assets/live-page.js': { contentType: 'text/javascript; charset=utf-8', load: () => bundle('./browser/live-page.ts') },
+  '/assets/live-page.js': { contentType: 'text/javascript; charset=utf-8', load: (heldStreams) => bundle('./browser/live-page.ts', heldStreams) },
   // The embed links the stylesheet by its versioned URL (cached for a year), baked in when it is bundled:
   // embed.js itself is linked by its bare path from other sites, so it is revalidated and carries the change.
   '/embed.js': {
     contentType: 'text/javascript; charset=utf-8',
-    load: async () => bundle('./browser/embed.ts', { DIRETTA_STYLESHEET_PATH: JSON.stringify(await versionedPath('/assets/ticker.css')) }),
+    load: async (heldStreams) => bundle('./browser/embed.ts', heldStreams, { DIRETTA_STYLESHEET_PATH: JSON.stringify(await versionedPath('/assets/ticker.css')) }),
   },
 };
 
@@ -64,18 +68,19 @@ export const assetPaths: ReadonlySet<string> = new Set(Object.keys(sources));
 
 const built = new Map<string, Promise<Asset>>();
 
-/** The asset at `path`, built once per process; a failed build is tried again on the next request. */
-export function asset(path: string): Promise<Asset> | null {
+/** The asset at `path`, built once per process (and mode); a failed build is tried again on the next request. */
+export function asset(path: string, heldStreams = false): Promise<Asset> | null {
   const source = sources[path];
   if (!source) return null;
-  let pending = built.get(path);
+  const key = `${path}\u0000${heldStreams}`;
+  let pending = built.get(key);
   if (!pending) {
-    pending = source.load().then((body) => {
+    pending = source.load(heldStreams).then((body) => {
       const version = createHash('sha256').update(body).digest('base64url').slice(0, 22);
       return { body, contentType: source.contentType, etag: `"${version}"`, version };
     });
-    pending.catch(() => built.delete(path));
-    built.set(path, pending);
+    pending.catch(() => built.delete(key));
+    built.set(key, pending);
   }
   return pending;
 }

@@ -129,9 +129,11 @@ export interface PagesOptions {
   documents?: DocumentCache;
   /** What shared caches may keep, and for how long (EDGE_* settings). */
   edge: EdgeCacheSettings;
+  /** Readers' streams are held by a GRIP proxy (GRIP_URL): the scripts follow stories over SSE. */
+  heldStreams?: boolean;
 }
 
-export function createPages({ graphql, log, publicOrigin, pageEntries, documents, edge }: PagesOptions): Pages {
+export function createPages({ graphql, log, publicOrigin, pageEntries, documents, edge, heldStreams = false }: PagesOptions): Pages {
   /** What the answers of this request read, for its surrogate keys (one query per request). */
   const scopes = new WeakMap<IncomingMessage, CacheScope | null>();
 
@@ -179,7 +181,7 @@ export function createPages({ graphql, log, publicOrigin, pageEntries, documents
       jsonLd: story.liveBlogPosting,
       // The script reads the entries' places from here and their text from the page itself.
       data: pageState(story, after === null, pageEntries),
-      script: await versionedPath('/assets/live-page.js'),
+      script: await versionedPath('/assets/live-page.js', heldStreams),
       skipTo: 'diretta-feed',
     });
     return { html: page, storyId: Number(decodeGlobalId(story.id, 'id').id) };
@@ -330,7 +332,7 @@ export function createPages({ graphql, log, publicOrigin, pageEntries, documents
       }
       const url = new URL(req.url ?? '/', 'http://pages.local');
       try {
-        const file = asset(url.pathname);
+        const file = asset(url.pathname, heldStreams);
         if (file) {
           const loaded = await file;
           // A versioned URL (what pages link) never changes content; the bare path (embed.js, which other sites link) is revalidated.

@@ -159,6 +159,43 @@ function chargeReplay(ctx: Context, info: GraphQLResolveInfo, events: number) {
   if (wait > 0) throw limited('replays (storyEvents after a cursor)', wait);
 }
 
+/** Which events a storyEvents subscriber receives: its role's (drafts for editors), narrowed by its filter. */
+async function storyEventsFilter(ctx: Context, filter: { keyEventsOnly?: boolean | null; mentioning?: string | number | null } | null | undefined): Promise<(event: LiveEvent) => boolean> {
+  const drafts = canSeeUnpublished(ctx.viewer);
+  const mentioning = filter?.mentioning == null ? null : parseNodeId(String(filter.mentioning), 'filter.mentioning', ['Person', 'Place'] as const);
+  const keyEventsOnly = filter?.keyEventsOnly ?? false;
+  // Following a place follows the places inside it too (as of subscribing).
+  const places = mentioning?.typename === 'Place' ? await placeIdsInside(ctx, mentioning.id) : null;
+  const mentioned = (event: LiveEvent) =>
+    !mentioning || (places ? [...event.mentions.Place].some((id) => places.has(id)) : event.mentions[mentioning.typename].has(mentioning.id));
+  return (event) => {
+    if (!event.row.public && !drafts) return false;
+    if (event.row.entryId === null) return true; // about the story itself (status, title…): every follower needs it
+    if (keyEventsOnly && !(event.entry?.keyEvent || event.row.kind === 'key_event_cleared')) return false;
+    // A retraction still reaches those who follow its former mentions: they have the entry to take down.
+    if (!mentioned(event)) return false;
+    return true;
+  };
+}
+
+const entryPublishedFilter = (event: LiveEvent) => event.row.kind === 'published' && event.row.public && event.entry !== null;
+
+/** The fields a GRIP proxy may hold readers of (src/transport/grip.ts): public, resumable from a reader's cursor. */
+export const HELD_FIELDS = ['storyEvents', 'entryPublished'] as const;
+
+/**
+ * What a held stream of `field` with these arguments follows: the story (as
+ * the viewer may see it), which of its events the subscriber receives, and
+ * where in the story's log (editors' numbering) a reader's cursor resumes.
+ * The same rules as the subscriptions above (src/transport/grip.ts and its
+ * publisher use it, so that a held reader receives what a direct one does).
+ */
+export async function heldStream(ctx: Context, field: (typeof HELD_FIELDS)[number], args: { story: string | number; filter?: { keyEventsOnly?: boolean | null; mentioning?: string | number | null } | null }) {
+  const story = await followedStory(ctx, args.story);
+  const keep = field === 'storyEvents' ? await storyEventsFilter(ctx, args.filter) : entryPublishedFilter;
+  return { story, keep, resumeAfter: (cursor: string | null | undefined) => afterSeq(ctx, story, cursor) };
+}
+
 builder.subscriptionType({ description: 'Live updates over WebSocket (graphql-ws at /graphql) or Server-Sent Events.' });
 
 builder.subscriptionFields((t) => ({
@@ -175,21 +212,7 @@ builder.subscriptionFields((t) => ({
       const story = await followedStory(ctx, args.story);
       const from = await afterSeq(ctx, story, args.after);
       if (from !== null) chargeReplay(ctx, info, story.lastEventSeq - from);
-      const drafts = canSeeUnpublished(ctx.viewer);
-      const mentioning = args.filter?.mentioning == null ? null : parseNodeId(String(args.filter.mentioning), 'filter.mentioning', ['Person', 'Place'] as const);
-      const keyEventsOnly = args.filter?.keyEventsOnly ?? false;
-      // Following a place follows the places inside it too (as of subscribing).
-      const places = mentioning?.typename === 'Place' ? await placeIdsInside(ctx, mentioning.id) : null;
-      const mentioned = (event: LiveEvent) =>
-        !mentioning || (places ? [...event.mentions.Place].some((id) => places.has(id)) : event.mentions[mentioning.typename].has(mentioning.id));
-      return follow(ctx, story.id, from, (event) => {
-        if (!event.row.public && !drafts) return false;
-        if (event.row.entryId === null) return true; // about the story itself (status, title…): every follower needs it
-        if (keyEventsOnly && !(event.entry?.keyEvent || event.row.kind === 'key_event_cleared')) return false;
-        // A retraction still reaches those who follow its former mentions: they have the entry to take down.
-        if (!mentioned(event)) return false;
-        return true;
-      });
+      return follow(ctx, story.id, from, await storyEventsFilter(ctx, args.filter));
     },
     resolve: (event) => event,
   }),
@@ -199,7 +222,7 @@ builder.subscriptionFields((t) => ({
     args: { story: t.arg.id({ required: true, description: 'The story to follow.' }) },
     subscribe: async (_root, args, ctx) => {
       const story = await followedStory(ctx, args.story);
-      return follow(ctx, story.id, null, (event) => event.row.kind === 'published' && event.row.public && event.entry !== null);
+      return follow(ctx, story.id, null, entryPublishedFilter);
     },
     resolve: (event) => event.entry!,
   }),

@@ -2,7 +2,8 @@
 /**
  * The ticker in the browser: takes over a rendered story (the page's or the
  * embed's), adopting the elements already rendered, follows its event
- * stream over graphql-ws and keeps the feed current, loads older entries
+ * stream over graphql-ws (or, when the server holds readers' streams at a
+ * GRIP proxy, over Server-Sent Events) and keeps the feed current, loads older entries
  * when the reader asks ("Older updates"), and resumes after a dropped
  * connection from the last event it received.
  *
@@ -11,7 +12,7 @@
  * loaded. Each attempt here is a fresh client subscribed with `after:` the
  * last cursor, so the server sends exactly what was missed, then live events.
  */
-import { type Client, createClient } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
 import {
   type KeyEventItem,
   type OlderEntriesResult,
@@ -24,6 +25,9 @@ import {
 import { type ViewOptions, agoView, connectionLabel, coverageView, entryView, keyEventItems, olderHref, storyStatusView } from '../views/story-view.js';
 import { toElement } from './dom.js';
 import { documentHashes, persistedGet } from './persisted.js';
+
+/** Set when the server bundles the script (src/site/assets.ts): readers' streams are held at a GRIP proxy. */
+declare const DIRETTA_HELD_STREAMS: boolean;
 
 export interface TickerOptions {
   /** The element (or shadow root) holding the rendered tickerView. */
@@ -277,14 +281,81 @@ export function startTicker(options: TickerOptions): { stop(): void } {
   }
 
   const wsUrl = endpoint.replace(/^http/, 'ws');
-  let client: Client | null = null;
+  /** The live connection now (a graphql-ws client or a held stream), until it is lost. */
+  let live: { close(): void } | null = null;
   let attempt = 0;
   let retryTimer = 0;
+
+  /** The connection is up: "Live", and after a drop, the reader is told what it missed. */
+  function connected() {
+    attempt = 0;
+    setConnection('live');
+    if (lostAt !== null) {
+      for (const [id, mark] of marks) {
+        if (mark !== 'missed') continue;
+        marks.delete(id);
+        rendered.delete(id);
+      }
+      sync();
+      catchUp = { since: Date.now(), missed: 0, timer: 0 };
+      summariseCatchUp();
+      lostAt = null;
+    }
+  }
+
+  /** The connection is gone: say so at once, and try again from the last cursor, waiting longer each time. */
+  function retry(current: { close(): void }, reason: unknown) {
+    if (reason) console.warn('diretta: live connection lost', reason);
+    current.close();
+    if (live === current) live = null;
+    if (stopped) return;
+    lostAt ??= Date.now();
+    setConnection('reconnecting');
+    const wait = Math.min(MAX_RETRY_MS, 500 * 2 ** attempt) + Math.random() * 500;
+    attempt += 1;
+    retryTimer = window.setTimeout(connect, wait);
+  }
 
   function connect() {
     if (stopped) return;
     window.clearTimeout(retryTimer);
     setConnection(lostAt === null ? 'connecting' : 'reconnecting');
+    if (DIRETTA_HELD_STREAMS && typeof EventSource === 'function') followHeld();
+    else followOverWebSocket();
+  }
+
+  /**
+   * The server holds readers' streams at a GRIP proxy (src/transport/grip.ts): the story's events over
+   * Server-Sent Events, from the last cursor. Each attempt is a new stream with `after:` the last cursor
+   * (rather than EventSource's own retry), so that a server streaming it directly resumes it as exactly.
+   */
+  function followHeld() {
+    const url = new URL(endpoint);
+    url.searchParams.set('query', storyEventsSubscription);
+    url.searchParams.set('variables', JSON.stringify({ story: story.id, after: lastCursor }));
+    const source = new EventSource(url.toString());
+    let done = false;
+    const current = { close: () => source.close() };
+    live = current;
+    const lost = (reason: unknown) => {
+      if (done) return;
+      done = true;
+      window.removeEventListener('offline', offline);
+      retry(current, reason);
+    };
+    const offline = () => lost(new Error('the browser went offline'));
+    window.addEventListener('offline', offline);
+    source.addEventListener('open', () => connected());
+    source.addEventListener('next', (event) => {
+      const message = JSON.parse((event as MessageEvent<string>).data) as { data?: StoryEventResult | null; errors?: unknown[] };
+      if (message.errors?.length) return lost(message.errors);
+      if (message.data) apply(message.data.storyEvents);
+    });
+    source.addEventListener('complete', () => lost(null));
+    source.addEventListener('error', () => lost(new Error('the event stream failed')));
+  }
+
+  function followOverWebSocket() {
     let pongTimer = 0;
     let socket: WebSocket | null = null;
     let done = false;
@@ -296,19 +367,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
       on: {
         connected: (opened) => {
           socket = opened as WebSocket;
-          attempt = 0;
-          setConnection('live');
-          if (lostAt !== null) {
-            for (const [id, mark] of marks) {
-              if (mark !== 'missed') continue;
-              marks.delete(id);
-              rendered.delete(id);
-            }
-            sync();
-            catchUp = { since: Date.now(), missed: 0, timer: 0 };
-            summariseCatchUp();
-            lostAt = null;
-          }
+          connected();
         },
         ping: (received) => {
           if (!received) {
@@ -326,19 +385,12 @@ export function startTicker(options: TickerOptions): { stop(): void } {
         closed: () => window.clearTimeout(pongTimer),
       },
     });
-    client = current;
+    const handle = { close: () => void current.dispose() };
+    live = handle;
     const lost = (reason: unknown) => {
       if (done) return;
       done = true;
-      if (reason) console.warn('diretta: live connection lost', reason);
-      void current.dispose();
-      if (client === current) client = null;
-      if (stopped) return;
-      lostAt ??= Date.now();
-      setConnection('reconnecting');
-      const wait = Math.min(MAX_RETRY_MS, 500 * 2 ** attempt) + Math.random() * 500;
-      attempt += 1;
-      retryTimer = window.setTimeout(connect, wait);
+      retry(handle, reason);
     };
     current.subscribe<StoryEventResult>(
       { query: storyEventsSubscription, variables: { story: story.id, after: lastCursor } },
@@ -354,7 +406,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
   }
 
   const onOnline = () => {
-    if (!client && !stopped) connect();
+    if (!live && !stopped) connect();
   };
   window.addEventListener('online', onOnline);
   connect();
@@ -431,7 +483,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
       window.removeEventListener('online', onOnline);
       window.removeEventListener('scroll', onScroll);
       window.clearInterval(refreshTimer);
-      void client?.dispose();
+      live?.close();
     },
   };
 }
