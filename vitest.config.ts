@@ -21,6 +21,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Template databases (migrated; migrated and seeded), built once per project and copied for each test database.
+    globalSetup: ['test/helpers/global-setup.ts'],
     // Vitest's default is one worker less than the cores: one on a 2-core machine, where most of a test's time is
     // spent waiting (on sockets, databases, timers), not computing. Two files at a time keeps the suite near 10 min.
     maxWorkers: Math.max(2, availableParallelism() - 1),

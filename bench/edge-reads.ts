@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { mintToken } from '../src/auth/tokens.js';
 import { documentHash } from '../src/plugins/trusted-documents.js';
-import { encodeGlobalId } from '../src/schema/global-id.js';
+import { encodeGlobalId } from '../src/global-id.js';
 import { type RunningVarnish, startVarnish, varnishCounters, varnishUnavailable } from '../scripts/edge/varnish.js';
 import type { LoadResult } from './load.js';
 import { type ReadOperation, readOperations } from './queries.js';

@@ -21,7 +21,7 @@
  */
 import postgres from 'postgres';
 import { mintToken } from '../src/auth/tokens.js';
-import { encodeGlobalId } from '../src/schema/global-id.js';
+import { encodeGlobalId } from '../src/global-id.js';
 import type { LoadResult } from './load.js';
 import { readOperations } from './queries.js';
 import { readTargets, runLoad, startPostGraphile } from './reads.js';

@@ -4,7 +4,6 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import type { Publisher } from './formats/live-blog-posting.js';
 import type { TracingOptions } from './observability/tracing.js';
 
 const bool = z
@@ -296,6 +295,15 @@ export interface Limits {
   replayCostPerMinute: number;
   /** Characters analyzeText may read per minute per token, each call counted as at least ANALYZE_TEXT_MIN_CHARGE; 0 disables. */
   analyzeTextCharsPerMinute: number;
+}
+
+/** Who publishes the live blog (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL): the organisation the stories' JSON-LD and ninjs name. */
+export interface Publisher {
+  name: string;
+  /** Absolute http(s) URL of the publisher's site, or null to leave it out. */
+  url: string | null;
+  /** Absolute http(s) URL of the publisher's logo, or null to leave it out. */
+  logoUrl: string | null;
 }
 
 export type Config = {

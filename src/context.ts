@@ -1,10 +1,10 @@
 import type { Access } from './access.js';
+import type { CacheScope } from './cache-scope.js';
 import type { StatementCount } from './db/statement-counter.js';
-import type { Publisher } from './formats/live-blog-posting.js';
+import type { Publisher } from './config.js';
 import type { LiveBus } from './live/bus.js';
 import type { CatalogMatcher } from './loaders/catalog-matcher.js';
 import type { Logger } from './logger.js';
-import type { CacheScope } from './plugins/cache-scope.js';
 import type { WebhookRules } from './webhooks/admin.js';
 
 /**
@@ -27,7 +27,7 @@ export interface Context extends Access {
    * AsyncLocalStorage, whose promise hooks tax every promise in the process.
    */
   statements: StatementCount | null;
-  /** The stories this operation's `story` fields resolved, for the response cache (src/plugins/cache-scope.ts). */
+  /** The stories this operation's `story` fields resolved, for the response cache (src/cache-scope.ts). */
   cacheScope: CacheScope;
   /** Named as `publisher` in the JSON-LD (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL). */
   publisher: Publisher;

@@ -1,9 +1,10 @@
 /**
- * The direction of the house, checked: the domain (db, loaders, editing,
- * live, formats) never imports the GraphQL layer, the plugins, the
- * transports or the site, and no module imports itself through others.
- * Read from the sources' own relative imports, so a new file is covered the
- * moment it exists.
+ * The direction of the house, checked: every module sits on a floor
+ * (docs/architecture.md's layers) and imports only from its own floor or
+ * below; the domain never imports GraphQL, the plugins, the transports or
+ * the site; and no module imports itself through others. Read from the
+ * sources' own relative imports, so a new file is covered the moment it
+ * exists (and a file on no floor fails until it is given one).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -30,6 +31,21 @@ function importGraph(): Map<string, string[]> {
   return graph;
 }
 
+/**
+ * The floors, bottom first (docs/architecture.md, "Layers"): a module may import from its own floor and the
+ * floors below, never from one above.
+ */
+const floors: [name: string, members: string[]][] = [
+  ['foundation', ['db/', 'auth/', 'observability/', 'config.ts', 'errors.ts', 'access.ts', 'viewer.ts', 'global-id.ts', 'text-guard.ts', 'input-guard.ts', 'request-id.ts', 'logger.ts', 'page-size.ts']],
+  ['domain', ['editing/', 'loaders/', 'live/', 'linking/', 'formats/', 'webhooks/', 'edge/', 'seed/']],
+  ['context', ['context.ts', 'cache-scope.ts']],
+  ['API', ['schema/', 'plugins/']],
+  ['connections and the site', ['transport/', 'site/', 'graphiql.ts']],
+  ['wiring', ['app.ts']],
+  ['entry point', ['main.ts']],
+];
+const floorOf = (path: string) => floors.findIndex(([, members]) => under(path, members));
+
 const domain = ['db/', 'loaders/', 'editing/', 'live/', 'formats/', 'edge/', 'observability/', 'access.ts', 'viewer.ts', 'errors.ts'];
 const outer = ['schema/', 'plugins/', 'transport/', 'site/', 'context.ts', 'app.ts', 'graphiql.ts', 'main.ts'];
 const under = (path: string, prefixes: string[]) => prefixes.some((p) => path === p || path.startsWith(p));
@@ -40,6 +56,14 @@ describe('architecture', () => {
   it('reads the import graph (a broken reader would pass everything)', () => {
     expect(graph.size).toBeGreaterThan(50);
     expect(graph.get('live/bus.ts')).toContain('live/load-events.ts');
+  });
+
+  it('puts every module on a floor, and imports nothing from a floor above its own', () => {
+    expect([...graph.keys()].filter((path) => floorOf(path) < 0)).toEqual([]);
+    const upward = [...graph].flatMap(([from, targets]) =>
+      targets.filter((t) => floorOf(t) > floorOf(from)).map((t) => `${from} (${floors[floorOf(from)]![0]}) → ${t} (${floors[floorOf(t)]![0]})`),
+    );
+    expect(upward).toEqual([]);
   });
 
   it('keeps the domain free of GraphQL, plugins, transports and the site', () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
 import { documentHash } from '../src/plugins/trusted-documents.js';
-import { newCacheScope } from '../src/plugins/cache-scope.js';
+import { newCacheScope } from '../src/cache-scope.js';
 import { surrogateKeys } from '../src/plugins/edge-cache.js';
 import { demoStory } from '../src/seed/demo-story.js';
 import { ENTRIES_PER_LOAD, feedQuery, storyPageQuery } from '../src/site/page-data.js';

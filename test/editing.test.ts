@@ -160,7 +160,7 @@ describe('the place hierarchy', () => {
       ids.push(rows[0]!.id);
       parentId = rows[0]!.id;
     }
-    const { encodeGlobalId } = await import('../src/schema/global-id.js');
+    const { encodeGlobalId } = await import('../src/global-id.js');
     const res = await m('updatePlace', { id: encodeGlobalId('Place', ids[0]!), parent: encodeGlobalId('Place', ids[59]!) });
     expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.parent' });
   });

@@ -10,8 +10,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -417,10 +419,9 @@ describe('expensive queries (found 6)', () => {
 
 describe.runIf(!process.env.TEST_DATABASE_KIND || process.env.TEST_DATABASE_KIND === 'pglite')('secrets in logs (found 6)', () => {
   it('writes no development token to JSON logs', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const dataDir = mkdtempSync(join(tmpdir(), 'diretta-corpus-'));
+    // A fresh PGlite data directory (a copy of the run's migrated template, so the start-up does not build a cluster).
+    const fresh = await createTestDatabase();
+    const dataDir = fresh.url === undefined && fresh.dataDir !== 'memory://' ? fresh.dataDir : mkdtempSync(join(tmpdir(), 'diretta-corpus-'));
     const dev = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', JWT_SECRET: '', PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', LOG_LEVEL: 'info', SEED_DEMO: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -437,6 +438,7 @@ describe.runIf(!process.env.TEST_DATABASE_KIND || process.env.TEST_DATABASE_KIND
     }
     dev.kill('SIGTERM');
     await once(dev, 'exit');
+    await fresh.drop();
     rmSync(dataDir, { recursive: true, force: true });
     expect(listening, lines.join('\n')).toBe(true);
     expect(lines.join('\n')).not.toMatch(/Bearer|eyJ/);

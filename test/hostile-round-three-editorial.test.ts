@@ -23,7 +23,7 @@ import { sql } from 'drizzle-orm';
 import { parseAtomFeed, parseJsonFeed } from 'feedsmith';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/tokens.js';
-import { parseNodeId } from '../src/schema/global-id.js';
+import { parseNodeId } from '../src/global-id.js';
 import { TEST_JWT_SECRET, type GraphQLResponse, type TestServer, startTestServer } from './helpers/server.js';
 import { type Receiver, startReceiver, until } from './helpers/webhook-receiver.js';
 import { readMigration } from './helpers/migrations.js';

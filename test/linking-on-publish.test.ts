@@ -11,7 +11,7 @@ import { entries, entryPeople, people, places, storyEvents } from '../src/db/sch
 import { autoLinkCounts, linkEntry, prepareEntryUpdateLinks } from '../src/editing/auto-link.js';
 import { lockEntry } from '../src/editing/entries.js';
 import { buildMatcher } from '../src/linking/matcher.js';
-import { parseNodeId } from '../src/schema/global-id.js';
+import { parseNodeId } from '../src/global-id.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { collect, wsClient } from './helpers/ws.js';
 

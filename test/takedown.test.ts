@@ -10,7 +10,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '../src/db/client.js';
 import { entries, storyEvents } from '../src/db/schema.js';
-import { parseNodeId } from '../src/schema/global-id.js';
+import { parseNodeId } from '../src/global-id.js';
 import { type TestDatabase, createTestDatabase, databaseKind } from './helpers/database.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { readMigration } from './helpers/migrations.js';

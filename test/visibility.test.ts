@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entries, stories } from '../src/db/schema.js';
-import { encodeGlobalId } from '../src/schema/global-id.js';
+import { encodeGlobalId } from '../src/global-id.js';
 import { insertSyntheticStory } from './helpers/fixtures.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 

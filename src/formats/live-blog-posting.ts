@@ -4,6 +4,7 @@
  * very field, so search engines and a newsroom's own front end read the same
  * document. See https://schema.org/LiveBlogPosting.
  */
+import type { Publisher } from '../config.js';
 import type { BylineKind, EntryMedia } from '../db/schema.js';
 import { bylineKindOf } from './byline.js';
 
@@ -40,15 +41,6 @@ export interface PostingEntry {
   media?: readonly EntryMedia[];
   /** The public correction notes of its revisions, oldest first (none when it was never corrected). */
   corrections?: readonly { note: string; at: Date }[];
-}
-
-/** Who publishes the live blog (PUBLISHER_NAME, PUBLISHER_URL, PUBLISHER_LOGO_URL). */
-export interface Publisher {
-  name: string;
-  /** Absolute http(s) URL of the publisher's site, or null to leave it out. */
-  url: string | null;
-  /** Absolute http(s) URL of the publisher's logo, or null to leave it out. */
-  logoUrl: string | null;
 }
 
 export interface PersonDocument {

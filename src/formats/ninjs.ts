@@ -16,7 +16,7 @@
  */
 import type { Entry } from '../db/columns.js';
 import type { EntryMedia, PersonRow, PlaceRow, StoryRow } from '../db/schema.js';
-import type { Publisher } from './live-blog-posting.js';
+import type { Publisher } from '../config.js';
 
 export const NINJS_STANDARD = { name: 'ninjs', version: '2.1', schema: 'http://www.iptc.org/std/ninjs/ninjs-schema_2.1.json' } as const;
 

@@ -6,7 +6,7 @@
 import type { Access } from '../access.js';
 import type { Entry } from '../db/columns.js';
 import type { StoryRow } from '../db/schema.js';
-import type { Publisher } from '../formats/live-blog-posting.js';
+import type { Publisher } from '../config.js';
 import { type Ninjs, type NinjsEntry, entryNinjs, storyNinjs } from '../formats/ninjs.js';
 import { entriesByIds, newestFirst, storyEntryPages } from './entries.js';
 import { readPage } from './keyset.js';
@@ -14,7 +14,7 @@ import { entryMentionLists } from './mentionables.js';
 import { storiesByIds } from './stories.js';
 import { canSeeUnpublished } from '../viewer.js';
 
-/** The API's global ID of a row (src/schema/global-id.ts). */
+/** The API's global ID of a row (src/global-id.ts). */
 export type GlobalId = (typename: 'Entry' | 'Story', id: number) => string;
 
 /** Entries a story's ninjs carries as associations: the newest, tombstones included. */

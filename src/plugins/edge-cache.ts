@@ -36,7 +36,7 @@ import {
   storyKey,
   storyMetaKey,
 } from '../edge/keys.js';
-import type { CacheScope } from './cache-scope.js';
+import type { CacheScope } from '../cache-scope.js';
 
 /** How long shared caches and browsers may keep public answers (EDGE_* settings), in seconds. */
 export interface EdgeCacheSettings {

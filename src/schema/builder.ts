@@ -9,7 +9,8 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { Context } from '../context.js';
 import { clientError } from '../errors.js';
 import { canSeeUnpublished } from '../viewer.js';
-import { assertNodeType, decodeGlobalId, encodeGlobalId } from './global-id.js';
+import { decodeGlobalId, encodeGlobalId } from '../global-id.js';
+import { assertNodeType } from './global-id.js';
 
 export interface AuthScopes {
   /** Editors and admins: they write, and they see drafts. */

@@ -4,7 +4,7 @@
  * retracted entry's text is never sent, as no reader sees it.
  */
 import { encodeEventCursor } from '../live/event-cursor.js';
-import { encodeGlobalId } from '../schema/global-id.js';
+import { encodeGlobalId } from '../global-id.js';
 
 /** One claimed delivery, as the claim statement returns it (snake_case, from PostgreSQL). */
 export interface ClaimedDelivery {

@@ -29,8 +29,14 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/**
+ * The one fixture for "a server on a fresh database with these settings": the real app on port 0, configured as
+ * the tests need it (no rate limits, SQL statements reported) plus `env`, on `database` when given (the caller
+ * drops it) or else on a fresh database of its own — a copy of the run's template, with the demo story already
+ * loaded unless SEED_DEMO is off — dropped by stop().
+ */
 export async function startTestServer(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestServer> {
-  const db = database ?? (await createTestDatabase());
+  const db = database ?? (await createTestDatabase(['false', '0', 'no'].includes(env.SEED_DEMO ?? 'true') ? 'migrated' : 'seeded'));
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',

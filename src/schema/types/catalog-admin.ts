@@ -2,7 +2,7 @@
 import { deletePerson, deletePlace } from '../../editing/catalog-admin.js';
 import { mergePeople, mergePlaces } from '../../editing/catalog-merge.js';
 import { type BuilderTypes, builder } from '../builder.js';
-import { parseNodeId } from '../global-id.js';
+import { parseNodeId } from '../../global-id.js';
 import { PersonRef } from './person.js';
 import { PlaceRef } from './place.js';
 

@@ -4,7 +4,7 @@ import { setMention } from '../../editing/mentions.js';
 import { takeDownEntry } from '../../editing/takedown.js';
 import type { EntryRow } from '../../db/schema.js';
 import { type BuilderTypes, builder } from '../builder.js';
-import { parseNodeId } from '../global-id.js';
+import { parseNodeId } from '../../global-id.js';
 import { undefinedIfNull } from '../inputs.js';
 import { BylineKindEnum, EntryRef } from './entry.js';
 import { imageInputFields } from './image.js';

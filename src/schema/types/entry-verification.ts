@@ -3,7 +3,7 @@ import type { EntryRow, EntrySource } from '../../db/schema.js';
 import { setVerification } from '../../editing/verification.js';
 import { canSeeUnpublished } from '../../viewer.js';
 import { builder } from '../builder.js';
-import { parseNodeId } from '../global-id.js';
+import { parseNodeId } from '../../global-id.js';
 import { EntryRef } from './entry.js';
 
 export const VerificationEnum = builder.enumType('Verification', {

@@ -7,7 +7,7 @@ import { canSeeUnpublished } from '../../viewer.js';
 import type { ObjectParam } from '@pothos/core';
 import type { MentionableRow } from '../../db/mentionables.js';
 import { type BuilderTypes, builder } from '../builder.js';
-import { parseNodeId } from '../global-id.js';
+import { parseNodeId } from '../../global-id.js';
 import { PersonRef } from './person.js';
 import { PlaceRef } from './place.js';
 import { StoryRef } from './story.js';

@@ -12,7 +12,7 @@ import type { EntryRevisionRow } from '../../db/schema.js';
 import { liveBlogPosting } from '../../formats/live-blog-posting.js';
 import { anonymousReader } from '../../viewer.js';
 import { builder } from '../builder.js';
-import { encodeGlobalId } from '../global-id.js';
+import { encodeGlobalId } from '../../global-id.js';
 import { StoryRef } from './story.js';
 
 /** Updates in the document: a page's worth of recent news, as search engines read it. */

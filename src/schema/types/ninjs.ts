@@ -1,7 +1,7 @@
 /** `Entry.ninjs` and `Story.ninjs`: the IPTC ninjs 2.1 documents of src/formats/ninjs.ts. */
 import { entryNinjsByIds, storyNinjsByIds } from '../../loaders/ninjs.js';
 import { builder } from '../builder.js';
-import { encodeGlobalId } from '../global-id.js';
+import { encodeGlobalId } from '../../global-id.js';
 import { EntryRef } from './entry.js';
 import { StoryRef } from './story.js';
 

@@ -1,7 +1,8 @@
 import { badUserInput } from '../../errors.js';
 import { MAX_PAGE_SIZE } from '../../page-size.js';
 import { builder } from '../builder.js';
-import { assertNodeType, decodeGlobalId } from '../global-id.js';
+import { assertNodeType } from '../global-id.js';
+import { decodeGlobalId } from '../../global-id.js';
 
 builder.queryField('nodes', (t) =>
   t.nodeList({

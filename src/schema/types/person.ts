@@ -5,7 +5,7 @@ import { type PersonStory, personStoryOrder, personStoryPages } from '../../load
 import { createPerson, updatePerson } from '../../editing/catalog.js';
 import { builder } from '../builder.js';
 import { loadFollowingMerges, mentionableFields } from './mentionable.js';
-import { parseNodeId } from '../global-id.js';
+import { parseNodeId } from '../../global-id.js';
 import { searchArg, undefinedIfNull } from '../inputs.js';
 import { StoryRef } from './story.js';
 

@@ -6,7 +6,7 @@ import { childPlacePages, placeConditions } from '../../loaders/places.js';
 import { createPlace, updatePlace } from '../../editing/catalog.js';
 import { builder } from '../builder.js';
 import { loadFollowingMerges, mentionableFields } from './mentionable.js';
-import { parseNodeId } from '../global-id.js';
+import { parseNodeId } from '../../global-id.js';
 import { searchArg, undefinedIfNull } from '../inputs.js';
 
 export const PlaceKindEnum = builder.enumType('PlaceKind', {

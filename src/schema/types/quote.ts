@@ -3,7 +3,7 @@ import { readPage } from '../../loaders/keyset.js';
 import { entryQuoteLists, quoteOrder, quotesByIds, quotesPage, speakerQuotePages, storyQuotePages } from '../../loaders/quotes.js';
 import { createQuote, decideQuote, updateQuote } from '../../editing/quotes.js';
 import { type BuilderTypes, builder } from '../builder.js';
-import { parseNodeId } from '../global-id.js';
+import { parseNodeId } from '../../global-id.js';
 import { searchArg, undefinedIfNull } from '../inputs.js';
 import { EntryRef } from './entry.js';
 import { PersonRef } from './person.js';

@@ -2,7 +2,7 @@ import { badUserInput } from '../../errors.js';
 import { readPage } from '../../loaders/keyset.js';
 import { type SearchHit, searchEntries, searchOrder } from '../../loaders/search.js';
 import { builder } from '../builder.js';
-import { parseNodeId } from '../global-id.js';
+import { parseNodeId } from '../../global-id.js';
 import { EntryRef } from './entry.js';
 
 export const MAX_SEARCH_LENGTH = 200;

@@ -14,7 +14,7 @@ import { type LiveEvent, seqOfPublicEvent } from '../../live/load-events.js';
 import type { Context } from '../../context.js';
 import { canSeeUnpublished } from '../../viewer.js';
 import { builder } from '../builder.js';
-import { parseNodeId } from '../global-id.js';
+import { parseNodeId } from '../../global-id.js';
 import { EntryRef } from './entry.js';
 import { StoryRef } from './story.js';
 import { placeIdsInside } from '../../loaders/places.js';

@@ -7,7 +7,7 @@ import { encodeEventCursor } from '../../live/event-cursor.js';
 import { canSeeUnpublished } from '../../viewer.js';
 import { builder } from '../builder.js';
 import { undefinedIfNull } from '../inputs.js';
-import { parseNodeId } from '../global-id.js';
+import { parseNodeId } from '../../global-id.js';
 import { StoryImageInput, StoryImageRef } from './image.js';
 
 export const StoryStatusEnum = builder.enumType('StoryStatus', {

@@ -3,7 +3,7 @@ import { badUserInput, notFound } from '../../errors.js';
 import type { Mention, Quote } from '../../linking/index.js';
 import { ANALYZE_TEXT_MIN_CHARGE, MAX_ANALYZED_TEXT, type TextAnalysis, analyzeText } from '../../loaders/text-analysis.js';
 import { builder } from '../builder.js';
-import { parseNodeId } from '../global-id.js';
+import { parseNodeId } from '../../global-id.js';
 import { PersonRef } from './person.js';
 import { PlaceRef } from './place.js';
 import { StoryRef } from './story.js';

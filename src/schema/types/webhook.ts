@@ -24,7 +24,7 @@ import {
 } from '../../webhooks/admin.js';
 import { deliveriesByIds } from '../../loaders/webhook-deliveries.js';
 import { builder } from '../builder.js';
-import { encodeGlobalId, parseNodeId } from '../global-id.js';
+import { encodeGlobalId, parseNodeId } from '../../global-id.js';
 import { undefinedIfNull } from '../inputs.js';
 import { StoryEventKindEnum } from './story-event.js';
 import { StoryRef } from './story.js';
