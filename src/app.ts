@@ -29,6 +29,7 @@ import { loadDemoStory } from './seed/load-demo.js';
 import { clientAddress, refuseBadRequest } from './transport/http.js';
 import { WritePriority } from './transport/write-priority.js';
 import { capConnectionsPerAddress } from './transport/connection-cap.js';
+import { Admission, opensLiveStream, refuseLiveStream } from './transport/admission.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { singleConnectionStreams } from './transport/graphql-sse.js';
 import { type Viewer, anonymousReader, canWrite } from './viewer.js';
@@ -251,6 +252,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     }
   });
   const metricsToken = config.metrics.token;
+  // New live connections, WebSockets and SSE streams together, at a bounded rate (src/transport/admission.ts).
+  const admission = limits.liveAdmissionRate > 0 ? new Admission(limits.liveAdmissionRate, limits.liveAdmissionBurst) : null;
   const pages = createPages({
     graphql: yoga,
     log: log.child({ component: 'pages' }),
@@ -285,6 +288,14 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       return;
     }
     if (refuseBadRequest(req, res, limits, metrics?.refused.bodyBytes ?? null)) return;
+    if (admission && opensLiveStream(req)) {
+      const retryMs = admission.admit();
+      if (retryMs !== null) {
+        metrics?.refused.liveAdmission.inc();
+        refuseLiveStream(res, retryMs);
+        return;
+      }
+    }
     writePriority.admit(req, res, () => void yoga(req, res, { req, res }));
   });
   // A body or headers trickled a byte at a time must not hold a socket for minutes (Node's defaults:
@@ -298,6 +309,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     log: log.child({ component: 'ws' }),
     metrics,
     anonymousMayRun: config.edge.trustedDocumentsOnly ? (query) => trustedDocuments.documents.has(documentHash(query)) : undefined,
+    admission,
   });
 
   let url = '';
