@@ -13,11 +13,24 @@
  * Latency is receipt time minus the event's `occurredAt` (same machine, same
  * clock as the database's).
  */
+import { type ClientRequest, request } from 'node:http';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 
 export type ClientCommand =
-  | { cmd: 'connect'; url: string; n: number; protocol: boolean; query?: string; variables?: Record<string, unknown>; concurrency: number }
+  | {
+      cmd: 'connect';
+      url: string;
+      n: number;
+      protocol: boolean;
+      query?: string;
+      variables?: Record<string, unknown>;
+      concurrency: number;
+      /** Server-Sent Events (Yoga's distinct-connections mode, a GET per reader) instead of WebSockets. */
+      sse?: boolean;
+      /** Loopback source addresses to spread the readers over (127.0.0.1, .2, …): one address has about 28,000 ephemeral ports. */
+      sources?: number;
+    }
   | { cmd: 'expect'; seq: number; timeoutMs: number }
   | { cmd: 'summary'; seqs: number[] }
   | { cmd: 'close' };
@@ -40,7 +53,9 @@ export type ClientMessage =
 const send = (message: ClientMessage) => process.stdout.write(`MSG ${JSON.stringify(message)}\n`);
 
 interface Client {
-  socket: WebSocket;
+  socket: WebSocket | null;
+  /** An SSE reader's request (its response is the stream). */
+  stream: ClientRequest | null;
   lastSeq: number;
 }
 
@@ -61,11 +76,15 @@ const OCCURRED = /"occurredAt":"([^"]+)"/;
 function onMessage(index: number, data: Buffer) {
   const text = data.toString();
   if (!text.includes('"next"')) return;
+  onEvent(index, text, data.length);
+}
+
+function onEvent(index: number, text: string, bytes: number) {
   const now = performance.timeOrigin + performance.now();
   const seq = Number(SEQUENCE.exec(text)?.[1] ?? NaN);
   const occurredAt = Date.parse(OCCURRED.exec(text)?.[1] ?? '');
   if (!Number.isFinite(seq)) return;
-  messageBytes = data.length;
+  messageBytes = bytes;
   const client = clients[index]!;
   if (seq <= client.lastSeq) {
     if (seq === client.lastSeq) duplicates++;
@@ -84,10 +103,52 @@ function onMessage(index: number, data: Buffer) {
   if (waiter && waiter.seq === seq && count >= expectedClients) waiter.resolve();
 }
 
-function connectOne(index: number, command: Extract<ClientCommand, { cmd: 'connect' }>): Promise<void> {
+const sourceAddress = (index: number, sources: number | undefined) => (sources && sources > 1 ? `127.0.0.${1 + (index % sources)}` : undefined);
+
+/** An SSE reader: a GET of the subscription with `Accept: text/event-stream`; events are split on blank lines. */
+function connectSse(index: number, command: Extract<ClientCommand, { cmd: 'connect' }>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(command.url, command.protocol ? 'graphql-transport-ws' : undefined, { perMessageDeflate: false });
-    const client: Client = { socket, lastSeq: 0 };
+    const url = new URL(command.url);
+    url.searchParams.set('query', command.query ?? '');
+    url.searchParams.set('variables', JSON.stringify(command.variables ?? {}));
+    const client: Client = { socket: null, stream: null, lastSeq: 0 };
+    clients[index] = client;
+    let ready = false;
+    const req = request(url, { headers: { accept: 'text/event-stream' }, agent: false, localAddress: sourceAddress(index, command.sources) }, (res) => {
+      if (res.statusCode !== 200) {
+        reject(new Error(`SSE answered ${res.statusCode}`));
+        res.resume();
+        return;
+      }
+      ready = true;
+      resolve();
+      let pending = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        pending += chunk;
+        for (let end = pending.indexOf('\n\n'); end >= 0; end = pending.indexOf('\n\n')) {
+          const event = pending.slice(0, end);
+          pending = pending.slice(end + 2);
+          if (event.startsWith('event: next')) onEvent(index, event, Buffer.byteLength(event) + 2);
+        }
+      });
+      res.on('close', () => {
+        if (client.stream) closedEarly++;
+      });
+    });
+    client.stream = req;
+    req.on('error', (error) => {
+      if (!ready) reject(error);
+    });
+    req.end();
+  });
+}
+
+function connectOne(index: number, command: Extract<ClientCommand, { cmd: 'connect' }>): Promise<void> {
+  if (command.sse) return connectSse(index, command);
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(command.url, command.protocol ? 'graphql-transport-ws' : undefined, { perMessageDeflate: false, localAddress: sourceAddress(index, command.sources) });
+    const client: Client = { socket, stream: null, lastSeq: 0 };
     clients[index] = client;
     let ready = false;
     socket.on('error', (error) => {
@@ -192,7 +253,13 @@ async function close() {
     clients.map(
       (client) =>
         new Promise<void>((resolve) => {
-          if (!client || client.socket.readyState === WebSocket.CLOSED) return resolve();
+          if (client?.stream) {
+            const stream = client.stream;
+            client.stream = null;
+            stream.destroy();
+            return resolve();
+          }
+          if (!client?.socket || client.socket.readyState === WebSocket.CLOSED) return resolve();
           client.socket.once('close', () => resolve());
           client.socket.terminate();
         }),

@@ -15,6 +15,10 @@ export interface FanoutOptions {
   databaseUrl: string;
   subscribers: number;
   events: number;
+  /** Loopback source addresses the readers connect from (127.0.0.1, .2, …); needed past ~28,000 readers. */
+  sources?: number;
+  /** The transports measured beside the floor (default both). */
+  transports?: ('graphql-ws' | 'sse')[];
   log: (message: string) => void;
 }
 
@@ -28,11 +32,16 @@ export interface FanoutSide {
   failedConnections: number;
 }
 
+export type ApiSide = FanoutSide & { transport: 'graphql-ws' | 'sse'; rssBeforeBytes: number; rssIdleBytes: number; rssPerSubscriberBytes: number; messageBytes: number };
+
 export interface FanoutResults {
   subscribers: number;
   events: number;
+  sources: number;
   messageBytes: number;
-  api: FanoutSide & { rssBeforeBytes: number; rssIdleBytes: number; rssPerSubscriberBytes: number };
+  /** graphql-ws (kept as `api` for older reports). */
+  api: ApiSide;
+  sse?: ApiSide;
   floor: FanoutSide;
 }
 
@@ -81,14 +90,13 @@ function side(summary: Extract<ClientMessage, { type: 'summary' }>, connected: E
   };
 }
 
-export async function runFanout(options: FanoutOptions): Promise<FanoutResults> {
+/** One transport against a fresh API process (its memory measured from its own baseline). */
+async function runApiSide(options: FanoutOptions, clients: Clients, transport: 'graphql-ws' | 'sse'): Promise<ApiSide> {
   const { log, subscribers: n, events } = options;
   const token = await mintToken(BENCH_JWT_SECRET, { role: 'editor', subject: 'bench-desk', expiresIn: 3600 });
-  const api = await startApi({ databaseUrl: options.databaseUrl, port: await freePort() });
-  const clients = new Clients(startNode('bench/fanout-clients.ts', {}, { stdin: true }));
+  // Admission control off: this measures how fast one instance takes them all (the storm benchmark measures admission).
+  const api = await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { LIVE_ADMISSION_RATE: '0' } });
   const timeoutMs = Math.max(15_000, n * 3);
-  let apiSide: FanoutResults['api'];
-  let messageBytes: number;
   try {
     const found = await graphql<{ stories: { edges: { node: { id: string; slug: string } }[] } }>(api.url, '{ stories(first: 1, status: [LIVE]) { edges { node { id slug } } } }');
     const story = found.data?.stories.edges[0]?.node;
@@ -114,7 +122,6 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResults> 
       );
       if (response.errors) throw new Error(`publishing failed: ${JSON.stringify(response.errors)}`);
     };
-    // As an editor: never a cached response.
     const storySeq = async () => {
       // Read as the subscribers are (anonymous): readers' cursors and sequences count public events only.
       const r = await graphql<{ story: { eventCursor: string } }>(api.url, 'query ($slug: String!) { story(slug: $slug) { eventCursor } }', { slug: story.slug });
@@ -126,10 +133,20 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResults> 
     await sleep(1_000);
     const rssBeforeBytes = rssBytes(api.pid);
 
-    log(`fanout: connecting ${n} graphql-ws subscribers to ${story.slug}`);
-    const connected = await clients.request<'connected'>({ cmd: 'connect', url: `${api.url.replace('http', 'ws')}/graphql`, n, protocol: true, query: TICKER_SUBSCRIPTION, variables: { story: story.id }, concurrency: 200 });
+    log(`fanout: connecting ${n} ${transport} subscribers to ${story.slug}`);
+    const connected = await clients.request<'connected'>({
+      cmd: 'connect',
+      url: transport === 'sse' ? `${api.url}/graphql` : `${api.url.replace('http', 'ws')}/graphql`,
+      n,
+      protocol: true,
+      sse: transport === 'sse',
+      sources: options.sources ?? 1,
+      query: TICKER_SUBSCRIPTION,
+      variables: { story: story.id },
+      concurrency: 200,
+    });
     if (connected.ok === 0) throw new Error(`no subscriber could connect: ${connected.firstError}`);
-    log(`fanout: ${connected.ok} connected, ${connected.failed} failed, in ${(connected.ms / 1000).toFixed(1)} s`);
+    log(`fanout: ${connected.ok} connected, ${connected.failed} failed, in ${(connected.ms / 1000).toFixed(1)} s${connected.firstError ? ` (${connected.firstError})` : ''}`);
 
     // A first event that every subscriber must receive: proves they are all subscribed (not measured).
     await publish();
@@ -148,23 +165,39 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResults> 
       await sleep(250);
     }
     const summary = await clients.request<'summary'>({ cmd: 'summary', seqs });
-    messageBytes = summary.bytes;
-    apiSide = { ...side(summary, connected), rssBeforeBytes, rssIdleBytes, rssPerSubscriberBytes: (rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok) };
-    log(`fanout: API p50 ${summary.latency.p50.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms, max ${summary.latency.max.toFixed(1)} ms, lost ${summary.lost}, ${messageBytes} bytes a message`);
+    log(`fanout: ${transport} p50 ${summary.latency.p50.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms, max ${summary.latency.max.toFixed(1)} ms, lost ${summary.lost}, ${summary.bytes} bytes a message, ${((rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok) / 1024).toFixed(1)} KB a reader`);
     await clients.request<'closed'>({ cmd: 'close' });
-  } catch (error) {
-    await clients.service.stop();
-    throw error;
+    return { ...side(summary, connected), transport, messageBytes: summary.bytes, rssBeforeBytes, rssIdleBytes, rssPerSubscriberBytes: (rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok) };
   } finally {
     await api.stop();
   }
+}
+
+export async function runFanout(options: FanoutOptions): Promise<FanoutResults> {
+  const { log, subscribers: n, events } = options;
+  const transports = options.transports ?? ['graphql-ws', 'sse'];
+  const clients = new Clients(startNode('bench/fanout-clients.ts', {}, { stdin: true }));
+  const timeoutMs = Math.max(15_000, n * 3);
+  let ws: ApiSide | undefined;
+  let sse: ApiSide | undefined;
+  try {
+    if (transports.includes('graphql-ws')) ws = await runApiSide(options, clients, 'graphql-ws');
+    if (transports.includes('sse')) sse = await runApiSide(options, clients, 'sse');
+  } catch (error) {
+    await clients.service.stop();
+    throw error;
+  }
+  const messageBytes = (ws ?? sse)!.messageBytes;
 
   // The floor: the same clients, a bare ws server, a message of the same size.
   const bare = startNode('bench/bare-ws.ts', {});
   try {
     const [, url] = await waitForLine(bare, /listening (http:\/\/\S+)/);
     log(`fanout: connecting ${n} clients to the bare ws server`);
-    const connected = await clients.request<'connected'>({ cmd: 'connect', url: url!.replace('http', 'ws'), n, protocol: false, concurrency: 200 });
+    const rssBeforeBytes = rssBytes(bare.pid);
+    const connected = await clients.request<'connected'>({ cmd: 'connect', url: url!.replace('http', 'ws'), n, protocol: false, concurrency: 200, sources: options.sources ?? 1 });
+    await sleep(2_000);
+    log(`fanout: bare ws: ${connected.ok} connected in ${(connected.ms / 1000).toFixed(1)} s, ${((rssBytes(bare.pid) - rssBeforeBytes) / Math.max(1, connected.ok) / 1024).toFixed(1)} KB a socket`);
     const seqs: number[] = [];
     for (let seq = 1; seq <= events + 1; seq++) {
       const response = await fetch(`${url}/broadcast?seq=${seq}&bytes=${messageBytes}`, { method: 'POST' });
@@ -176,7 +209,8 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResults> 
     const summary = await clients.request<'summary'>({ cmd: 'summary', seqs });
     log(`fanout: floor p50 ${summary.latency.p50.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms, max ${summary.latency.max.toFixed(1)} ms, lost ${summary.lost}`);
     await clients.request<'closed'>({ cmd: 'close' });
-    return { subscribers: n, events, messageBytes, api: apiSide, floor: side(summary, connected) };
+    const floor = side(summary, connected);
+    return { subscribers: n, events, sources: options.sources ?? 1, messageBytes, api: (ws ?? sse)!, ...(sse ? { sse } : {}), floor };
   } finally {
     await bare.stop();
     await clients.service.stop();

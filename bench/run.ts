@@ -6,6 +6,8 @@
  * bench/results/.
  *
  *   --subscribers N   fan-out subscribers (default 10000)
+ *   --sources N       fan-out: loopback source addresses the readers connect from (127.0.0.1…N; one holds ~28,000)
+ *   --transports L    fan-out: graphql-ws,sse (default both), each beside the bare-ws floor in the same run
  *   --events N        entries published during the fan-out (default 20)
  *   --duration S      seconds of load per read run (default 15)
  *   --warmup S        seconds of load before each read run (default 3)
@@ -14,6 +16,9 @@
  *   --metrics         reads: also Diretta with its metrics on (scraped every second) against off, per operation
  *   --metrics-rounds N  off/on pairs per operation and cache setting (default 2; medians compared)
  *   --rates A,B,C     newsroom, edge-reads: entries a second the desk publishes, one run each (default 0,1,4)
+ *
+ * `storm` (not in `all`: it needs Debian's haproxy): three instances behind haproxy, --subscribers readers resuming
+ * from their cursors through an instance's SIGKILL and the other two's restarts (bench/storm.ts).
  *
  * `edge-reads` (not in `all`: it needs Debian's varnish and varnish-modules) runs the newsroom mix
  * through Varnish and straight to the API (bench/edge-reads.ts).
@@ -29,6 +34,7 @@ import { parseArgs } from 'node:util';
 import { runEdgeGrip } from './edge-grip.js';
 import { runEdgeReads } from './edge-reads.js';
 import { runFanout } from './fanout.js';
+import { runStorm } from './storm.js';
 import { runNewsroom } from './newsroom.js';
 import { runReads } from './reads.js';
 import { type BenchReport, describeEnvironment, renderMarkdown, targets } from './report.js';
@@ -39,6 +45,8 @@ const { values, positionals } = parseArgs({
   options: {
     subscribers: { type: 'string', default: '10000' },
     readers: { type: 'string', default: '20000' },
+    sources: { type: 'string', default: '1' },
+    transports: { type: 'string', default: 'graphql-ws,sse' },
     events: { type: 'string', default: '20' },
     duration: { type: 'string', default: '15' },
     warmup: { type: 'string', default: '3' },
@@ -52,6 +60,7 @@ const { values, positionals } = parseArgs({
 });
 const what = positionals[0] ?? 'all';
 if (!['reads', 'newsroom', 'fanout', 'edge-reads', 'edge', 'all'].includes(what)) throw new Error('usage: npm run bench -- [reads|newsroom|fanout|edge-reads|edge|all] [--subscribers N] [--duration S] [--rates 0,1,4] …');
+if (!['reads', 'newsroom', 'fanout', 'edge-reads', 'storm', 'all'].includes(what)) throw new Error('usage: npm run bench -- [reads|newsroom|fanout|edge-reads|storm|all] [--subscribers N] [--duration S] [--rates 0,1,4] …');
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/diretta_bench';
 const positive = (name: string, value: string | undefined) => {
   const n = Number(value);
@@ -122,7 +131,21 @@ if (what === 'edge-reads') {
   });
 }
 if (what === 'fanout' || what === 'all') {
-  report.fanout = await runFanout({ databaseUrl, subscribers: positive('subscribers', values.subscribers), events: positive('events', values.events), log });
+  const transports = values.transports!.split(',').map((t) => t.trim()) as ('graphql-ws' | 'sse')[];
+  if (transports.some((t) => t !== 'graphql-ws' && t !== 'sse')) throw new Error('--transports takes graphql-ws,sse');
+  report.fanout = await runFanout({
+    databaseUrl,
+    subscribers: positive('subscribers', values.subscribers),
+    events: positive('events', values.events),
+    sources: Math.max(1, positive('sources', values.sources)),
+    transports,
+    log,
+  });
+}
+
+if (what === 'storm') {
+  // Not part of `all`: it needs Debian's haproxy. --subscribers is the number of readers.
+  report.storm = await runStorm({ databaseUrl, readers: positive('subscribers', values.subscribers), sources: Math.max(1, positive('sources', values.sources)), log });
 }
 
 const out = resolve(values.out!);

@@ -41,7 +41,22 @@ const subscription = /* GraphQL */ `subscription FollowStoryEvents($story: ID!, 
 
 type Event = { cursor: string; sequence: number; kind: string; occurredAt: string; entry: { headline: string; body: string | null; correctionNote: string | null } | null; story: { status: string } };
 
+/**
+ * When to come back: a server turning readers away (close 1013, too many
+ * connecting at once) says when, in its close reason; otherwise back off
+ * with full jitter, so that the readers of an instance that went away do
+ * not all come back in the same instant.
+ */
+function retryDelay(error: unknown, attempt: number): number {
+  const close = error as { code?: number; reason?: string } | null;
+  const hint = close?.code === 1013 ? Number(/retry in (\d+) ms/.exec(close.reason ?? '')?.[1]) : Number.NaN;
+  if (Number.isFinite(hint) && hint > 0) return Math.round(hint + Math.random() * Math.min(1_000, hint / 2));
+  const ceiling = Math.min(30_000, 1_000 * 2 ** attempt);
+  return Math.round(ceiling / 4 + Math.random() * ceiling);
+}
+
 for (let attempt = 0; ; attempt++) {
+  let lost: unknown = null;
   const client = createClient({
     url: `${base.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
@@ -61,11 +76,13 @@ for (let attempt = 0; ; attempt++) {
       console.log(`#${event.sequence} ${time} ${event.kind.toLowerCase().padEnd(18)} ${what}${event.entry?.correctionNote ? ` [${event.entry.correctionNote}]` : ''}`);
     }
   } catch (error) {
-    console.error(`connection lost: ${error instanceof Error ? error.message : String(error)}`);
+    lost = error;
+    const close = error as { code?: number; reason?: string };
+    console.error(`connection lost: ${error instanceof Error ? error.message : close.code ? `closed ${close.code} ${close.reason ?? ''}` : String(error)}`);
   } finally {
     await client.dispose();
   }
-  const delay = Math.min(30_000, 500 * 2 ** attempt);
+  const delay = retryDelay(lost, attempt);
   console.error(`resuming after #${lastSequence} in ${delay} ms`);
   await new Promise((resolve) => setTimeout(resolve, delay));
 }

@@ -29,6 +29,7 @@ import { loadDemoStory } from './seed/load-demo.js';
 import { clientAddress, refuseBadRequest } from './transport/http.js';
 import { WritePriority } from './transport/write-priority.js';
 import { capConnectionsPerAddress } from './transport/connection-cap.js';
+import { Admission, opensLiveStream, refuseLiveStream } from './transport/admission.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { singleConnectionStreams } from './transport/graphql-sse.js';
 import { type Grip, createGrip } from './transport/grip.js';
@@ -284,6 +285,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   const gripPublisher = config.grip?.publish ? new GripPublisher(database, config.grip, log.child({ component: 'grip-publisher' }), { schema, context: () => anonymousContext() }) : null;
   await gripPublisher?.start();
   const metricsToken = config.metrics.token;
+  // New live connections, WebSockets and SSE streams together, at a bounded rate (src/transport/admission.ts).
+  const admission = limits.liveAdmissionRate > 0 ? new Admission(limits.liveAdmissionRate, limits.liveAdmissionBurst) : null;
   const pages = createPages({
     graphql: yoga,
     log: log.child({ component: 'pages' }),
@@ -332,6 +335,14 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       );
       return;
     }
+    if (admission && opensLiveStream(req)) {
+      const retryMs = admission.admit();
+      if (retryMs !== null) {
+        metrics?.refused.liveAdmission.inc();
+        refuseLiveStream(res, retryMs);
+        return;
+      }
+    }
     writePriority.admit(req, res, () => void yoga(req, res, { req, res }));
   });
   // A body or headers trickled a byte at a time must not hold a socket for minutes (Node's defaults:
@@ -345,6 +356,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     log: log.child({ component: 'ws' }),
     metrics,
     anonymousMayRun: config.edge.trustedDocumentsOnly ? (query) => trustedDocuments.documents.has(documentHash(query)) : undefined,
+    admission,
   });
 
   let url = '';

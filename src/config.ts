@@ -102,6 +102,8 @@ const envSchema = z.object({
   MAX_HTTP_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).default(256),
   MAX_SUBSCRIBER_QUEUE: int(1, 1_000_000).default(1_000),
   MAX_SOCKET_BUFFER_BYTES: int(1_024, 1024 * 1024 * 1024).default(1024 * 1024),
+  LIVE_ADMISSION_RATE: int(0, 1_000_000).default(2_000),
+  LIVE_ADMISSION_BURST: int(1, 10_000_000).default(4_000),
   WRITE_PRIORITY_MAX_HOLD_MS: int(0, 10_000).default(100),
   RATE_LIMIT_MUTATIONS: int(0, 1_000_000).default(120),
   RATE_LIMIT_EXPENSIVE: int(0, 1_000_000).default(60),
@@ -283,6 +285,10 @@ export interface Limits {
   maxSubscriberQueue: number;
   /** Bytes waiting in a socket's send buffer, before its client is cut off. */
   maxSocketBufferBytes: number;
+  /** New live connections (WebSockets, SSE streams) an instance accepts a second; 0 accepts all (src/transport/admission.ts). */
+  liveAdmissionRate: number;
+  /** How many it accepts at once before the rate applies. */
+  liveAdmissionBurst: number;
   /** How long an anonymous request may be held back while an editor's request runs; 0 never holds. */
   writePriorityMaxHoldMs: number;
   /** Mutations per minute per token (or address); 0 disables. */
@@ -408,6 +414,8 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       maxHttpConnectionsPerAddress: e.MAX_HTTP_CONNECTIONS_PER_ADDRESS,
       maxSubscriberQueue: e.MAX_SUBSCRIBER_QUEUE,
       maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
+      liveAdmissionRate: e.LIVE_ADMISSION_RATE,
+      liveAdmissionBurst: e.LIVE_ADMISSION_BURST,
       writePriorityMaxHoldMs: e.WRITE_PRIORITY_MAX_HOLD_MS,
       rateLimitMutations: e.RATE_LIMIT_MUTATIONS,
       rateLimitExpensive: e.RATE_LIMIT_EXPENSIVE,

@@ -1,3 +1,4 @@
+import type { ExecutionResult } from 'graphql';
 import type { Access } from './access.js';
 import type { CacheScope } from './cache-scope.js';
 import type { StatementCount } from './db/statement-counter.js';
@@ -6,6 +7,17 @@ import type { LiveBus } from './live/bus.js';
 import type { CatalogMatcher } from './loaders/catalog-matcher.js';
 import type { Logger } from './logger.js';
 import type { WebhookRules } from './webhooks/admin.js';
+
+/** Where a transport takes a subscription's live results pushed rather than pulled (src/transport/websocket.ts, src/plugins/shared-event-execution.ts). */
+export interface LiveOutlet {
+  /**
+   * Writes one result of the subscription; `flushed` (if given) is called
+   * once the socket has taken it. False when nothing more can be written
+   * (the socket is closing, or was just cut off as a slow consumer): the
+   * stream ends.
+   */
+  write(result: ExecutionResult, flushed?: () => void): boolean;
+}
 
 /**
  * Everything a resolver may use, built fresh for each operation so that
@@ -19,8 +31,12 @@ export interface Context extends Access {
   requestId: string;
   /** The client's address (rate limits key on it for anonymous callers). */
   clientAddress: string;
-  /** The WebSocket this operation runs on, to cut off a subscriber that does not keep up; null over HTTP. */
-  connection: { close(code: number, reason: string): void } | null;
+  /**
+   * The WebSocket this operation runs on, to cut off a subscriber that does
+   * not keep up, and the outlet its live results are written to (see
+   * src/plugins/shared-event-execution.ts); null over HTTP.
+   */
+  connection: { close(code: number, reason: string): void; outlet?: LiveOutlet } | null;
   /**
    * SQL statements this operation has run (see src/db/statement-counter.ts);
    * null unless REPORT_SQL_STATEMENTS is on, since the counting rides on

@@ -31,6 +31,8 @@ export const CLOSE_CODES = {
   messageTooBig: 1009,
   /** A subscriber fell too far behind: reconnect and resume after your last cursor (SLOW_CONSUMER). */
   slowConsumer: 4008,
+  /** The instance is admitting new connections slowly (LIVE_ADMISSION_RATE): retry after the reason's `retry in <ms> ms`. */
+  tryAgainLater: 1013,
 } as const;
 
 export interface ClientErrorDetails {

@@ -4,7 +4,9 @@
  * executed once per distinct operation (document, variables, role).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { liveExecutionStats } from '../src/plugins/shared-event-execution.js';
+import { sharedBytesStats } from '../src/transport/shared-bytes.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { collect, wsClient } from './helpers/ws.js';
 
@@ -67,5 +69,77 @@ describe('fan-out counts', () => {
     await Promise.all([a.waitFor(2), b.waitFor(1)]);
     expect(liveExecutionStats.executions - executionsBefore).toBe(1);
     await Promise.all([first.dispose(), second.dispose()]);
+  });
+
+  it('writes each event to every socket from the bus: no iterator step per subscriber, one serialisation, nothing held', async () => {
+    // Bare graphql-transport-ws sockets, as a ticker in a page speaks it; half number their subscription "1", half "7".
+    const query = `subscription ($story: ID!) { storyEvents(story: $story) { sequence kind entry { headline } } }`;
+    const n = 30;
+    const streamsBefore = liveExecutionStats.pushedStreams;
+    const sockets = await Promise.all(
+      Array.from({ length: n }, (_, i) => {
+        const socket = new WebSocket(`${server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+        const messages: { id?: string; type: string; payload?: { data?: { storyEvents: { sequence: number; entry: { headline: string } } } } }[] = [];
+        socket.on('message', (data, binary) => {
+          expect(binary).toBe(false);
+          messages.push(JSON.parse(String(data)) as (typeof messages)[number]);
+        });
+        return new Promise<{ socket: WebSocket; messages: typeof messages; id: string }>((resolve) => {
+          const id = i % 2 === 0 ? '1' : '7';
+          socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+          socket.on('message', (data) => {
+            if (String(data).includes('connection_ack')) {
+              socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables: { story: storyId } } }));
+              resolve({ socket, messages, id });
+            }
+          });
+        });
+      }),
+    );
+    for (let i = 0; i < 200 && server.app.live.stats().subscribers < n; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(server.app.live.stats().subscribers).toBe(n);
+    // One stream per subscription, pushed to by the bus (src/plugins/shared-event-execution.ts).
+    expect(liveExecutionStats.pushedStreams - streamsBefore).toBe(n);
+
+    const before = { ...server.app.live.stats() };
+    const stats = { ...liveExecutionStats };
+    const bytes = { ...sharedBytesStats };
+    const events = 3;
+    for (let e = 0; e < events; e++) {
+      const published = await server.edit(`mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`, {
+        input: { story: storyId, headline: `Pushed ${e}`, body: 'Text.' },
+      });
+      expect(published.errors).toBeUndefined();
+    }
+    for (let i = 0; i < 500 && sockets.some((s) => s.messages.filter((m) => m.type === 'next').length < events); i++) await new Promise((r) => setTimeout(r, 20));
+
+    // Every socket got the three events, in order, under its own subscription id.
+    for (const { messages, id } of sockets) {
+      const next = messages.filter((m) => m.type === 'next');
+      expect(next.map((m) => m.id)).toEqual([id, id, id]);
+      expect(next.map((m) => m.payload!.data!.storyEvents.entry.headline)).toEqual(['Pushed 0', 'Pushed 1', 'Pushed 2']);
+      const sequences = next.map((m) => m.payload!.data!.storyEvents.sequence);
+      expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+    }
+    const after = server.app.live.stats();
+    // Handed by the dispatch loop to each subscriber's sink; not one pulled through an iterator.
+    expect(after.pushed - before.pushed).toBe(n * events);
+    expect(after.pulled - before.pulled).toBe(0);
+    // No stream was asked for a next result per event: graphql-ws' one pending next() per subscription is all.
+    expect(liveExecutionStats.streamPulls - stats.streamPulls).toBe(0);
+    expect(liveExecutionStats.pushedStreams - stats.pushedStreams).toBe(0);
+    // One execution and one serialisation per event; one message per event and subscription id.
+    expect(liveExecutionStats.executions - stats.executions).toBe(events);
+    expect(sharedBytesStats.serialised - bytes.serialised).toBe(events);
+    expect(sharedBytesStats.messages - bytes.messages).toBe(events * 2);
+    // Nothing left waiting for a reader: no queue, no socket buffer.
+    expect(after.longestQueue).toBe(0);
+    expect(server.app.websockets.stats().bufferedBytes).toBe(0);
+
+    // complete from the client: it leaves the bus at once and gets no more events.
+    for (const { socket, id } of sockets) socket.send(JSON.stringify({ id, type: 'complete' }));
+    for (let i = 0; i < 200 && server.app.live.stats().subscribers > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(server.app.live.stats().subscribers).toBe(0);
+    for (const { socket } of sockets) socket.close();
   });
 });

@@ -40,6 +40,35 @@ export interface BusOptions {
   tracing?: Tracing | null | undefined;
 }
 
+/**
+ * Where a caught-up subscriber's events go when its consumer takes them
+ * pushed rather than pulled (LiveIterator.live): the bus calls `event`
+ * synchronously as it dispatches, in order, without gaps or duplicates —
+ * no promise, no iterator step per subscriber per event. The sink owns the
+ * event's delivery count from then on: it calls `event.delivery?.done()`
+ * once it has written the event (or skipped it, or given up on it).
+ */
+export interface LiveSink {
+  event(event: LiveEvent): void;
+  /** The stream ended: the bus stopped (no error), or the sink's owner failed it. */
+  end(error?: unknown): void;
+  /** Nothing handed to it is still waiting to be written (the bus's chunked delivery waits on it). */
+  readonly idle: boolean;
+}
+
+/** The bus's stream of a story's events: pulled as an async iterator, or pushed once caught up (see live). */
+export interface LiveIterator extends AsyncIterableIterator<LiveEvent> {
+  /**
+   * Switches to push delivery if the subscriber has caught up (its replay is
+   * over and nothing waits in its queue): from then on each new event goes
+   * straight to `sink.event` and next() is no longer called. Returns false
+   * when it has not caught up yet (or has ended): pull once more and ask again.
+   */
+  live(sink: LiveSink): boolean;
+  /** Registers the subscriber's start (where its replay begins) without waiting for an event: live() may then succeed at once. */
+  begin(): Promise<void>;
+}
+
 /** A subscriber fell more than `maxQueue` events behind; it should resume from its last cursor. */
 export class SlowConsumerError extends Error {
   constructor() {
@@ -54,9 +83,13 @@ class Subscriber {
   private current: LiveEvent | null = null;
   closed = false;
   overflowed = false;
+  /** Once caught up and pushed to (LiveIterator.live): where its events go, and the last seq it got. */
+  sink: LiveSink | null = null;
+  delivered = 0;
 
   constructor(
     private readonly maxQueue: number,
+    private readonly handed: { pulled: number; pushed: number },
     private readonly onOverflow: (() => void) | undefined,
   ) {}
 
@@ -66,10 +99,25 @@ class Subscriber {
 
   /** Waiting for an event: whatever it was handed last has gone all the way down to its socket. */
   get idle() {
+    if (this.sink) return this.sink.idle;
     return this.wake !== null || this.closed || this.overflowed;
   }
 
   push(event: LiveEvent) {
+    if (this.sink) {
+      if (event.row.seq <= this.delivered) {
+        event.delivery?.done(true);
+        return;
+      }
+      this.delivered = event.row.seq;
+      this.handed.pushed++;
+      this.sink.event(event);
+      return;
+    }
+    if (this.closed) {
+      event.delivery?.done(false);
+      return;
+    }
     if (this.overflowed) {
       event.delivery?.done(false);
       return;
@@ -89,12 +137,29 @@ class Subscriber {
 
   close() {
     this.closed = true;
+    const sink = this.sink;
+    this.sink = null;
+    sink?.end();
     this.wake?.();
+  }
+
+  /** Caught up: hands every later event straight to `sink` (see LiveIterator.live). */
+  goLive(sink: LiveSink, delivered: number): boolean {
+    if (this.closed || this.overflowed || this.queue.length > 0) return false;
+    if (this.current) {
+      // Its consumer is back for more: the last one went all the way to the socket.
+      this.current.delivery?.done(true);
+      this.current = null;
+    }
+    this.delivered = delivered;
+    this.sink = sink;
+    return true;
   }
 
   /** The consumer has left: nothing it holds or waits for will reach its socket. */
   abandon() {
     this.closed = true;
+    this.sink = null;
     this.current?.delivery?.done(false);
     this.current = null;
     for (const event of this.queue) event.delivery?.done(false);
@@ -112,6 +177,7 @@ class Subscriber {
     this.wake = null;
     if (this.overflowed) throw new SlowConsumerError();
     const event = this.queue.shift() ?? null;
+    if (event) this.handed.pulled++;
     if (event?.delivery) this.current = event;
     return event;
   }
@@ -142,6 +208,8 @@ export class LiveBus {
   private stopped = false;
   /** Event rows loaded from the log, live or for replays: once per event per instance, whatever the subscribers. */
   private eventsLoaded = 0;
+  /** Events handed out: pulled through a subscriber's iterator, or pushed to its sink by the dispatch loop (tests count them). */
+  private readonly handed = { pulled: 0, pushed: 0 };
   /** Called with each new event before it is handed to subscribers (the response cache's eventDispatched). */
   beforeDelivery: ((event: LiveEvent) => void) | null = null;
   private readonly metrics: Metrics | null;
@@ -190,7 +258,7 @@ export class LiveBus {
       subscribers += channel.subscribers.size;
       for (const subscriber of channel.subscribers) longestQueue = Math.max(longestQueue, subscriber.queued);
     }
-    return { stories: this.channels.size, subscribers, longestQueue, eventsLoaded: this.eventsLoaded };
+    return { stories: this.channels.size, subscribers, longestQueue, eventsLoaded: this.eventsLoaded, pulled: this.handed.pulled, pushed: this.handed.pushed };
   }
 
   /**
@@ -204,12 +272,14 @@ export class LiveBus {
    * would stay registered until the story's next event — on an ended story,
    * for ever. Here `return()` unregisters at once.
    */
-  subscribe(storyId: number, afterSeq: number | null, options: { onOverflow?: () => void } = {}): AsyncIterableIterator<LiveEvent> {
+  subscribe(storyId: number, afterSeq: number | null, options: { onOverflow?: () => void } = {}): LiveIterator {
     if (this.stopped) {
-      const ended: AsyncIterableIterator<LiveEvent> = {
+      const ended: LiveIterator = {
         [Symbol.asyncIterator]: () => ended,
         next: async () => ({ done: true, value: undefined }),
         return: async () => ({ done: true, value: undefined }),
+        live: () => false,
+        begin: async () => {},
       };
       return ended;
     }
@@ -219,26 +289,41 @@ export class LiveBus {
       // Only if it is still this story's channel: a newer one may have replaced it meanwhile.
       if (channel.subscribers.size === 0 && this.channels.get(storyId) === channel) this.channels.delete(storyId);
     };
-    const subscriber = new Subscriber(this.options.maxQueue, () => {
+    const subscriber = new Subscriber(this.options.maxQueue, this.handed, () => {
       leave();
       options.onOverflow?.();
     });
     channel.subscribers.add(subscriber);
 
-    let started = false;
+    let started: Promise<void> | null = null;
     let delivered = 0;
     let replay: AsyncGenerator<LiveEvent> | null = null;
+    const begin = () =>
+      (started ??= (async () => {
+        await channel.ready;
+        const upTo = channel.lastSeq;
+        delivered = afterSeq ?? upTo;
+        if (delivered < upTo) replay = this.replay(channel, delivered, upTo);
+      })());
+    let begun = false;
     const done = (): IteratorResult<LiveEvent> => ({ done: true, value: undefined });
-    const iterator: AsyncIterableIterator<LiveEvent> = {
+    const iterator: LiveIterator = {
       [Symbol.asyncIterator]: () => iterator,
+      live: (sink) => begun && replay === null && subscriber.goLive(sink, delivered),
+      begin: async () => {
+        try {
+          await begin();
+          begun = true;
+        } catch (error) {
+          leave();
+          throw error;
+        }
+      },
       next: async () => {
         try {
-          if (!started) {
-            started = true;
-            await channel.ready;
-            const upTo = channel.lastSeq;
-            delivered = afterSeq ?? upTo;
-            if (delivered < upTo) replay = this.replay(channel, delivered, upTo);
+          if (!begun) {
+            await begin();
+            begun = true;
           }
           if (replay) {
             const replayed = await replay.next();

@@ -48,7 +48,8 @@ export type RefusalLimit =
   | 'websocketsPerAddress'
   | 'httpConnectionsPerAddress'
   | 'bodyBytes'
-  | 'websocketFrameBytes';
+  | 'websocketFrameBytes'
+  | 'liveAdmission';
 /** The durable outboxes: webhook deliveries, and purges of shared caches (CDN, Varnish). */
 export type Outbox = 'webhooks' | 'purge';
 export type OutboxOutcome = 'delivered' | 'failed';
@@ -77,6 +78,7 @@ export const REFUSAL_LIMITS: readonly RefusalLimit[] = [
   'httpConnectionsPerAddress',
   'bodyBytes',
   'websocketFrameBytes',
+  'liveAdmission',
 ];
 export const OUTBOXES: readonly Outbox[] = ['webhooks', 'purge'];
 const OUTBOX_OUTCOMES: readonly OutboxOutcome[] = ['delivered', 'failed'];

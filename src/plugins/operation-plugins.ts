@@ -39,46 +39,51 @@ export function useStatementCounting(): Plugin<Context> {
  * Client errors (with a known `extensions.code`) pass through; Pothos'
  * own input validation errors become BAD_USER_INPUT; anything else is logged
  * with the request id and replaced by an opaque INTERNAL_SERVER_ERROR that
- * quotes the id, so a user can report it and we can find it.
+ * quotes the id, so a user can report it and we can find it. Exported for
+ * the results of shared live events, masked once for all their subscribers
+ * (src/plugins/shared-event-execution.ts).
  */
-export function useErrorMasking(): Plugin<Context> {
-  const mask = (result: ExecutionResult, ctx: Context, document: DocumentNode | undefined) => {
-    if (!result.errors?.length) return;
-    // One failed batch fails every field it fed: log the outage once per operation, not per field.
-    let outageLogged = false;
-    const errors = result.errors.map((error) => {
-      const original = error.originalError;
-      // Errors GraphQL itself raises (validation, variable coercion) and the
-      // ones we throw on purpose are meant for the client.
-      if (isClientError(error)) return error;
-      if (!original || original instanceof GraphQLError) {
-        // e.g. a variable of the wrong type: name it as what it is.
-        return error.extensions?.code
-          ? error
-          : new GraphQLError(error.message, { nodes: error.nodes, path: error.path, originalError: original, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
-      }
-      if (original instanceof PothosValidationError) {
-        return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: { code: 'BAD_USER_INPUT' } });
-      }
-      if (isDatabaseUnavailable(original)) {
-        if (!outageLogged) ctx.log.warn({ err: original, path: error.path?.join('.'), fields: result.errors!.length }, 'database unavailable');
-        outageLogged = true;
-        return new GraphQLError('The database is unavailable; try again shortly.', {
-          nodes: error.nodes,
-          path: error.path,
-          extensions: { code: 'SERVICE_UNAVAILABLE', requestId: ctx.requestId, http: { status: 503, headers: { 'retry-after': '2' } } },
-        });
-      }
-      ctx.log.error({ err: original, path: error.path?.join('.') }, 'internal error while resolving a field');
-      return new GraphQLError(`Unexpected error. Quote request id ${ctx.requestId} when reporting it.`, {
+export function maskErrors(result: ExecutionResult, ctx: Context, document: DocumentNode | undefined): void {
+  if (!result.errors?.length) return;
+  // One failed batch fails every field it fed: log the outage once per operation, not per field.
+  let outageLogged = false;
+  const errors = result.errors.map((error) => {
+    const original = error.originalError;
+    // Errors GraphQL itself raises (validation, variable coercion) and the
+    // ones we throw on purpose are meant for the client.
+    if (isClientError(error)) return error;
+    if (!original || original instanceof GraphQLError) {
+      // e.g. a variable of the wrong type: name it as what it is.
+      return error.extensions?.code
+        ? error
+        : new GraphQLError(error.message, { nodes: error.nodes, path: error.path, originalError: original, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+    }
+    if (original instanceof PothosValidationError) {
+      return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    if (isDatabaseUnavailable(original)) {
+      if (!outageLogged) ctx.log.warn({ err: original, path: error.path?.join('.'), fields: result.errors!.length }, 'database unavailable');
+      outageLogged = true;
+      return new GraphQLError('The database is unavailable; try again shortly.', {
         nodes: error.nodes,
         path: error.path,
-        extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ctx.requestId },
+        extensions: { code: 'SERVICE_UNAVAILABLE', requestId: ctx.requestId, http: { status: 503, headers: { 'retry-after': '2' } } },
       });
+    }
+    ctx.log.error({ err: original, path: error.path?.join('.') }, 'internal error while resolving a field');
+    return new GraphQLError(`Unexpected error. Quote request id ${ctx.requestId} when reporting it.`, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ctx.requestId },
     });
-    // A value GraphQL refused while coercing the variables names its input field, as our own errors do.
-    result.errors = errors.map((error) => withInputField(error, document, false));
-  };
+  });
+  // A value GraphQL refused while coercing the variables names its input field, as our own errors do.
+  result.errors = errors.map((error) => withInputField(error, document, false));
+}
+
+/** maskErrors on every result, over HTTP, SSE and WebSocket. */
+export function useErrorMasking(): Plugin<Context> {
+  const mask = maskErrors;
   return {
     onExecute() {
       return {

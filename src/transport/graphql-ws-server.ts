@@ -27,6 +27,8 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   log: Logger,
   /** How the server closes a socket (the caller notes why); a plain close by default. */
   closeSocket: (socket: WebSocket, code: number, reason: string) => void = (socket, code, reason) => socket.close(code, reason),
+  /** Whether graphql-ws serves this upgrade (one turned away by admission control is only closed). */
+  serves: (request: IncomingMessage) => boolean = () => true,
 ): void {
   const server = makeServer<P, SocketExtra & E>(options);
   wsServer.options.handleProtocols = handleProtocols;
@@ -34,6 +36,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   const socketLog = log;
 
   wsServer.on('connection', (socket, request) => {
+    if (!serves(request)) return;
     // Every line about this socket carries the request id of its upgrade (set in src/transport/websocket.ts).
     const log = socketLog.child({ requestId: request.headers['x-request-id'] });
     socket.once('error', (err) => {

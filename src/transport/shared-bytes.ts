@@ -19,6 +19,8 @@ import type { WebSocket } from 'ws';
 
 interface Serialised {
   json: string;
+  /** `,"type":"next","payload":<json>}` as bytes, encoded once: a message is its id's head and this. */
+  tail: Buffer | null;
   /** Whole `next` messages by subscription id (bounded). */
   messages: Map<string, Buffer>;
 }
@@ -32,10 +34,15 @@ const STAND_IN_END = ',"payload":{}}';
 const STAND_IN_START = '{"id":"';
 const STAND_IN_TAIL = '","type":"next","payload":{}}';
 
+/** Results serialised and `next` messages built (tests count them: once per result, once per result and id). */
+export const sharedBytesStats = { serialised: 0, messages: 0 };
+
+
 function serialise(result: ExecutionResult): Serialised {
   let serialised = serialisedResults.get(result);
   if (!serialised) {
-    serialised = { json: JSON.stringify(result), messages: new Map() };
+    sharedBytesStats.serialised++;
+    serialised = { json: JSON.stringify(result), tail: null, messages: new Map() };
     serialisedResults.set(result, serialised);
   }
   return serialised;
@@ -44,11 +51,21 @@ function serialise(result: ExecutionResult): Serialised {
 function message(serialised: Serialised, id: string): Buffer | string {
   const cached = serialised.messages.get(id);
   if (cached) return cached;
-  const text = `{"id":${JSON.stringify(id)},"type":"next","payload":${serialised.json}}`;
-  if (serialised.messages.size >= MESSAGES_PER_RESULT) return text;
-  const bytes = Buffer.from(text);
-  serialised.messages.set(id, bytes);
+  sharedBytesStats.messages++;
+  // The result's bytes are encoded once; each id only adds its head (a copy, not a serialisation).
+  serialised.tail ??= Buffer.from(`,"type":"next","payload":${serialised.json}}`);
+  const bytes = Buffer.concat([Buffer.from(`{"id":${JSON.stringify(id)}`), serialised.tail]);
+  if (serialised.messages.size < MESSAGES_PER_RESULT) serialised.messages.set(id, bytes);
   return bytes;
+}
+
+/**
+ * The whole `next` message of subscription `id` carrying `result`: the
+ * result serialised once for all its subscribers, the message once per id
+ * (for the live results written straight to sockets, src/transport/websocket.ts).
+ */
+export function nextMessage(result: ExecutionResult, id: string): Buffer | string {
+  return message(serialise(result), id);
 }
 
 type OnNext<E> = NonNullable<ServerOptions<Record<string, unknown> | undefined, E>['onNext']>;

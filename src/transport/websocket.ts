@@ -21,7 +21,7 @@ import { type YogaServerInstance, isAsyncIterable } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, verifyToken } from '../auth/tokens.js';
 import type { Limits } from '../config.js';
-import type { Context } from '../context.js';
+import type { Context, LiveOutlet } from '../context.js';
 import { CLOSE_CODES, clientError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EndReason, Metrics } from '../observability/metrics.js';
@@ -31,7 +31,11 @@ import { type Viewer, anonymousReader } from '../viewer.js';
 import { guardRequest } from '../input-guard.js';
 import { clientAddress } from './http.js';
 import { serveGraphqlWs } from './graphql-ws-server.js';
-import { sendSharedBytes, sharedNext } from './shared-bytes.js';
+import { nextMessage, sendSharedBytes, sharedNext } from './shared-bytes.js';
+import { type Admission, retryReason } from './admission.js';
+
+/** Shared messages are Buffers, which ws sends as binary frames unless told otherwise; graphql-ws clients expect text. */
+const AS_TEXT = Object.freeze({ binary: false });
 
 /**
  * Errors as a WebSocket client receives them: with their code, without the
@@ -52,7 +56,7 @@ export interface SocketContext {
   /** The request id of the WebSocket's upgrade request: every line about the socket or its operations carries it. */
   connectionId: string;
   clientAddress: string;
-  connection: { close(code: number, reason: string): void };
+  connection: NonNullable<Context['connection']>;
 }
 
 type Extra = {
@@ -92,6 +96,8 @@ export function attachWebSockets(
     metrics?: Metrics | null;
     /** With TRUSTED_DOCUMENTS_ONLY: whether an anonymous socket may run this text (a trusted document's). */
     anonymousMayRun?: (query: string) => boolean;
+    /** New connections at a bounded rate (LIVE_ADMISSION_RATE): the excess is closed with 1013 and a retry hint. */
+    admission?: Admission | null;
   },
 ): WebSockets {
   const { limits, jwtSecret, log } = options;
@@ -100,6 +106,8 @@ export function attachWebSockets(
   const alive = new WeakMap<WebSocket, boolean>();
   /** How each socket closed, as soon as anyone closes it: the code the server sent, or that the client went. */
   const closedBy = new WeakMap<WebSocket, { code: number; byServer: boolean }>();
+  /** Upgrades over the admission rate, with the hint their close gives. */
+  const turnedAway = new WeakMap<IncomingMessage, number>();
 
   const wsServer = new WebSocketServer({
     server,
@@ -116,6 +124,9 @@ export function attachWebSockets(
         log.warn({ requestId, address }, 'refused a WebSocket: too many connections from this address');
         return accept(false, 429, 'Too many connections from your address', { 'x-request-id': requestId });
       }
+      // Upgraded anyway, then closed with 1013: a browser cannot read an upgrade's refusal, but it reads a close reason.
+      const retryMs = options.admission?.admit() ?? null;
+      if (retryMs !== null) turnedAway.set(info.req, retryMs);
       accept(true);
     },
   });
@@ -123,6 +134,12 @@ export function attachWebSockets(
   const unwatch = metrics?.onScrape(() => metrics.websocketConnections.set(wsServer.clients.size));
 
   wsServer.on('connection', (socket, req) => {
+    const retryMs = turnedAway.get(req);
+    if (retryMs !== undefined) {
+      metrics?.refused.liveAdmission.inc();
+      socket.close(CLOSE_CODES.tryAgainLater, retryReason(retryMs));
+      return;
+    }
     sendSharedBytes(socket);
     const address = clientAddress(req, limits.trustProxy);
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
@@ -145,6 +162,30 @@ export function attachWebSockets(
     socket.close(code, reason);
   };
   const deliveredOverWs = metrics?.eventsDelivered('graphql-ws') ?? null;
+  /**
+   * Where a live subscription's results are written, straight from the bus
+   * (src/plugins/shared-event-execution.ts): graphql-ws' `next` message,
+   * shared bytes, after the same slow-consumer check as onNext below.
+   * False when the socket is gone or was just cut off: the stream ends.
+   */
+  const outletFor = (socket: WebSocket, id: string): LiveOutlet => ({
+    write(result, flushed) {
+      if (socket.readyState !== socket.OPEN) {
+        flushed?.();
+        return false;
+      }
+      // The peer is not reading: stop buffering for it.
+      if (socket.bufferedAmount > limits.maxSocketBufferBytes) {
+        closeSocket(socket, CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
+        flushed?.();
+        return false;
+      }
+      if (deliveredOverWs) deliveredOverWs.value += 1;
+      if (flushed) socket.send(nextMessage(result, id), AS_TEXT, () => flushed());
+      else socket.send(nextMessage(result, id), AS_TEXT);
+      return true;
+    },
+  });
   const subscriptionEnded = (ctx: { extra: Extra & { socket: WebSocket } }, id: string) => {
     const subscription = ctx.extra.subscriptions?.get(id);
     if (!subscription) return;
@@ -206,7 +247,7 @@ export function attachWebSockets(
         if (subscription && !subscription.reason) subscription.reason = endReasonOf(errors[0]);
       },
       onComplete: (ctx, id) => subscriptionEnded(ctx, id),
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         // graphql-ws has already registered this subscription when it asks: the limit-th one is allowed.
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
           metrics?.refused.subscriptionsPerConnection.inc();
@@ -227,7 +268,7 @@ export function attachWebSockets(
           requestId: randomUUID(),
           connectionId: String(ctx.extra.request.headers['x-request-id']),
           clientAddress: clientAddress(ctx.extra.request as IncomingMessage, limits.trustProxy),
-          connection: { close: (code, reason) => closeSocket(socket, code, reason) },
+          connection: { close: (code, reason) => closeSocket(socket, code, reason), outlet: outletFor(socket, id) },
         };
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -271,6 +312,7 @@ export function attachWebSockets(
     wsServer,
     log,
     closeSocket,
+    (request) => !turnedAway.has(request),
   );
 
   return {

@@ -8,7 +8,7 @@ import { limited } from '../../plugins/rate-limits.js';
 import { LIVE_OUTAGE_WAIT_MS, retryWhileUnavailable } from '../../db/outage.js';
 import { STORY_EVENT_KINDS, type StoryRow } from '../../db/schema.js';
 import { CLOSE_CODES, badUserInput, clientError, notFound } from '../../errors.js';
-import { SlowConsumerError } from '../../live/bus.js';
+import { type LiveIterator, SlowConsumerError } from '../../live/bus.js';
 import { decodeEventCursor, encodeEventCursor } from '../../live/event-cursor.js';
 import { type LiveEvent, seqOfPublicEvent } from '../../live/load-events.js';
 import type { Context } from '../../context.js';
@@ -95,21 +95,39 @@ async function followedStory(ctx: Context, story: string | number) {
  * from its cursor. Not an async generator, so that a departing subscriber
  * leaves the bus at once (see LiveBus.subscribe).
  */
-function follow(ctx: Context, storyId: number, afterSeq: number | null, keep: (event: LiveEvent) => boolean): AsyncIterableIterator<LiveEvent> {
+function follow(ctx: Context, storyId: number, afterSeq: number | null, keep: (event: LiveEvent) => boolean): LiveIterator {
   const source = ctx.live.subscribe(storyId, afterSeq, {
     onOverflow: () => {
       ctx.log.warn({ storyId }, 'cut off a slow subscriber');
       ctx.connection?.close(CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
     },
   });
-  const iterator: AsyncIterableIterator<LiveEvent> = {
+  const expired = () => ctx.viewer.expiresAt !== undefined && Date.now() / 1000 >= ctx.viewer.expiresAt;
+  const iterator: LiveIterator = {
     [Symbol.asyncIterator]: () => iterator,
+    begin: () => source.begin(),
+    // Pushed once caught up: the same filter and token check, called by the bus for each event.
+    live: (sink) =>
+      source.live({
+        event(event) {
+          if (expired()) {
+            event.delivery?.done(false);
+            void source.return!();
+            sink.end(clientError('UNAUTHENTICATED', 'Your token has expired: subscribe again with a fresh one.'));
+          } else if (keep(event)) sink.event(event);
+          else event.delivery?.done(true);
+        },
+        end: (error) => sink.end(error),
+        get idle() {
+          return sink.idle;
+        },
+      }),
     async next() {
       try {
         for (;;) {
           const result = await source.next();
           // Over SSE nothing else watches the token (a WebSocket is closed with 4403 when it runs out).
-          if (ctx.viewer.expiresAt !== undefined && Date.now() / 1000 >= ctx.viewer.expiresAt) {
+          if (expired()) {
             await source.return!();
             throw clientError('UNAUTHENTICATED', 'Your token has expired: subscribe again with a fresh one.');
           }

@@ -48,6 +48,21 @@ const KEEP_ALIVE_MS = 15_000;
 const PONG_TIMEOUT_MS = 5_000;
 const MAX_RETRY_MS = 5_000;
 
+/**
+ * How long to wait before reconnecting. An instance turning readers away
+ * (close 1013, LIVE_ADMISSION_RATE) says when to come back: its hint, plus
+ * a little jitter. Otherwise a backoff with full jitter: after a deploy or
+ * a crash every reader of the instance loses its socket at the same moment,
+ * and readers who all waited the same 500 ms would come back together.
+ */
+function retryDelay(reason: unknown, attempt: number): number {
+  const close = typeof reason === 'object' && reason !== null && 'code' in reason ? (reason as { code: number; reason?: string }) : null;
+  const hint = close?.code === 1013 ? Number(/retry in (\d+) ms/.exec(close.reason ?? '')?.[1]) : Number.NaN;
+  if (Number.isFinite(hint) && hint > 0) return hint + Math.random() * Math.min(1_000, hint / 2);
+  const ceiling = Math.min(MAX_RETRY_MS, 1_000 * 2 ** attempt);
+  return ceiling / 4 + Math.random() * ceiling;
+}
+
 /** An entry as an event or a load gave it, or only placed by the server (its element on the page carries the rest). */
 type KnownEntry = TickerEntry | PlacedEntry;
 const inFull = (entry: KnownEntry): entry is TickerEntry => 'headline' in entry;
@@ -311,7 +326,7 @@ export function startTicker(options: TickerOptions): { stop(): void } {
     if (stopped) return;
     lostAt ??= Date.now();
     setConnection('reconnecting');
-    const wait = Math.min(MAX_RETRY_MS, 500 * 2 ** attempt) + Math.random() * 500;
+    const wait = retryDelay(reason, attempt);
     attempt += 1;
     retryTimer = window.setTimeout(connect, wait);
   }
