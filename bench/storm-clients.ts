@@ -37,6 +37,8 @@ export interface StormSummary {
   caughtUp: { count: number; p50: number; p99: number; max: number };
   /** Readers never caught up by the summary (disconnections still open). */
   stillAway: number;
+  /** Disconnections after which the reader never received what it was owed (also counted in `lost`). */
+  neverCaughtUp: number;
 }
 
 export type StormMessage =
@@ -203,6 +205,7 @@ function summary(firstSeq: number, lastSeq: number) {
   let duplicates = 0;
   let outOfOrder = 0;
   let stillAway = 0;
+  let neverCaughtUp = 0;
   const caughtUp: number[] = [];
   // Sequences committed by a time: the greatest seq whose commit time is at or before it.
   const commits: [number, number][] = [];
@@ -235,10 +238,10 @@ function summary(firstSeq: number, lastSeq: number) {
     if (reader.lostAt !== null) stillAway++;
     for (const [lostAt, backAt] of reader.away) {
       const owed = committedBy(lostAt);
-      const gotIt = owed >= firstSeq ? reader.receivedAt[owed - baseSeq]! : Number.NaN;
-      // Received before it left: caught up the moment it was back; received after: when it arrived.
-      const at = Number.isNaN(gotIt) ? Number.NaN : Math.max(backAt, gotIt);
-      caughtUp.push(Number.isNaN(at) ? Number.POSITIVE_INFINITY : at - lostAt);
+      // Nothing owed yet: caught up once back. Else once it has the owed event (received before it left: once back).
+      const gotIt = owed >= firstSeq ? reader.receivedAt[owed - baseSeq]! : backAt;
+      if (Number.isNaN(gotIt)) neverCaughtUp++;
+      else caughtUp.push(Math.max(backAt, gotIt) - lostAt);
     }
   }
   const sorted = Float64Array.from(caughtUp).sort();
@@ -256,6 +259,7 @@ function summary(firstSeq: number, lastSeq: number) {
       failedAttempts,
       caughtUp: { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN },
       stillAway,
+      neverCaughtUp,
     },
   });
 }

@@ -151,10 +151,17 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
 
     await phase('SIGKILL instance 1; its readers come back through haproxy to the other two', async () => {
       const api = instances[0]!;
+      const before = await readers.request<'status'>({ cmd: 'status' });
       expectedExit.add(api.pid);
-      api.process.kill('SIGKILL');
       // The bash wrapper of startNode execs node: its pid is node's.
-      await sleep(2_000);
+      api.process.kill('SIGKILL');
+      instances[0] = null;
+      // Until its readers have noticed (haproxy closes their side), then until they are all back.
+      for (let i = 0; i < 40; i++) {
+        const now = await readers.request<'status'>({ cmd: 'status' });
+        if (now.disconnects > before.disconnects && now.subscribed === n) break;
+        await sleep(250);
+      }
       const status = await settle(60_000);
       log(`storm: ${status.subscribed}/${n} subscribed, ${status.disconnects} disconnections, ${status.turnedAway} attempts turned away`);
     });
@@ -182,7 +189,8 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
     await settle(30_000);
     await sleep(5_000);
     const { summary } = await readers.request<'summary'>({ cmd: 'summary', firstSeq, lastSeq });
-    log(`storm: ${summary.lost} lost, ${summary.duplicates} duplicates, ${summary.outOfOrder} out of order of ${summary.expected}; ${summary.disconnects} disconnections, caught up p50 ${summary.caughtUp.p50.toFixed(0)} ms, p99 ${summary.caughtUp.p99.toFixed(0)} ms, max ${summary.caughtUp.max.toFixed(0)} ms`);
+    log(`storm: ${JSON.stringify(summary)}`);
+    log(`storm: ${summary.lost} lost, ${summary.duplicates} duplicates, ${summary.outOfOrder} out of order of ${summary.expected}; ${summary.disconnects} disconnections, caught up p50 ${summary.caughtUp.p50} ms, p99 ${summary.caughtUp.p99} ms, max ${summary.caughtUp.max} ms, never ${summary.neverCaughtUp}`);
     await readers.request<'closed'>({ cmd: 'close' });
     return {
       readers: n,
