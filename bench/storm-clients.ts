@@ -33,6 +33,8 @@ export interface StormSummary {
   turnedAway: number;
   /** Attempts that failed otherwise (refused, reset, closed before the subscription was up). */
   failedAttempts: number;
+  /** Subscriptions answered with an `error` or ended with `complete`, after which the reader resumed. */
+  refusedSubscriptions: number;
   /** Disconnection → caught up with everything committed before it, per disconnection (ms). */
   caughtUp: { count: number; p50: number; p99: number; max: number };
   /** Readers never caught up by the summary (disconnections still open). */
@@ -72,6 +74,8 @@ let closing = false;
 let turnedAway = 0;
 let failedAttempts = 0;
 let disconnects = 0;
+/** Subscriptions the server refused or ended (an `error` or `complete`): the reader closes and resumes. */
+let refusedSubscriptions = 0;
 const MAX_EVENTS = 4_096;
 let baseSeq = 0;
 /** Commit time (occurredAt) per sequence, from the messages themselves. */
@@ -123,6 +127,12 @@ function open(reader: Reader, onFirst?: (ok: boolean) => void) {
         }
         settle(true);
       }
+      return;
+    }
+    if (text.includes('"type":"error"') || text.includes('"type":"complete"')) {
+      // The subscription was refused or ended: come back and resume, as the page does.
+      refusedSubscriptions++;
+      socket.close(4000, 'resubscribe');
       return;
     }
     if (!text.includes('"next"')) return;
@@ -257,6 +267,7 @@ function summary(firstSeq: number, lastSeq: number) {
       disconnects,
       turnedAway,
       failedAttempts,
+      refusedSubscriptions,
       caughtUp: { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN },
       stillAway,
       neverCaughtUp,
