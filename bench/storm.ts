@@ -101,13 +101,18 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
       }
     });
   }, 1_000);
-  const proxy = await startHaproxy({ port: await freePort(), backends: ports, maxconn: Math.max(1_000, Math.ceil(n * 1.2)) });
-  const readers = new Readers(startNode('bench/storm-clients.ts', {}, { stdin: true }));
+  // Set as they start, so that a failure anywhere stops whatever did start.
+  let proxyHandle: Awaited<ReturnType<typeof startHaproxy>> | null = null;
+  let readersHandle: Readers | null = null;
   const phases: StormResults['phases'] = [];
   let published = 0;
   let publishing = true;
   let publisher: Promise<void> = Promise.resolve();
   try {
+    const proxy = await startHaproxy({ port: await freePort(), backends: ports, maxconn: Math.max(1_000, Math.ceil(n * 1.2)) });
+    proxyHandle = proxy;
+    const readers = new Readers(startNode('bench/storm-clients.ts', {}, { stdin: true }));
+    readersHandle = readers;
     const token = await mintToken(BENCH_JWT_SECRET, { role: 'editor', subject: 'bench-desk', expiresIn: 3600 });
     const found = await graphql<{ stories: { edges: { node: { id: string; slug: string } }[] } }>(proxy.url, '{ stories(first: 1, status: [LIVE]) { edges { node { id slug } } } }');
     const story = found.data?.stories.edges[0]?.node;
@@ -211,8 +216,8 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
     publishing = false;
     await publisher.catch(() => {});
     clearInterval(sampler);
-    await readers.service.stop();
-    await proxy.stop();
+    await readersHandle?.service.stop();
+    await proxyHandle?.stop();
     for (const api of instances) {
       if (!api) continue;
       expectedExit.add(api.pid);
