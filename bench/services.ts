@@ -116,6 +116,8 @@ export interface ApiOptions {
   env?: Record<string, string>;
   /** Extra node options, e.g. --cpu-prof (default: BENCH_API_NODE_ARGS, a profiling aid). */
   nodeArgs?: string[];
+  /** How long to wait for /ready (default 60 s). */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -144,7 +146,7 @@ export async function startApi(options: ApiOptions): Promise<Service & { url: st
   }, { nodeArgs: [...API_NODE_ARGS, ...(options.nodeArgs ?? (process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []))] });
   const url = `http://127.0.0.1:${options.port}`;
   try {
-    await waitForHttp(`${url}/ready`);
+    await waitForHttp(`${url}/ready`, options.startTimeoutMs);
   } catch (error) {
     await api.stop();
     throw new Error(`the API did not start: ${(error as Error).message}\n${api.output()}`);

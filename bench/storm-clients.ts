@@ -33,10 +33,14 @@ export interface StormSummary {
   turnedAway: number;
   /** Attempts that failed otherwise (refused, reset, closed before the subscription was up). */
   failedAttempts: number;
+  /** Subscriptions answered with an `error` or ended with `complete`, after which the reader resumed. */
+  refusedSubscriptions: number;
   /** Disconnection → caught up with everything committed before it, per disconnection (ms). */
   caughtUp: { count: number; p50: number; p99: number; max: number };
   /** Readers never caught up by the summary (disconnections still open). */
   stillAway: number;
+  /** Disconnections after which the reader never received what it was owed (also counted in `lost`). */
+  neverCaughtUp: number;
 }
 
 export type StormMessage =
@@ -70,6 +74,8 @@ let closing = false;
 let turnedAway = 0;
 let failedAttempts = 0;
 let disconnects = 0;
+/** Subscriptions the server refused or ended (an `error` or `complete`): the reader closes and resumes. */
+let refusedSubscriptions = 0;
 const MAX_EVENTS = 4_096;
 let baseSeq = 0;
 /** Commit time (occurredAt) per sequence, from the messages themselves. */
@@ -121,6 +127,12 @@ function open(reader: Reader, onFirst?: (ok: boolean) => void) {
         }
         settle(true);
       }
+      return;
+    }
+    if (text.includes('"type":"error"') || text.includes('"type":"complete"')) {
+      // The subscription was refused or ended: come back and resume, as the page does.
+      refusedSubscriptions++;
+      socket.close(4000, 'resubscribe');
       return;
     }
     if (!text.includes('"next"')) return;
@@ -203,6 +215,7 @@ function summary(firstSeq: number, lastSeq: number) {
   let duplicates = 0;
   let outOfOrder = 0;
   let stillAway = 0;
+  let neverCaughtUp = 0;
   const caughtUp: number[] = [];
   // Sequences committed by a time: the greatest seq whose commit time is at or before it.
   const commits: [number, number][] = [];
@@ -235,10 +248,10 @@ function summary(firstSeq: number, lastSeq: number) {
     if (reader.lostAt !== null) stillAway++;
     for (const [lostAt, backAt] of reader.away) {
       const owed = committedBy(lostAt);
-      const gotIt = owed >= firstSeq ? reader.receivedAt[owed - baseSeq]! : Number.NaN;
-      // Received before it left: caught up the moment it was back; received after: when it arrived.
-      const at = Number.isNaN(gotIt) ? Number.NaN : Math.max(backAt, gotIt);
-      caughtUp.push(Number.isNaN(at) ? Number.POSITIVE_INFINITY : at - lostAt);
+      // Nothing owed yet: caught up once back. Else once it has the owed event (received before it left: once back).
+      const gotIt = owed >= firstSeq ? reader.receivedAt[owed - baseSeq]! : backAt;
+      if (Number.isNaN(gotIt)) neverCaughtUp++;
+      else caughtUp.push(Math.max(backAt, gotIt) - lostAt);
     }
   }
   const sorted = Float64Array.from(caughtUp).sort();
@@ -254,8 +267,10 @@ function summary(firstSeq: number, lastSeq: number) {
       disconnects,
       turnedAway,
       failedAttempts,
+      refusedSubscriptions,
       caughtUp: { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN },
       stillAway,
+      neverCaughtUp,
     },
   });
 }

@@ -142,4 +142,37 @@ describe('fan-out counts', () => {
     expect(server.app.live.stats().subscribers).toBe(0);
     for (const { socket } of sockets) socket.close();
   });
+
+  it('serialises an event once for all its SSE readers', async () => {
+    const query = encodeURIComponent(`subscription ($story: ID!) { storyEvents(story: $story) { sequence entry { headline } } }`);
+    const variables = encodeURIComponent(JSON.stringify({ story: storyId }));
+    const n = 6;
+    const controllers = Array.from({ length: n }, () => new AbortController());
+    const texts = Array.from({ length: n }, () => ({ text: '' }));
+    await Promise.all(
+      controllers.map(async (controller, i) => {
+        const response = await fetch(`${server.url}/graphql?query=${query}&variables=${variables}`, { headers: { accept: 'text/event-stream' }, signal: controller.signal });
+        expect(response.status).toBe(200);
+        const reader = response.body!.getReader();
+        void (async () => {
+          try {
+            for (let r = await reader.read(); !r.done; r = await reader.read()) texts[i]!.text += Buffer.from(r.value).toString();
+          } catch {
+            // aborted
+          }
+        })();
+      }),
+    );
+    for (let i = 0; i < 200 && server.app.live.stats().subscribers < n; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(server.app.live.stats().subscribers).toBe(n);
+    const serialisedBefore = liveExecutionStats.serialised;
+    const published = await server.edit(`mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`, { input: { story: storyId, headline: 'Over SSE', body: 'Text.' } });
+    expect(published.errors).toBeUndefined();
+    for (let i = 0; i < 300 && texts.some((t) => !t.text.includes('Over SSE')); i++) await new Promise((r) => setTimeout(r, 20));
+    for (const { text } of texts) expect(text).toMatch(/event: next\ndata: \{"data":\{"storyEvents":\{"sequence":\d+,"entry":\{"headline":"Over SSE"\}\}\}\}\n\n/);
+    expect(liveExecutionStats.serialised - serialisedBefore).toBe(1);
+    for (const controller of controllers) controller.abort();
+    for (let i = 0; i < 200 && server.app.live.stats().subscribers > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(server.app.live.stats().subscribers).toBe(0);
+  });
 });

@@ -44,7 +44,29 @@ const executionsOf = new WeakMap<LiveEvent, WeakMap<DocumentNode, Map<string, Sh
  * got a result executed for another; WebSocket streams pushed to by the bus,
  * and the next() calls they were asked (one each, whatever the events).
  */
-export const liveExecutionStats = { executions: 0, shared: 0, pushedStreams: 0, streamPulls: 0 };
+export const liveExecutionStats = { executions: 0, shared: 0, pushedStreams: 0, streamPulls: 0, serialised: 0 };
+
+/**
+ * Yoga writes an SSE event with the result's own `stringify` when it has one
+ * (graphql-yoga's jsonStringifyResultWithoutInternals): a shared result
+ * carries one that serialises it once for all its SSE subscribers. Only the
+ * result itself is cached: Yoga hands it a copy when it strips internals
+ * from errors, which is serialised as it comes.
+ */
+function serialiseOnce(result: ExecutionResult): void {
+  let json: string | null = null;
+  Object.defineProperty(result, 'stringify', {
+    enumerable: false,
+    value: (value: unknown) => {
+      if (value !== result) return JSON.stringify(value);
+      if (json === null) {
+        liveExecutionStats.serialised++;
+        json = JSON.stringify(value);
+      }
+      return json;
+    },
+  });
+}
 
 /**
  * Variables that only say where a replay starts (the root field's `after`)
@@ -163,6 +185,7 @@ function sharedResult(tracing: Tracing | null, args: ExecutionArgs, payload: Liv
     ).then((value) => {
       // Masked once for every subscriber (the envelop's hooks mask it again, to no effect, for those who pull it).
       maskErrors(value, sharedContext, args.document);
+      serialiseOnce(value);
       return value;
     }),
   };

@@ -270,10 +270,10 @@ export function attachWebSockets(
           clientAddress: clientAddress(ctx.extra.request as IncomingMessage, limits.trustProxy),
           connection: { close: (code, reason) => closeSocket(socket, code, reason), outlet: outletFor(socket, id) },
         };
+        // The operation's context is this very object once the plugins and the context factory have added to
+        // it, and it lives as long as the subscription: only what they read (not graphql-ws' ctx, the socket
+        // or the upgrade request, which the socket's own closures keep anyway).
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket,
           params: payload,
           ...initial,
         });
