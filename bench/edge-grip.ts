@@ -107,7 +107,7 @@ class ReaderPool {
     return Math.max(0, Math.min(per, this.n - i * per));
   }
   async connect(port: number, path: string, headers?: Record<string, string>) {
-    const results = await Promise.all(this.processes.map((p, i) => p.request<'connected'>({ cmd: 'connect', port, path, n: this.share(i), sources: SOURCES, concurrency: 100, ...(headers ? { headers } : {}) })));
+    const results = await Promise.all(this.processes.map((p, i) => p.request<'connected'>({ cmd: 'connect', port, path, n: this.share(i), sources: SOURCES, concurrency: 40, ...(headers ? { headers } : {}) })));
     return { ok: results.reduce((a, r) => a + r.ok, 0), failed: results.reduce((a, r) => a + r.failed, 0), firstError: results.find((r) => r.firstError)?.firstError };
   }
   async expect(seq: number, timeoutMs: number) {
