@@ -56,6 +56,9 @@ let disconnected = 0;
 let messageBytes = 0;
 let withIds = 0;
 let expected = 0;
+/** Readers that connected (a reader that could not connect is counted as such, not as events lost). */
+let connectedReaders = new Uint8Array(0);
+let target = 0;
 let waiter: { seq: number; resolve: () => void } | null = null;
 let closing = false;
 
@@ -85,7 +88,7 @@ function onEvent(index: number, message: string) {
   slots[index] = now - occurredAt;
   const count = (counts.get(seq) ?? 0) + 1;
   counts.set(seq, count);
-  if (waiter && waiter.seq === seq && count >= expected) waiter.resolve();
+  if (waiter && waiter.seq === seq && count >= target) waiter.resolve();
 }
 
 /** Chunked transfer decoding, then SSE messages (blank-line separated). */
@@ -166,6 +169,7 @@ async function connect(command: Extract<SseCommand, { cmd: 'connect' }>) {
   duplicates = outOfOrder = disconnected = messageBytes = withIds = 0;
   closing = false;
   expected = command.n;
+  connectedReaders = new Uint8Array(command.n);
   let next = 0;
   let ok = 0;
   let failed = 0;
@@ -175,6 +179,7 @@ async function connect(command: Extract<SseCommand, { cmd: 'connect' }>) {
       const index = next++;
       try {
         await connectOne(index, command);
+        connectedReaders[index] = 1;
         ok++;
       } catch (error) {
         failed++;
@@ -183,6 +188,7 @@ async function connect(command: Extract<SseCommand, { cmd: 'connect' }>) {
     }
   };
   await Promise.all(Array.from({ length: command.concurrency }, worker));
+  target = ok;
   send({ type: 'connected', ok, failed, ms: performance.now() - started, ...(firstError ? { firstError } : {}) });
 }
 
@@ -202,7 +208,7 @@ function summary(seqs: number[]) {
   for (const seq of seqs) {
     const slots = latencies.get(seq) ?? new Float64Array(expected).fill(Number.NaN);
     const received = Array.from(slots).filter((v) => !Number.isNaN(v));
-    lost += expected - received.length;
+    for (let i = 0; i < slots.length; i++) if (connectedReaders[i] && Number.isNaN(slots[i]!)) lost++;
     for (const v of received) all.push(v);
   }
   send({ type: 'summary', latency: summarise(all), values: all.map((v) => Math.round(v * 10) / 10), lost, duplicates, outOfOrder, disconnected, bytes: messageBytes, withIds });
@@ -210,7 +216,7 @@ function summary(seqs: number[]) {
 
 async function expectSeq(seq: number, timeoutMs: number) {
   const started = performance.now();
-  if ((counts.get(seq) ?? 0) < expected) {
+  if ((counts.get(seq) ?? 0) < target) {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       waiter = {

@@ -5,7 +5,7 @@
  * (test/grip-pushpin.test.ts) and the benchmark (bench/edge-grip.ts), and by
  * hand:
  *
- *   npx tsx scripts/edge/pushpin.ts start --backend 4001,4002 [--port 7999]   # prints the URLs, pid and directory
+ *   npx tsx scripts/edge/pushpin.ts start --backend 4001,4002 [--port 7999] [--control-port 5561] [--key …]   # prints the URLs, pid and directory
  *   npx tsx scripts/edge/pushpin.ts stop --dir /tmp/diretta-pushpin-…
  *
  * Then point the API instances at it: GRIP_URL=<control URL it printed>,
@@ -200,7 +200,9 @@ async function cli(argv: string[]) {
   if (command === 'start') {
     const backendPorts = (flag('backend') ?? '4000').split(',').map(Number);
     const port = flag('port') === undefined ? undefined : Number(flag('port'));
-    const pushpin = await startPushpin({ backendPorts, ...(port === undefined ? {} : { port }) });
+    const controlPort = flag('control-port') === undefined ? undefined : Number(flag('control-port'));
+    const key = flag('key');
+    const pushpin = await startPushpin({ backendPorts, ...(port === undefined ? {} : { port }), ...(controlPort === undefined ? {} : { controlPort }), ...(key ? { key } : {}) });
     console.log(JSON.stringify({ url: pushpin.url, pid: pushpin.pid, dir: pushpin.dir, env: `GRIP_URL=${pushpin.controlUrl} GRIP_KEY=${pushpin.key}` }));
     return;
   }
@@ -210,7 +212,7 @@ async function cli(argv: string[]) {
     await stopPushpin(dir);
     return;
   }
-  throw new Error('usage: pushpin.ts start --backend <api port>[,<api port>…] [--port <port>] | stop --dir <directory>');
+  throw new Error('usage: pushpin.ts start --backend <api port>[,<api port>…] [--port <port>] [--control-port <port>] [--key <key>] | stop --dir <directory>');
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

@@ -212,18 +212,25 @@ export class GripPublisher {
     const body = JSON.stringify({ items });
     const authorization = this.settings.key ? `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('diretta').setExpirationTime('1h').sign(new TextEncoder().encode(this.settings.key))}` : null;
     const results = await Promise.allSettled(
-      this.settings.urls.map(async (url) => {
+      this.settings.urls.map(async (given) => {
+        // A URL's own credentials (https://:<API token>@api.fastly.com/service/<id>) are sent as a bearer token instead of the signed JWT.
+        const parsed = new URL(given);
+        const token = decodeURIComponent(parsed.password || parsed.username);
+        parsed.username = '';
+        parsed.password = '';
+        const url = parsed.toString().replace(/\/+$/, '');
+        const auth = token ? `Bearer ${token}` : authorization;
         const response = await fetch(`${url}/publish/`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
           body,
           signal: AbortSignal.timeout(PUBLISH_TIMEOUT_MS),
         });
         await response.arrayBuffer().catch(() => undefined);
-        if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
       }),
     );
-    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${this.settings.urls[i]}: ${describeFailure(r.reason, PUBLISH_TIMEOUT_MS)}`] : []));
+    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${this.settings.urls[i]!.replace(/\/\/[^@/]*@/, '//')}: ${describeFailure(r.reason, PUBLISH_TIMEOUT_MS)}`] : []));
     if (failed.length > 0) throw new Error(failed.join('; '));
   }
 

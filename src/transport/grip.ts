@@ -63,6 +63,8 @@ import type { StoryRow } from '../db/schema.js';
 export const MAX_CHANNELS_PER_STORY = 200;
 /** Seconds between keep-alive comments the proxy sends on a quiet stream. */
 const KEEP_ALIVE_SECONDS = 20;
+/** How often an instance marks a channel held again (the publisher forgets channels nobody was held on for a week). */
+const HELD_MARK_INTERVAL_MS = 600_000;
 /** Events loaded per query for a reader's catch-up. */
 const BATCH = 500;
 
@@ -200,6 +202,8 @@ export interface Grip {
 export function createGrip(options: GripOptions): Grip {
   const secret = options.key ? new TextEncoder().encode(options.key) : null;
   let holds = 0;
+  /** Documents that parsed and validated (with Yoga's limits), by text: every reader of a story sends the same few. */
+  const validated = new Map<string, { document: DocumentNode }>();
 
   async function signed(request: IncomingMessage): Promise<boolean> {
     const sig = request.headers['grip-sig'];
@@ -232,12 +236,19 @@ export function createGrip(options: GripOptions): Grip {
     return { query, operationName: url.searchParams.get('operationName') || null, variables: variables as Record<string, unknown> };
   }
 
+  /** Channels known to be recorded, with when this instance last marked them held (readers of one channel do not all write its row). */
+  const recorded = new Map<string, number>();
+
   /** Records the channel (once): the publisher sends it every public event after `position`. False: the story has too many. */
   async function record(ctx: Context, stream: PreparedStream, position: number): Promise<boolean> {
     const { operation, story } = stream;
+    const markedAt = recorded.get(operation.channel);
+    if (markedAt !== undefined && Date.now() - markedAt < HELD_MARK_INTERVAL_MS) return true;
     const [existing] = await ctx.db.select({ id: gripChannels.id }).from(gripChannels).where(eq(gripChannels.id, operation.channel));
     if (existing) {
       await ctx.db.update(gripChannels).set({ heldAt: sql`date_trunc('milliseconds', now())` }).where(and(eq(gripChannels.id, operation.channel)));
+      if (recorded.size > 10_000) recorded.clear();
+      recorded.set(operation.channel, Date.now());
       return true;
     }
     const [{ channels } = { channels: 0 }] = await ctx.db.select({ channels: count() }).from(gripChannels).where(eq(gripChannels.storyId, story.id));
@@ -265,7 +276,14 @@ export function createGrip(options: GripOptions): Grip {
       if (!(await signed(request))) return false;
       const given = params(request);
       if (!given || guardRequest(given.query, given.variables)) return false;
-      const parsed = options.parse(request, given.query);
+      let parsed = validated.get(given.query) ?? null;
+      if (!parsed) {
+        parsed = options.parse(request, given.query);
+        if (parsed) {
+          if (validated.size > 1_000) validated.clear();
+          validated.set(given.query, parsed);
+        }
+      }
       if (!parsed) return false;
       const operation = heldOperation(options.schema, parsed.document, given.query, given.operationName, given.variables);
       if (!operation) return false;
