@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // graphql 16 ships CommonJS and ESM builds; Node (and so graphql-yoga and
 // Pothos) load the CommonJS one. Vite would hand our sources the ESM one, and
@@ -15,12 +16,28 @@ const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 const postgresUrl = process.env.TEST_DATABASE_URL;
 const faultTests = 'test/faults/**';
 
+// The files that take longest (vitest's own timings, test-results/vitest.json), started first so that
+// none of them is left running alone at the end: vitest orders by the durations of the last run, but its
+// cache lives in node_modules/, which every `npm ci` empties.
+const longest = ['test/bench-smoke.test.ts', 'test/faults/', 'test/live-exactly-once.test.ts', 'test/prometheus.test.ts', 'test/live-faults.test.ts', 'test/edge-varnish.test.ts'];
+const rank = (spec: TestSpecification) => {
+  const i = longest.findIndex((path) => spec.moduleId.includes(`/${path}`));
+  return i < 0 ? longest.length : i;
+};
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    return sorted.map((spec, order) => ({ spec, order })).sort((a, b) => rank(a.spec) - rank(b.spec) || a.order - b.order).map(({ spec }) => spec);
+  }
+}
+
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    sequence: { sequencer: LongestFirst },
     // Template databases (migrated; migrated and seeded), built once per project and copied for each test database.
     globalSetup: ['test/helpers/global-setup.ts'],
     // Vitest's default is one worker less than the cores: one on a 2-core machine, where most of a test's time is
