@@ -8,11 +8,10 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type App, buildApp } from '../src/app.js';
+import type { App } from '../src/app.js';
 import { mintToken } from '../src/auth/tokens.js';
-import { loadConfig } from '../src/config.js';
 import { type TestDatabase, createTestDatabase } from './helpers/database.js';
-import { TEST_JWT_SECRET } from './helpers/server.js';
+import { TEST_JWT_SECRET, startTestServer } from './helpers/server.js';
 import { sseSubscribe } from './helpers/sse.js';
 
 type Line = Record<string, unknown> & { msg?: string; requestId?: string; connectionId?: string; component?: string };
@@ -43,18 +42,8 @@ describe('request ids in the log', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const config = loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'debug',
-      LOG_FORMAT: 'json',
-      SEED_DEMO: 'false',
-      MAX_CONNECTIONS_PER_ADDRESS: '3',
-      ...(database.url ? { DATABASE_URL: database.url } : {}),
-      DATA_DIR: database.dataDir,
-    });
-    app = await buildApp({ config, log: pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Line) }), jwtSecret: TEST_JWT_SECRET });
-    url = await app.listen();
+    const log = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Line) });
+    ({ app, url } = await startTestServer({ LOG_LEVEL: 'debug', SEED_DEMO: 'false', MAX_CONNECTIONS_PER_ADDRESS: '3' }, database, { log, testDefaults: false }));
     const editor = await mintToken(TEST_JWT_SECRET, { role: 'editor', subject: 'logger', expiresIn: 3600 });
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',

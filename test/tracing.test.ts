@@ -13,10 +13,9 @@ import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import type { App } from '../src/app.js';
 import { type TestDatabase, createTestDatabase } from './helpers/database.js';
-import { TEST_JWT_SECRET } from './helpers/server.js';
+import { TEST_JWT_SECRET, startTestServer } from './helpers/server.js';
 import { collect, wsClient } from './helpers/ws.js';
 import { mintToken } from '../src/auth/tokens.js';
 
@@ -97,22 +96,9 @@ describe('traces', () => {
   beforeAll(async () => {
     receiver = await startReceiver();
     database = await createTestDatabase();
-    const config = loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
-      REPORT_SQL_STATEMENTS: 'true',
-      SEED_DEMO: 'false',
-      RATE_LIMIT_MUTATIONS: '0',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_SERVICE_NAME: 'diretta-test',
-      ...(database.url ? { DATABASE_URL: database.url } : {}),
-      DATA_DIR: database.dataDir,
-    });
     const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
-    app = await buildApp({ config, log, jwtSecret: TEST_JWT_SECRET });
-    url = await app.listen();
+    const env = { LOG_LEVEL: 'info', REPORT_SQL_STATEMENTS: 'true', SEED_DEMO: 'false', RATE_LIMIT_MUTATIONS: '0', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'diretta-test' };
+    ({ app, url } = await startTestServer(env, database, { log, testDefaults: false }));
     editor = await mintToken(TEST_JWT_SECRET, { role: 'editor', subject: 'tracer', expiresIn: 3600 });
   });
   afterAll(async () => {
@@ -220,8 +206,7 @@ describe('with tracing off', () => {
 
   it('has no tracer and installs no hook', async () => {
     const database = await createTestDatabase();
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...(database.url ? { DATABASE_URL: database.url } : {}), DATA_DIR: database.dataDir });
-    const app = await buildApp({ config, log: pino({ level: 'silent' }), jwtSecret: TEST_JWT_SECRET });
+    const { app, config } = await startTestServer({ LOG_LEVEL: 'silent', SEED_DEMO: 'false' }, database, { log: pino({ level: 'silent' }), testDefaults: false });
     try {
       expect(config.tracing).toBeNull();
       expect(app.tracing).toBeNull();

@@ -4,7 +4,7 @@ import { type App, buildApp } from '../../src/app.js';
 import { mintToken } from '../../src/auth/tokens.js';
 import type { Role } from '../../src/viewer.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { type Logger, createLogger } from '../../src/logger.js';
 import { type TestDatabase, createTestDatabase } from './database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
@@ -35,24 +35,38 @@ export interface TestServer {
  * drops it) or else on a fresh database of its own — a copy of the run's template, with the demo story already
  * loaded unless SEED_DEMO is off — dropped by stop().
  */
-export async function startTestServer(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestServer> {
+export interface TestServerOptions {
+  /** The app's logger (a test reading the log lines passes its own); by default one at TEST_LOG_LEVEL (silent). */
+  log?: Logger;
+  /**
+   * The tests' settings under `env` (no rate limits, no replay budget, SQL statements reported): on by default; off
+   * for a test of the defaults themselves, which then gets the app's own defaults for all but the port and the logs.
+   */
+  testDefaults?: boolean;
+}
+
+export async function startTestServer(env: Record<string, string> = {}, database?: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
   const db = database ?? (await createTestDatabase(['false', '0', 'no'].includes(env.SEED_DEMO ?? 'true') ? 'migrated' : 'seeded'));
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     LOG_FORMAT: 'json',
-    REPORT_SQL_STATEMENTS: 'true',
-    // Load tests write hundreds of entries; the rate-limit test turns limits on for itself.
-    RATE_LIMIT_MUTATIONS: '0',
-    RATE_LIMIT_EXPENSIVE: '0',
-    // Replay tests resume from every cursor of long logs; test/hostile-corpus.test.ts meters replays.
-    REPLAY_COST_PER_MINUTE: '0',
+    ...(options.testDefaults === false
+      ? {}
+      : {
+          REPORT_SQL_STATEMENTS: 'true',
+          // Load tests write hundreds of entries; the rate-limit test turns limits on for itself.
+          RATE_LIMIT_MUTATIONS: '0',
+          RATE_LIMIT_EXPENSIVE: '0',
+          // Replay tests resume from every cursor of long logs; test/hostile-corpus.test.ts meters replays.
+          REPLAY_COST_PER_MINUTE: '0',
+        }),
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     DATA_DIR: db.dataDir,
     ...env,
   });
-  const app = await buildApp({ config, log: createLogger(config), jwtSecret: TEST_JWT_SECRET });
+  const app = await buildApp({ config, log: options.log ?? createLogger(config), jwtSecret: TEST_JWT_SECRET });
   const token = (role: Role, subject = `test-${role}`, expiresIn = 3600) => mintToken(TEST_JWT_SECRET, { role, subject, expiresIn });
   const editorToken = await token('editor');
   const url = await app.listen();
