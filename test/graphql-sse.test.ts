@@ -214,10 +214,16 @@ describe('graphql-sse single-connection mode', () => {
     const c = createClient({ url: `${own.url}/graphql`, singleConnection: true, retryAttempts: 0 });
     const events = collect<StoryEvent>(c, STORY_EVENTS, { story });
     await events.until(() => own.app.sseStreams.count === 1, 'the stream to be reserved');
+    // Reserved is not yet open: the stream carries the subscription once an event published now reaches it.
+    for (let i = 0; events.values.length === 0 && i < 30; i++) {
+      await own.edit('mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }', { input: { story, headline: `Prima della chiusura ${i}`, body: 'Testo.' } });
+      await events.until(() => events.values.length > 0, 'a live event', 1_000).catch(() => {});
+    }
+    expect(events.values.length).toBeGreaterThan(0);
     // Without ending the stream, stop() would wait for it (for ever here: the test would time out).
     await own.stop();
     expect(own.app.sseStreams.count).toBe(0);
-    await events.until(() => events.completed || events.errors.length > 0, 'the stream to end');
+    await events.until(() => events.completed || events.errors.length > 0, 'the stream to end', 30_000);
     c.dispose();
   });
 });
