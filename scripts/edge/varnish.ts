@@ -13,10 +13,10 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { alive, freePort, until } from './processes.js';
 
 const run = promisify(execFile);
 const VCL = resolve(import.meta.dirname, '../../deploy/varnish/diretta.vcl');
@@ -43,38 +43,12 @@ export function varnishUnavailable(): string | null {
   return null;
 }
 
-/** A port nobody listens on now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
 /** The VCL with the API's port in place of 4000. */
 export function vclFor(backendPort: number): string {
   const vcl = readFileSync(VCL, 'utf8');
   const replaced = vcl.replace(/(\.host = "127\.0\.0\.1";\s*\.port = ")4000(";)/, `$1${backendPort}$2`);
   if (replaced === vcl) throw new Error(`${VCL} no longer names the backend 127.0.0.1:4000`);
   return replaced;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
 }
 
 export interface StartOptions {
