@@ -155,19 +155,8 @@ export async function startApi(options: ApiOptions): Promise<Service & { url: st
   return Object.assign(api, { url, metricsUrl: metricsPort ? `http://127.0.0.1:${metricsPort}` : null });
 }
 
-/** A free TCP port on the loopback interface. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on the loopback interface: the edge scripts' own. */
+export { freePort } from '../scripts/edge/processes.js';
 
 export async function graphql<T = Record<string, unknown>>(
   url: string,
