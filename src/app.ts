@@ -451,11 +451,12 @@ function watchInstance(metrics: Metrics, database: Database, cache: Pick<Respons
     metrics.cacheEntries.set(stats.entries);
   });
   metrics.onScrape(async () => {
+    const startedAt = Date.now();
     try {
       await database.ping();
       database.outage.available();
     } catch (error) {
-      if (isDatabaseUnavailable(error)) database.outage.unavailable(error);
+      if (isDatabaseUnavailable(error)) database.outage.unavailable(error, startedAt);
       throw error;
     }
   });

@@ -20,11 +20,11 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Waits until `check` holds, polling every 50 ms, or throws after `timeoutMs`. */
-export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+/** Waits until `check` holds, polling every 20 ms, or throws after `timeoutMs` (a safety net, not a timing assertion). */
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 50));
+    await new Promise((done) => setTimeout(done, 20));
   }
 }

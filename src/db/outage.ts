@@ -21,6 +21,8 @@ export const LIVE_OUTAGE_WAIT_MS = 30_000;
  */
 export class OutageLog {
   private since: number | null = null;
+  /** When the last outage ended: an attempt begun before then that fails belongs to that outage. */
+  private recoveredAt = Number.NEGATIVE_INFINITY;
   /** Seconds of the outages that ended. */
   private pastSeconds = 0;
 
@@ -42,8 +44,14 @@ export class OutageLog {
     return this.pastSeconds + (this.since === null ? 0 : (Date.now() - this.since) / 1000);
   }
 
-  unavailable(error: unknown): void {
-    if (this.since !== null) return;
+  /**
+   * An attempt begun at `startedAt` failed because the database could not be
+   * reached. If it began before the last recovery it is a straggler of that
+   * outage (a connect that was under way, a query sent just before), not a
+   * new one: a busy instance would otherwise log and count the outage twice.
+   */
+  unavailable(error: unknown, startedAt: number): void {
+    if (this.since !== null || startedAt < this.recoveredAt) return;
     this.since = Date.now();
     this.metrics?.databaseUp.set(0);
     this.metrics?.databaseOutages.inc();
@@ -56,6 +64,7 @@ export class OutageLog {
     const downMs = Date.now() - this.since;
     this.pastSeconds += downMs / 1000;
     this.since = null;
+    this.recoveredAt = Date.now();
     this.metrics?.databaseUp.set(1);
     this.log.info({ downMs }, 'database reachable again');
   }
@@ -69,13 +78,14 @@ export class OutageLog {
 export async function retryWhileUnavailable<T>(work: () => Promise<T>, options: { waitMs: number; outage?: OutageLog | undefined }): Promise<T> {
   const deadline = Date.now() + options.waitMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+    const startedAt = Date.now();
     try {
       const result = await work();
       options.outage?.available();
       return result;
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
-      options.outage?.unavailable(error);
+      options.outage?.unavailable(error, startedAt);
       if (Date.now() + delay > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }

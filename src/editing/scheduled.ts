@@ -122,6 +122,7 @@ export class Scheduler {
 
   private async run(): Promise<void> {
     const { metrics, outage } = this.observers;
+    const startedAt = Date.now();
     try {
       const outcomes = await publishDueEntries(this.db);
       outage?.available();
@@ -139,7 +140,7 @@ export class Scheduler {
     } catch (error) {
       // A database outage: the entries stay scheduled and the next run publishes them. The outage is
       // logged once (by the outage log), not once a second here.
-      if (outage && isDatabaseUnavailable(error)) outage.unavailable(error);
+      if (outage && isDatabaseUnavailable(error)) outage.unavailable(error, startedAt);
       else this.log.warn({ err: error }, 'could not publish scheduled entries; retrying');
     }
   }

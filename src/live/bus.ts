@@ -431,6 +431,7 @@ export class LiveBus {
       return;
     }
     channel.catchingUp = (async () => {
+      const startedAt = Date.now();
       try {
         await channel.ready;
         do {
@@ -442,7 +443,7 @@ export class LiveBus {
         } while (channel.again);
       } catch (error) {
         // The database is unreachable: try again shortly; LISTEN's return will also trigger a catch-up.
-        if (isDatabaseUnavailable(error)) this.database.outage.unavailable(error);
+        if (isDatabaseUnavailable(error)) this.database.outage.unavailable(error, startedAt);
         else this.log.warn({ err: error, storyId: channel.storyId }, 'could not load new events; retrying');
         this.scheduleRetry();
       } finally {

@@ -132,11 +132,4 @@ export async function startReceiver(): Promise<Receiver> {
   };
 }
 
-/** Polls `check` until it returns true; fails with `what` after `timeoutMs` (a safety net, not a timing assertion). */
-export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { until } from '../../scripts/edge/processes.js';
