@@ -35,6 +35,8 @@ export interface EdgeReadsOptions {
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
+  /** Read requests a second each run is held to (a smoke run); unset, as fast as answered. */
+  rateCap?: number | undefined;
   /** Entries a second the desk publishes, one run each. */
   rates: number[];
   log: (message: string) => void;
@@ -65,6 +67,8 @@ export interface EdgeRun {
 export interface EdgeReadsResults {
   connections: number;
   durationSeconds: number;
+  /** Read requests a second each run was held to (--rate-cap): a smoke run, not a measurement. */
+  rateCap?: number;
   mix: string;
   runs: EdgeRun[];
 }
@@ -219,7 +223,7 @@ export async function runEdgeReads(options: EdgeReadsOptions): Promise<EdgeReads
     if (options.warmupSeconds > 0) {
       for (const [path, { url, job }] of Object.entries(targetsByPath) as [EdgePath, (typeof targetsByPath)[EdgePath]][]) {
         const stop = startDesk(1, stories, people, api.url, token, `warm-up ${path}`, null);
-        await runLoad({ url, connections: options.connections, durationSeconds: options.warmupSeconds, ...job });
+        await runLoad({ url, connections: options.connections, durationSeconds: options.warmupSeconds, overallRate: options.rateCap, ...job });
         await stop();
       }
     }
@@ -228,7 +232,7 @@ export async function runEdgeReads(options: EdgeReadsOptions): Promise<EdgeReads
         const viaVarnish = path === 'Varnish → API';
         const before = viaVarnish ? await varnishCounters(varnish.workDir) : null;
         const stop = startDesk(rate, stories, people, api.url, token, `${rate}/s ${viaVarnish ? 'edge' : 'api'}`, viaVarnish ? probe : null);
-        const reads = await runLoad({ url, connections: options.connections, durationSeconds: options.durationSeconds, ...job });
+        const reads = await runLoad({ url, connections: options.connections, durationSeconds: options.durationSeconds, overallRate: options.rateCap, ...job });
         const desk = await stop();
         const after = viaVarnish ? await varnishCounters(varnish.workDir) : null;
         const hits = before && after ? (after.cache_hit ?? 0) - (before.cache_hit ?? 0) : 0;
@@ -249,5 +253,5 @@ export async function runEdgeReads(options: EdgeReadsOptions): Promise<EdgeReads
     for (const service of services) await service.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  return { connections: options.connections, durationSeconds: options.durationSeconds, mix: '7 story pages : 2 person pages : 1 search', runs };
+  return { connections: options.connections, durationSeconds: options.durationSeconds, ...(options.rateCap ? { rateCap: options.rateCap } : {}), mix: '7 story pages : 2 person pages : 1 search', runs };
 }

@@ -16,6 +16,8 @@ export interface LoadJob {
   /** GET requests instead (paths with their query strings, e.g. trusted documents by hash): bodies are then ignored. */
   paths?: string[];
   headers?: Record<string, string>;
+  /** Requests a second over all connections; unset, each connection sends its next request as soon as it is answered. */
+  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -38,6 +40,7 @@ const result = await autocannon({
   url: job.url,
   connections: job.connections,
   duration: job.durationSeconds,
+  ...(job.overallRate ? { overallRate: job.overallRate } : {}),
   // Each connection walks the list in order, so the requests in flight spread over its bodies.
   requests: job.paths
     ? job.paths.map((path) => ({ method: 'GET' as const, path, headers: { accept: headers.accept, ...job.headers } }))

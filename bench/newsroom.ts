@@ -32,6 +32,8 @@ export interface NewsroomOptions {
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
+  /** Read requests a second each run is held to (a smoke run); unset, as fast as answered. */
+  rateCap?: number | undefined;
   /** Entries a second the desk tries to publish, one run each. */
   rates: number[];
   /** Also run Diretta with its response cache off. */
@@ -66,6 +68,8 @@ export interface NewsroomRun {
 export interface NewsroomResults {
   connections: number;
   durationSeconds: number;
+  /** Read requests a second each run was held to (--rate-cap): a smoke run, not a measurement. */
+  rateCap?: number;
   mix: string;
   runs: NewsroomRun[];
 }
@@ -233,7 +237,7 @@ export async function runNewsroom(options: NewsroomOptions): Promise<NewsroomRes
     services.push(pgl);
     servers.push({ server: 'PostGraphile (no cache)', url: pgl.url, bodies: mixedBodies(targets, 'postgraphile'), publish: sqlDesk(sql, desk), counters: false });
 
-    const job = (url: string, bodies: string[]) => ({ url: `${url}/graphql`, connections: options.connections, bodies });
+    const job = (url: string, bodies: string[]) => ({ url: `${url}/graphql`, connections: options.connections, bodies, overallRate: options.rateCap });
     // Every server answers the mix without errors (and has run each of its operations once) before it is measured.
     for (const { server, url, bodies } of servers) {
       for (const body of bodies.slice(0, MIX.length)) {
@@ -273,5 +277,5 @@ export async function runNewsroom(options: NewsroomOptions): Promise<NewsroomRes
     for (const service of services) await service.stop();
     await sql.end({ timeout: 5 });
   }
-  return { connections: options.connections, durationSeconds: options.durationSeconds, mix: '7 story pages : 2 person pages : 1 search', runs };
+  return { connections: options.connections, durationSeconds: options.durationSeconds, ...(options.rateCap ? { rateCap: options.rateCap } : {}), mix: '7 story pages : 2 person pages : 1 search', runs };
 }

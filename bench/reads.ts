@@ -16,6 +16,8 @@ export interface ReadOptions {
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
+  /** Requests a second each run is held to (a smoke run: the figures then measure nothing but correctness); unset, as fast as answered. */
+  rateCap?: number | undefined;
   /** Also measure Diretta with its response cache off. */
   uncached: boolean;
   /** Also measure Diretta with its metrics on (and scraped every second) against the same with them off. */
@@ -55,6 +57,8 @@ export interface ReadFigures {
 export interface ReadResults {
   connections: number;
   durationSeconds: number;
+  /** Requests a second each run was held to (--rate-cap): a smoke run, not a measurement. */
+  rateCap?: number;
   targets: { stories: number; people: number; terms: string[] };
   operations: ReadFigures[];
   /** Diretta with RESPONSE_CACHE_TTL_MS=0: every request executed (measured right before PostGraphile, operation by operation). */
@@ -195,7 +199,7 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
         ['PostGraphile', pgl.url, operation.postgraphile],
       ] as const) {
         const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ query, variables: operation.variables(i) }));
-        const job = { url: `${url}/graphql`, connections: options.connections, bodies };
+        const job = { url: `${url}/graphql`, connections: options.connections, bodies, overallRate: options.rateCap };
         if (options.warmupSeconds > 0) await runLoad({ ...job, durationSeconds: options.warmupSeconds });
         const result = await runLoad({ ...job, durationSeconds: options.durationSeconds });
         log(`reads: ${operation.name} on ${server}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.errors + result.non2xx} errors`);
@@ -211,10 +215,10 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
         for (const [cache, off, on] of pairs) {
           const cost: MetricsCost = { operation: operation.name, cache, off: [], on: [], ratio: Number.NaN, scrapes: 0 };
           // The server without metrics has just run this operation (warm-up and run above): its twin gets as much first.
-          await runLoad({ url: `${on.url}/graphql`, connections: options.connections, bodies, durationSeconds: options.warmupSeconds + options.durationSeconds });
+          await runLoad({ url: `${on.url}/graphql`, connections: options.connections, bodies, overallRate: options.rateCap, durationSeconds: options.warmupSeconds + options.durationSeconds });
           for (let round = 0; round < (options.metricsRounds ?? 1); round++) {
             for (const [side, server] of [['off', off], ['on', on]] as const) {
-              const job = { url: `${server.url}/graphql`, connections: options.connections, bodies };
+              const job = { url: `${server.url}/graphql`, connections: options.connections, bodies, overallRate: options.rateCap };
               if (options.warmupSeconds > 0) await runLoad({ ...job, durationSeconds: options.warmupSeconds });
               const stopScraping = side === 'on' ? scrapeEverySecond(server.metricsUrl!) : null;
               const result = await runLoad({ ...job, durationSeconds: options.durationSeconds });
@@ -231,6 +235,7 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
     return {
       connections: options.connections,
       durationSeconds: options.durationSeconds,
+      ...(options.rateCap ? { rateCap: options.rateCap } : {}),
       targets: { stories: targets.stories.length, people: targets.people.length, terms: targets.terms },
       operations: results,
       ...(options.uncached ? { uncached } : {}),

@@ -88,6 +88,8 @@ const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 1 : 0)} ms
 const num = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '—');
 const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : '—');
 const yes = (ok: boolean) => (ok ? 'met' : '**not met**');
+/** A section's heading note when its reads were held to a rate (--rate-cap): a smoke run, whose throughput and latency mean nothing. */
+const capped = (rateCap: number | undefined) => (rateCap ? `, reads held to ${rateCap} req/s (a smoke run: throughput and latency figures measure nothing)` : '');
 
 export interface Target {
   target: string;
@@ -203,7 +205,7 @@ export function renderMarkdown(report: BenchReport): string {
   if (env.loadAverage) lines.push(`- Load average when the run started (1, 5, 15 min): ${env.loadAverage.map((v) => v.toFixed(1)).join(', ')} on ${env.cores} cores: other work shared the machine`);
   lines.push('');
   if (reads) {
-    lines.push(`## Reads: ${reads.connections} concurrent connections, ${reads.durationSeconds} s per run, no writes`, '');
+    lines.push(`## Reads: ${reads.connections} concurrent connections, ${reads.durationSeconds} s per run${capped(reads.rateCap)}, no writes`, '');
     lines.push('Each operation alone, its requests rotating over many variables. PostGraphile has no response cache: every one of its requests is executed.', '');
     if (reads.uncached) {
       lines.push('**Cache off: like for like.** Diretta with RESPONSE_CACHE_TTL_MS=0 (every request executed, as for a cold page or a reader with a token) against PostGraphile:', '');
@@ -238,7 +240,7 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('');
   }
   if (newsroom) {
-    lines.push(`## Newsroom: reads while a desk publishes, ${newsroom.connections} concurrent connections, ${newsroom.durationSeconds} s per run`, '');
+    lines.push(`## Newsroom: reads while a desk publishes, ${newsroom.connections} concurrent connections, ${newsroom.durationSeconds} s per run${capped(newsroom.rateCap)}`, '');
     lines.push(
       `Reads: ${newsroom.mix}, story pages rotating over every story. The desk publishes into random stories on a fixed schedule, each entry mentioning a much-quoted person and carrying a quote of theirs; Diretta's desk goes through its API (\`createEntry\`), PostGraphile's writes the same rows with SQL. Publish latency: request sent → answer received, under the read load. Before the runs, each server gets a warm-up of the same mix with the desk publishing once a second (not measured).`,
       '',
@@ -287,7 +289,7 @@ export function renderMarkdown(report: BenchReport): string {
     );
   }
   if (edgeReads) {
-    lines.push(`## Reads at the edge: the newsroom mix through Varnish, ${edgeReads.connections} concurrent connections, ${edgeReads.durationSeconds} s per run`, '');
+    lines.push(`## Reads at the edge: the newsroom mix through Varnish, ${edgeReads.connections} concurrent connections, ${edgeReads.durationSeconds} s per run${capped(edgeReads.rateCap)}`, '');
     lines.push(
       `Reads: ${edgeReads.mix}. Through Varnish (deploy/varnish/diretta.vcl, started by scripts/edge/varnish.ts) the mix's documents are trusted documents asked for by hash with GET, and every publish reaches Varnish as an xkey soft purge through the API's purge outbox; straight to the API they are POSTs answered by its response cache. Hit ratio: varnishstat's cache_hit / (cache_hit + cache_miss) over the run. Staleness: from the desk's publish answered to the first story page read at the edge that shows the entry (probed every 10 ms on the URL the mix's readers ask for).`,
       '',
@@ -325,7 +327,9 @@ export function renderMarkdown(report: BenchReport): string {
   }
   const list = targets(report);
   if (list.length) {
-    lines.push('## Targets', '', '| target | measured | |', '| --- | --- | --- |');
+    lines.push('## Targets', '');
+    if (reads?.rateCap || newsroom?.rateCap || edgeReads?.rateCap) lines.push('**A rate-capped smoke run (--rate-cap): the throughput and latency targets below are not judged by it.**', '');
+    lines.push('| target | measured | |', '| --- | --- | --- |');
     for (const t of list) lines.push(`| ${t.target} | ${t.measured} | ${yes(t.met)} |`);
     lines.push('');
   }

@@ -4,10 +4,8 @@
  * a phone-sized screen, with the keyboard, and embedded in another site.
  */
 import { type Server, createServer } from 'node:http';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../src/auth/tokens.js';
@@ -16,7 +14,7 @@ import { demoStory } from '../src/seed/demo-story.js';
 import { documentHash } from '../src/plugins/trusted-documents.js';
 import { olderEntriesQuery } from '../src/site/page-data.js';
 import { type Browser, browserUnavailable, launchBrowser } from './helpers/browser.js';
-import { type TestDatabase, databaseKind } from './helpers/database.js';
+import { type TestDatabase, createTestDatabase, databaseKind } from './helpers/database.js';
 import { insertSyntheticStory } from './helpers/fixtures.js';
 import { TEST_JWT_SECRET, type TestServer, startTestServer } from './helpers/server.js';
 
@@ -54,9 +52,8 @@ describe.runIf(databaseKind === 'pglite' && !unavailable)('the live page in Chro
   const storyPath = `/live/${demoStory.slug}`;
 
   beforeAll(async () => {
-    // A data directory instead of memory:// so that the API can restart on the same data.
-    const dataDir = await mkdtemp(join(tmpdir(), 'diretta-live-page-'));
-    database = { url: undefined, dataDir, drop: () => rm(dataDir, { recursive: true, force: true }) };
+    // A data directory (a copy of the seeded template) so that the API can restart on the same data.
+    database = await createTestDatabase('seeded');
     server = await startTestServer(FRESH_PAGES, database);
     storyId = (await server.gql<{ story: { id: string } }>(`{ story(slug: "${demoStory.slug}") { id } }`)).data!.story.id;
     browser = await launchBrowser();
@@ -533,13 +530,22 @@ describe.runIf(databaseKind === 'pglite' && !unavailable)('the live page in Chro
 
   // Last: a page that went offline leaves half-open sockets behind it.
   it('stops saying "Live" when the connection dies silently (no close event), and comes back', async () => {
+    // The page's timers on Playwright's clock, run forward instead of waited for: the keep-alive's 15 s and
+    // the pong's 5 s pass in a moment. The clock is the browser context's, which every test here shares: this
+    // test comes last.
+    await browser.context.clock.install();
     await page.goto(`${server.url}${storyPath}`);
     await page.waitForSelector('[data-connection="live"]', { timeout: 10_000 });
     // Offline, as DevTools or a lost Wi-Fi does it: frames stop, no close event arrives.
     await page.context().setOffline(true);
-    // Keep-alive ping every 15 s, pong awaited 5 s.
-    await page.waitForSelector('[data-connection="reconnecting"]', { timeout: 25_000 });
+    // Keep-alive ping after 15 s, its pong awaited 5 s: then the page says so.
+    await page.clock.runFor(14_000);
+    expect(await page.getAttribute('[data-connection]', 'data-connection')).toBe('live');
+    await page.clock.runFor(6_100);
+    await page.waitForSelector('[data-connection="reconnecting"]', { timeout: 10_000 });
     await page.context().setOffline(false);
+    // The next attempt comes within the retry ceiling (5 s) and its jitter.
+    await page.clock.runFor(7_000);
     await page.waitForSelector('[data-connection="live"]', { timeout: 15_000 });
   }, 60_000);
 });

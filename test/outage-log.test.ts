@@ -39,4 +39,16 @@ describe('outage log', () => {
     expect(log.down).toBe(true);
     expect(lines().filter((m) => m?.startsWith('database unreachable'))).toHaveLength(2);
   });
+
+  it('takes any successful round trip as the end of an outage, and any failed one as its start', async () => {
+    const { log, lines } = outageLog();
+    await expect(log.observe(() => Promise.reject(refused))).rejects.toBe(refused);
+    expect(log.down).toBe(true);
+    expect(await log.observe(() => Promise.resolve(42))).toBe(42);
+    expect(log.down).toBe(false);
+    // Not the database's fault: no outage.
+    await expect(log.observe(() => Promise.reject(new Error('syntax error')))).rejects.toThrow('syntax error');
+    expect(log.down).toBe(false);
+    expect(lines().filter((m) => m?.startsWith('database unreachable'))).toHaveLength(1);
+  });
 });

@@ -4,9 +4,6 @@
  * the job; two instances on one PostgreSQL database deliver each event
  * once, in order. Counted by delivery id: nothing lost, nothing duplicated.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
@@ -26,12 +23,6 @@ let receiver: Receiver;
 let database: TestDatabase;
 const running: TestServer[] = [];
 
-/** A database two servers can open one after the other (PGlite: a directory on disk) or at once (PostgreSQL). */
-async function sharedDatabase(): Promise<TestDatabase> {
-  if (databaseKind === 'postgres') return createTestDatabase();
-  const dataDir = mkdtempSync(join(tmpdir(), 'diretta-webhooks-'));
-  return { url: undefined, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
-}
 
 async function start(env: Record<string, string> = {}) {
   const server = await startTestServer({ ...FAST, WEBHOOK_ALLOWED_TARGETS: receiver.target, ...env }, database);
@@ -61,7 +52,8 @@ async function register(server: TestServer, path: string, input: Record<string, 
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  database = await sharedDatabase();
+  // Two servers open it one after the other (PGlite: a copy of the template on disk) or at once (PostgreSQL).
+  database = await createTestDatabase();
 });
 afterAll(async () => {
   for (const server of [...running]) await stop(server);

@@ -384,9 +384,11 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       );
       return unlisten;
     },
-    ping: async () => {
-      await client`select 1`;
-    },
+    // Every ping is evidence for the outage log: /ready and the metrics' scrapes end an outage as soon as one answers.
+    ping: () =>
+      outage.observe(async () => {
+        await client`select 1`;
+      }),
     async withStartupLock(fn) {
       // A client of its own with one connection, so that the session-level
       // lock and everything fn runs share that connection.

@@ -59,6 +59,23 @@ export class OutageLog {
     this.log.warn({ code: cause.code, reason: cause.message }, 'database unreachable: reads wait for it, writes answer 503');
   }
 
+  /**
+   * Runs `work` against the database as evidence either way: its success ends
+   * an outage, its failure for want of the database starts one (or belongs
+   * to the current one). Any error is thrown on.
+   */
+  async observe<T>(work: () => Promise<T>): Promise<T> {
+    const startedAt = Date.now();
+    try {
+      const result = await work();
+      this.available();
+      return result;
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) this.unavailable(error, startedAt);
+      throw error;
+    }
+  }
+
   available(): void {
     if (this.since === null) return;
     const downMs = Date.now() - this.since;

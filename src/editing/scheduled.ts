@@ -122,10 +122,9 @@ export class Scheduler {
 
   private async run(): Promise<void> {
     const { metrics, outage } = this.observers;
-    const startedAt = Date.now();
     try {
-      const outcomes = await publishDueEntries(this.db);
-      outage?.available();
+      const publish = () => publishDueEntries(this.db);
+      const outcomes = await (outage ? outage.observe(publish) : publish());
       for (const p of outcomes) {
         if (p.outcome === 'held') {
           metrics?.scheduledHeld.inc();
@@ -140,8 +139,7 @@ export class Scheduler {
     } catch (error) {
       // A database outage: the entries stay scheduled and the next run publishes them. The outage is
       // logged once (by the outage log), not once a second here.
-      if (outage && isDatabaseUnavailable(error)) outage.unavailable(error, startedAt);
-      else this.log.warn({ err: error }, 'could not publish scheduled entries; retrying');
+      if (!(outage && isDatabaseUnavailable(error))) this.log.warn({ err: error }, 'could not publish scheduled entries; retrying');
     }
   }
 

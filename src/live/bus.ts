@@ -431,20 +431,18 @@ export class LiveBus {
       return;
     }
     channel.catchingUp = (async () => {
-      const startedAt = Date.now();
       try {
         await channel.ready;
         do {
           channel.again = false;
-          const batch = await loadEvents(this.database.db, channel.storyId, channel.lastSeq, { limit: this.options.batchSize });
+          const batch = await this.database.outage.observe(() => loadEvents(this.database.db, channel.storyId, channel.lastSeq, { limit: this.options.batchSize }));
           this.eventsLoaded += batch.length;
           for (const event of batch) this.dispatch(channel, event);
           if (batch.length === this.options.batchSize) channel.again = true;
         } while (channel.again);
       } catch (error) {
         // The database is unreachable: try again shortly; LISTEN's return will also trigger a catch-up.
-        if (isDatabaseUnavailable(error)) this.database.outage.unavailable(error, startedAt);
-        else this.log.warn({ err: error, storyId: channel.storyId }, 'could not load new events; retrying');
+        if (!isDatabaseUnavailable(error)) this.log.warn({ err: error, storyId: channel.storyId }, 'could not load new events; retrying');
         this.scheduleRetry();
       } finally {
         channel.catchingUp = null;

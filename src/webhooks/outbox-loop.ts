@@ -65,14 +65,12 @@ export class OutboxLoop {
   private async drain(): Promise<void> {
     while (this.wanted && !this.stopping) {
       this.wanted = false;
-      const startedAt = Date.now();
       try {
         // Something done may let the next rows go: look again straight away.
-        if (await this.options.round()) this.wanted = true;
+        if (await this.database.outage.observe(() => this.options.round())) this.wanted = true;
       } catch (error) {
-        // The database is away (a restart, an outage): logged once per outage; the next tick tries again.
-        if (isDatabaseUnavailable(error)) this.database.outage.unavailable(error, startedAt);
-        else this.log.warn({ err: error }, `${this.options.name} round failed`);
+        // The database is away (a restart, an outage): logged once per outage (by the outage log); the next tick tries again.
+        if (!isDatabaseUnavailable(error)) this.log.warn({ err: error }, `${this.options.name} round failed`);
       }
     }
   }
