@@ -10,6 +10,7 @@ import { causeChain } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Span, Tracing } from '../observability/tracing.js';
 import { OutageLog, READ_OUTAGE_WAIT_MS, retryWhileUnavailable } from './outage.js';
+import { reconnectBackoff } from './reconnect.js';
 import * as schema from './schema.js';
 import { isDatabaseUnavailable } from './unavailable.js';
 import { statementCountingLogger, statementLogger } from './statement-counter.js';
@@ -343,10 +344,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   const client = connect(url, {
     max: options.poolSize ?? 10,
     connection: { application_name: 'diretta', plan_cache_mode: 'force_generic_plan' },
-    // postgres.js' default backoff grows with every failed connection of the
-    // pool, up to 20 s: after a restart, LISTEN (and with it live delivery)
-    // came back seconds late. Reconnect fast instead: 50 ms doubling to 1 s.
-    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+    backoff: reconnectBackoff,
   });
   const { metrics, tracing = null } = options;
   const outage = new OutageLog(options.log, metrics ?? null);
@@ -359,7 +357,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   const writer = connect(url, {
     max: WRITER_POOL_SIZE,
     connection: { application_name: 'diretta-writer', plan_cache_mode: 'force_generic_plan' },
-    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+    backoff: reconnectBackoff,
   });
   // Statements outside a transaction on the writers' connections (none today) would count there: the transactions do.
   const writerDb = drizzlePostgres({ client: preparedAndPatient(writer, outage, null, tracing), schema, casing: 'snake_case', logger });
