@@ -1,10 +1,14 @@
-/** Entry point: loadConfig → buildApp → listen; SIGTERM/SIGINT → stop. */
+/**
+ * Entry point: loadConfig → buildApp → listen; SIGTERM/SIGINT → stop. The
+ * server's modules (the schema, the database drivers) are loaded only once
+ * the configuration holds and the ports are free: a mistake in either is
+ * reported at once, not after seconds of loading.
+ */
 import { createServer } from 'node:net';
 import { MissingSecretError, resolveJwtSecret } from './auth/secret.js';
 import { mintToken } from './auth/tokens.js';
-import { type App, buildApp } from './app.js';
+import type { App } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { databaseStartupProblem } from './db/client.js';
 import { createLogger } from './logger.js';
 import { demoStory } from './seed/demo-story.js';
 
@@ -31,6 +35,8 @@ if (portProblem) {
   console.error(`Diretta cannot start: ${portProblem}`);
   process.exit(1);
 }
+const { buildApp } = await import('./app.js');
+const { databaseStartupProblem } = await import('./db/client.js');
 let app: App;
 let url: string;
 try {
