@@ -94,15 +94,13 @@ export class OutageLog {
  */
 export async function retryWhileUnavailable<T>(work: () => Promise<T>, options: { waitMs: number; outage?: OutageLog | undefined }): Promise<T> {
   const deadline = Date.now() + options.waitMs;
+  const { outage } = options;
+  const attempt = outage ? () => outage.observe(work) : work;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
-    const startedAt = Date.now();
     try {
-      const result = await work();
-      options.outage?.available();
-      return result;
+      return await attempt();
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
-      options.outage?.unavailable(error, startedAt);
       if (Date.now() + delay > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
