@@ -114,11 +114,7 @@ class Subscriber {
       this.sink.event(event);
       return;
     }
-    if (this.closed) {
-      event.delivery?.done(false);
-      return;
-    }
-    if (this.overflowed) {
+    if (this.closed || this.overflowed) {
       event.delivery?.done(false);
       return;
     }

@@ -334,21 +334,20 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult>, LiveSink {
   }
 
   private finish() {
-    if (this.ended) return;
-    this.ended = true;
-    this.drop();
-    // Leaves the bus at once (a no-op when it ended the stream itself).
-    void this.source.return?.();
-    this.parked?.resolve(DONE);
-    this.parked = null;
+    this.stop((parked) => parked.resolve(DONE));
   }
 
   private fail(error: unknown) {
+    this.stop((parked) => parked.reject(error));
+  }
+
+  /** Ends once: drops what waits, leaves the bus at once (a no-op when it ended the stream itself), settles the parked reader. */
+  private stop(settle: (parked: NonNullable<typeof this.parked>) => void) {
     if (this.ended) return;
     this.ended = true;
     this.drop();
     void this.source.return?.();
-    this.parked?.reject(error);
+    if (this.parked) settle(this.parked);
     this.parked = null;
   }
 

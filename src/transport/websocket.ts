@@ -162,6 +162,12 @@ export function attachWebSockets(
     socket.close(code, reason);
   };
   const deliveredOverWs = metrics?.eventsDelivered('graphql-ws') ?? null;
+  /** The peer is not reading: stop buffering for it (closes the socket). True when it was cut off. */
+  const cutOffIfNotReading = (socket: WebSocket) => {
+    if (socket.bufferedAmount <= limits.maxSocketBufferBytes) return false;
+    closeSocket(socket, CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
+    return true;
+  };
   /**
    * Where a live subscription's results are written, straight from the bus
    * (src/plugins/shared-event-execution.ts): graphql-ws' `next` message,
@@ -174,9 +180,7 @@ export function attachWebSockets(
         flushed?.();
         return false;
       }
-      // The peer is not reading: stop buffering for it.
-      if (socket.bufferedAmount > limits.maxSocketBufferBytes) {
-        closeSocket(socket, CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
+      if (cutOffIfNotReading(socket)) {
         flushed?.();
         return false;
       }
@@ -303,8 +307,7 @@ export function attachWebSockets(
       // One serialisation of an event's result for all its subscribers (src/transport/shared-bytes.ts).
       onNext: sharedNext((ctx) => {
         if (deliveredOverWs) deliveredOverWs.value += 1;
-        // The peer is not reading: stop buffering for it.
-        if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) closeSocket(ctx.extra.socket, CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
+        cutOffIfNotReading(ctx.extra.socket);
       }),
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,

@@ -103,6 +103,7 @@ function follow(ctx: Context, storyId: number, afterSeq: number | null, keep: (e
     },
   });
   const expired = () => ctx.viewer.expiresAt !== undefined && Date.now() / 1000 >= ctx.viewer.expiresAt;
+  const expiredError = () => clientError('UNAUTHENTICATED', 'Your token has expired: subscribe again with a fresh one.');
   const iterator: LiveIterator = {
     [Symbol.asyncIterator]: () => iterator,
     begin: () => source.begin(),
@@ -113,7 +114,7 @@ function follow(ctx: Context, storyId: number, afterSeq: number | null, keep: (e
           if (expired()) {
             event.delivery?.done(false);
             void source.return!();
-            sink.end(clientError('UNAUTHENTICATED', 'Your token has expired: subscribe again with a fresh one.'));
+            sink.end(expiredError());
           } else if (keep(event)) sink.event(event);
           else event.delivery?.done(true);
         },
@@ -129,7 +130,7 @@ function follow(ctx: Context, storyId: number, afterSeq: number | null, keep: (e
           // Over SSE nothing else watches the token (a WebSocket is closed with 4403 when it runs out).
           if (expired()) {
             await source.return!();
-            throw clientError('UNAUTHENTICATED', 'Your token has expired: subscribe again with a fresh one.');
+            throw expiredError();
           }
           if (result.done || keep(result.value)) return result;
         }
