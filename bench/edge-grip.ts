@@ -22,7 +22,6 @@
  */
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { mintToken } from '../src/auth/tokens.js';
@@ -30,7 +29,7 @@ import { demoStory } from '../src/seed/demo-story.js';
 import { type RunningPushpin, pushpinUnavailable, startPushpin } from '../scripts/edge/pushpin.js';
 import { TICKER_SUBSCRIPTION } from './fanout.js';
 import type { LatencySummary, SseCommand, SseMessage } from './sse-clients.js';
-import { BENCH_JWT_SECRET, type Service, freePort, graphql, rssBytes, sleep, startApi, startNode } from './services.js';
+import { BENCH_JWT_SECRET, ClientChannel, PUBLISH, type Service, freePort, graphql, rssBytes, sleep, startApi, startNode } from './services.js';
 
 export interface EdgeGripOptions {
   databaseUrl: string;
@@ -72,35 +71,16 @@ export interface EdgeGripResults {
   notes: string[];
 }
 
-const PUBLISH = `mutation Publish($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`;
 const SOURCES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
 /** This machine allows 20,000 open files per process (hard limit): one process holds at most about 19,900 sockets. */
 const PER_PROCESS = 6_700;
 
-class Clients {
-  private pending: ((message: SseMessage) => void)[] = [];
-  constructor(readonly service: Service) {
-    createInterface({ input: service.process.stdout! }).on('line', (line) => {
-      if (line.startsWith('MSG ')) this.pending.shift()?.(JSON.parse(line.slice(4)) as SseMessage);
-    });
-  }
-  request<T extends SseMessage['type']>(command: SseCommand, timeoutMs = 900_000): Promise<Extract<SseMessage, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`readers did not answer ${command.cmd}:\n${this.service.output()}`)), timeoutMs);
-      this.pending.push((message) => {
-        clearTimeout(timer);
-        resolve(message as Extract<SseMessage, { type: T }>);
-      });
-      this.service.process.stdin!.write(`${JSON.stringify(command)}\n`);
-    });
-  }
-}
 
 /** Readers spread over a few processes. */
 class ReaderPool {
-  readonly processes: Clients[];
+  readonly processes: ClientChannel<SseCommand, SseMessage>[];
   constructor(readonly n: number) {
-    this.processes = Array.from({ length: Math.max(1, Math.ceil(n / PER_PROCESS)) }, () => new Clients(startNode('bench/sse-clients.ts', {}, { stdin: true })));
+    this.processes = Array.from({ length: Math.max(1, Math.ceil(n / PER_PROCESS)) }, () => new ClientChannel<SseCommand, SseMessage>(startNode('bench/sse-clients.ts', {}, { stdin: true })));
   }
   private share(i: number) {
     const per = Math.ceil(this.n / this.processes.length);

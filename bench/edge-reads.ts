@@ -28,7 +28,7 @@ import { type RunningVarnish, startVarnish, varnishCounters, varnishUnavailable 
 import type { LoadResult } from './load.js';
 import { type ReadOperation, readOperations } from './queries.js';
 import { readTargets, runLoad } from './reads.js';
-import { BENCH_JWT_SECRET, type Service, freePort, graphql, startApi } from './services.js';
+import { BENCH_JWT_SECRET, PUBLISH, type Service, freePort, graphql, startApi } from './services.js';
 
 export interface EdgeReadsOptions {
   databaseUrl: string;
@@ -76,7 +76,6 @@ export interface EdgeReadsResults {
 const MIX: ReadOperation['name'][] = ['story page', 'story page', 'person page', 'story page', 'search', 'story page', 'story page', 'person page', 'story page', 'story page'];
 const STALE_LIMIT_MS = 10_000;
 const PROBE_INTERVAL_MS = 10;
-const PUBLISH = `mutation Publish($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`;
 
 /** The mix as requests: GET paths by hash for the edge, POST bodies for the API. */
 function mixRequests(operations: ReadOperation[], length: number) {

@@ -6,10 +6,9 @@
  * same clients connect to a bare ws server (bench/bare-ws.ts) that
  * broadcasts a message of the same size: the floor.
  */
-import { createInterface } from 'node:readline';
 import { mintToken } from '../src/auth/tokens.js';
 import type { ClientCommand, ClientMessage, LatencySummary } from './fanout-clients.js';
-import { BENCH_JWT_SECRET, type Service, freePort, graphql, rssBytes, sleep, startApi, startNode, waitForLine } from './services.js';
+import { BENCH_JWT_SECRET, ClientChannel, PUBLISH, freePort, graphql, rssBytes, sleep, startApi, startNode, waitForLine } from './services.js';
 
 export interface FanoutOptions {
   databaseUrl: string;
@@ -55,28 +54,9 @@ export const TICKER_SUBSCRIPTION = `subscription Ticker($story: ID!) {
   }
 }`;
 
-const PUBLISH = `mutation Publish($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`;
 
-/** The clients process, with a typed request/answer channel over its stdin and stdout. */
-class Clients {
-  private pending: ((message: ClientMessage) => void)[] = [];
-  constructor(readonly service: Service) {
-    createInterface({ input: service.process.stdout! }).on('line', (line) => {
-      if (!line.startsWith('MSG ')) return;
-      this.pending.shift()?.(JSON.parse(line.slice(4)) as ClientMessage);
-    });
-  }
-  request<T extends ClientMessage['type']>(command: ClientCommand, timeoutMs = 600_000): Promise<Extract<ClientMessage, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`clients did not answer ${command.cmd}:\n${this.service.output()}`)), timeoutMs);
-      this.pending.push((message) => {
-        clearTimeout(timer);
-        resolve(message as Extract<ClientMessage, { type: T }>);
-      });
-      this.service.process.stdin!.write(`${JSON.stringify(command)}\n`);
-    });
-  }
-}
+/** The clients process (bench/fanout-clients.ts). */
+type Clients = ClientChannel<ClientCommand, ClientMessage>;
 
 function side(summary: Extract<ClientMessage, { type: 'summary' }>, connected: Extract<ClientMessage, { type: 'connected' }>): FanoutSide {
   return {
@@ -176,7 +156,7 @@ async function runApiSide(options: FanoutOptions, clients: Clients, transport: '
 export async function runFanout(options: FanoutOptions): Promise<FanoutResults> {
   const { log, subscribers: n, events } = options;
   const transports = options.transports ?? ['graphql-ws', 'sse'];
-  const clients = new Clients(startNode('bench/fanout-clients.ts', {}, { stdin: true }));
+  const clients: Clients = new ClientChannel(startNode('bench/fanout-clients.ts', {}, { stdin: true }));
   const timeoutMs = Math.max(15_000, n * 3);
   let ws: ApiSide | undefined;
   let sse: ApiSide | undefined;

@@ -25,7 +25,7 @@ import { encodeGlobalId } from '../src/global-id.js';
 import type { LoadResult } from './load.js';
 import { readOperations } from './queries.js';
 import { readTargets, runLoad, startPostGraphile } from './reads.js';
-import { BENCH_JWT_SECRET, type Service, freePort, graphql, startApi } from './services.js';
+import { BENCH_JWT_SECRET, PUBLISH, type Service, freePort, graphql, startApi } from './services.js';
 
 export interface NewsroomOptions {
   databaseUrl: string;
@@ -163,7 +163,6 @@ function startDesk(rate: number, publish: Publish) {
 /** Warm-up entries are numbered from here, apart from the measured ones. */
 const WARM_UP_ENTRIES = 1_000_000;
 
-const PUBLISH = `mutation Publish($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`;
 
 async function direttaDesk(url: string, targets: DeskTargets): Promise<Publish> {
   const token = await mintToken(BENCH_JWT_SECRET, { role: 'editor', subject: 'bench-desk', expiresIn: 3600 });

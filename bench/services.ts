@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,6 +48,33 @@ export function startNode(script: string, env: Record<string, string>, options: 
     },
   };
 }
+
+/**
+ * A typed request/answer channel to a client process of the benchmarks (bench/*-clients.ts): a command is
+ * a JSON line on its stdin, its answer the next `MSG <json>` line on its stdout; answers come in order.
+ */
+export class ClientChannel<Command extends { cmd: string }, Message extends { type: string }> {
+  private pending: ((message: Message) => void)[] = [];
+  constructor(readonly service: Service) {
+    createInterface({ input: service.process.stdout! }).on('line', (line) => {
+      if (line.startsWith('MSG ')) this.pending.shift()?.(JSON.parse(line.slice(4)) as Message);
+    });
+  }
+
+  request<T extends Message['type']>(command: Command, timeoutMs = 900_000): Promise<Extract<Message, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`clients did not answer ${command.cmd}:\n${this.service.output()}`)), timeoutMs);
+      this.pending.push((message) => {
+        clearTimeout(timer);
+        resolve(message as Extract<Message, { type: T }>);
+      });
+      this.service.process.stdin!.write(`${JSON.stringify(command)}\n`);
+    });
+  }
+}
+
+/** The desk's publishing mutation, as every benchmark that publishes sends it. */
+export const PUBLISH = `mutation Publish($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`;
 
 /** Resolves with the first stdout line matching `pattern`, or rejects if the process exits first. */
 export function waitForLine(service: Service, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {

@@ -15,11 +15,10 @@
  * reader has everything committed before it (p99 ≤ 5 s). An instance that
  * exits other than when told (a crash, out of memory) is reported.
  */
-import { createInterface } from 'node:readline';
 import { mintToken } from '../src/auth/tokens.js';
 import { haproxyUnavailable, startHaproxy } from '../scripts/haproxy.js';
 import type { StormCommand, StormMessage, StormSummary } from './storm-clients.js';
-import { BENCH_JWT_SECRET, type Service, freePort, graphql, rssBytes, sleep, startApi, startNode } from './services.js';
+import { BENCH_JWT_SECRET, ClientChannel, PUBLISH, freePort, graphql, rssBytes, sleep, startApi, startNode } from './services.js';
 
 export interface StormOptions {
   databaseUrl: string;
@@ -43,26 +42,6 @@ export interface StormResults {
   phases: { name: string; seconds: number }[];
 }
 
-class Readers {
-  private pending: ((message: StormMessage) => void)[] = [];
-  constructor(readonly service: Service) {
-    createInterface({ input: service.process.stdout! }).on('line', (line) => {
-      if (line.startsWith('MSG ')) this.pending.shift()?.(JSON.parse(line.slice(4)) as StormMessage);
-    });
-  }
-  request<T extends StormMessage['type']>(command: StormCommand, timeoutMs = 900_000): Promise<Extract<StormMessage, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`readers did not answer ${command.cmd}:\n${this.service.output()}`)), timeoutMs);
-      this.pending.push((message) => {
-        clearTimeout(timer);
-        resolve(message as Extract<StormMessage, { type: T }>);
-      });
-      this.service.process.stdin!.write(`${JSON.stringify(command)}\n`);
-    });
-  }
-}
-
-const PUBLISH = `mutation Publish($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`;
 
 export async function runStorm(options: StormOptions): Promise<StormResults> {
   const unavailable = haproxyUnavailable();
@@ -103,7 +82,7 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
   }, 1_000);
   // Set as they start, so that a failure anywhere stops whatever did start.
   let proxyHandle: Awaited<ReturnType<typeof startHaproxy>> | null = null;
-  let readersHandle: Readers | null = null;
+  let readersHandle: ClientChannel<StormCommand, StormMessage> | null = null;
   const phases: StormResults['phases'] = [];
   let published = 0;
   let publishing = true;
@@ -111,7 +90,7 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
   try {
     const proxy = await startHaproxy({ port: await freePort(), backends: ports, maxconn: Math.max(1_000, Math.ceil(n * 1.2)) });
     proxyHandle = proxy;
-    const readers = new Readers(startNode('bench/storm-clients.ts', {}, { stdin: true }));
+    const readers = new ClientChannel<StormCommand, StormMessage>(startNode('bench/storm-clients.ts', {}, { stdin: true }));
     readersHandle = readers;
     const token = await mintToken(BENCH_JWT_SECRET, { role: 'editor', subject: 'bench-desk', expiresIn: 3600 });
     const found = await graphql<{ stories: { edges: { node: { id: string; slug: string } }[] } }>(proxy.url, '{ stories(first: 1, status: [LIVE]) { edges { node { id slug } } } }');
