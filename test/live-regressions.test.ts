@@ -8,6 +8,7 @@ import { LiveBus } from '../src/live/bus.js';
 import { appendEvent, lockStory } from '../src/live/append-event.js';
 import { createLogger } from '../src/logger.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
+import { until } from './helpers/webhook-receiver.js';
 import { collect, wsClient } from './helpers/ws.js';
 
 let server: TestServer;
@@ -82,11 +83,16 @@ describe('live bus races', () => {
     const bus = new LiveBus(server.app.database, log, { recentEvents: 32, batchSize: 100, maxQueue: 2 });
     await bus.start();
     try {
-      const slow = bus.subscribe(storyKey, null);
+      let overflowed = false;
+      const slow = bus.subscribe(storyKey, null, { onOverflow: () => (overflowed = true) });
       const first = slow.next(); // registers, then never reads again
       await sleep(50);
+      const loaded = bus.stats().eventsLoaded;
       await appendEvents(4); // overflows the slow subscriber
       await first;
+      // Every one of the four dispatched before the passer comes: on a busy machine their notifications
+      // can arrive apart, and a passer that joined between them would be overflowed in turn.
+      await until('the slow subscriber overflowed and all four events dispatched', () => overflowed && bus.stats().eventsLoaded >= loaded + 4);
       const passer = bus.subscribe(storyKey, null);
       void passer.next();
       await sleep(50);
