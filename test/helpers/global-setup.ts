@@ -6,7 +6,7 @@
  * copy is what a server's first start would have left. Dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -28,6 +28,21 @@ async function prepare(options: { url?: string; dataDir: string }, seed: boolean
   }
 }
 
+/**
+ * PGlite's initdb writes PostgreSQL's default `shared_buffers = 128MB`, and every start of the embedded
+ * server sets up that pool again: measured on this project's templates, 0.75 s of CPU per start with
+ * 128 MB, 0.28 s with 16 MB. A test database holds a few hundred rows and each one is opened by a
+ * server that runs for seconds, about 250 times a run: the templates get a pool that fits them. The
+ * app's own databases keep PostgreSQL's default (`npm start` opens its database once).
+ */
+function shrinkBufferPool(dataDir: string): void {
+  const file = join(dataDir, 'postgresql.conf');
+  const conf = readFileSync(file, 'utf8');
+  const shrunk = conf.replace(/^shared_buffers = \S+/m, 'shared_buffers = 16MB');
+  if (shrunk === conf) throw new Error(`no shared_buffers line in ${file}: PGlite's initdb changed`);
+  writeFileSync(file, shrunk);
+}
+
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   // The projects of vitest.config.ts: 'pglite', 'postgres', and 'faults', whose tests bring clusters of their own.
   const kind = project.name;
@@ -41,6 +56,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     await prepare({ dataDir: templates.migrated }, false);
     cpSync(templates.migrated, templates.seeded, { recursive: true });
     await prepare({ dataDir: templates.seeded }, true);
+    for (const dataDir of Object.values(templates)) shrinkBufferPool(dataDir);
     project.provide('databaseTemplates', templates);
     return async () => rmSync(dir, { recursive: true, force: true });
   }
