@@ -1,11 +1,13 @@
 /**
  * The HTTP load generator, a process of its own so that it does not share
  * an event loop with the server it measures: autocannon at a fixed
- * concurrency, cycling over a list of request bodies. Reads its job from
- * the JSON file named by BENCH_LOAD_FILE (a job can be larger than an
- * environment variable may be) and prints one JSON line with the figures.
+ * concurrency, cycling over a list of request bodies. One process serves a
+ * whole benchmark run (bench/reads.ts starts it once): each job is a JSON
+ * line on its stdin, and its figures the next `MSG <json>` line on stdout
+ * (ClientChannel in bench/services.ts), so that no run pays for starting
+ * Node, tsx and autocannon again. It ends when its stdin does.
  */
-import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
 export interface LoadJob {
@@ -31,30 +33,40 @@ export interface LoadResult {
   timeouts: number;
 }
 
-const file = process.env.BENCH_LOAD_FILE;
-if (!file) throw new Error('BENCH_LOAD_FILE is not set');
-const job = JSON.parse(readFileSync(file, 'utf8')) as LoadJob;
+export type LoadCommand = { cmd: 'run'; job: LoadJob };
+export type LoadMessage = { type: 'result'; result: LoadResult };
 
-const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...job.headers };
-const result = await autocannon({
-  url: job.url,
-  connections: job.connections,
-  duration: job.durationSeconds,
-  ...(job.overallRate ? { overallRate: job.overallRate } : {}),
-  // Each connection walks the list in order, so the requests in flight spread over its bodies.
-  requests: job.paths
-    ? job.paths.map((path) => ({ method: 'GET' as const, path, headers: { accept: headers.accept, ...job.headers } }))
-    : job.bodies.map((body) => ({ method: 'POST' as const, path: new URL(job.url).pathname, headers, body })),
+async function run(job: LoadJob): Promise<LoadResult> {
+  const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...job.headers };
+  const result = await autocannon({
+    url: job.url,
+    connections: job.connections,
+    duration: job.durationSeconds,
+    ...(job.overallRate ? { overallRate: job.overallRate } : {}),
+    // Each connection walks the list in order, so the requests in flight spread over its bodies.
+    requests: job.paths
+      ? job.paths.map((path) => ({ method: 'GET' as const, path, headers: { accept: headers.accept, ...job.headers } }))
+      : job.bodies.map((body) => ({ method: 'POST' as const, path: new URL(job.url).pathname, headers, body })),
+  });
+  return {
+    requests: result.requests.total,
+    requestsPerSecond: result.requests.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    timeouts: result.timeouts,
+  };
+}
+
+// One job at a time, in the order sent: two at once would measure each other.
+let queue = Promise.resolve();
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const command = JSON.parse(line) as LoadCommand;
+  queue = queue.then(async () => {
+    const message: LoadMessage = { type: 'result', result: await run(command.job) };
+    process.stdout.write(`MSG ${JSON.stringify(message)}\n`);
+  });
 });
-
-const out: LoadResult = {
-  requests: result.requests.total,
-  requestsPerSecond: result.requests.total / result.duration,
-  p50: result.latency.p50,
-  p99: result.latency.p99,
-  max: result.latency.max,
-  errors: result.errors,
-  non2xx: result.non2xx,
-  timeouts: result.timeouts,
-};
-console.log(`RESULT ${JSON.stringify(out)}`);
+process.stdin.on('end', () => void queue.then(() => process.exit(0)));

@@ -3,13 +3,11 @@
  * PostGraphile on the same database, each under HTTP load at a fixed
  * concurrency from a separate process (bench/load.ts).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import postgres from 'postgres';
-import type { LoadJob, LoadResult } from './load.js';
+import type { Socket } from 'node:net';
+import type { LoadCommand, LoadJob, LoadMessage, LoadResult } from './load.js';
 import { type ReadOperation, type ReadTargets, readOperations } from './queries.js';
-import { type Service, freePort, graphql, startApi, startNode, waitForLine } from './services.js';
+import { ClientChannel, type Service, freePort, graphql, startApi, startNode, waitForLine } from './services.js';
 
 export interface ReadOptions {
   databaseUrl: string;
@@ -119,18 +117,23 @@ export async function startPostGraphile(databaseUrl: string): Promise<Service & 
   return Object.assign(service, { url: url! });
 }
 
+let loadGenerator: ClientChannel<LoadCommand, LoadMessage> | null = null;
+
+/** Runs one load job in the run's load generator (bench/load.ts), started the first time. */
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'diretta-load-'));
-  try {
-    const file = join(dir, 'job.json');
-    writeFileSync(file, JSON.stringify(job));
-    const loader = startNode('bench/load.ts', { BENCH_LOAD_FILE: file });
-    const [, json] = await waitForLine(loader, /RESULT (\{.*\})\n/, (job.durationSeconds + 60) * 1000);
-    await loader.stop();
-    return JSON.parse(json!) as LoadResult;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  loadGenerator ??= startLoadGenerator();
+  const { result } = await loadGenerator.request({ cmd: 'run', job }, (job.durationSeconds + 60) * 1000);
+  return result;
+}
+
+function startLoadGenerator(): ClientChannel<LoadCommand, LoadMessage> {
+  const service = startNode('bench/load.ts', {}, { stdin: true });
+  // Kept for the whole run, but never what keeps the run alive: when the benchmark's process ends, the
+  // generator's stdin closes and it exits.
+  const { process: child } = service;
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as Socket | null)?.unref();
+  return new ClientChannel(service);
 }
 
 /** Data as a comparable list of leaf values: no ids (they are encoded differently), dates as instants, enums in one case. */
