@@ -47,29 +47,13 @@ export interface TestServerOptions {
 
 export async function startTestServer(env: Record<string, string> = {}, database?: TestDatabase, options: TestServerOptions = {}): Promise<TestServer> {
   const db = database ?? (await createTestDatabase(['false', '0', 'no'].includes(env.SEED_DEMO ?? 'true') ? 'migrated' : 'seeded'));
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    LOG_FORMAT: 'json',
-    ...(options.testDefaults === false
-      ? {}
-      : {
-          REPORT_SQL_STATEMENTS: 'true',
-          // Load tests write hundreds of entries; the rate-limit test turns limits on for itself.
-          RATE_LIMIT_MUTATIONS: '0',
-          RATE_LIMIT_EXPENSIVE: '0',
-          // Replay tests resume from every cursor of long logs; test/hostile-corpus.test.ts meters replays.
-          REPLAY_COST_PER_MINUTE: '0',
-        }),
-    ...(db.url ? { DATABASE_URL: db.url } : {}),
-    DATA_DIR: db.dataDir,
-    ...env,
+  // A server that does not start (a test of a configuration it refuses) leaves no database of its own behind.
+  const { app, config, url } = await startApp(env, db, options).catch(async (error: unknown) => {
+    if (!database) await db.drop();
+    throw error;
   });
-  const app = await buildApp({ config, log: options.log ?? createLogger(config), jwtSecret: TEST_JWT_SECRET });
   const token = (role: Role, subject = `test-${role}`, expiresIn = 3600) => mintToken(TEST_JWT_SECRET, { role, subject, expiresIn });
   const editorToken = await token('editor');
-  const url = await app.listen();
   const server: TestServer = {
     app,
     url,
@@ -94,6 +78,36 @@ export async function startTestServer(env: Record<string, string> = {}, database
     },
   };
   return server;
+}
+
+/** The app on the tests' settings plus `env`, listening on a free port. */
+async function startApp(env: Record<string, string>, db: TestDatabase, options: TestServerOptions): Promise<{ app: App; config: Config; url: string }> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_FORMAT: 'json',
+    ...(options.testDefaults === false
+      ? {}
+      : {
+          REPORT_SQL_STATEMENTS: 'true',
+          // Load tests write hundreds of entries; the rate-limit test turns limits on for itself.
+          RATE_LIMIT_MUTATIONS: '0',
+          RATE_LIMIT_EXPENSIVE: '0',
+          // Replay tests resume from every cursor of long logs; test/hostile-corpus.test.ts meters replays.
+          REPLAY_COST_PER_MINUTE: '0',
+        }),
+    ...(db.url ? { DATABASE_URL: db.url } : {}),
+    DATA_DIR: db.dataDir,
+    ...env,
+  });
+  const app = await buildApp({ config, log: options.log ?? createLogger(config), jwtSecret: TEST_JWT_SECRET });
+  try {
+    return { app, config, url: await app.listen() };
+  } catch (error) {
+    await app.stop();
+    throw error;
+  }
 }
 
 /** Asks each query once, anonymously, and says, per query, whether the response cache answered it. */
