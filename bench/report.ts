@@ -36,12 +36,16 @@ export interface BenchReport {
   edgeGrip?: EdgeGripResults;
 }
 
+/** A package's installed version: the API's packages in node_modules/, the benchmark's own (PostGraphile, autocannon) in bench/node_modules/. */
 function version(pkg: string): string {
-  try {
-    return (JSON.parse(readFileSync(`${ROOT}/node_modules/${pkg}/package.json`, 'utf8')) as { version: string }).version;
-  } catch {
-    return '?';
+  for (const modules of [`${ROOT}/node_modules`, `${ROOT}/bench/node_modules`]) {
+    try {
+      return (JSON.parse(readFileSync(`${modules}/${pkg}/package.json`, 'utf8')) as { version: string }).version;
+    } catch {
+      // Not installed there: the next place.
+    }
   }
+  return '?';
 }
 
 export async function describeEnvironment(databaseUrl: string): Promise<Environment> {
