@@ -16,33 +16,31 @@ const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 const postgresUrl = process.env.TEST_DATABASE_URL;
 const faultTests = 'test/faults/**';
 
-// The files that take longest (vitest's own timings, test-results/vitest.json), started first so that
-// none of them is left running alone at the end: vitest orders by the durations of the last run, but its
-// cache lives in node_modules/, which every `npm ci` empties. Not the fault tests: they time PostgreSQL's
-// restarts against the API's 5 s read wait, and the first minutes, with the type check and the linter
-// running beside, are the busiest.
-const longest = ['test/bench-smoke.test.ts', 'test/live-exactly-once.test.ts', 'test/prometheus.test.ts', 'test/live-faults.test.ts', 'test/edge-varnish.test.ts'];
-const rank = (spec: TestSpecification) => {
-  const i = longest.findIndex((path) => spec.moduleId.includes(`/${path}`));
-  return i < 0 ? longest.length : i;
-};
-// After a file, vitest keeps its worker for the next file in the queue only if that file is of the same
-// project (each project has its own environment); otherwise it ends the worker and starts another, which
-// imports everything again (seconds of CPU each). So each project's files come together, the longest of
-// each first: postgres' (the benchmark smoke run, the longest of all, is on it), the fault tests', then
-// pglite's. With the longest files of both projects first, the projects alternated and a run started 16
-// workers where 9 do.
+// The order of the files. After a file, vitest keeps its worker for the next file in the queue only if that
+// file is of the same project (each project has its own environment); otherwise it ends the worker and
+// starts another, which imports everything again (seconds of CPU each). So each project's files come
+// together: postgres' (the benchmark smoke run, the longest file of all, is on it), the fault tests' (they
+// time PostgreSQL's restarts against the API's 5 s read wait: not in the first minutes, the busiest, with
+// the type check and the linter running beside), then pglite's. With the longest files of both projects
+// first, the projects alternated and a run started 16 workers where 9 do.
 const PROJECT_ORDER = ['postgres', 'faults', 'pglite'];
-const projectRank = (spec: TestSpecification) => {
-  const i = PROJECT_ORDER.indexOf(spec.project.name);
-  return i < 0 ? PROJECT_ORDER.length : i;
+// Within a project, the files that take longest (vitest's own timings, test-results/vitest.json) first, so
+// that none of them is left running alone at the end: vitest orders by the durations of the last run, but
+// its cache lives in node_modules/, which every `npm ci` empties.
+const LONGEST = ['test/bench-smoke.test.ts', 'test/live-exactly-once.test.ts', 'test/prometheus.test.ts', 'test/live-faults.test.ts', 'test/edge-varnish.test.ts'];
+/** The index of the first entry of `list` that matches (the list's length when none does). */
+const position = (list: readonly string[], matches: (entry: string) => boolean) => {
+  const i = list.findIndex(matches);
+  return i < 0 ? list.length : i;
 };
+const projectRank = (spec: TestSpecification) => position(PROJECT_ORDER, (name) => name === spec.project.name);
+const lengthRank = (spec: TestSpecification) => position(LONGEST, (path) => spec.moduleId.includes(`/${path}`));
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     return sorted
       .map((spec, order) => ({ spec, order }))
-      .sort((a, b) => projectRank(a.spec) - projectRank(b.spec) || rank(a.spec) - rank(b.spec) || a.order - b.order)
+      .sort((a, b) => projectRank(a.spec) - projectRank(b.spec) || lengthRank(a.spec) - lengthRank(b.spec) || a.order - b.order)
       .map(({ spec }) => spec);
   }
 }
