@@ -210,7 +210,12 @@ describe.skipIf(unavailable !== null || databaseKind !== 'postgres')(
         instances[index] = await startTestServer({ ...env, PORT: String(ports[index]) }, database);
         for (let i = 0; i < 3; i++) await publish();
       }
-      await until(`every reader to receive all ${published} events`, () => readers.every((r) => r.values().length >= published), 30_000);
+      await until(`every reader to receive all ${published} events`, () => readers.every((r) => r.values().length >= published), 30_000).catch((error: Error) => {
+        // Which readers miss what, and where the publisher stands: enough to tell a lost publish from a stuck reader.
+        const seen = readers.map((r, i) => `reader ${i}: ${JSON.stringify(sequences(r))}${r.endedBy ? ` (ended: ${r.endedBy})` : ''}`);
+        const publishers = instances.map((i, n) => `instance ${n}: ${i ? `published ${i.app.gripPublisher!.published}, failed ${i.app.gripPublisher!.failed}` : 'down'}`);
+        throw new Error(`${error.message}; expected ${JSON.stringify(run(first, published))}\n${[...seen, ...publishers].join('\n')}`);
+      });
       for (const reader of readers) {
         expect(reader.endedBy).toBeNull();
         expect(sequences(reader)).toEqual(run(first, published));
