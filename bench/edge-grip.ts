@@ -21,7 +21,6 @@
  * (diretta_bench_edge, created afresh, with the demo story).
  */
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { mintToken } from '../src/auth/tokens.js';
@@ -29,7 +28,7 @@ import { demoStory } from '../src/seed/demo-story.js';
 import { type RunningPushpin, pushpinUnavailable, startPushpin } from '../scripts/edge/pushpin.js';
 import { TICKER_SUBSCRIPTION } from './fanout.js';
 import type { LatencySummary, SseCommand, SseMessage } from './sse-clients.js';
-import { BENCH_JWT_SECRET, ClientChannel, PUBLISH, type Service, freePort, graphql, rssBytes, sleep, startApi, startNode } from './services.js';
+import { BENCH_JWT_SECRET, ClientChannel, PUBLISH, type Service, cpuMs, freePort, graphql, rssBytes, sleep, startApi, startNode } from './services.js';
 
 export interface EdgeGripOptions {
   databaseUrl: string;
@@ -119,12 +118,6 @@ function summarise(values: number[]): LatencySummary {
   const sorted = Float64Array.from(values).sort();
   const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : Number.NaN);
   return { count: sorted.length, min: sorted.length ? sorted[0]! : Number.NaN, p50: at(50), p99: at(99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN };
-}
-
-/** CPU time (user + system) of a process so far, ms (Linux, clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function freshDatabase(serverUrl: string, name: string): Promise<string> {

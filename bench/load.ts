@@ -33,8 +33,9 @@ export interface LoadResult {
   timeouts: number;
 }
 
-export type LoadCommand = { cmd: 'run'; job: LoadJob };
-export type LoadMessage = { type: 'result'; result: LoadResult };
+/** `run`: one job; `side-by-side`: several jobs at the same time (two servers compared under the same conditions), their results in order. */
+export type LoadCommand = { cmd: 'run'; job: LoadJob } | { cmd: 'side-by-side'; jobs: LoadJob[] };
+export type LoadMessage = { type: 'result'; result: LoadResult } | { type: 'results'; results: LoadResult[] };
 
 async function run(job: LoadJob): Promise<LoadResult> {
   const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...job.headers };
@@ -60,12 +61,14 @@ async function run(job: LoadJob): Promise<LoadResult> {
   };
 }
 
-// One job at a time, in the order sent: two at once would measure each other.
+// One command at a time, in the order sent: two at once would measure each other (a side-by-side command
+// runs its jobs together on purpose).
 let queue = Promise.resolve();
 createInterface({ input: process.stdin }).on('line', (line) => {
   const command = JSON.parse(line) as LoadCommand;
   queue = queue.then(async () => {
-    const message: LoadMessage = { type: 'result', result: await run(command.job) };
+    const message: LoadMessage =
+      command.cmd === 'run' ? { type: 'result', result: await run(command.job) } : { type: 'results', results: await Promise.all(command.jobs.map(run)) };
     process.stdout.write(`MSG ${JSON.stringify(message)}\n`);
   });
 });

@@ -5,9 +5,10 @@
  */
 import postgres from 'postgres';
 import type { Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { LoadCommand, LoadJob, LoadMessage, LoadResult } from './load.js';
 import { type ReadOperation, type ReadTargets, readOperations } from './queries.js';
-import { ClientChannel, type Service, freePort, graphql, startApi, startNode, waitForLine } from './services.js';
+import { ClientChannel, type Service, cpuMs, freePort, graphql, pinToCpus, startApi, startNode, waitForLine } from './services.js';
 
 export interface ReadOptions {
   databaseUrl: string;
@@ -22,6 +23,8 @@ export interface ReadOptions {
   metrics?: boolean;
   /** Off/on pairs per operation and cache setting, alternated (the median of each side is compared). */
   metricsRounds?: number;
+  /** Pairs of server processes (off, on) measured side by side on one CPU, per operation and cache setting. */
+  metricsPairs?: number;
   log: (message: string) => void;
 }
 
@@ -33,8 +36,20 @@ export interface MetricsCost {
   on: LoadResult[];
   /** Median req/s with metrics on over median req/s with them off. */
   ratio: number;
-  /** Scrapes of /metrics answered 200 during the runs with metrics on (one a second). */
+  /**
+   * The two servers loaded at the same time on one shared CPU (each with the run's connections, the scheduler
+   * giving each half of it), `on` scraped every second: each run's req/s on over off. Whatever slows the
+   * machine during a run slows both alike, which alternated runs cannot promise.
+   */
+  sideBySide: { off: LoadResult; on: LoadResult; ratio: number; perCpuRatio: number }[];
+  /** The median of the side-by-side runs' ratios. */
+  sideBySideRatio: number;
+  /** The same per CPU second each server was given (requests over its user and system time in the run): what the scheduler's share does not decide. */
+  sideBySidePerCpuRatio: number;
+  /** Scrapes of the twin with metrics answered 200 while this operation was compared (one a second, all along). */
   scrapes: number;
+  /** Whether the two servers ran on one CPU and the load generator on another (taskset), rather than all on every CPU. */
+  pinned: boolean;
 }
 
 export interface ServerFigures extends LoadResult {
@@ -71,23 +86,30 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 
-/** Scrapes `url`/metrics every second until stopped, as Prometheus would (15 times as often as its default); resolves with the scrapes answered 200. */
-function scrapeEverySecond(url: string): () => Promise<number> {
-  let scrapes = 0;
+/**
+ * Requests `url` every `intervalMs` until stopped: Prometheus scraping /metrics, or a load balancer checking /ready
+ * (scripts/haproxy.ts does every 500 ms). `answered` counts the 200s so far.
+ */
+function poll(url: string, intervalMs: number): { readonly answered: number; stop(): Promise<void> } {
+  let answered = 0;
   let running = true;
   const loop = (async () => {
     while (running) {
       const started = Date.now();
-      const response = await fetch(`${url}/metrics`).catch(() => null);
-      if (response?.ok) scrapes++;
+      const response = await fetch(url).catch(() => null);
+      if (response?.ok) answered++;
       await response?.text();
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1_000 - (Date.now() - started))));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, intervalMs - (Date.now() - started))));
     }
   })();
-  return async () => {
-    running = false;
-    await loop;
-    return scrapes;
+  return {
+    get answered() {
+      return answered;
+    },
+    async stop() {
+      running = false;
+      await loop;
+    },
   };
 }
 
@@ -117,13 +139,22 @@ export async function startPostGraphile(databaseUrl: string): Promise<Service & 
   return Object.assign(service, { url: url! });
 }
 
+type Api = Awaited<ReturnType<typeof startApi>>;
+
 let loadGenerator: ClientChannel<LoadCommand, LoadMessage> | null = null;
 
 /** Runs one load job in the run's load generator (bench/load.ts), started the first time. */
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
   loadGenerator ??= startLoadGenerator();
-  const { result } = await loadGenerator.request({ cmd: 'run', job }, (job.durationSeconds + 60) * 1000);
+  const { result } = await loadGenerator.request<'result'>({ cmd: 'run', job }, (job.durationSeconds + 60) * 1000);
   return result;
+}
+
+/** Runs load jobs at the same time, in the run's load generator: their results, in order. */
+async function runSideBySide(jobs: LoadJob[]): Promise<LoadResult[]> {
+  loadGenerator ??= startLoadGenerator();
+  const { results } = await loadGenerator.request<'results'>({ cmd: 'side-by-side', jobs }, (Math.max(...jobs.map((j) => j.durationSeconds)) + 60) * 1000);
+  return results;
 }
 
 function startLoadGenerator(): ClientChannel<LoadCommand, LoadMessage> {
@@ -161,14 +192,40 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
   const uncachedApi = options.uncached ? await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { RESPONSE_CACHE_TTL_MS: '0' } }) : null;
   // A second instance that reports its statements, for the statement check only.
   const counting = await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { REPORT_SQL_STATEMENTS: 'true' } });
-  // The same servers with their metrics on (--metrics): each compared with its twin above, alternately.
+  // The same servers with their metrics on (--metrics), each compared with its twin above. As in production, from the
+  // moment each is up: Prometheus scrapes the ones with metrics (every second, 15 times its default) and a load
+  // balancer checks every server of the comparison on /ready (every 500 ms, as scripts/haproxy.ts does). Scrapes
+  // that began only with a measured run would measure their first minutes: V8 recompiling the request path for
+  // a second kind of request, which a deployed server did long ago.
+  const scrapers = new Map<Api, ReturnType<typeof poll>>();
+  const probes: ReturnType<typeof poll>[] = [];
+  const compared = (server: Api): Api => {
+    probes.push(poll(`${server.url}/ready`, 500));
+    if (server.metricsUrl) scrapers.set(server, poll(`${server.metricsUrl}/metrics`, 1_000));
+    return server;
+  };
+  if (options.metrics) for (const server of [api, uncachedApi]) if (server) compared(server);
   const metricsEnv = async () => ({ METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' });
   const withMetrics = options.metrics
     ? {
-        cached: await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: await metricsEnv() }),
-        uncached: options.uncached ? await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { ...(await metricsEnv()), RESPONSE_CACHE_TTL_MS: '0' } }) : null,
+        cached: compared(await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: await metricsEnv() })),
+        uncached: options.uncached ? compared(await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { ...(await metricsEnv()), RESPONSE_CACHE_TTL_MS: '0' } })) : null,
       }
     : null;
+  // Further pairs of the two servers, for the side-by-side comparison (--metrics-pairs), started when first needed.
+  const extra: Partial<Record<'on' | 'off', Promise<(readonly [Api, Api])[]>>> = {};
+  const extraPairs = (cache: 'on' | 'off') =>
+    (extra[cache] ??= (async () => {
+      const pairs: (readonly [Api, Api])[] = [];
+      const cacheEnv: Record<string, string> = cache === 'off' ? { RESPONSE_CACHE_TTL_MS: '0' } : {};
+      for (let i = 1; i < (options.metricsPairs ?? 1); i++) {
+        pairs.push([
+          compared(await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: cacheEnv })),
+          compared(await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { ...cacheEnv, ...(await metricsEnv()) } })),
+        ]);
+      }
+      return pairs;
+    })());
   let pgl: (Service & { url: string }) | null = null;
   try {
     pgl = await startPostGraphile(options.databaseUrl);
@@ -216,21 +273,54 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
         const bodies = Array.from({ length: 64 }, (_, i) => JSON.stringify({ query: operation.diretta, variables: operation.variables(i) }));
         const pairs = [['on', api, withMetrics.cached] as const, ...(uncachedApi && withMetrics.uncached ? [['off', uncachedApi, withMetrics.uncached] as const] : [])];
         for (const [cache, off, on] of pairs) {
-          const cost: MetricsCost = { operation: operation.name, cache, off: [], on: [], ratio: Number.NaN, scrapes: 0 };
+          // Both servers on the first CPU, the load generator on the second: each run measures what one core of the
+          // server answers, undisturbed by the generator (see pinToCpus). Unpinned again after, for the other runs.
+          const generator = (loadGenerator ??= startLoadGenerator());
+          const pinned = pinToCpus(off.pid, '0') && pinToCpus(on.pid, '0') && pinToCpus(generator.service.pid, '1');
+          const cost: MetricsCost = { operation: operation.name, cache, off: [], on: [], ratio: Number.NaN, sideBySide: [], sideBySideRatio: Number.NaN, sideBySidePerCpuRatio: Number.NaN, scrapes: 0, pinned };
+          const scrapesBefore = scrapers.get(on)!.answered;
           // The server without metrics has just run this operation (warm-up and run above): its twin gets as much first.
           await runLoad({ url: `${on.url}/graphql`, connections: options.connections, bodies, overallRate: options.rateCap, durationSeconds: options.warmupSeconds + options.durationSeconds });
           for (let round = 0; round < (options.metricsRounds ?? 1); round++) {
             for (const [side, server] of [['off', off], ['on', on]] as const) {
               const job = { url: `${server.url}/graphql`, connections: options.connections, bodies, overallRate: options.rateCap };
               if (options.warmupSeconds > 0) await runLoad({ ...job, durationSeconds: options.warmupSeconds });
-              const stopScraping = side === 'on' ? scrapeEverySecond(server.metricsUrl!) : null;
               const result = await runLoad({ ...job, durationSeconds: options.durationSeconds });
-              if (stopScraping) cost.scrapes += await stopScraping();
               cost[side].push(result);
               log(`reads: ${operation.name}, cache ${cache}, metrics ${side}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99} ms`);
             }
           }
           cost.ratio = median(cost.on.map((r) => r.requestsPerSecond)) / median(cost.off.map((r) => r.requestsPerSecond));
+          if (pinned) {
+            // Side by side: the twins above, then fresh pairs of the same two servers (one process may simply run
+            // faster than another for the whole of its life, whatever its settings: more pairs, less of that luck).
+            const sideBySidePairs: (readonly [Api, Api])[] = [[off, on], ...(await extraPairs(cache))];
+            for (const [pairOff, pairOn] of sideBySidePairs) {
+              if (![pairOff.pid, pairOn.pid].every((pid) => pinToCpus(pid, '0'))) continue;
+              const job = (server: Api, durationSeconds: number) => ({ url: `${server.url}/graphql`, connections: options.connections, bodies, overallRate: options.rateCap, durationSeconds });
+              // A fresh pair gets as much load before it is measured as the twins got (the first runs above).
+              const warmup = pairOff === off ? options.warmupSeconds : 2 * (options.warmupSeconds + options.durationSeconds);
+              if (warmup > 0) await runSideBySide([job(pairOff, warmup), job(pairOn, warmup)]);
+              const cpuBefore = [cpuMs(pairOff.pid), cpuMs(pairOn.pid)] as const;
+              const [offResult, onResult] = await runSideBySide([job(pairOff, options.durationSeconds), job(pairOn, options.durationSeconds)]);
+              const cpu = [cpuMs(pairOff.pid) - cpuBefore[0], cpuMs(pairOn.pid) - cpuBefore[1]] as const;
+              const run = {
+                off: offResult!,
+                on: onResult!,
+                ratio: onResult!.requestsPerSecond / offResult!.requestsPerSecond,
+                perCpuRatio: onResult!.requests / cpu[1] / (offResult!.requests / cpu[0]),
+              };
+              cost.sideBySide.push(run);
+              log(
+                `reads: ${operation.name}, cache ${cache}, side by side on one CPU: off ${run.off.requestsPerSecond.toFixed(0)} req/s, on ${run.on.requestsPerSecond.toFixed(0)} req/s (${run.ratio.toFixed(3)}; per CPU second ${run.perCpuRatio.toFixed(3)})`,
+              );
+              if (pairOff !== off) for (const pid of [pairOff.pid, pairOn.pid]) pinToCpus(pid, `0-${availableParallelism() - 1}`);
+            }
+            cost.sideBySideRatio = median(cost.sideBySide.map((r) => r.ratio));
+            cost.sideBySidePerCpuRatio = median(cost.sideBySide.map((r) => r.perCpuRatio));
+          }
+          cost.scrapes = scrapers.get(on)!.answered - scrapesBefore;
+          if (pinned) for (const pid of [off.pid, on.pid, generator.service.pid]) pinToCpus(pid, `0-${availableParallelism() - 1}`);
           metricsCosts.push(cost);
         }
       }
@@ -245,11 +335,13 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
       ...(withMetrics ? { metrics: metricsCosts } : {}),
     };
   } finally {
+    await Promise.all([...probes, ...scrapers.values()].map((poller) => poller.stop()));
     await pgl?.stop();
     await api.stop();
     await uncachedApi?.stop();
     await counting.stop();
     await withMetrics?.cached.stop();
     await withMetrics?.uncached?.stop();
+    for (const pairs of Object.values(extra)) for (const pair of await pairs) for (const server of pair) await server.stop();
   }
 }

@@ -15,6 +15,7 @@
  *   --no-uncached     skip the runs with Diretta's response cache off
  *   --metrics         reads: also Diretta with its metrics on (scraped every second) against off, per operation
  *   --metrics-rounds N  off/on pairs per operation and cache setting (default 2; medians compared)
+ *   --metrics-pairs N   pairs of server processes (off, on) run side by side on one CPU, per operation (default 3)
  *   --rates A,B,C     newsroom, edge-reads: entries a second the desk publishes, one run each (default 0,1,4)
  *   --rate-cap N      reads, newsroom, edge-reads: hold each run's reads to N requests a second (the test suite's smoke
  *                     run: it checks that every path answers, not how fast; the report says so); 0, as fast as answered
@@ -56,6 +57,7 @@ const { values, positionals } = parseArgs({
     'no-uncached': { type: 'boolean', default: false },
     metrics: { type: 'boolean', default: false },
     'metrics-rounds': { type: 'string', default: '2' },
+    'metrics-pairs': { type: 'string', default: '3' },
     rates: { type: 'string', default: '0,1,4' },
     'rate-cap': { type: 'string', default: '0' },
     out: { type: 'string', default: join(ROOT, 'bench', 'results') },
@@ -106,6 +108,7 @@ if (what === 'reads' || what === 'all') {
     uncached: !values['no-uncached'],
     metrics: values.metrics,
     metricsRounds: Math.max(1, positive('metrics-rounds', values['metrics-rounds'])),
+    metricsPairs: Math.max(1, positive('metrics-pairs', values['metrics-pairs'])),
     log,
   });
 }

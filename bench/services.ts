@@ -3,7 +3,8 @@
  * and the load generators, each a child process of its own with a raised
  * open-files limit (10,000 sockets need as many descriptors on each side).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -120,7 +121,25 @@ export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void
   }
 }
 
+/**
+ * Binds a process and all its threads to the given CPUs (`taskset`'s list, e.g. "0" or "0-1"); false where
+ * that cannot be done (no taskset, one CPU). A comparison of two servers on a 2-core machine is steadier with
+ * the server on one core and its load generator on the other: unpinned, the two take turns on both cores and
+ * the scheduler's choices move the figures by more than the difference measured.
+ */
+export function pinToCpus(pid: number, cpus: string): boolean {
+  if (availableParallelism() < 2) return false;
+  const result = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+  return result.status === 0;
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** CPU time (user + system) of a process so far, ms (Linux, clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 /** Resident set size of a process, in bytes (Linux). */
 export function rssBytes(pid: number): number {

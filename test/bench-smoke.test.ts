@@ -42,7 +42,7 @@ describe.runIf(databaseKind === 'postgres' && benchInstalled)('benchmark smoke r
 
     const bench = await run(
       'node',
-      ['--import', 'tsx', 'bench/run.ts', 'all', '--subscribers', '25', '--events', '2', '--duration', '1', '--warmup', '0', '--no-uncached', '--metrics', '--metrics-rounds', '1', '--rate-cap', '200', '--out', out],
+      ['--import', 'tsx', 'bench/run.ts', 'all', '--subscribers', '25', '--events', '2', '--duration', '1', '--warmup', '0', '--no-uncached', '--metrics', '--metrics-rounds', '1', '--metrics-pairs', '1', '--rate-cap', '200', '--out', out],
       { env, maxBuffer: 10 * 1024 * 1024 },
     );
     expect(bench.stdout).toMatch(/report written to/);
@@ -79,6 +79,14 @@ describe.runIf(databaseKind === 'postgres' && benchInstalled)('benchmark smoke r
       }
       expect(cost.scrapes).toBeGreaterThanOrEqual(1);
       expect(cost.ratio).toBeGreaterThan(0);
+      // Side by side (where taskset can pin them): the twins loaded together, both answering.
+      for (const pair of cost.sideBySide) {
+        for (const side of [pair.off, pair.on]) {
+          expect(side.requests).toBeGreaterThan(0);
+          expect(side.errors + side.non2xx + side.timeouts).toBe(0);
+        }
+      }
+      expect(cost.sideBySide.length).toBe(cost.pinned ? 1 : 0);
     }
     expect(readFileSync(join(out, markdown!), 'utf8')).toContain('**Metrics on against off.**');
 
