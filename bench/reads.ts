@@ -19,16 +19,18 @@ export interface ReadOptions {
   rateCap?: number | undefined;
   /** Also measure Diretta with its response cache off. */
   uncached: boolean;
-  /** Also measure Diretta with its metrics on (and scraped every second) against the same with them off. */
+  /** Also measure Diretta with its metrics on (and scraped) against the same with them off. */
   metrics?: boolean;
   /** Off/on pairs per operation and cache setting, alternated (the median of each side is compared). */
   metricsRounds?: number;
   /** Pairs of server processes (off, on) measured side by side on one CPU, per operation and cache setting. */
   metricsPairs?: number;
+  /** Seconds between two scrapes of a server with metrics (default 1; Prometheus' own default is 15). */
+  scrapeIntervalSeconds?: number;
   log: (message: string) => void;
 }
 
-/** One operation, one cache setting: the same Diretta with its metrics off and on (METRICS_PORT, scraped every second). */
+/** One operation, one cache setting: the same Diretta with its metrics off and on (METRICS_PORT, scraped all along). */
 export interface MetricsCost {
   operation: ReadOperation['name'];
   cache: 'on' | 'off';
@@ -38,7 +40,7 @@ export interface MetricsCost {
   ratio: number;
   /**
    * The two servers loaded at the same time on one shared CPU (each with the run's connections, the scheduler
-   * giving each half of it), `on` scraped every second: each run's req/s on over off. Whatever slows the
+   * giving each half of it), `on` scraped all along: each run's req/s on over off. Whatever slows the
    * machine during a run slows both alike, which alternated runs cannot promise.
    */
   sideBySide: { off: LoadResult; on: LoadResult; ratio: number; perCpuRatio: number }[];
@@ -46,7 +48,7 @@ export interface MetricsCost {
   sideBySideRatio: number;
   /** The same per CPU second each server was given (requests over its user and system time in the run): what the scheduler's share does not decide. */
   sideBySidePerCpuRatio: number;
-  /** Scrapes of the twin with metrics answered 200 while this operation was compared (one a second, all along). */
+  /** Scrapes of the twin with metrics answered 200 while this operation was compared (all along, one every --scrape-interval). */
   scrapes: number;
   /** Whether the two servers ran on one CPU and the load generator on another (taskset), rather than all on every CPU. */
   pinned: boolean;
@@ -78,6 +80,8 @@ export interface ReadResults {
   uncached?: (LoadResult & { operation: ReadOperation['name'] })[];
   /** The cost of metrics (`--metrics`): throughput with them on against off. */
   metrics?: MetricsCost[];
+  /** Seconds between two scrapes of the servers with metrics. */
+  scrapeIntervalSeconds?: number;
 }
 
 const median = (values: number[]) => {
@@ -193,7 +197,7 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
   // A second instance that reports its statements, for the statement check only.
   const counting = await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { REPORT_SQL_STATEMENTS: 'true' } });
   // The same servers with their metrics on (--metrics), each compared with its twin above. As in production, from the
-  // moment each is up: Prometheus scrapes the ones with metrics (every second, 15 times its default) and a load
+  // moment each is up: Prometheus scrapes the ones with metrics (every --scrape-interval seconds) and a load
   // balancer checks every server of the comparison on /ready (every 500 ms, as scripts/haproxy.ts does). Scrapes
   // that began only with a measured run would measure their first minutes: V8 recompiling the request path for
   // a second kind of request, which a deployed server did long ago.
@@ -201,7 +205,7 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
   const probes: ReturnType<typeof poll>[] = [];
   const compared = (server: Api): Api => {
     probes.push(poll(`${server.url}/ready`, 500));
-    if (server.metricsUrl) scrapers.set(server, poll(`${server.metricsUrl}/metrics`, 1_000));
+    if (server.metricsUrl) scrapers.set(server, poll(`${server.metricsUrl}/metrics`, (options.scrapeIntervalSeconds ?? 1) * 1000));
     return server;
   };
   if (options.metrics) for (const server of [api, uncachedApi]) if (server) compared(server);
@@ -332,7 +336,7 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
       targets: { stories: targets.stories.length, people: targets.people.length, terms: targets.terms },
       operations: results,
       ...(options.uncached ? { uncached } : {}),
-      ...(withMetrics ? { metrics: metricsCosts } : {}),
+      ...(withMetrics ? { metrics: metricsCosts, scrapeIntervalSeconds: options.scrapeIntervalSeconds ?? 1 } : {}),
     };
   } finally {
     await Promise.all([...probes, ...scrapers.values()].map((poller) => poller.stop()));

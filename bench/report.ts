@@ -101,6 +101,12 @@ export interface Target {
   met: boolean;
 }
 
+/** How often the servers with metrics were scraped, against Prometheus' default of 15 s. */
+function scrapeInterval(seconds = 1): string {
+  if (seconds === 15) return "every 15 s, Prometheus' default";
+  return `every ${seconds === 1 ? 'second' : `${seconds} s`}, ${seconds < 15 ? `${Number((15 / seconds).toFixed(1))} times as often as` : 'less often than'} Prometheus' default`;
+}
+
 /**
  * The targets, each comparing like with like: Diretta with its cache off
  * against PostGraphile (which has none); Diretta with its cache on against
@@ -147,12 +153,13 @@ export function targets(report: BenchReport): Target[] {
         met: !!uncached && uncached.requestsPerSecond >= op.postgraphile.requestsPerSecond,
       });
     }
+    const scrapes = scrapeInterval(reads.scrapeIntervalSeconds);
     for (const cost of reads.metrics ?? []) {
       const alternated = `alternated ${num(Math.min(...cost.on.map((r) => r.requestsPerSecond)))}–${num(Math.max(...cost.on.map((r) => r.requestsPerSecond)))} vs ${num(Math.min(...cost.off.map((r) => r.requestsPerSecond)))}–${num(Math.max(...cost.off.map((r) => r.requestsPerSecond)))} req/s (medians ${ratio(cost.ratio, 1)})`;
       const sideBySide = cost.sideBySide.length > 0;
       list.push({
-        target: `reads, ${cost.operation}, cache ${cost.cache}: Diretta with metrics on (scraped every second) ≥ 0.97× its throughput with them off${sideBySide ? ' (side by side on one CPU: req/s and requests per CPU second, medians of the pairs)' : ''}`,
-        measured: sideBySide ? `side by side ${ratio(cost.sideBySideRatio, 1)} req/s, ${ratio(cost.sideBySidePerCpuRatio, 1)} per CPU second (${cost.sideBySide.length} pairs); ${alternated}` : alternated,
+        target: `reads, ${cost.operation}, cache ${cost.cache}: Diretta with metrics on (scraped ${scrapes}) ≥ 0.97× its throughput with them off${sideBySide ? ' (side by side on one CPU: req/s and requests per CPU second, medians of the pairs)' : ''}`,
+        measured: sideBySide ? `side by side ${cost.sideBySideRatio.toFixed(3)}× req/s, ${cost.sideBySidePerCpuRatio.toFixed(3)}× per CPU second (${cost.sideBySide.length} pairs); ${alternated}` : alternated,
         met: sideBySide ? cost.sideBySideRatio >= 0.97 && cost.sideBySidePerCpuRatio >= 0.97 : cost.ratio >= 0.97,
       });
     }
@@ -238,7 +245,7 @@ export function renderMarkdown(report: BenchReport): string {
         : ' The servers and the load generator shared every CPU (no taskset, or one CPU).';
       lines.push(
         '',
-        `**Metrics on against off.** The same Diretta twice, one with METRICS_PORT set, the other with no metrics at all. From its start to the end of the run, Prometheus' part (/metrics scraped every second, 15 times its default) and a load balancer's (/ready on both every 500 ms, as scripts/haproxy.ts checks) are played. First alternated runs, whose medians are compared:${placement}`,
+        `**Metrics on against off.** The same Diretta twice, one with METRICS_PORT set, the other with no metrics at all. From its start to the end of the run, Prometheus' part (/metrics scraped ${scrapeInterval(reads.scrapeIntervalSeconds)}) and a load balancer's (/ready on both every 500 ms, as scripts/haproxy.ts checks) are played. First alternated runs, whose medians are compared:${placement}`,
         '',
       );
       lines.push('| operation | cache | metrics off req/s (runs) | metrics on req/s (runs) | on/off (medians) | p99 off | p99 on | scrapes |', '| --- | --- | --- | --- | ---: | ---: | ---: | ---: |');

@@ -13,7 +13,8 @@
  *   --warmup S        seconds of load before each read run (default 3)
  *   --connections N   read concurrency (default 50)
  *   --no-uncached     skip the runs with Diretta's response cache off
- *   --metrics         reads: also Diretta with its metrics on (scraped every second) against off, per operation
+ *   --metrics         reads: also Diretta with its metrics on (scraped all along) against off, per operation
+ *   --scrape-interval S  seconds between scrapes of the servers with metrics (default 1; Prometheus' default is 15)
  *   --metrics-rounds N  off/on pairs per operation and cache setting (default 2; medians compared)
  *   --metrics-pairs N   pairs of server processes (off, on) run side by side on one CPU, per operation (default 3)
  *   --rates A,B,C     newsroom, edge-reads: entries a second the desk publishes, one run each (default 0,1,4)
@@ -58,6 +59,7 @@ const { values, positionals } = parseArgs({
     metrics: { type: 'boolean', default: false },
     'metrics-rounds': { type: 'string', default: '2' },
     'metrics-pairs': { type: 'string', default: '3' },
+    'scrape-interval': { type: 'string', default: '1' },
     rates: { type: 'string', default: '0,1,4' },
     'rate-cap': { type: 'string', default: '0' },
     out: { type: 'string', default: join(ROOT, 'bench', 'results') },
@@ -109,6 +111,7 @@ if (what === 'reads' || what === 'all') {
     metrics: values.metrics,
     metricsRounds: Math.max(1, positive('metrics-rounds', values['metrics-rounds'])),
     metricsPairs: Math.max(1, positive('metrics-pairs', values['metrics-pairs'])),
+    scrapeIntervalSeconds: Math.max(1, positive('scrape-interval', values['scrape-interval'])),
     log,
   });
 }
