@@ -12,6 +12,7 @@ import { sseSubscribe } from './helpers/sse.js';
 import { type Receiver, startReceiver } from './helpers/webhook-receiver.js';
 import { collect, wsClient } from './helpers/ws.js';
 import { databaseKind } from './helpers/database.js';
+import { leadingOperationName } from '../src/plugins/request-metrics.js';
 
 const TOKEN = 'metrics-test-token-abcdefghijkl';
 const follow = 'subscription Follow($story: ID!) { storyEvents(story: $story) { sequence } }';
@@ -332,5 +333,19 @@ describe('what the metrics say', () => {
     sse.close();
     await client.dispose();
     server = undefined as unknown as TestServer;
+  });
+});
+
+describe('the operation name of a request answered before parsing (the response cache)', () => {
+  it('is read from the document\'s first keyword and name, or is none', () => {
+    expect(leadingOperationName('query StoryPage($slug: String!) { story(slug: $slug) { id } }')).toBe('StoryPage');
+    expect(leadingOperationName('\ufeff \n\t,mutation  Publish_2($input: X!) { a }')).toBe('Publish_2');
+    expect(leadingOperationName('subscription _s { a }')).toBe('_s');
+    expect(leadingOperationName('query{ a }')).toBeUndefined();
+    expect(leadingOperationName('query ($a: Int) { a }')).toBeUndefined();
+    expect(leadingOperationName('{ a }')).toBeUndefined();
+    expect(leadingOperationName('queryX { a }')).toBeUndefined();
+    expect(leadingOperationName('fragment F on Story { id } query Q { a }')).toBeUndefined();
+    expect(leadingOperationName('query')).toBeUndefined();
   });
 });

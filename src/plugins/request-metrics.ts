@@ -40,8 +40,30 @@ interface HttpRequest {
 const RECORD = Symbol('diretta.requestMetrics');
 type WithRecord = { [RECORD]?: HttpRequest | undefined };
 
-/** The name of a document's first operation, read without parsing (a cached answer is never parsed). */
-const LEADING_NAME = /^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
+const KEYWORDS = ['query', 'mutation', 'subscription'];
+/** GraphQL's ignored characters between tokens: space, tab, line ends, comma, byte order mark. */
+const ignored = (code: number) => code === 32 || code === 9 || code === 10 || code === 13 || code === 44 || code === 0xfeff;
+const nameStart = (code: number) => code === 95 || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+const nameContinue = (code: number) => nameStart(code) || (code >= 48 && code <= 57);
+
+/**
+ * The name of a document's first operation, read without parsing (a cached answer is never parsed): the name
+ * after a leading `query`, `mutation` or `subscription`. A scan of the first few characters; a regular
+ * expression's match allocated on every cached read (0.4 % of its CPU in a profile).
+ */
+export function leadingOperationName(query: string): string | undefined {
+  let i = 0;
+  while (i < query.length && ignored(query.charCodeAt(i))) i++;
+  const keyword = KEYWORDS.find((k) => query.startsWith(k, i));
+  if (!keyword) return undefined;
+  i += keyword.length;
+  const afterKeyword = i;
+  while (i < query.length && ignored(query.charCodeAt(i))) i++;
+  if (i === afterKeyword || i >= query.length || !nameStart(query.charCodeAt(i))) return undefined;
+  const start = i;
+  while (i < query.length && nameContinue(query.charCodeAt(i))) i++;
+  return query.slice(start, i);
+}
 
 function operationOf(document: DocumentNode, operationName: string | null | undefined): { name: string | undefined; type: OperationType } {
   const operation = getOperationAST(document, operationName);
@@ -82,7 +104,7 @@ const errorsOf = (result: unknown) => (result && typeof result === 'object' && '
 export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
   const { operations } = metrics;
   /** A request that never reached execution (answered from the cache, refused before it): named as sent. */
-  const sentName = (params: HttpRequest['params']) => params.operationName ?? (params.query ? LEADING_NAME.exec(params.query)?.[1] : undefined);
+  const sentName = (params: HttpRequest['params']) => params.operationName ?? (params.query ? leadingOperationName(params.query) : undefined);
 
   /** An operation over WebSocket: timed around its execution (or subscription set-up) here. */
   const overSocket = (args: { document: DocumentNode; operationName?: string | null | undefined }, done: (result: unknown) => void) => {
