@@ -5,10 +5,9 @@
  */
 import postgres from 'postgres';
 import type { Socket } from 'node:net';
-import { availableParallelism } from 'node:os';
 import type { LoadCommand, LoadJob, LoadMessage, LoadResult } from './load.js';
 import { type ReadOperation, type ReadTargets, readOperations } from './queries.js';
-import { ClientChannel, type Service, cpuMs, freePort, graphql, pinToCpus, startApi, startNode, waitForLine } from './services.js';
+import { ClientChannel, type Service, cpuMs, freePort, graphql, pinToCpus, startApi, startNode, unpin, waitForLine } from './services.js';
 
 export interface ReadOptions {
   databaseUrl: string;
@@ -39,9 +38,10 @@ export interface MetricsCost {
   /** Median req/s with metrics on over median req/s with them off. */
   ratio: number;
   /**
-   * The two servers loaded at the same time on one shared CPU (each with the run's connections, the scheduler
-   * giving each half of it), `on` scraped all along: each run's req/s on over off. Whatever slows the
-   * machine during a run slows both alike, which alternated runs cannot promise.
+   * Pairs of the two servers (the twins, then fresh processes), each pair loaded at the same time on one shared
+   * CPU (each with the run's connections, the scheduler giving each half of it), `on` scraped all along: per
+   * pair, req/s on over off. Whatever slows the machine during a run slows both alike, which alternated runs
+   * cannot promise.
    */
   sideBySide: { off: LoadResult; on: LoadResult; ratio: number; perCpuRatio: number }[];
   /** The median of the side-by-side runs' ratios. */
@@ -318,13 +318,13 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
               log(
                 `reads: ${operation.name}, cache ${cache}, side by side on one CPU: off ${run.off.requestsPerSecond.toFixed(0)} req/s, on ${run.on.requestsPerSecond.toFixed(0)} req/s (${run.ratio.toFixed(3)}; per CPU second ${run.perCpuRatio.toFixed(3)})`,
               );
-              if (pairOff !== off) for (const pid of [pairOff.pid, pairOn.pid]) pinToCpus(pid, `0-${availableParallelism() - 1}`);
+              if (pairOff !== off) for (const pid of [pairOff.pid, pairOn.pid]) unpin(pid);
             }
             cost.sideBySideRatio = median(cost.sideBySide.map((r) => r.ratio));
             cost.sideBySidePerCpuRatio = median(cost.sideBySide.map((r) => r.perCpuRatio));
           }
           cost.scrapes = scrapers.get(on)!.answered - scrapesBefore;
-          if (pinned) for (const pid of [off.pid, on.pid, generator.service.pid]) pinToCpus(pid, `0-${availableParallelism() - 1}`);
+          if (pinned) for (const pid of [off.pid, on.pid, generator.service.pid]) unpin(pid);
           metricsCosts.push(cost);
         }
       }

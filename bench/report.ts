@@ -257,7 +257,7 @@ export function renderMarkdown(report: BenchReport): string {
       if (reads.metrics.some((c) => c.sideBySide.length > 0)) {
         lines.push(
           '',
-          '**Side by side** (what the target is checked on). Pairs of the two servers (the twins above, then fresh processes), each pair loaded at the same time on CPU 0 (the scheduler gives each about half of it) with the same connections: whatever slows the machine during a run slows both alike, which alternated runs cannot promise (on this machine, one server\'s alternated runs move by ±20 %). Per pair: req/s off / on, their ratio, and the ratio of requests per CPU second each was given (its user and system time in the run, from /proc):',
+          '**Side by side** (what the target is checked on). Pairs of the two servers (the twins above, then fresh processes), each pair loaded at the same time on CPU 0 (the scheduler gives each about half of it) with the same connections: whatever slows the machine during a run slows both alike, which alternated runs cannot promise. Per pair: req/s off / on, their ratio, and the ratio of requests per CPU second each was given (its user and system time in the run, from /proc):',
           '',
           '| operation | cache | pairs: off / on req/s (on/off; per CPU second) | on/off (median) | per CPU second (median) |',
           '| --- | --- | --- | ---: | ---: |',

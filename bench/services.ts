@@ -133,6 +133,11 @@ export function pinToCpus(pid: number, cpus: string): boolean {
   return result.status === 0;
 }
 
+/** Lets a process pinned by pinToCpus run on every CPU again. */
+export function unpin(pid: number): void {
+  pinToCpus(pid, `0-${availableParallelism() - 1}`);
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** CPU time (user + system) of a process so far, ms (Linux, clock ticks of 10 ms). */
