@@ -69,6 +69,12 @@ describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailabl
     await database?.drop();
   });
 
+  /** Rethrows a timeout with what each reader saw, the API's holds and Pushpin's logs: enough to tell where a reader stopped. */
+  const explain = (watched: HeldReader<TickerEvent>[]) => (error: Error) => {
+    const seen = watched.map((r, i) => `reader ${i}: status ${r.status}, ${r.raw.length} B, sequences ${JSON.stringify(sequences(r))}${r.endedBy ? `, ended: ${r.endedBy}` : ''}`);
+    throw new Error(`${error.message}; the API answered ${api.app.grip?.holds ?? 0} holds\n${seen.join('\n')}\n${pushpin.logTail(30)}`);
+  };
+
   const open = (lastEventId?: string | null, after: string | null = startCursor) => {
     const reader = readHeld<TickerEvent>(pushpin.url, TICKER, { story, after }, lastEventId);
     readers.push(reader);
@@ -84,9 +90,9 @@ describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailabl
     api.app.server.on('request', track);
     onTestFinished(() => void api.app.server.off('request', track));
     const held = Array.from({ length: 20 }, () => open());
-    await until('Pushpin to hold 20 readers', () => (api.app.grip?.holds ?? 0) >= 20 && held.every((r) => r.status === 200));
+    await until('Pushpin to hold 20 readers', () => (api.app.grip?.holds ?? 0) >= 20 && held.every((r) => r.status === 200)).catch(explain(held));
     for (let i = 1; i <= 3; i++) await publishEntry(api, story, `Held ${i}`);
-    await until('every held reader to receive 3 events', () => held.every((r) => r.values().length >= 3));
+    await until('every held reader to receive 3 events', () => held.every((r) => r.values().length >= 3)).catch(explain(held));
     for (const reader of held) {
       expect(sequences(reader)).toEqual(run(startSequence + 1, 3));
       // Every message's id is the cursor of the event it carries.
@@ -102,10 +108,10 @@ describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailabl
 
   it('resumes a reader with Last-Event-ID: what it missed, then live events, nothing lost or repeated', async () => {
     const first = open(null, null);
-    await until('the reader to be held', () => first.status === 200);
+    await until('the reader to be held', () => first.status === 200).catch(explain([first]));
     await publishEntry(api, story, 'Before the drop 1');
     await publishEntry(api, story, 'Before the drop 2');
-    await until('two events', () => first.values().length >= 2);
+    await until('two events', () => first.values().length >= 2).catch(explain([first]));
     const seen = sequences(first);
     const lastId = first.lastId;
     first.close();
@@ -113,9 +119,9 @@ describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailabl
     await publishEntry(api, story, 'While away 2');
     // The query still says `after: <where the page started>`: Last-Event-ID wins.
     const again = open(lastId);
-    await until('the missed events', () => again.values().length >= 2);
+    await until('the missed events', () => again.values().length >= 2).catch(explain([again]));
     await publishEntry(api, story, 'Back live');
-    await until('the live event', () => again.values().length >= 3);
+    await until('the live event', () => again.values().length >= 3).catch(explain([again]));
     const all = [...seen, ...sequences(again)];
     expect(all).toEqual(run(seen[0]!, 5));
     expect(again.values().map((v) => v.storyEvents.entry?.headline)).toEqual(['While away 1', 'While away 2', 'Back live']);
@@ -141,9 +147,9 @@ describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailabl
 
   it('sends a reader that missed a publish back to the API, which answers with what it missed (prev-id)', async () => {
     const reader = open(null, null);
-    await until('the reader to be held', () => reader.status === 200);
+    await until('the reader to be held', () => reader.status === 200).catch(explain([reader]));
     await publishEntry(api, story, 'Chain 1');
-    await until('one event', () => reader.values().length >= 1);
+    await until('one event', () => reader.values().length >= 1).catch(explain([reader]));
     // The publisher stops; two events commit; a publish of the second alone reaches Pushpin (the first was "lost").
     await api.app.gripPublisher!.stop();
     await publishEntry(api, story, 'Chain 2 (lost)');
@@ -155,7 +161,7 @@ describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailabl
     const lone = { channel: channel!.id, id: res.data!.story.eventCursor, 'prev-id': Buffer.from(`${last.storyId}:${last.seq - 1}:p`).toString('base64url'), formats: { 'http-stream': { content: `id: ${res.data!.story.eventCursor}\nevent: next\ndata: {"data":{"storyEvents":{"cursor":"x","sequence":-1,"kind":"published","entry":null}}}\n\n` } } };
     await fetch(`${pushpin.controlUrl}/publish/`, { method: 'POST', body: JSON.stringify({ items: [lone] }) });
     // Pushpin waits for the missing one, then asks the API (Grip-Link, Grip-Last) and writes what it answers.
-    await until('the reader to recover both events', () => reader.values().length >= 3, 20_000);
+    await until('the reader to recover both events', () => reader.values().length >= 3, 20_000).catch(explain([reader]));
     expect(reader.values().map((v) => v.storyEvents.entry?.headline)).toEqual(['Chain 1', 'Chain 2 (lost)', 'Chain 3']);
     expect(reader.endedBy).toBeNull();
   });
@@ -217,7 +223,7 @@ describe.skipIf(unavailable !== null || databaseKind !== 'postgres')(
         // Which readers miss what, and where the publisher stands: enough to tell a lost publish from a stuck reader.
         const seen = readers.map((r, i) => `reader ${i}: ${JSON.stringify(sequences(r))}${r.endedBy ? ` (ended: ${r.endedBy})` : ''}`);
         const publishers = instances.map((i, n) => `instance ${n}: ${i ? `published ${i.app.gripPublisher!.published}, failed ${i.app.gripPublisher!.failed}` : 'down'}`);
-        throw new Error(`${error.message}; expected ${JSON.stringify(run(first, published))}\n${[...seen, ...publishers].join('\n')}`);
+        throw new Error(`${error.message}; expected ${JSON.stringify(run(first, published))}\n${[...seen, ...publishers].join('\n')}\n${pushpin.logTail(30)}`);
       });
       for (const reader of readers) {
         expect(reader.endedBy).toBeNull();

@@ -21,7 +21,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { alive, freePort, until } from './processes.js';
@@ -38,6 +38,8 @@ export interface RunningPushpin {
   dir: string;
   /** The runner's pid. */
   pid: number;
+  /** The last `lines` lines of each of its logs (runner, condure, zurl, proxy, handler): what a failing test prints. */
+  logTail(lines?: number): string;
   stop(): Promise<void>;
 }
 
@@ -149,7 +151,17 @@ export async function startPushpin(options: PushpinOptions): Promise<RunningPush
     await stopPushpin(dir);
     throw error;
   }
-  return { url, port: ports.http, controlUrl, key, dir, pid, stop: () => stopPushpin(dir) };
+  return { url, port: ports.http, controlUrl, key, dir, pid, logTail: (lines = 20) => pushpinLogTail(dir, lines), stop: () => stopPushpin(dir) };
+}
+
+/** The last lines of every log in the runtime directory, each under its file's name. */
+export function pushpinLogTail(dir: string, lines: number): string {
+  const logDir = join(dir, 'log');
+  if (!existsSync(logDir)) return `(no logs in ${dir})`;
+  return readdirSync(logDir)
+    .sort()
+    .map((file) => `== ${file}\n${readFileSync(join(logDir, file), 'utf8').trimEnd().split('\n').slice(-lines).join('\n')}`)
+    .join('\n');
 }
 
 /** Stops the Pushpin of this directory by its runner's pid (which stops condure, zurl, the proxy and the handler), removes the directory. */
