@@ -17,9 +17,13 @@
  * names it and the proxy is pointed at zurl's sockets in the runtime
  * directory, where the runner's zurl.conf puts them. The backends are listed
  * in order on one route: Pushpin sends requests to the first that answers,
- * so stopping one instance sends them to the next.
+ * so stopping one instance sends them to the next. start returns once Pushpin
+ * has held a request and released it (holdsAndReleases): before, its parts
+ * may refuse readers.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,8 +132,10 @@ export async function startPushpin(options: PushpinOptions): Promise<RunningPush
   const key = options.key ?? randomBytes(24).toString('base64url');
   const ports = { http: options.port ?? (await freePort()), pull: await freePort(), sub: await freePort(), control: options.controlPort ?? (await freePort()), command: await freePort() };
   writeFileSync(join(dir, 'pushpin.conf'), pushpinConfig(dir, ports, key, options.maxConnections ?? 50_000));
-  // One route, every backend: Pushpin tries them in order.
-  writeFileSync(join(dir, 'routes'), `* ${options.backendPorts.map((port) => `127.0.0.1:${port}`).join(' ')}\n`);
+  // One route, every backend: Pushpin tries them in order. And one for the readiness probe (below), whose
+  // longer path wins.
+  const probe = await startHoldProbe();
+  writeFileSync(join(dir, 'routes'), `*,path_beg=${READY_PATH} 127.0.0.1:${probe.port}\n* ${options.backendPorts.map((port) => `127.0.0.1:${port}`).join(' ')}\n`);
   const out = openSync(join(dir, 'log', 'runner.log'), 'a');
   const child = spawn('pushpin', [`--config=${join(dir, 'pushpin.conf')}`], { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
@@ -141,15 +147,13 @@ export async function startPushpin(options: PushpinOptions): Promise<RunningPush
   try {
     await until(`Pushpin on ${url} and ${controlUrl}`, async () => {
       if (!alive(pid)) throw new Error(`pushpin exited: ${readFileSync(join(dir, 'log', 'runner.log'), 'utf8').trim().split('\n').slice(-5).join(' / ')}`);
-      const [proxy, control] = await Promise.all([
-        fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status > 0, () => false),
-        fetch(`${controlUrl}/publish/`, { method: 'POST', body: '{"items":[]}', signal: AbortSignal.timeout(2_000) }).then((r) => r.status > 0, () => false),
-      ]);
-      return proxy && control;
+      return holdsAndReleases(url, controlUrl);
     }, 30_000);
   } catch (error) {
     await stopPushpin(dir);
     throw error;
+  } finally {
+    await probe.close();
   }
   return { url, port: ports.http, controlUrl, key, dir, pid, logTail: (lines = 20) => pushpinLogTail(dir, lines), stop: () => stopPushpin(dir) };
 }
@@ -162,6 +166,54 @@ export function pushpinLogTail(dir: string, lines: number): string {
     .sort()
     .map((file) => `== ${file}\n${readFileSync(join(logDir, file), 'utf8').trimEnd().split('\n').slice(-lines).join('\n')}`)
     .join('\n');
+}
+
+/**
+ * Pushpin is ready when it can hold a request and release it, which takes all of its parts: condure takes
+ * the client, the proxy hands the request to zurl, zurl to a backend, the proxy hands the backend's hold to
+ * the handler (accept), and a publish to the handler's control API releases it through condure. Each part
+ * connects to the others over ZeroMQ on its own time, and a request that comes before they have is refused,
+ * not queued: the proxy answers 502 while zurl is not connected, 500 while the handler is not. A reader
+ * refused then is lost for good (an EventSource does not retry either), so neither a test nor a benchmark
+ * may start before. The probe: a backend of its own, on a route of its own, that holds each request on the
+ * channel its query names (a GRIP `response` hold), and a publish to that channel.
+ */
+const READY_PATH = '/.well-known/diretta-pushpin-ready';
+const READY_BODY = 'held and released\n';
+
+async function startHoldProbe(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const channel = new URL(req.url ?? '/', 'http://probe').searchParams.get('channel') ?? 'none';
+    res.writeHead(200, { 'content-type': 'text/plain', 'grip-hold': 'response', 'grip-channel': channel, 'grip-timeout': '5' });
+    res.end('not released\n');
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((closed) => {
+        server.close(() => closed());
+        // zurl keeps its connection to a backend open for the next request: close it too.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Whether a request to the probe's route is held by Pushpin and released by a publish (not refused by one of its parts). */
+async function holdsAndReleases(url: string, controlUrl: string): Promise<boolean> {
+  const channel = `ready-${randomBytes(6).toString('hex')}`;
+  let answered = false;
+  const released = fetch(`${url}${READY_PATH}?channel=${channel}`, { signal: AbortSignal.timeout(3_000) })
+    .then(async (response) => response.status === 200 && (await response.text()) === READY_BODY)
+    .catch(() => false)
+    .finally(() => (answered = true));
+  // The handler subscribes the channel as it accepts the hold: publish until the request is answered.
+  const publish = JSON.stringify({ items: [{ channel, formats: { 'http-response': { body: READY_BODY } } }] });
+  while (!answered) {
+    await fetch(`${controlUrl}/publish/`, { method: 'POST', body: publish, signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return released;
 }
 
 /** Stops the Pushpin of this directory by its runner's pid (which stops condure, zurl, the proxy and the handler), removes the directory. */
