@@ -172,10 +172,11 @@ export function pushpinLogTail(dir: string, lines: number): string {
  * Pushpin is ready when it can hold a request and release it, which takes all of its parts: condure takes
  * the client, the proxy hands the request to zurl, zurl to a backend, the proxy hands the backend's hold to
  * the handler (accept), and a publish to the handler's control API releases it through condure. Each part
- * connects to the others over ZeroMQ on its own time, and a request that comes before they have is refused,
- * not queued: the proxy answers 502 while zurl is not connected, 500 while the handler is not. A reader
- * refused then is lost for good (an EventSource does not retry either), so neither a test nor a benchmark
- * may start before. The probe: a backend of its own, on a route of its own, that holds each request on the
+ * connects to the others over ZeroMQ on its own time. A hold that comes before the handler has connected
+ * is refused at once (500 "Accept service unavailable.", seen with the handler left out), and a request
+ * before zurl has waits. A reader refused is lost for good (an EventSource does not retry a 500 either),
+ * so neither a test nor a benchmark may start before. (The old check, any answer to a proxied /health,
+ * passed with the handler not yet connected.) The probe: a backend of its own, on a route of its own, that holds each request on the
  * channel its query names (a GRIP `response` hold), and a publish to that channel.
  */
 const READY_PATH = '/.well-known/diretta-pushpin-ready';
