@@ -202,11 +202,23 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
   // that began only with a measured run would measure their first minutes: V8 recompiling the request path for
   // a second kind of request, which a deployed server did long ago.
   const scrapers = new Map<Api, ReturnType<typeof poll>>();
-  const probes: ReturnType<typeof poll>[] = [];
+  const pollers = new Map<Api, ReturnType<typeof poll>[]>();
   const compared = (server: Api): Api => {
-    probes.push(poll(`${server.url}/ready`, 500));
-    if (server.metricsUrl) scrapers.set(server, poll(`${server.metricsUrl}/metrics`, (options.scrapeIntervalSeconds ?? 1) * 1000));
+    const list = [poll(`${server.url}/ready`, 500)];
+    if (server.metricsUrl) {
+      const scraper = poll(`${server.metricsUrl}/metrics`, (options.scrapeIntervalSeconds ?? 1) * 1000);
+      scrapers.set(server, scraper);
+      list.push(scraper);
+    }
+    pollers.set(server, list);
     return server;
+  };
+  /** Stops a compared server and what polls it. */
+  const retire = async (server: Api) => {
+    await Promise.all((pollers.get(server) ?? []).map((poller) => poller.stop()));
+    pollers.delete(server);
+    scrapers.delete(server);
+    await server.stop();
   };
   if (options.metrics) for (const server of [api, uncachedApi]) if (server) compared(server);
   const metricsEnv = async () => ({ METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' });
@@ -216,20 +228,23 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
         uncached: options.uncached ? compared(await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { ...(await metricsEnv()), RESPONSE_CACHE_TTL_MS: '0' } })) : null,
       }
     : null;
-  // Further pairs of the two servers, for the side-by-side comparison (--metrics-pairs), started when first needed.
-  const extra: Partial<Record<'on' | 'off', Promise<(readonly [Api, Api])[]>>> = {};
-  const extraPairs = (cache: 'on' | 'off') =>
-    (extra[cache] ??= (async () => {
-      const pairs: (readonly [Api, Api])[] = [];
-      const cacheEnv: Record<string, string> = cache === 'off' ? { RESPONSE_CACHE_TTL_MS: '0' } : {};
-      for (let i = 1; i < (options.metricsPairs ?? 1); i++) {
-        pairs.push([
-          compared(await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: cacheEnv })),
-          compared(await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { ...cacheEnv, ...(await metricsEnv()) } })),
-        ]);
-      }
-      return pairs;
-    })());
+  // Further pairs of the two servers, for the side-by-side comparison (--metrics-pairs): each started for its run and
+  // stopped after it, so that however many pairs are asked for, the database sees one pair's connections at a time.
+  const extraServers = new Set<Api>();
+  const startPair = async (cache: 'on' | 'off'): Promise<readonly [Api, Api]> => {
+    const cacheEnv: Record<string, string> = cache === 'off' ? { RESPONSE_CACHE_TTL_MS: '0' } : {};
+    const pairOff = compared(await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: cacheEnv }));
+    extraServers.add(pairOff);
+    const pairOn = compared(await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { ...cacheEnv, ...(await metricsEnv()) } }));
+    extraServers.add(pairOn);
+    return [pairOff, pairOn];
+  };
+  const retirePair = async (pair: readonly Api[]) => {
+    for (const server of pair) {
+      extraServers.delete(server);
+      await retire(server);
+    }
+  };
   let pgl: (Service & { url: string }) | null = null;
   try {
     pgl = await startPostGraphile(options.databaseUrl);
@@ -298,9 +313,12 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
           if (pinned) {
             // Side by side: the twins above, then fresh pairs of the same two servers (one process may simply run
             // faster than another for the whole of its life, whatever its settings: more pairs, less of that luck).
-            const sideBySidePairs: (readonly [Api, Api])[] = [[off, on], ...(await extraPairs(cache))];
-            for (const [pairOff, pairOn] of sideBySidePairs) {
-              if (![pairOff.pid, pairOn.pid].every((pid) => pinToCpus(pid, '0'))) continue;
+            for (let pairIndex = 0; pairIndex < Math.max(1, options.metricsPairs ?? 1); pairIndex++) {
+              const [pairOff, pairOn] = pairIndex === 0 ? ([off, on] as const) : await startPair(cache);
+              if (![pairOff.pid, pairOn.pid].every((pid) => pinToCpus(pid, '0'))) {
+                if (pairOff !== off) await retirePair([pairOff, pairOn]);
+                continue;
+              }
               const job = (server: Api, durationSeconds: number) => ({ url: `${server.url}/graphql`, connections: options.connections, bodies, overallRate: options.rateCap, durationSeconds });
               // A fresh pair gets as much load before it is measured as the twins got (the first runs above).
               const warmup = pairOff === off ? options.warmupSeconds : 2 * (options.warmupSeconds + options.durationSeconds);
@@ -318,7 +336,7 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
               log(
                 `reads: ${operation.name}, cache ${cache}, side by side on one CPU: off ${run.off.requestsPerSecond.toFixed(0)} req/s, on ${run.on.requestsPerSecond.toFixed(0)} req/s (${run.ratio.toFixed(3)}; per CPU second ${run.perCpuRatio.toFixed(3)})`,
               );
-              if (pairOff !== off) for (const pid of [pairOff.pid, pairOn.pid]) unpin(pid);
+              if (pairOff !== off) await retirePair([pairOff, pairOn]);
             }
             cost.sideBySideRatio = median(cost.sideBySide.map((r) => r.ratio));
             cost.sideBySidePerCpuRatio = median(cost.sideBySide.map((r) => r.perCpuRatio));
@@ -339,13 +357,13 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
       ...(withMetrics ? { metrics: metricsCosts, scrapeIntervalSeconds: options.scrapeIntervalSeconds ?? 1 } : {}),
     };
   } finally {
-    await Promise.all([...probes, ...scrapers.values()].map((poller) => poller.stop()));
+    await Promise.all([...pollers.values()].flat().map((poller) => poller.stop()));
     await pgl?.stop();
     await api.stop();
     await uncachedApi?.stop();
     await counting.stop();
     await withMetrics?.cached.stop();
     await withMetrics?.uncached?.stop();
-    for (const pairs of Object.values(extra)) for (const pair of await pairs) for (const server of pair) await server.stop();
+    await retirePair([...extraServers]);
   }
 }
