@@ -176,8 +176,9 @@ export function pushpinLogTail(dir: string, lines: number): string {
  * is refused at once (500 "Accept service unavailable.", seen with the handler left out), and a request
  * before zurl has waits. A reader refused is lost for good (an EventSource does not retry a 500 either),
  * so neither a test nor a benchmark may start before. (The old check, any answer to a proxied /health,
- * passed with the handler not yet connected.) The probe: a backend of its own, on a route of its own, that holds each request on the
- * channel its query names (a GRIP `response` hold), and a publish to that channel.
+ * passed with the handler not yet connected.) The probe: a backend of its own, on a route of its own,
+ * that holds each request on the channel its query names (a GRIP `response` hold), and a publish to that
+ * channel.
  */
 const READY_PATH = '/.well-known/diretta-pushpin-ready';
 const READY_BODY = 'held and released\n';
