@@ -167,6 +167,23 @@ describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailabl
   });
 });
 
+describe.skipIf(unavailable !== null)(`GRIP: Pushpin's readiness${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  it('is not taken as ready until it can hold a request: with its handler up but never connected to the proxy, start gives up', async () => {
+    // As just after a start, before the handler has connected to the proxy's accept socket: the proxy answers
+    // requests and the handler its control API (what the old readiness check asked), but every hold is refused
+    // (500 "Accept service unavailable."), and a reader refused so is lost.
+    const settings = { handler: { proxy_accept_spec: 'ipc://{rundir}/{ipc_prefix}accept-unconnected' } };
+    const outcome = await startPushpin({ backendPorts: [await freePort()], settings, readyTimeoutMs: 3_000 }).then(
+      async (pushpin) => {
+        await pushpin.stop();
+        return 'taken as ready';
+      },
+      (error: Error) => error.message,
+    );
+    expect(outcome).toMatch(/timed out waiting for Pushpin/);
+  });
+});
+
 describe.skipIf(unavailable !== null || databaseKind !== 'postgres')(
   `GRIP: a rolling restart of two API instances behind Pushpin${unavailable ? ` (skipped: ${unavailable})` : databaseKind !== 'postgres' ? ' (skipped: two instances share a PostgreSQL database; run with TEST_DATABASE_URL)' : ''}`,
   () => {

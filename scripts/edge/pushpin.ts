@@ -68,10 +68,17 @@ export interface PushpinOptions {
   key?: string;
   /** Most client connections held (condure). */
   maxConnections?: number;
+  /** Settings added to pushpin.conf's sections, over this script's (and internal.conf's). */
+  settings?: PushpinSettings;
+  /** How long start waits for Pushpin to hold and release a request; 30 s by default. */
+  readyTimeoutMs?: number;
 }
 
+export type PushpinSettings = Partial<Record<'runner' | 'proxy' | 'handler', Record<string, string>>>;
+
 /** pushpin.conf for a runtime directory: every port private, every socket inside the directory. */
-export function pushpinConfig(dir: string, ports: { http: number; pull: number; sub: number; control: number; command: number }, key: string, maxConnections: number): string {
+export function pushpinConfig(dir: string, ports: { http: number; pull: number; sub: number; control: number; command: number }, key: string, maxConnections: number, settings: PushpinSettings = {}): string {
+  const more = (section: keyof PushpinSettings) => Object.entries(settings[section] ?? {}).map(([name, value]) => `${name}=${value}\n`).join('');
   return `[global]
 include={libdir}/internal.conf
 rundir=${dir}/run
@@ -88,7 +95,7 @@ client_buffer_size=8192
 client_maxconn=${maxConnections}
 condure_bin=condure
 zurl_bin=zurl
-
+${more('runner')}
 [proxy]
 routesfile=routes
 debug=false
@@ -101,7 +108,7 @@ updates_check=off
 zurl_out_specs=ipc://{rundir}/{ipc_prefix}zurl-in
 zurl_out_stream_specs=ipc://{rundir}/{ipc_prefix}zurl-in-stream
 zurl_in_specs=ipc://{rundir}/{ipc_prefix}zurl-out
-
+${more('proxy')}
 [handler]
 push_in_spec=tcp://127.0.0.1:${ports.pull}
 push_in_sub_specs=tcp://127.0.0.1:${ports.sub}
@@ -120,7 +127,7 @@ subscription_linger=60
 stats_subscription_ttl=60
 stats_report_interval=10
 stats_format=tnetstring
-`;
+${more('handler')}`;
 }
 
 export async function startPushpin(options: PushpinOptions): Promise<RunningPushpin> {
@@ -131,7 +138,7 @@ export async function startPushpin(options: PushpinOptions): Promise<RunningPush
   mkdirSync(join(dir, 'log'));
   const key = options.key ?? randomBytes(24).toString('base64url');
   const ports = { http: options.port ?? (await freePort()), pull: await freePort(), sub: await freePort(), control: options.controlPort ?? (await freePort()), command: await freePort() };
-  writeFileSync(join(dir, 'pushpin.conf'), pushpinConfig(dir, ports, key, options.maxConnections ?? 50_000));
+  writeFileSync(join(dir, 'pushpin.conf'), pushpinConfig(dir, ports, key, options.maxConnections ?? 50_000, options.settings));
   // One route, every backend: Pushpin tries them in order. And one for the readiness probe (below), whose
   // longer path wins.
   const probe = await startHoldProbe();
@@ -148,7 +155,7 @@ export async function startPushpin(options: PushpinOptions): Promise<RunningPush
     await until(`Pushpin on ${url} and ${controlUrl}`, async () => {
       if (!alive(pid)) throw new Error(`pushpin exited: ${readFileSync(join(dir, 'log', 'runner.log'), 'utf8').trim().split('\n').slice(-5).join(' / ')}`);
       return holdsAndReleases(url, controlUrl);
-    }, 30_000);
+    }, options.readyTimeoutMs ?? 30_000);
   } catch (error) {
     await stopPushpin(dir);
     throw error;
