@@ -35,11 +35,14 @@ interface TickerEvent {
   storyEvents: { cursor: string; sequence: number; kind: string; entry: { id: string; headline: string } | null };
 }
 
-/** The sequence numbers a reader received, and whether they run without a gap or a repeat from `first`. */
+/** The sequence numbers a reader received, in order. */
 function sequences(reader: HeldReader<TickerEvent>) {
   return reader.values().map((v) => v.storyEvents.sequence);
 }
 const run = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+/** A line per reader for a failure message: its status, what it received and why it ended. */
+const readerLines = (readers: HeldReader<TickerEvent>[]) =>
+  readers.map((r, i) => `reader ${i}: status ${r.status}, ${r.raw.length} B, sequences ${JSON.stringify(sequences(r))}${r.endedBy ? `, ended: ${r.endedBy}` : ''}`);
 
 describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let database: TestDatabase;
@@ -71,8 +74,7 @@ describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailabl
 
   /** Rethrows a timeout with what each reader saw, the API's holds and Pushpin's logs: enough to tell where a reader stopped. */
   const explain = (watched: HeldReader<TickerEvent>[]) => (error: Error) => {
-    const seen = watched.map((r, i) => `reader ${i}: status ${r.status}, ${r.raw.length} B, sequences ${JSON.stringify(sequences(r))}${r.endedBy ? `, ended: ${r.endedBy}` : ''}`);
-    throw new Error(`${error.message}; the API answered ${api.app.grip?.holds ?? 0} holds\n${seen.join('\n')}\n${pushpin.logTail(30)}`);
+    throw new Error(`${error.message}; the API answered ${api.app.grip?.holds ?? 0} holds\n${readerLines(watched).join('\n')}\n${pushpin.logTail(30)}`);
   };
 
   const open = (lastEventId?: string | null, after: string | null = startCursor) => {
@@ -238,9 +240,8 @@ describe.skipIf(unavailable !== null || databaseKind !== 'postgres')(
       // on a loaded machine it may catch up only after some 30 s, without losing anything.
       await until(`every reader to receive all ${published} events`, () => readers.every((r) => r.values().length >= published), 60_000).catch((error: Error) => {
         // Which readers miss what, and where the publisher stands: enough to tell a lost publish from a stuck reader.
-        const seen = readers.map((r, i) => `reader ${i}: ${JSON.stringify(sequences(r))}${r.endedBy ? ` (ended: ${r.endedBy})` : ''}`);
         const publishers = instances.map((i, n) => `instance ${n}: ${i ? `published ${i.app.gripPublisher!.published}, failed ${i.app.gripPublisher!.failed}` : 'down'}`);
-        throw new Error(`${error.message}; expected ${JSON.stringify(run(first, published))}\n${[...seen, ...publishers].join('\n')}\n${pushpin.logTail(30)}`);
+        throw new Error(`${error.message}; expected ${JSON.stringify(run(first, published))}\n${[...readerLines(readers), ...publishers].join('\n')}\n${pushpin.logTail(30)}`);
       });
       for (const reader of readers) {
         expect(reader.endedBy).toBeNull();

@@ -157,8 +157,10 @@ export async function startPushpin(options: PushpinOptions): Promise<RunningPush
       return holdsAndReleases(url, controlUrl);
     }, options.readyTimeoutMs ?? 30_000);
   } catch (error) {
+    // Its logs say which part did not come up; the directory goes with the stop.
+    const logs = pushpinLogTail(dir, 10);
     await stopPushpin(dir);
-    throw error;
+    throw new Error(`${(error as Error).message}\n${logs}`);
   } finally {
     await probe.close();
   }
