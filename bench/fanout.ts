@@ -41,8 +41,14 @@ export interface FanoutResults {
   /** graphql-ws (kept as `api` for older reports). */
   api: ApiSide;
   sse?: ApiSide;
-  floor: FanoutSide;
+  /** The bare ws server's sockets. */
+  floor: FloorSide;
+  /** The bare server's SSE streams (when SSE was measured). */
+  sseFloor?: FloorSide;
 }
+
+/** A floor's side: its RSS per idle reader read as the API's is (absent from reports older than it). */
+export type FloorSide = FanoutSide & { rssPerSubscriberBytes?: number };
 
 /** What a live ticker subscribes to (docs/live.md). */
 export const TICKER_SUBSCRIPTION = `subscription Ticker($story: ID!) {
@@ -169,28 +175,48 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResults> 
   }
   const messageBytes = (ws ?? sse)!.messageBytes;
 
-  // The floor: the same clients, a bare ws server, a message of the same size.
+  // The floor: the same clients, a bare server (bench/bare-ws.ts), messages of the same sizes: WebSockets, then
+  // SSE streams held by Node's own HTTP server when SSE was measured.
   const bare = startNode('bench/bare-ws.ts', {});
   try {
     const [, url] = await waitForLine(bare, /listening (http:\/\/\S+)/);
-    log(`fanout: connecting ${n} clients to the bare ws server`);
-    const rssBeforeBytes = rssBytes(bare.pid);
-    const connected = await clients.request<'connected'>({ cmd: 'connect', url: url!.replace('http', 'ws'), n, protocol: false, concurrency: 200, sources: options.sources ?? 1 });
-    await sleep(2_000);
-    log(`fanout: bare ws: ${connected.ok} connected in ${(connected.ms / 1000).toFixed(1)} s, ${((rssBytes(bare.pid) - rssBeforeBytes) / Math.max(1, connected.ok) / 1024).toFixed(1)} KB a socket`);
-    const seqs: number[] = [];
-    for (let seq = 1; seq <= events + 1; seq++) {
-      const response = await fetch(`${url}/broadcast?seq=${seq}&bytes=${messageBytes}`, { method: 'POST' });
-      await response.arrayBuffer();
-      if (seq > 1) seqs.push(seq); // the first one warms up, as on the API
-      await clients.request<'received'>({ cmd: 'expect', seq, timeoutMs });
-      await sleep(250);
-    }
-    const summary = await clients.request<'summary'>({ cmd: 'summary', seqs });
-    log(`fanout: floor p50 ${summary.latency.p50.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms, max ${summary.latency.max.toFixed(1)} ms, lost ${summary.lost}`);
-    await clients.request<'closed'>({ cmd: 'close' });
-    const floor = side(summary, connected);
-    return { subscribers: n, events, sources: options.sources ?? 1, messageBytes, api: (ws ?? sse)!, ...(sse ? { sse } : {}), floor };
+    const runFloor = async (transport: 'graphql-ws' | 'sse'): Promise<FloorSide> => {
+      const name = transport === 'sse' ? 'bare SSE' : 'bare ws';
+      log(`fanout: connecting ${n} clients to the ${name} server`);
+      const rssBeforeBytes = rssBytes(bare.pid);
+      const connected = await clients.request<'connected'>({
+        cmd: 'connect',
+        url: transport === 'sse' ? `${url}/sse` : url!.replace('http', 'ws'),
+        n,
+        protocol: false,
+        sse: transport === 'sse',
+        concurrency: 200,
+        sources: options.sources ?? 1,
+      });
+      const broadcast = async (seq: number) => {
+        const response = await fetch(`${url}/broadcast?seq=${seq}&bytes=${messageBytes}&sseBytes=${sse?.messageBytes ?? messageBytes}`, { method: 'POST' });
+        await response.arrayBuffer();
+        await clients.request<'received'>({ cmd: 'expect', seq, timeoutMs });
+      };
+      // Its memory as the API's is read: with the readers idle after a first message (not measured).
+      await broadcast(1);
+      await sleep(2_000);
+      const rssPerSubscriberBytes = (rssBytes(bare.pid) - rssBeforeBytes) / Math.max(1, connected.ok);
+      log(`fanout: ${name}: ${connected.ok} connected in ${(connected.ms / 1000).toFixed(1)} s, ${(rssPerSubscriberBytes / 1024).toFixed(1)} KB a reader`);
+      const seqs: number[] = [];
+      for (let seq = 2; seq <= events + 1; seq++) {
+        await broadcast(seq);
+        seqs.push(seq);
+        await sleep(250);
+      }
+      const summary = await clients.request<'summary'>({ cmd: 'summary', seqs });
+      log(`fanout: ${name} floor p50 ${summary.latency.p50.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms, max ${summary.latency.max.toFixed(1)} ms, lost ${summary.lost}`);
+      await clients.request<'closed'>({ cmd: 'close' });
+      return { ...side(summary, connected), rssPerSubscriberBytes };
+    };
+    const floor = await runFloor('graphql-ws');
+    const sseFloor = sse ? await runFloor('sse') : undefined;
+    return { subscribers: n, events, sources: options.sources ?? 1, messageBytes, api: (ws ?? sse)!, ...(sse ? { sse } : {}), floor, ...(sseFloor ? { sseFloor } : {}) };
   } finally {
     await bare.stop();
     await clients.service.stop();

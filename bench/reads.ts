@@ -24,6 +24,12 @@ export interface ReadOptions {
   metricsRounds?: number;
   /** Pairs of server processes (off, on) measured side by side on one CPU, per operation and cache setting. */
   metricsPairs?: number;
+  /**
+   * Requests a second each server of a side-by-side pair is held to (--metrics-pair-rate); unset, as fast as answered.
+   * Held below what the CPU answers, both servers do the same work at the same pace, and their CPU per request is
+   * compared without the scheduler's share deciding it (a server given less CPU batches more, and pays less a request).
+   */
+  metricsPairRate?: number | undefined;
   /** Seconds between two scrapes of a server with metrics (default 1; Prometheus' own default is 15). */
   scrapeIntervalSeconds?: number;
   log: (message: string) => void;
@@ -50,6 +56,8 @@ export interface MetricsCost {
   sideBySidePerCpuRatio: number;
   /** Scrapes of the twin with metrics answered 200 while this operation was compared (all along, one every --scrape-interval). */
   scrapes: number;
+  /** Requests a second each server of a pair was held to (--metrics-pair-rate), if any: then only the CPU per request is compared. */
+  pairRate?: number;
   /** Whether the two servers ran on one CPU and the load generator on another (taskset), rather than all on every CPU. */
   pinned: boolean;
 }
@@ -296,7 +304,19 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
           // server answers, undisturbed by the generator (see pinToCpus). Unpinned again after, for the other runs.
           const generator = (loadGenerator ??= startLoadGenerator());
           const pinned = pinToCpus(off.pid, '0') && pinToCpus(on.pid, '0') && pinToCpus(generator.service.pid, '1');
-          const cost: MetricsCost = { operation: operation.name, cache, off: [], on: [], ratio: Number.NaN, sideBySide: [], sideBySideRatio: Number.NaN, sideBySidePerCpuRatio: Number.NaN, scrapes: 0, pinned };
+          const cost: MetricsCost = {
+            operation: operation.name,
+            cache,
+            off: [],
+            on: [],
+            ratio: Number.NaN,
+            sideBySide: [],
+            sideBySideRatio: Number.NaN,
+            sideBySidePerCpuRatio: Number.NaN,
+            scrapes: 0,
+            pinned,
+            ...(options.metricsPairRate ? { pairRate: options.metricsPairRate } : {}),
+          };
           const scrapesBefore = scrapers.get(on)!.answered;
           // The server without metrics has just run this operation (warm-up and run above): its twin gets as much first.
           await runLoad({ url: `${on.url}/graphql`, connections: options.connections, bodies, overallRate: options.rateCap, durationSeconds: options.warmupSeconds + options.durationSeconds });
@@ -319,7 +339,13 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
                 if (pairOff !== off) await retirePair([pairOff, pairOn]);
                 continue;
               }
-              const job = (server: Api, durationSeconds: number) => ({ url: `${server.url}/graphql`, connections: options.connections, bodies, overallRate: options.rateCap, durationSeconds });
+              const job = (server: Api, durationSeconds: number) => ({
+                url: `${server.url}/graphql`,
+                connections: options.connections,
+                bodies,
+                overallRate: options.metricsPairRate ?? options.rateCap,
+                durationSeconds,
+              });
               // A fresh pair gets as much load before it is measured as the twins got (the first runs above).
               const warmup = pairOff === off ? options.warmupSeconds : 2 * (options.warmupSeconds + options.durationSeconds);
               if (warmup > 0) await runSideBySide([job(pairOff, warmup), job(pairOn, warmup)]);

@@ -17,6 +17,8 @@
  *   --scrape-interval S  seconds between scrapes of the servers with metrics (default 1; Prometheus' default is 15)
  *   --metrics-rounds N  off/on pairs per operation and cache setting (default 2; medians compared)
  *   --metrics-pairs N   pairs of server processes (off, on) run side by side on one CPU, per operation (default 3)
+ *   --metrics-pair-rate N  hold each server of a side-by-side pair to N req/s (below what one CPU answers for both):
+ *                     the pair then compares CPU per request at the same pace, which the scheduler's share cannot sway
  *   --rates A,B,C     newsroom, edge-reads: entries a second the desk publishes, one run each (default 0,1,4)
  *   --rate-cap N      reads, newsroom, edge-reads: hold each run's reads to N requests a second (the test suite's smoke
  *                     run: it checks that every path answers, not how fast; the report says so); 0, as fast as answered
@@ -59,6 +61,7 @@ const { values, positionals } = parseArgs({
     metrics: { type: 'boolean', default: false },
     'metrics-rounds': { type: 'string', default: '2' },
     'metrics-pairs': { type: 'string', default: '3' },
+    'metrics-pair-rate': { type: 'string', default: '0' },
     'scrape-interval': { type: 'string', default: '1' },
     rates: { type: 'string', default: '0,1,4' },
     'rate-cap': { type: 'string', default: '0' },
@@ -111,6 +114,7 @@ if (what === 'reads' || what === 'all') {
     metrics: values.metrics,
     metricsRounds: Math.max(1, positive('metrics-rounds', values['metrics-rounds'])),
     metricsPairs: Math.max(1, positive('metrics-pairs', values['metrics-pairs'])),
+    metricsPairRate: positive('metrics-pair-rate', values['metrics-pair-rate']) || undefined,
     scrapeIntervalSeconds: Math.max(1, positive('scrape-interval', values['scrape-interval'])),
     log,
   });
