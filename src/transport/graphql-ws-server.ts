@@ -16,9 +16,35 @@ import type { Logger } from '../logger.js';
 /** How graphql-ws words the errors a client's message causes. */
 const PROTOCOL_ERROR = /^(Unexpected message of type|Invalid message|Message is missing|Message .* must be|"[a-z]+" message expects)/i;
 
+/**
+ * What a socket's operations know of it. Not its upgrade request: an idle
+ * reader's socket outlives it by hours, and the request (its headers, raw
+ * and parsed, and its stream state) would stay with every one of them.
+ */
 export interface SocketExtra {
   readonly socket: WebSocket;
-  readonly request: IncomingMessage;
+  /** The upgrade's request id (src/transport/websocket.ts sets it): every line about the socket carries it. */
+  readonly requestId: string;
+  /** The client's address, as the caller reads it from the upgrade. */
+  readonly clientAddress: string;
+}
+
+/**
+ * Identical texts share one string: thousands of tickers send the very same
+ * `subscribe` message, and graphql-ws keeps each message's text (and the
+ * query parsed out of it) for as long as its subscription runs. Bounded, and
+ * only short texts: a cache, not a store.
+ */
+export function textInterner(max: number, maxLength: number): (text: string) => string {
+  const texts = new Map<string, string>();
+  return (text) => {
+    if (text.length > maxLength) return text;
+    const known = texts.get(text);
+    if (known !== undefined) return known;
+    if (texts.size >= max) texts.delete(texts.keys().next().value!);
+    texts.set(text, text);
+    return text;
+  };
 }
 
 export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E extends object>(
@@ -29,19 +55,28 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   closeSocket: (socket: WebSocket, code: number, reason: string) => void = (socket, code, reason) => socket.close(code, reason),
   /** Whether graphql-ws serves this upgrade (one turned away by admission control is only closed). */
   serves: (request: IncomingMessage) => boolean = () => true,
+  /** The client's address, from its upgrade request. */
+  addressOf: (request: IncomingMessage) => string = (request) => request.socket.remoteAddress ?? 'unknown',
 ): void {
-  const server = makeServer<P, SocketExtra & E>(options);
+  const intern = textInterner(256, 16_384);
+  const server = makeServer<P, SocketExtra & E>({
+    ...options,
+    // A message's strings are the parse's own: the query of a shared text is shared too.
+    jsonMessageReviver: (key, value: unknown) => (key === 'query' && typeof value === 'string' ? intern(value) : value),
+  });
   wsServer.options.handleProtocols = handleProtocols;
   wsServer.on('error', (err) => log.error({ err }, 'WebSocket server error'));
   const socketLog = log;
 
   wsServer.on('connection', (socket, request) => {
     if (!serves(request)) return;
-    // Every line about this socket carries the request id of its upgrade (set in src/transport/websocket.ts).
-    const log = socketLog.child({ requestId: request.headers['x-request-id'] });
+    const requestId = String(request.headers['x-request-id']);
+    // Every line about this socket carries the request id of its upgrade; the child logger is made when a line is.
+    let child: Logger | null = null;
+    const log = () => (child ??= socketLog.child({ requestId }));
     socket.once('error', (err) => {
       // ECONNRESET and the like: the peer is gone. Not worth more than a line.
-      log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'WebSocket error; closing the socket');
+      log().warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'WebSocket error; closing the socket');
       socket.terminate();
     });
     const closed = server.opened(
@@ -51,7 +86,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
           new Promise<void>((resolve) => {
             if (socket.readyState !== socket.OPEN) return resolve();
             socket.send(data, (err) => {
-              if (err) log.debug({ err: { message: err.message, code: (err as { code?: string }).code } }, 'dropped a message to a closing WebSocket');
+              if (err) log().debug({ err: { message: err.message, code: (err as { code?: string }).code } }, 'dropped a message to a closing WebSocket');
               resolve();
             });
           }),
@@ -59,21 +94,21 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
         onMessage: (handle) =>
           socket.on('message', async (message) => {
             try {
-              await handle(String(message));
+              await handle(intern(String(message)));
             } catch (err) {
               // graphql-ws throws for messages a client must not send (`next` or `connection_ack` from a
               // client, an unknown type): the client's fault, 4400, not the server's 4500.
               if (err instanceof Error && PROTOCOL_ERROR.test(err.message)) {
-                log.debug({ reason: err.message }, 'closed a WebSocket for a protocol error');
+                log().debug({ reason: err.message }, 'closed a WebSocket for a protocol error');
                 closeSocket(socket, CloseCode.BadRequest, err.message.slice(0, 120));
                 return;
               }
-              log.error({ err }, 'graphql-ws could not handle a message; closing the socket');
+              log().error({ err }, 'graphql-ws could not handle a message; closing the socket');
               closeSocket(socket, CloseCode.InternalServerError, 'Internal server error');
             }
           }),
       },
-      { socket, request } as SocketExtra & E,
+      { socket, requestId, clientAddress: addressOf(request) } as SocketExtra & E,
     );
     socket.once('close', (code, reason) => void closed(code, String(reason)));
   });

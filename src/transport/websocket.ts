@@ -270,8 +270,8 @@ export function attachWebSockets(
         const initial: SocketContext = {
           viewer: ctx.extra.viewer ?? anonymousReader,
           requestId: randomUUID(),
-          connectionId: String(ctx.extra.request.headers['x-request-id']),
-          clientAddress: clientAddress(ctx.extra.request as IncomingMessage, limits.trustProxy),
+          connectionId: ctx.extra.requestId,
+          clientAddress: ctx.extra.clientAddress,
           connection: { close: (code, reason) => closeSocket(socket, code, reason), outlet: outletFor(socket, id) },
         };
         // The operation's context is this very object once the plugins and the context factory have added to
@@ -316,6 +316,7 @@ export function attachWebSockets(
     log,
     closeSocket,
     (request) => !turnedAway.has(request),
+    (request) => clientAddress(request, limits.trustProxy),
   );
 
   return {
