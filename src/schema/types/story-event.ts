@@ -18,6 +18,7 @@ import { parseNodeId } from '../../global-id.js';
 import { EntryRef } from './entry.js';
 import { StoryRef } from './story.js';
 import { placeIdsInside } from '../../loaders/places.js';
+import { storiesByIds } from '../../loaders/stories.js';
 
 const kindDescriptions: Record<(typeof STORY_EVENT_KINDS)[number], string> = {
   drafted: 'A draft was written (editors only).',
@@ -77,14 +78,10 @@ async function followedStory(ctx: Context, story: string | number) {
   const { id } = parseNodeId(String(story), 'story', ['Story']);
   // A missing or invisible story loads as null; a database error stays an error (503), not a NOT_FOUND.
   // A ticker opened during a restart waits for the database (its client would not retry an error by itself).
-  const row = await retryWhileUnavailable(
-    () => {
-      const loader = StoryRef.getDataloader(ctx);
-      loader.clear(id); // a failed load stays cached in the loader
-      return loader.load(id);
-    },
-    { waitMs: LIVE_OUTAGE_WAIT_MS },
-  );
+  // Not through the context's loader: a subscription's context lives as long as its reader (hours), and a loader
+  // keeps its last batch, and with it the row, its dates and texts, per reader. Nothing after the set-up reads the
+  // story through this context (events run with a context of their own).
+  const [row] = await retryWhileUnavailable(() => storiesByIds(ctx, [id]), { waitMs: LIVE_OUTAGE_WAIT_MS });
   if (!row) throw notFound('story', 'No story with that ID.');
   return row;
 }
