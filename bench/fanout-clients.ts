@@ -30,6 +30,8 @@ export type ClientCommand =
       sse?: boolean;
       /** Loopback source addresses to spread the readers over (127.0.0.1, .2, …): one address has about 28,000 ephemeral ports. */
       sources?: number;
+      /** Add these readers to those already connected (their counts go on), instead of starting afresh. */
+      append?: boolean;
     }
   | { cmd: 'expect'; seq: number; timeoutMs: number }
   | { cmd: 'summary'; seqs: number[] }
@@ -181,17 +183,22 @@ function connectOne(index: number, command: Extract<ClientCommand, { cmd: 'conne
 
 async function connect(command: Extract<ClientCommand, { cmd: 'connect' }>) {
   const started = performance.now();
-  clients = new Array<Client>(command.n);
-  latencies.clear();
-  counts.clear();
-  duplicates = outOfOrder = closedEarly = messageBytes = 0;
-  expectedClients = command.n;
-  let next = 0;
+  const first = command.append ? clients.length : 0;
+  if (command.append) {
+    clients.length = first + command.n;
+  } else {
+    clients = new Array<Client>(command.n);
+    latencies.clear();
+    counts.clear();
+    duplicates = outOfOrder = closedEarly = messageBytes = 0;
+  }
+  expectedClients = first + command.n;
+  let next = first;
   let ok = 0;
   let failed = 0;
   let firstError: string | undefined;
   const worker = async () => {
-    while (next < command.n) {
+    while (next < first + command.n) {
       const index = next++;
       try {
         await connectOne(index, command);

@@ -31,7 +31,22 @@ export interface FanoutSide {
   failedConnections: number;
 }
 
-export type ApiSide = FanoutSide & { transport: 'graphql-ws' | 'sse'; rssBeforeBytes: number; rssIdleBytes: number; rssPerSubscriberBytes: number; messageBytes: number };
+export type ApiSide = FanoutSide & {
+  transport: 'graphql-ws' | 'sse';
+  rssBeforeBytes: number;
+  rssIdleBytes: number;
+  /** RSS growth over all readers, divided by them: what the first readers grow once included. */
+  rssPerSubscriberBytes: number;
+  /** RSS growth while the second half connected, divided by them: one more idle reader (absent from older reports). */
+  rssPerAddedSubscriberBytes?: number;
+  messageBytes: number;
+};
+
+/** Both halves' connections as one. */
+function joinHalves(a: Extract<ClientMessage, { type: 'connected' }>, b: Extract<ClientMessage, { type: 'connected' }>): Extract<ClientMessage, { type: 'connected' }> {
+  const firstError = a.firstError ?? b.firstError;
+  return { type: 'connected', ok: a.ok + b.ok, failed: a.failed + b.failed, ms: a.ms + b.ms, ...(firstError ? { firstError } : {}) };
+}
 
 export interface FanoutResults {
   subscribers: number;
@@ -48,7 +63,7 @@ export interface FanoutResults {
 }
 
 /** A floor's side: its RSS per idle reader read as the API's is (absent from reports older than it). */
-export type FloorSide = FanoutSide & { rssPerSubscriberBytes?: number };
+export type FloorSide = FanoutSide & { rssPerSubscriberBytes?: number; rssPerAddedSubscriberBytes?: number };
 
 /** What a live ticker subscribes to (docs/live.md). */
 export const TICKER_SUBSCRIPTION = `subscription Ticker($story: ID!) {
@@ -119,27 +134,37 @@ async function runApiSide(options: FanoutOptions, clients: Clients, transport: '
     await sleep(1_000);
     const rssBeforeBytes = rssBytes(api.pid);
 
-    log(`fanout: connecting ${n} ${transport} subscribers to ${story.slug}`);
-    const connected = await clients.request<'connected'>({
-      cmd: 'connect',
-      url: transport === 'sse' ? `${api.url}/graphql` : `${api.url.replace('http', 'ws')}/graphql`,
-      n,
-      protocol: true,
-      sse: transport === 'sse',
-      sources: options.sources ?? 1,
-      query: TICKER_SUBSCRIPTION,
-      variables: { story: story.id },
-      concurrency: 200,
-    });
-    if (connected.ok === 0) throw new Error(`no subscriber could connect: ${connected.firstError}`);
-    log(`fanout: ${connected.ok} connected, ${connected.failed} failed, in ${(connected.ms / 1000).toFixed(1)} s${connected.firstError ? ` (${connected.firstError})` : ''}`);
-
-    // A first event that every subscriber must receive: proves they are all subscribed (not measured).
-    await publish();
-    const warm = await clients.request<'received'>({ cmd: 'expect', seq: await storySeq(), timeoutMs: timeoutMs * 4 });
-    log(`fanout: warm-up event reached ${warm.count}/${n} subscribers`);
-    await sleep(2_000);
+    // In two halves: the second half's memory is what one more idle reader costs an instance already holding
+    // thousands (what the first readers grow once, the heap's spaces and caches, it does not pay again).
+    const firstHalf = Math.ceil(n / 2);
+    const connectHalf = async (count: number, append: boolean) => {
+      const connected = await clients.request<'connected'>({
+        cmd: 'connect',
+        url: transport === 'sse' ? `${api.url}/graphql` : `${api.url.replace('http', 'ws')}/graphql`,
+        n: count,
+        protocol: true,
+        sse: transport === 'sse',
+        sources: options.sources ?? 1,
+        query: TICKER_SUBSCRIPTION,
+        variables: { story: story.id },
+        concurrency: 200,
+        append,
+      });
+      log(`fanout: ${connected.ok} connected, ${connected.failed} failed, in ${(connected.ms / 1000).toFixed(1)} s${connected.firstError ? ` (${connected.firstError})` : ''}`);
+      // An event that every reader so far must receive: proves they are all subscribed (not measured).
+      await publish();
+      const warm = await clients.request<'received'>({ cmd: 'expect', seq: await storySeq(), timeoutMs: timeoutMs * 4 });
+      log(`fanout: warm-up event reached ${warm.count} subscribers`);
+      await sleep(2_000);
+      return connected;
+    };
+    log(`fanout: connecting ${n} ${transport} subscribers to ${story.slug}, in two halves`);
+    const firstConnected = await connectHalf(firstHalf, false);
+    if (firstConnected.ok === 0) throw new Error(`no subscriber could connect: ${firstConnected.firstError}`);
+    const rssHalfBytes = rssBytes(api.pid);
+    const secondConnected = await connectHalf(n - firstHalf, true);
     const rssIdleBytes = rssBytes(api.pid);
+    const connected = joinHalves(firstConnected, secondConnected);
 
     const seqs: number[] = [];
     for (let i = 0; i < events; i++) {
@@ -151,9 +176,17 @@ async function runApiSide(options: FanoutOptions, clients: Clients, transport: '
       await sleep(250);
     }
     const summary = await clients.request<'summary'>({ cmd: 'summary', seqs });
-    log(`fanout: ${transport} p50 ${summary.latency.p50.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms, max ${summary.latency.max.toFixed(1)} ms, lost ${summary.lost}, ${summary.bytes} bytes a message, ${((rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok) / 1024).toFixed(1)} KB a reader`);
+    log(`fanout: ${transport} p50 ${summary.latency.p50.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms, max ${summary.latency.max.toFixed(1)} ms, lost ${summary.lost}, ${summary.bytes} bytes a message, ${((rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok) / 1024).toFixed(1)} KB a reader, ${((rssIdleBytes - rssHalfBytes) / Math.max(1, secondConnected.ok) / 1024).toFixed(1)} KB a reader of the second half`);
     await clients.request<'closed'>({ cmd: 'close' });
-    return { ...side(summary, connected), transport, messageBytes: summary.bytes, rssBeforeBytes, rssIdleBytes, rssPerSubscriberBytes: (rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok) };
+    return {
+      ...side(summary, connected),
+      transport,
+      messageBytes: summary.bytes,
+      rssBeforeBytes,
+      rssIdleBytes,
+      rssPerSubscriberBytes: (rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok),
+      rssPerAddedSubscriberBytes: (rssIdleBytes - rssHalfBytes) / Math.max(1, secondConnected.ok),
+    };
   } finally {
     await api.stop();
   }
@@ -182,37 +215,51 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResults> 
     const [, url] = await waitForLine(bare, /listening (http:\/\/\S+)/);
     const runFloor = async (transport: 'graphql-ws' | 'sse'): Promise<FloorSide> => {
       const name = transport === 'sse' ? 'bare SSE' : 'bare ws';
-      log(`fanout: connecting ${n} clients to the ${name} server`);
+      log(`fanout: connecting ${n} clients to the ${name} server, in two halves`);
       const rssBeforeBytes = rssBytes(bare.pid);
-      const connected = await clients.request<'connected'>({
-        cmd: 'connect',
-        url: transport === 'sse' ? `${url}/sse` : url!.replace('http', 'ws'),
-        n,
-        protocol: false,
-        sse: transport === 'sse',
-        concurrency: 200,
-        sources: options.sources ?? 1,
-      });
-      const broadcast = async (seq: number) => {
-        const response = await fetch(`${url}/broadcast?seq=${seq}&bytes=${messageBytes}&sseBytes=${sse?.messageBytes ?? messageBytes}`, { method: 'POST' });
+      let seq = 0;
+      const broadcast = async (at: number) => {
+        const response = await fetch(`${url}/broadcast?seq=${at}&bytes=${messageBytes}&sseBytes=${sse?.messageBytes ?? messageBytes}`, { method: 'POST' });
         await response.arrayBuffer();
-        await clients.request<'received'>({ cmd: 'expect', seq, timeoutMs });
+        await clients.request<'received'>({ cmd: 'expect', seq: at, timeoutMs });
       };
-      // Its memory as the API's is read: with the readers idle after a first message (not measured).
-      await broadcast(1);
-      await sleep(2_000);
-      const rssPerSubscriberBytes = (rssBytes(bare.pid) - rssBeforeBytes) / Math.max(1, connected.ok);
-      log(`fanout: ${name}: ${connected.ok} connected in ${(connected.ms / 1000).toFixed(1)} s, ${(rssPerSubscriberBytes / 1024).toFixed(1)} KB a reader`);
+      // Its memory is read as the API's is: in two halves, each idle after a first message (not measured).
+      const connectHalf = async (count: number, append: boolean) => {
+        const connected = await clients.request<'connected'>({
+          cmd: 'connect',
+          url: transport === 'sse' ? `${url}/sse` : url!.replace('http', 'ws'),
+          n: count,
+          protocol: false,
+          sse: transport === 'sse',
+          concurrency: 200,
+          sources: options.sources ?? 1,
+          append,
+        });
+        await broadcast(++seq);
+        await sleep(2_000);
+        return connected;
+      };
+      const firstHalf = Math.ceil(n / 2);
+      const firstConnected = await connectHalf(firstHalf, false);
+      const rssHalfBytes = rssBytes(bare.pid);
+      const secondConnected = await connectHalf(n - firstHalf, true);
+      const rssIdleBytes = rssBytes(bare.pid);
+      const connected = joinHalves(firstConnected, secondConnected);
+      const rssPerSubscriberBytes = (rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok);
+      const rssPerAddedSubscriberBytes = (rssIdleBytes - rssHalfBytes) / Math.max(1, secondConnected.ok);
+      log(
+        `fanout: ${name}: ${connected.ok} connected in ${(connected.ms / 1000).toFixed(1)} s, ${(rssPerSubscriberBytes / 1024).toFixed(1)} KB a reader, ${(rssPerAddedSubscriberBytes / 1024).toFixed(1)} KB a reader of the second half`,
+      );
       const seqs: number[] = [];
-      for (let seq = 2; seq <= events + 1; seq++) {
-        await broadcast(seq);
+      for (let i = 0; i < events; i++) {
+        await broadcast(++seq);
         seqs.push(seq);
         await sleep(250);
       }
       const summary = await clients.request<'summary'>({ cmd: 'summary', seqs });
       log(`fanout: ${name} floor p50 ${summary.latency.p50.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms, max ${summary.latency.max.toFixed(1)} ms, lost ${summary.lost}`);
       await clients.request<'closed'>({ cmd: 'close' });
-      return { ...side(summary, connected), rssPerSubscriberBytes };
+      return { ...side(summary, connected), rssPerSubscriberBytes, rssPerAddedSubscriberBytes };
     };
     const floor = await runFloor('graphql-ws');
     const sseFloor = sse ? await runFloor('sse') : undefined;
