@@ -61,6 +61,9 @@ export async function describeEnvironment(databaseUrl: string): Promise<Environm
     let commit = '?';
     try {
       commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
+      // A run of code not yet committed says so: the commit alone would name code that did not run.
+      const changed = execSync('git status --porcelain --untracked-files=no -- . ":(exclude)bench/results"', { cwd: ROOT }).toString().trim();
+      if (changed) commit += ' with uncommitted changes';
     } catch {
       // not a git checkout
     }
