@@ -10,7 +10,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, normalize } from 'node:path';
 import { gqlPluckFromCodeStringSync } from '@graphql-tools/graphql-tag-pluck';
 import { type DefinitionNode, type FragmentDefinitionNode, Kind, type OperationDefinitionNode, parse, validate, visit } from 'graphql';
@@ -24,6 +23,7 @@ import { mismatches } from './helpers/json-pattern.js';
 import { type CodeBlock, anchorsOf, codeBlocks, linksOf } from './helpers/markdown.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { collect, wsClient } from './helpers/ws.js';
+import { freePort } from '../scripts/edge/processes.js';
 
 const root = join(import.meta.dirname, '..');
 const docFiles = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
@@ -273,13 +273,6 @@ async function runCurl(block: CodeBlock): Promise<Answer> {
   return last!;
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /**
  * A webhook receiver as the docs write it: run as a Node program of its own, given a webhook's secret,

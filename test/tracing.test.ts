@@ -45,11 +45,12 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; se
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      contentTypes.add(String(req.headers['content-type']));
+      // Only the exporter's requests: a port picked free can still receive a stray probe meant for its last user.
       if (req.method !== 'POST' || req.url !== '/v1/traces') {
         res.writeHead(404).end();
         return;
       }
+      contentTypes.add(String(req.headers['content-type']));
       const request = JSON.parse(body) as {
         resourceSpans: { resource: { attributes: { key: string; value: OtlpValue }[] }; scopeSpans: { spans: (Omit<ReceivedSpan, 'attributes'> & { attributes?: { key: string; value: OtlpValue }[] })[] }[] }[];
       };

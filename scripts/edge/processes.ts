@@ -1,12 +1,52 @@
 /** What the scripts that start an edge component (Varnish, Pushpin) share: private ports, and waiting on their processes. */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** A port nobody listens on now. */
-export async function freePort(): Promise<number> {
+/**
+ * Where the kernel picks the local ports of outgoing connections (Linux), so
+ * that freePort stays out of it: a port the kernel picked for a listener a
+ * moment ago can be handed to a client's connection before the process meant
+ * to listen on it has started (seconds, for a server under tsx), which then
+ * fails with EADDRINUSE.
+ */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low && high && low > 11_000) return [low, high];
+  } catch {
+    // not Linux: the kernel's own choice below
+  }
+  return [0, 0];
+}
+
+/** Ports this process has handed out: not handed out twice, even once their first user has let them go. */
+const handedOut = new Set<number>();
+
+function listensOn(port: number): Promise<number | null> {
   const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as { port: number };
+      server.close(() => resolve(bound));
+    });
+  });
+}
+
+/** A port nobody listens on now, below the kernel's range for outgoing connections where there is room. */
+export async function freePort(): Promise<number> {
+  const [low] = ephemeralRange();
+  for (let attempt = 0; low > 0 && attempt < 50; attempt++) {
+    const candidate = 10_000 + Math.floor(Math.random() * (low - 10_000));
+    if (handedOut.has(candidate)) continue;
+    if ((await listensOn(candidate)) !== null) {
+      handedOut.add(candidate);
+      return candidate;
+    }
+  }
+  const port = await listensOn(0);
+  if (port === null) throw new Error('no free port on 127.0.0.1');
+  handedOut.add(port);
   return port;
 }
 

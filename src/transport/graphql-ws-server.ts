@@ -61,8 +61,13 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   const intern = textInterner(256, 16_384);
   const server = makeServer<P, SocketExtra & E>({
     ...options,
-    // A message's strings are the parse's own: the query of a shared text is shared too.
-    jsonMessageReviver: (key, value: unknown) => (key === 'query' && typeof value === 'string' ? intern(value) : value),
+    // The query parsed out of a shared text is a string of its own: the subscription keeps the interned one
+    // instead. (Not with a JSON reviver: it recurses through the variables, which a hostile message nests
+    // 30,000 deep, before the input guard can refuse them.)
+    onSubscribe: (ctx, id, payload) => {
+      if (typeof payload.query === 'string') (payload as { query: string }).query = intern(payload.query);
+      return options.onSubscribe?.(ctx, id, payload);
+    },
   });
   wsServer.options.handleProtocols = handleProtocols;
   wsServer.on('error', (err) => log.error({ err }, 'WebSocket server error'));
@@ -74,7 +79,9 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
     // Every line about this socket carries the request id of its upgrade; the child logger is made when a line is.
     let child: Logger | null = null;
     const log = () => (child ??= socketLog.child({ requestId }));
-    socket.once('error', (err) => {
+    // on(), not once(): a socket closes once, and once() wraps every listener in two objects of its own, kept for
+    // as long as the socket (hours, for a reader). The error handler ends the socket: a second error does nothing new.
+    socket.on('error', (err) => {
       // ECONNRESET and the like: the peer is gone. Not worth more than a line.
       log().warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'WebSocket error; closing the socket');
       socket.terminate();
@@ -110,6 +117,6 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
       },
       { socket, requestId, clientAddress: addressOf(request) } as SocketExtra & E,
     );
-    socket.once('close', (code, reason) => void closed(code, String(reason)));
+    socket.on('close', (code, reason) => void closed(code, String(reason)));
   });
 }

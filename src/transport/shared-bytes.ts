@@ -90,7 +90,8 @@ export function sharedNext<E extends { socket: WebSocket }>(inner?: OnNext<E>): 
 
 /** Makes a socket send the shared bytes in place of the stand-in `sharedNext` gave graphql-ws. */
 export function sendSharedBytes(socket: WebSocket): void {
-  const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
+  // The prototype's method called on the socket, not a bound copy (a function and its name per socket, for hours).
+  const send = socket.send as (this: WebSocket, data: unknown, ...rest: unknown[]) => void;
   socket.send = ((data: unknown, ...rest: unknown[]) => {
     const waiting = pending.get(socket);
     if (waiting?.size && typeof data === 'string' && data.endsWith(STAND_IN_END)) {
@@ -102,9 +103,11 @@ export function sendSharedBytes(socket: WebSocket): void {
         waiting.delete(id);
         // A Buffer goes out as a binary frame unless told otherwise; graphql-ws clients expect text.
         const [first, second] = rest;
-        return typeof first === 'function' ? send(message(serialised, id), { binary: false }, first) : send(message(serialised, id), { ...(first as object), binary: false }, second);
+        return typeof first === 'function'
+          ? send.call(socket, message(serialised, id), { binary: false }, first)
+          : send.call(socket, message(serialised, id), { ...(first as object), binary: false }, second);
       }
     }
-    return send(data, ...rest);
+    return send.call(socket, data, ...rest);
   }) as WebSocket['send'];
 }

@@ -148,7 +148,8 @@ export function attachWebSockets(
     socket.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') metrics?.refused.websocketFrameBytes.inc();
     });
-    socket.once('close', (code) => {
+    // on(), not once() (see src/transport/graphql-ws-server.ts): a WebSocket emits close once.
+    socket.on('close', (code) => {
       if (!closedBy.has(socket)) closedBy.set(socket, { code, byServer: false });
       const left = (perAddress.get(address) ?? 1) - 1;
       if (left <= 0) perAddress.delete(address);
