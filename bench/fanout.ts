@@ -42,6 +42,9 @@ export type ApiSide = FanoutSide & {
   messageBytes: number;
 };
 
+/** How long readers are left idle before memory is read: 2 s for thousands, less for the test suite's smoke run of a few. */
+export const settleMs = (readers: number) => Math.min(2_000, 200 + readers);
+
 /** Both halves' connections as one. */
 function joinHalves(a: Extract<ClientMessage, { type: 'connected' }>, b: Extract<ClientMessage, { type: 'connected' }>): Extract<ClientMessage, { type: 'connected' }> {
   const firstError = a.firstError ?? b.firstError;
@@ -155,7 +158,7 @@ async function runApiSide(options: FanoutOptions, clients: Clients, transport: '
       await publish();
       const warm = await clients.request<'received'>({ cmd: 'expect', seq: await storySeq(), timeoutMs: timeoutMs * 4 });
       log(`fanout: warm-up event reached ${warm.count} subscribers`);
-      await sleep(2_000);
+      await sleep(settleMs(n));
       return connected;
     };
     log(`fanout: connecting ${n} ${transport} subscribers to ${story.slug}, in two halves`);
@@ -236,7 +239,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResults> 
           append,
         });
         await broadcast(++seq);
-        await sleep(2_000);
+        await sleep(settleMs(n));
         return connected;
       };
       const firstHalf = Math.ceil(n / 2);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import postgres from 'postgres';
 import type { EdgeReadsResults } from './edge-reads.js';
-import type { FanoutResults } from './fanout.js';
+import { type FanoutResults, settleMs } from './fanout.js';
 import { type EdgeGripResults, edgeGripTargets, renderEdgeGrip } from './edge-grip.js';
 import type { StormResults } from './storm.js';
 import type { NewsroomResults, NewsroomRun } from './newsroom.js';
@@ -346,7 +346,7 @@ export function renderMarkdown(report: BenchReport): string {
             ...(fanout.api.rssPerAddedSubscriberBytes === undefined
               ? []
               : [
-                  'Readers connect in two halves, each followed by an event they all receive and 2 s idle; the RSS column gives the growth over all readers divided by them, and in brackets the growth while the second half connected divided by it: what one more idle reader costs an instance that already holds thousands (the heap spaces, code and caches the first readers grow once are not counted again). The targets are judged on the bracketed figure.',
+                  `Readers connect in two halves, each followed by an event they all receive and ${settleMs(fanout.subscribers) / 1000} s idle; the RSS column gives the growth over all readers divided by them, and in brackets the growth while the second half connected divided by it: what one more idle reader costs an instance that already holds thousands (the heap spaces, code and caches the first readers grow once are not counted again). The targets are judged on the bracketed figure.`,
                 ]),
           ]),
       'Commit time is the event\'s `occurredAt` (the transaction\'s start, so the figure includes the publishing transaction itself).',
