@@ -386,9 +386,9 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push(
       `The desk publishes an entry every 500 ms throughout (${st.events} events). Readers follow the story through haproxy (leastconn, /ready checked every 500 ms) with \`after: <cursor>\` and resume after their last cursor, waiting as told when turned away (1013) and with full jitter otherwise. Admission control: LIVE_ADMISSION_RATE=${st.admission.rate}, LIVE_ADMISSION_BURST=${st.admission.burst}. First connection of all readers: ${st.connectSeconds.toFixed(1)} s.`,
       '',
-      '| phase | seconds |',
-      '| --- | ---: |',
-      ...st.phases.map((p) => `| ${p.name} | ${p.seconds.toFixed(1)} |`),
+      '| phase | seconds | machine CPU busy |',
+      '| --- | ---: | ---: |',
+      ...st.phases.map((p) => `| ${p.name} | ${p.seconds.toFixed(1)} | ${p.machineBusy === undefined ? '' : `${(p.machineBusy * 100).toFixed(0)} %`} |`),
       '',
       '| events owed (readers × events) | lost | duplicates | out of order | disconnections | turned away (1013) | other failed attempts | subscriptions refused | disconnect → caught up p50 | p99 | max | still away at the end | never caught up | instance crashes | peak RSS per instance |',
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',

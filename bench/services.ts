@@ -146,6 +146,14 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** The whole machine's CPU time so far, busy and all, in clock ticks (Linux: the first line of /proc/stat). */
+export function machineCpuTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  // idle and iowait are the time nothing ran.
+  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+}
+
 /** Resident set size of a process, in bytes (Linux). */
 export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -18,7 +18,7 @@
 import { mintToken } from '../src/auth/tokens.js';
 import { haproxyUnavailable, startHaproxy } from '../scripts/haproxy.js';
 import type { StormCommand, StormMessage, StormSummary } from './storm-clients.js';
-import { BENCH_JWT_SECRET, ClientChannel, PUBLISH, freePort, graphql, rssBytes, sleep, startApi, startNode } from './services.js';
+import { BENCH_JWT_SECRET, ClientChannel, PUBLISH, freePort, graphql, machineCpuTicks, rssBytes, sleep, startApi, startNode } from './services.js';
 
 export interface StormOptions {
   databaseUrl: string;
@@ -39,7 +39,8 @@ export interface StormResults {
   /** Peak RSS of each instance slot (MiB), sampled every second. */
   peakRssMiB: number[];
   admission: { rate: string; burst: string };
-  phases: { name: string; seconds: number }[];
+  /** Each phase's length, and the share of the machine's CPU time that was busy during it (absent from older reports). */
+  phases: { name: string; seconds: number; machineBusy?: number }[];
 }
 
 
@@ -103,9 +104,12 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
 
     const phase = async (name: string, work: () => Promise<void>) => {
       const began = performance.now();
+      const cpuBefore = machineCpuTicks();
       log(`storm: ${name}`);
       await work();
-      phases.push({ name, seconds: (performance.now() - began) / 1000 });
+      const cpuAfter = machineCpuTicks();
+      const busy = (cpuAfter.busy - cpuBefore.busy) / Math.max(1, cpuAfter.total - cpuBefore.total);
+      phases.push({ name, seconds: (performance.now() - began) / 1000, machineBusy: busy });
     };
     // Until every reader is subscribed (and still is), or the deadline.
     const settle = async (deadlineMs: number) => {
