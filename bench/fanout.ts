@@ -45,11 +45,35 @@ export type ApiSide = FanoutSide & {
 /** How long readers are left idle before memory is read: 2 s for thousands, less for the test suite's smoke run of a few. */
 export const settleMs = (readers: number) => Math.min(2_000, 200 + readers);
 
-/** Both halves' connections as one. */
-function joinHalves(a: Extract<ClientMessage, { type: 'connected' }>, b: Extract<ClientMessage, { type: 'connected' }>): Extract<ClientMessage, { type: 'connected' }> {
-  const firstError = a.firstError ?? b.firstError;
-  return { type: 'connected', ok: a.ok + b.ok, failed: a.failed + b.failed, ms: a.ms + b.ms, ...(firstError ? { firstError } : {}) };
+type Connected = Extract<ClientMessage, { type: 'connected' }>;
+
+/**
+ * Connects n readers in two halves, reading a process's RSS before, between and after: the second half's
+ * growth is what one more idle reader costs a process already holding thousands (what the first readers
+ * grow once, the heap's spaces and caches, it does not pay again). The API and the floors alike.
+ */
+async function inHalves(n: number, connectHalf: (count: number, append: boolean) => Promise<Connected>, rss: () => number) {
+  const rssBeforeBytes = rss();
+  const firstHalf = Math.ceil(n / 2);
+  const first = await connectHalf(firstHalf, false);
+  if (first.ok === 0) throw new Error(`no reader could connect: ${first.firstError}`);
+  const rssHalfBytes = rss();
+  const second = await connectHalf(n - firstHalf, true);
+  const rssIdleBytes = rss();
+  const firstError = first.firstError ?? second.firstError;
+  const connected: Connected = { type: 'connected', ok: first.ok + second.ok, failed: first.failed + second.failed, ms: first.ms + second.ms, ...(firstError ? { firstError } : {}) };
+  return {
+    connected,
+    rss: {
+      rssBeforeBytes,
+      rssIdleBytes,
+      rssPerSubscriberBytes: (rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok),
+      rssPerAddedSubscriberBytes: (rssIdleBytes - rssHalfBytes) / Math.max(1, second.ok),
+    },
+  };
 }
+
+const kbText = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 export interface FanoutResults {
   subscribers: number;
@@ -135,39 +159,32 @@ async function runApiSide(options: FanoutOptions, clients: Clients, transport: '
     // Warm the API up (JIT, pools) before taking its baseline memory.
     for (let i = 0; i < 20; i++) await storySeq();
     await sleep(1_000);
-    const rssBeforeBytes = rssBytes(api.pid);
-
-    // In two halves: the second half's memory is what one more idle reader costs an instance already holding
-    // thousands (what the first readers grow once, the heap's spaces and caches, it does not pay again).
-    const firstHalf = Math.ceil(n / 2);
-    const connectHalf = async (count: number, append: boolean) => {
-      const connected = await clients.request<'connected'>({
-        cmd: 'connect',
-        url: transport === 'sse' ? `${api.url}/graphql` : `${api.url.replace('http', 'ws')}/graphql`,
-        n: count,
-        protocol: true,
-        sse: transport === 'sse',
-        sources: options.sources ?? 1,
-        query: TICKER_SUBSCRIPTION,
-        variables: { story: story.id },
-        concurrency: 200,
-        append,
-      });
-      log(`fanout: ${connected.ok} connected, ${connected.failed} failed, in ${(connected.ms / 1000).toFixed(1)} s${connected.firstError ? ` (${connected.firstError})` : ''}`);
-      // An event that every reader so far must receive: proves they are all subscribed (not measured).
-      await publish();
-      const warm = await clients.request<'received'>({ cmd: 'expect', seq: await storySeq(), timeoutMs: timeoutMs * 4 });
-      log(`fanout: warm-up event reached ${warm.count} subscribers`);
-      await sleep(settleMs(n));
-      return connected;
-    };
     log(`fanout: connecting ${n} ${transport} subscribers to ${story.slug}, in two halves`);
-    const firstConnected = await connectHalf(firstHalf, false);
-    if (firstConnected.ok === 0) throw new Error(`no subscriber could connect: ${firstConnected.firstError}`);
-    const rssHalfBytes = rssBytes(api.pid);
-    const secondConnected = await connectHalf(n - firstHalf, true);
-    const rssIdleBytes = rssBytes(api.pid);
-    const connected = joinHalves(firstConnected, secondConnected);
+    const { connected, rss } = await inHalves(
+      n,
+      async (count, append) => {
+        const connected = await clients.request<'connected'>({
+          cmd: 'connect',
+          url: transport === 'sse' ? `${api.url}/graphql` : `${api.url.replace('http', 'ws')}/graphql`,
+          n: count,
+          protocol: true,
+          sse: transport === 'sse',
+          sources: options.sources ?? 1,
+          query: TICKER_SUBSCRIPTION,
+          variables: { story: story.id },
+          concurrency: 200,
+          append,
+        });
+        log(`fanout: ${connected.ok} connected, ${connected.failed} failed, in ${(connected.ms / 1000).toFixed(1)} s${connected.firstError ? ` (${connected.firstError})` : ''}`);
+        // An event that every reader so far must receive: proves they are all subscribed (not measured).
+        await publish();
+        const warm = await clients.request<'received'>({ cmd: 'expect', seq: await storySeq(), timeoutMs: timeoutMs * 4 });
+        log(`fanout: warm-up event reached ${warm.count} subscribers`);
+        await sleep(settleMs(n));
+        return connected;
+      },
+      () => rssBytes(api.pid),
+    );
 
     const seqs: number[] = [];
     for (let i = 0; i < events; i++) {
@@ -179,17 +196,9 @@ async function runApiSide(options: FanoutOptions, clients: Clients, transport: '
       await sleep(250);
     }
     const summary = await clients.request<'summary'>({ cmd: 'summary', seqs });
-    log(`fanout: ${transport} p50 ${summary.latency.p50.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms, max ${summary.latency.max.toFixed(1)} ms, lost ${summary.lost}, ${summary.bytes} bytes a message, ${((rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok) / 1024).toFixed(1)} KB a reader, ${((rssIdleBytes - rssHalfBytes) / Math.max(1, secondConnected.ok) / 1024).toFixed(1)} KB a reader of the second half`);
+    log(`fanout: ${transport} p50 ${summary.latency.p50.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms, max ${summary.latency.max.toFixed(1)} ms, lost ${summary.lost}, ${summary.bytes} bytes a message, ${kbText(rss.rssPerSubscriberBytes)} a reader, ${kbText(rss.rssPerAddedSubscriberBytes)} a reader of the second half`);
     await clients.request<'closed'>({ cmd: 'close' });
-    return {
-      ...side(summary, connected),
-      transport,
-      messageBytes: summary.bytes,
-      rssBeforeBytes,
-      rssIdleBytes,
-      rssPerSubscriberBytes: (rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok),
-      rssPerAddedSubscriberBytes: (rssIdleBytes - rssHalfBytes) / Math.max(1, secondConnected.ok),
-    };
+    return { ...side(summary, connected), transport, messageBytes: summary.bytes, ...rss };
   } finally {
     await api.stop();
   }
@@ -219,40 +228,36 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResults> 
     const runFloor = async (transport: 'graphql-ws' | 'sse'): Promise<FloorSide> => {
       const name = transport === 'sse' ? 'bare SSE' : 'bare ws';
       log(`fanout: connecting ${n} clients to the ${name} server, in two halves`);
-      const rssBeforeBytes = rssBytes(bare.pid);
       let seq = 0;
       const broadcast = async (at: number) => {
         const response = await fetch(`${url}/broadcast?seq=${at}&bytes=${messageBytes}&sseBytes=${sse?.messageBytes ?? messageBytes}`, { method: 'POST' });
         await response.arrayBuffer();
         await clients.request<'received'>({ cmd: 'expect', seq: at, timeoutMs });
       };
-      // Its memory is read as the API's is: in two halves, each idle after a first message (not measured).
-      const connectHalf = async (count: number, append: boolean) => {
-        const connected = await clients.request<'connected'>({
-          cmd: 'connect',
-          url: transport === 'sse' ? `${url}/sse` : url!.replace('http', 'ws'),
-          n: count,
-          protocol: false,
-          sse: transport === 'sse',
-          concurrency: 200,
-          sources: options.sources ?? 1,
-          append,
-        });
-        await broadcast(++seq);
-        await sleep(settleMs(n));
-        return connected;
-      };
-      const firstHalf = Math.ceil(n / 2);
-      const firstConnected = await connectHalf(firstHalf, false);
-      const rssHalfBytes = rssBytes(bare.pid);
-      const secondConnected = await connectHalf(n - firstHalf, true);
-      const rssIdleBytes = rssBytes(bare.pid);
-      const connected = joinHalves(firstConnected, secondConnected);
-      const rssPerSubscriberBytes = (rssIdleBytes - rssBeforeBytes) / Math.max(1, connected.ok);
-      const rssPerAddedSubscriberBytes = (rssIdleBytes - rssHalfBytes) / Math.max(1, secondConnected.ok);
-      log(
-        `fanout: ${name}: ${connected.ok} connected in ${(connected.ms / 1000).toFixed(1)} s, ${(rssPerSubscriberBytes / 1024).toFixed(1)} KB a reader, ${(rssPerAddedSubscriberBytes / 1024).toFixed(1)} KB a reader of the second half`,
+      // Its memory is read as the API's is: each half idle after a first message (not measured).
+      const {
+        connected,
+        rss: { rssPerSubscriberBytes, rssPerAddedSubscriberBytes },
+      } = await inHalves(
+        n,
+        async (count, append) => {
+          const connected = await clients.request<'connected'>({
+            cmd: 'connect',
+            url: transport === 'sse' ? `${url}/sse` : url!.replace('http', 'ws'),
+            n: count,
+            protocol: false,
+            sse: transport === 'sse',
+            concurrency: 200,
+            sources: options.sources ?? 1,
+            append,
+          });
+          await broadcast(++seq);
+          await sleep(settleMs(n));
+          return connected;
+        },
+        () => rssBytes(bare.pid),
       );
+      log(`fanout: ${name}: ${connected.ok} connected in ${(connected.ms / 1000).toFixed(1)} s, ${kbText(rssPerSubscriberBytes)} a reader, ${kbText(rssPerAddedSubscriberBytes)} a reader of the second half`);
       const seqs: number[] = [];
       for (let i = 0; i < events; i++) {
         await broadcast(++seq);

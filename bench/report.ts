@@ -97,6 +97,8 @@ const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) ? `${(a / b
 const yes = (ok: boolean) => (ok ? 'met' : '**not met**');
 /** Bytes as kilobytes, one decimal. */
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+/** One more idle reader's RSS (the second half's growth), or, in reports older than it, the average over all readers. */
+const oneMore = (side: { rssPerSubscriberBytes?: number; rssPerAddedSubscriberBytes?: number }) => side.rssPerAddedSubscriberBytes ?? side.rssPerSubscriberBytes;
 
 /** A section's heading note when its reads were held to a rate (--rate-cap): a smoke run, whose throughput and latency mean nothing. */
 const capped = (rateCap: number | undefined) => (rateCap ? `, reads held to ${rateCap} req/s (a smoke run: throughput and latency figures measure nothing)` : '');
@@ -214,12 +216,12 @@ export function targets(report: BenchReport): Target[] {
       const budget = name === 'sse' ? 8 : 16;
       // One more reader (the second half's growth) when measured: what the first readers grow once is not a reader's.
       const added = s.rssPerAddedSubscriberBytes;
-      const floorBytes = added === undefined ? ownFloor?.rssPerSubscriberBytes : ownFloor?.rssPerAddedSubscriberBytes;
+      const floorBytes = ownFloor ? oneMore(ownFloor) : undefined;
       const floorMemory = floorBytes === undefined ? '' : ` (the ${name === 'sse' ? 'bare SSE' : 'bare ws'} floor: ${kb(floorBytes)})`;
       list.push({
         target: `fan-out (${name}): ≤ ${budget} KB of API RSS per idle reader${added === undefined ? '' : ' (one more reader: the RSS the second half of the readers added, each)'}`,
-        measured: added === undefined ? `${kb(s.rssPerSubscriberBytes)}${floorMemory}` : `${kb(added)}${floorMemory}; ${kb(s.rssPerSubscriberBytes)} averaged over all readers`,
-        met: (added ?? s.rssPerSubscriberBytes) <= budget * 1024,
+        measured: `${kb(oneMore(s)!)}${floorMemory}${added === undefined ? '' : `; ${kb(s.rssPerSubscriberBytes)} averaged over all readers`}`,
+        met: oneMore(s)! <= budget * 1024,
       });
     }
   }
@@ -333,7 +335,7 @@ export function renderMarkdown(report: BenchReport): string {
     for (const a of sides) lines.push(`| ratio ${a.transport ?? 'graphql-ws'}/floor | | ${ratio(a.latency.p50, fanout.floor.latency.p50)} | ${ratio(a.latency.p99, fanout.floor.latency.p99)} | ${ratio(a.latency.max, fanout.floor.latency.max)} | | | | | |`);
     const sseFloor = fanout.sseFloor;
     if (fanout.sse && sseFloor) {
-      const memory = (fanout.sse.rssPerAddedSubscriberBytes ?? fanout.sse.rssPerSubscriberBytes) / ((fanout.sse.rssPerAddedSubscriberBytes === undefined ? sseFloor.rssPerSubscriberBytes : sseFloor.rssPerAddedSubscriberBytes) ?? Number.NaN);
+      const memory = oneMore(fanout.sse)! / (oneMore(sseFloor) ?? Number.NaN);
       lines.push(`| ratio sse/bare SSE floor | | ${ratio(fanout.sse.latency.p50, sseFloor.latency.p50)} | ${ratio(fanout.sse.latency.p99, sseFloor.latency.p99)} | ${ratio(fanout.sse.latency.max, sseFloor.latency.max)} | | | | | ${Number.isFinite(memory) ? `${memory.toFixed(2)}×` : ''} |`);
     }
     lines.push(

@@ -9,14 +9,13 @@ import { createServer } from 'node:net';
  * to listen on it has started (seconds, for a server under tsx), which then
  * fails with EADDRINUSE.
  */
-function ephemeralRange(): [number, number] {
+function ephemeralLow(): number | null {
   try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (low && high && low > 11_000) return [low, high];
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return low > 11_000 ? low : null;
   } catch {
-    // not Linux: the kernel's own choice below
+    return null; // not Linux: the kernel's own choice below
   }
-  return [0, 0];
 }
 
 /** Ports this process has handed out: not handed out twice, even once their first user has let them go. */
@@ -35,8 +34,8 @@ function listensOn(port: number): Promise<number | null> {
 
 /** A port nobody listens on now, below the kernel's range for outgoing connections where there is room. */
 export async function freePort(): Promise<number> {
-  const [low] = ephemeralRange();
-  for (let attempt = 0; low > 0 && attempt < 50; attempt++) {
+  const low = ephemeralLow();
+  for (let attempt = 0; low !== null && attempt < 50; attempt++) {
     const candidate = 10_000 + Math.floor(Math.random() * (low - 10_000));
     if (handedOut.has(candidate)) continue;
     if ((await listensOn(candidate)) !== null) {

@@ -35,7 +35,7 @@ export interface SocketExtra {
  * query parsed out of it) for as long as its subscription runs. Bounded, and
  * only short texts: a cache, not a store.
  */
-export function textInterner(max: number, maxLength: number): (text: string) => string {
+function textInterner(max: number, maxLength: number): (text: string) => string {
   const texts = new Map<string, string>();
   return (text) => {
     if (text.length > maxLength) return text;
