@@ -31,6 +31,7 @@ import { capConnectionsPerAddress } from './transport/connection-cap.js';
 import { Admission, opensLiveStream, refuseLiveStream } from './transport/admission.js';
 import { type SocketContext, type WebSockets, attachWebSockets } from './transport/websocket.js';
 import { singleConnectionStreams } from './transport/graphql-sse.js';
+import { SseStreams, wantsDistinctStream } from './transport/sse-streams.js';
 import { type Grip, createGrip } from './transport/grip.js';
 import { GripPublisher } from './transport/grip-publisher.js';
 import { type Viewer, anonymousReader, canWrite } from './viewer.js';
@@ -74,6 +75,8 @@ export interface App {
   gripPublisher: GripPublisher | null;
   /** graphql-sse single-connection streams reserved or open (tests). */
   sseStreams: { readonly count: number };
+  /** Distinct-connections SSE streams written from the bus (tests). */
+  sseReaders: Pick<SseStreams, 'stats'>;
   /** The linking matcher, for its build count (tests). */
   linking: Pick<CatalogMatcher, 'builds'>;
   /** Null unless METRICS_PORT or METRICS_TOKEN is set: then nothing is collected. */
@@ -190,6 +193,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   recordCacheDependencies(schema);
   // graphql-sse's single-connection mode (PUT, then a stream and operations carrying its token) at /graphql.
   const sseStreams = singleConnectionStreams({ limits, log: log.child({ component: 'sse' }) });
+  // Distinct-connections SSE streams of live subscriptions, written from the bus (src/transport/sse-streams.ts).
+  const sseReaders = new SseStreams(limits.maxSocketBufferBytes, metrics?.eventsDelivered('sse') ?? null, log.child({ component: 'sse' }));
   const yoga = createYoga<{ req?: IncomingMessage; res?: ServerResponse; edge?: EdgeScopeReceiver } & Partial<SocketContext>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -217,7 +222,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       const viewer = token ? (await verifyToken(jwtSecret, token)).viewer : anonymousReader;
       const cacheable = viewer === anonymousReader && !request.headers.get('accept')?.includes('text/event-stream') && !request.headers.has('x-graphql-event-stream-token');
       const forEdge = request.method === 'GET' || initial.edge !== undefined;
-      return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', null, cacheable, forEdge);
+      const stream = initial.res && wantsDistinctStream(request) ? sseReaders.connectionFor(request, initial.res, initial) : null;
+      return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', stream, cacheable, forEdge);
     },
     plugins: [
       // First: every request, including those the plugins below refuse or answer from the cache.
@@ -231,6 +237,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       ...useQueryLimits(limits),
       useCostLimit(limits),
       useSseLimits(limits, metrics),
+      // After Yoga's result processors (which come before every plugin): a stream the bus writes gets a bare head.
+      sseReaders.plugin,
       useSharedEventExecution(tracing),
       useCompiledQueries(),
       ...(config.reportSqlStatements ? [useStatementCounting()] : []),
@@ -295,6 +303,11 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     edge: edgeCache,
     heldStreams: config.grip !== null,
   });
+  // Yoga answers at /graphql; an SSE stream's answer may be written from the bus instead (src/transport/sse-streams.ts).
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
+    if ((req.headers.accept ?? '').includes('text/event-stream')) void sseReaders.serve(req, res, () => yoga.handleNodeRequestAndResponse(req, res, { req, res }));
+    else void yoga(req, res, { req, res });
+  };
   // Node checks the header and request timeouts below every connectionsCheckingInterval (30 s by
   // default, so a trickled body could live for a minute): checked every second instead.
   const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
@@ -324,7 +337,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     if (grip?.candidate(req)) {
       grip.serve(req, res).then(
         (held) => {
-          if (!held) writePriority.admit(req, res, () => void yoga(req, res, { req, res }));
+          if (!held) writePriority.admit(req, res, () => answer(req, res));
         },
         (error: unknown) => {
           log.error({ err: error }, 'could not answer a GRIP hold');
@@ -342,7 +355,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
         return;
       }
     }
-    writePriority.admit(req, res, () => void yoga(req, res, { req, res }));
+    writePriority.admit(req, res, () => answer(req, res));
   });
   // A body or headers trickled a byte at a time must not hold a socket for minutes (Node's defaults:
   // 60 s for headers, 300 s for the request). Streams of responses (SSE) are not affected.
@@ -371,6 +384,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     linking,
     writePriority,
     sseStreams,
+    sseReaders,
     grip,
     gripPublisher,
     metrics,
@@ -417,6 +431,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       await live.stop();
       // graphql-sse's single-connection streams outlive their operations: end them too.
       sseStreams.close();
+      sseReaders.close();
       // Connections go idle as their last response ends (an SSE stream a moment after live.stop):
       // close each then, rather than wait for its keep-alive timeout.
       server.closeIdleConnections();

@@ -6,9 +6,14 @@ import type { Publisher } from './config.js';
 import type { LiveBus } from './live/bus.js';
 import type { CatalogMatcher } from './loaders/catalog-matcher.js';
 import type { Logger } from './logger.js';
+import type { EndReason } from './observability/metrics.js';
 import type { WebhookRules } from './webhooks/admin.js';
 
-/** Where a transport takes a subscription's live results pushed rather than pulled (src/transport/websocket.ts, src/plugins/shared-event-execution.ts). */
+/**
+ * Where a transport takes a subscription's live results pushed rather than
+ * pulled (src/transport/websocket.ts, src/transport/sse-streams.ts,
+ * src/plugins/shared-event-execution.ts).
+ */
 export interface LiveOutlet {
   /**
    * Writes one result of the subscription; `flushed` (if given) is called
@@ -17,6 +22,18 @@ export interface LiveOutlet {
    * stream ends.
    */
   write(result: ExecutionResult, flushed?: () => void): boolean;
+  /** Called when a subscription's stream takes the outlet: from then on its results are written here, not pulled. */
+  attached?(): void;
+}
+
+export interface LiveConnection {
+  kind: 'graphql-ws' | 'sse';
+  /** Cuts off a subscriber that does not keep up (a WebSocket is closed with this code; an SSE stream is dropped). */
+  close(code: number, reason: string): void;
+  /** Where its live results are written (see src/plugins/shared-event-execution.ts). */
+  outlet?: LiveOutlet;
+  /** Why the server ended it, once it did (a WebSocket's reason is known from its close). */
+  readonly endReason?: EndReason | null;
 }
 
 /**
@@ -32,11 +49,11 @@ export interface Context extends Access {
   /** The client's address (rate limits key on it for anonymous callers). */
   clientAddress: string;
   /**
-   * The WebSocket this operation runs on, to cut off a subscriber that does
-   * not keep up, and the outlet its live results are written to (see
-   * src/plugins/shared-event-execution.ts); null over HTTP.
+   * The connection a subscription's results go down when the transport
+   * writes them itself: a WebSocket, or a distinct-connections SSE stream.
+   * Null for every other HTTP request.
    */
-  connection: { close(code: number, reason: string): void; outlet?: LiveOutlet } | null;
+  connection: LiveConnection | null;
   /**
    * SQL statements this operation has run (see src/db/statement-counter.ts);
    * null unless REPORT_SQL_STATEMENTS is on, since the counting rides on

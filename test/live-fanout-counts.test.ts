@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { liveExecutionStats } from '../src/plugins/shared-event-execution.js';
 import { sharedBytesStats } from '../src/transport/shared-bytes.js';
+import { sseFrameStats } from '../src/transport/sse-streams.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { collect, wsClient } from './helpers/ws.js';
 
@@ -143,10 +144,11 @@ describe('fan-out counts', () => {
     for (const { socket } of sockets) socket.close();
   });
 
-  it('serialises an event once for all its SSE readers', async () => {
+  it('writes each event to every SSE reader from the bus, serialised and framed once', async () => {
     const query = encodeURIComponent(`subscription ($story: ID!) { storyEvents(story: $story) { sequence entry { headline } } }`);
     const variables = encodeURIComponent(JSON.stringify({ story: storyId }));
     const n = 6;
+    const streamsBefore = liveExecutionStats.pushedStreams;
     const controllers = Array.from({ length: n }, () => new AbortController());
     const texts = Array.from({ length: n }, () => ({ text: '' }));
     await Promise.all(
@@ -165,14 +167,26 @@ describe('fan-out counts', () => {
     );
     for (let i = 0; i < 200 && server.app.live.stats().subscribers < n; i++) await new Promise((r) => setTimeout(r, 20));
     expect(server.app.live.stats().subscribers).toBe(n);
-    const serialisedBefore = liveExecutionStats.serialised;
+    // Each stream pushed to by the bus and written by the server itself (src/transport/sse-streams.ts), not pulled through Yoga's.
+    expect(liveExecutionStats.pushedStreams - streamsBefore).toBe(n);
+    expect(server.app.sseReaders.stats().streams).toBe(n);
+    const before = { ...server.app.live.stats() };
+    const stats = { ...liveExecutionStats };
+    const framesBefore = sseFrameStats.frames;
     const published = await server.edit(`mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`, { input: { story: storyId, headline: 'Over SSE', body: 'Text.' } });
     expect(published.errors).toBeUndefined();
     for (let i = 0; i < 300 && texts.some((t) => !t.text.includes('Over SSE')); i++) await new Promise((r) => setTimeout(r, 20));
     for (const { text } of texts) expect(text).toMatch(/event: next\ndata: \{"data":\{"storyEvents":\{"sequence":\d+,"entry":\{"headline":"Over SSE"\}\}\}\}\n\n/);
-    expect(liveExecutionStats.serialised - serialisedBefore).toBe(1);
+    const after = server.app.live.stats();
+    expect(after.pushed - before.pushed).toBe(n);
+    expect(after.pulled - before.pulled).toBe(0);
+    expect(liveExecutionStats.streamPulls - stats.streamPulls).toBe(0);
+    expect(liveExecutionStats.serialised - stats.serialised).toBe(1);
+    expect(sseFrameStats.frames - framesBefore).toBe(1);
+    expect(server.app.sseReaders.stats().bufferedBytes).toBe(0);
     for (const controller of controllers) controller.abort();
     for (let i = 0; i < 200 && server.app.live.stats().subscribers > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(server.app.live.stats().subscribers).toBe(0);
+    expect(server.app.sseReaders.stats().streams).toBe(0);
   });
 });

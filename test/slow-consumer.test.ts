@@ -1,10 +1,11 @@
 /**
  * A subscriber that stops reading costs the server bounded memory: its
  * queue of undelivered events and its socket buffer stay under their
- * limits, and it is cut off with close code 4008 (resume from your cursor).
+ * limits, and it is cut off: a WebSocket with close code 4008, an SSE
+ * stream by dropping it (either way, resume from your cursor).
  * A peer that stops answering pings is dropped.
  */
-import type { Socket as NetSocket } from 'node:net';
+import { type Socket as NetSocket, connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CLOSE_CODES } from '../src/errors.js';
@@ -77,6 +78,38 @@ describe('slow and dead consumers', () => {
     // And the server lets go of it completely.
     for (let i = 0; i < 100 && server.app.websockets.stats().connections > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(server.app.websockets.stats()).toEqual({ connections: 0, bufferedBytes: 0 });
+  }, 120_000);
+
+  it('cuts off an SSE reader that stops reading, holding bounded memory for it', async () => {
+    const bodies = Array.from({ length: 40 }, (_, i) => `b${i}: body`).join(' ');
+    const query = encodeURIComponent(`subscription { storyEvents(story: "${storyId}") { cursor entry { ${bodies} } } }`);
+    const { hostname, port } = new URL(server.url);
+    const socket = tcpConnect(Number(port), hostname);
+    socket.on('error', () => {});
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const head = new Promise<string>((resolve) => socket.once('data', (chunk) => resolve(String(chunk))));
+    socket.write(`GET /graphql?query=${query} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\n\r\n`);
+    expect(await head).toMatch(/^HTTP\/1.1 200/);
+    for (let i = 0; i < 100 && server.app.live.stats().subscribers < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(server.app.sseReaders.stats().streams).toBe(1);
+    socket.pause();
+
+    let mostBuffered = 0;
+    let cutOff = false;
+    const body = 'x'.repeat(19_000);
+    for (let i = 0; i < 300 && !cutOff; i++) {
+      const res = await server.edit(`mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`, { input: { story: storyId, headline: `Big SSE ${i}`, body } });
+      expect(res.errors).toBeUndefined();
+      mostBuffered = Math.max(mostBuffered, server.app.sseReaders.stats().bufferedBytes);
+      cutOff = server.app.live.stats().subscribers === 0;
+    }
+    expect(cutOff).toBe(true);
+    expect(mostBuffered).toBeGreaterThan(0);
+    // One frame may be in flight beyond the limit: the check runs before each write.
+    expect(mostBuffered).toBeLessThanOrEqual(MAX_BUFFER + MESSAGE_BYTES);
+    socket.resume();
+    await closed;
+    expect(server.app.sseReaders.stats()).toEqual({ streams: 0, bufferedBytes: 0 });
   }, 120_000);
 
   it('drops a peer that does not answer pings, and keeps one that does', async () => {

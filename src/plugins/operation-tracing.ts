@@ -23,7 +23,7 @@ function startSpan(tracing: Tracing, args: ExecutionArgs): Span {
     'graphql.operation.type': type,
     ...(name ? { 'graphql.operation.name': name } : {}),
     'diretta.request_id': ctx.requestId,
-    'diretta.transport': ctx.connection ? 'graphql-ws' : 'http',
+    'diretta.transport': ctx.connection?.kind === 'graphql-ws' ? 'graphql-ws' : 'http',
   }, ctx.request?.headers.get('traceparent') ?? null);
   const { traceId, spanId } = tracing.ids(span);
   ctx.log = ctx.log.child({ traceId, spanId });

@@ -151,14 +151,16 @@ export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
         onSubscribeResult({ result }) {
           finish?.(result);
           // SSE streams are counted here; a WebSocket's subscriptions by the transport (src/transport/websocket.ts).
-          if (ctx.connection || !isAsyncIterable(result)) return undefined;
+          if (ctx.connection?.kind === 'graphql-ws' || !isAsyncIterable(result)) return undefined;
           const end = metrics.subscriptionStarted('sse', ctx.viewer.role);
           ended = end;
           const delivered = metrics.eventsDelivered('sse');
           return {
+            // Results pulled through the stream; those pushed to an SSE outlet are counted there (src/transport/sse-streams.ts).
             onNext: () => delivered.inc(),
-            // A stream ends when its reader goes (the request is aborted and Yoga returns the iterator) or the server ends it.
-            onEnd: () => end((ctx as { request?: Request }).request?.signal.aborted === false ? 'complete' : 'client_gone'),
+            // A stream ends when its reader goes (the request is aborted and its iterator returned) or the server ends it.
+            // A stream written from the bus knows why it ended, and has let go of its request.
+            onEnd: () => end(ctx.connection?.endReason ?? ((ctx as { request?: Request }).request?.signal.aborted ? 'client_gone' : 'complete')),
           };
         },
         // A stream that fails does not reach onEnd.

@@ -228,6 +228,7 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult>, LiveSink {
     private readonly tracing: Tracing | null,
   ) {
     liveExecutionStats.pushedStreams++;
+    outlet.attached?.();
   }
 
   [Symbol.asyncIterator]() {

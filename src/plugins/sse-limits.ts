@@ -21,7 +21,7 @@ export function useSseLimits(limits: Pick<Limits, 'maxConnectionsPerAddress'>, m
   return {
     onSubscribe({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as Context;
-      if (ctx.connection) return undefined; // a WebSocket: capped at the upgrade
+      if (ctx.connection?.kind === 'graphql-ws') return undefined; // capped at the upgrade
       const address = ctx.clientAddress;
       const count = open.get(address) ?? 0;
       if (count >= limits.maxConnectionsPerAddress) {

@@ -37,6 +37,7 @@ import type { Limits } from '../config.js';
 import { guardRequest } from '../input-guard.js';
 import type { Logger } from '../logger.js';
 import { clientAddress } from './http.js';
+import { stripHttp, withoutHttpHints } from './error-hints.js';
 
 const TOKEN_HEADER = 'x-graphql-event-stream-token';
 const TOKEN_QUERY = 'token';
@@ -96,18 +97,6 @@ function refusal(fetchAPI: RequestPayload['fetchAPI'], status: number, error: Gr
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
   });
-}
-
-/** The HTTP hints Yoga reads from errors (`extensions.http`) are for the server: never written to a stream. */
-function withoutHttpHints<T extends { errors?: readonly GraphQLError[] }>(result: T): T {
-  if (!result.errors?.some((e) => e.extensions?.http)) return result;
-  return { ...result, errors: result.errors.map((e) => stripHttp(e)) };
-}
-
-function stripHttp(error: GraphQLError): GraphQLError {
-  if (!error.extensions?.http) return error;
-  const { http: _http, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions });
 }
 
 const PLACEHOLDER = parse('{ __typename }');

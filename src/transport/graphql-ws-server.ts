@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import { CloseCode, type ServerOptions, handleProtocols, makeServer } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
+import { textInterner } from './text-interner.js';
 
 /** How graphql-ws words the errors a client's message causes. */
 const PROTOCOL_ERROR = /^(Unexpected message of type|Invalid message|Message is missing|Message .* must be|"[a-z]+" message expects)/i;
@@ -29,24 +30,6 @@ export interface SocketExtra {
   readonly clientAddress: string;
 }
 
-/**
- * Identical texts share one string: thousands of tickers send the very same
- * `subscribe` message, and graphql-ws keeps each message's text (and the
- * query parsed out of it) for as long as its subscription runs. Bounded, and
- * only short texts: a cache, not a store.
- */
-function textInterner(max: number, maxLength: number): (text: string) => string {
-  const texts = new Map<string, string>();
-  return (text) => {
-    if (text.length > maxLength) return text;
-    const known = texts.get(text);
-    if (known !== undefined) return known;
-    if (texts.size >= max) texts.delete(texts.keys().next().value!);
-    texts.set(text, text);
-    return text;
-  };
-}
-
 export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E extends object>(
   options: ServerOptions<P, SocketExtra & E>,
   wsServer: WebSocketServer,
@@ -58,7 +41,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   /** The client's address, from its upgrade request. */
   addressOf: (request: IncomingMessage) => string = (request) => request.socket.remoteAddress ?? 'unknown',
 ): void {
-  const intern = textInterner(256, 16_384);
+  const intern = textInterner();
   const server = makeServer<P, SocketExtra & E>({
     ...options,
     // The query parsed out of a shared text is a string of its own: the subscription keeps the interned one

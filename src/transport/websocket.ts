@@ -29,6 +29,7 @@ import { countQueryLimits, endReasonOf } from '../plugins/request-metrics.js';
 import { requestIdFrom } from '../request-id.js';
 import { type Viewer, anonymousReader } from '../viewer.js';
 import { guardRequest } from '../input-guard.js';
+import { stripHttp } from './error-hints.js';
 import { clientAddress } from './http.js';
 import { serveGraphqlWs } from './graphql-ws-server.js';
 import { nextMessage, sendSharedBytes, sharedNext } from './shared-bytes.js';
@@ -37,17 +38,8 @@ import { type Admission, retryReason } from './admission.js';
 /** Shared messages are Buffers, which ws sends as binary frames unless told otherwise; graphql-ws clients expect text. */
 const AS_TEXT = Object.freeze({ binary: false });
 
-/**
- * Errors as a WebSocket client receives them: with their code, without the
- * HTTP status Yoga's plugins attach for HTTP answers (it means nothing here).
- */
-function socketErrors(errors: readonly GraphQLError[]): GraphQLError[] {
-  return errors.map((error) => {
-    if (!error.extensions?.http) return error;
-    const { http: _http, ...extensions } = error.extensions;
-    return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions });
-  });
-}
+/** Errors as a WebSocket client receives them: with their code, without the HTTP hints Yoga's plugins attach for HTTP answers. */
+const socketErrors = (errors: readonly GraphQLError[]): GraphQLError[] => errors.map(stripHttp);
 
 /** What a WebSocket operation hands the Yoga context factory. */
 export interface SocketContext {
@@ -273,7 +265,7 @@ export function attachWebSockets(
           requestId: randomUUID(),
           connectionId: ctx.extra.requestId,
           clientAddress: ctx.extra.clientAddress,
-          connection: { close: (code, reason) => closeSocket(socket, code, reason), outlet: outletFor(socket, id) },
+          connection: { kind: 'graphql-ws', close: (code, reason) => closeSocket(socket, code, reason), outlet: outletFor(socket, id) },
         };
         // The operation's context is this very object once the plugins and the context factory have added to
         // it, and it lives as long as the subscription: only what they read (not graphql-ws' ctx, the socket

@@ -1,0 +1,276 @@
+/**
+ * Yoga's distinct-connections SSE streams (`Accept: text/event-stream` at
+ * /graphql, one stream per operation, no token) of live subscriptions,
+ * written from the bus as WebSocket subscriptions are.
+ *
+ * Left to Yoga, such a stream is a fetch-API Response whose ReadableStream
+ * pulls the subscription's iterator, with a ping timer of its own, piped
+ * into Node's response by the server adapter: some 30 KB of the API's heap
+ * per idle reader, and a chain of promises per reader per event. Here the
+ * request still goes through Yoga like any other (parameters, trusted
+ * documents, CORS, every plugin and limit, the answer's headers), with an
+ * outlet in its context. When the subscription's stream takes the outlet
+ * (src/plugins/shared-event-execution.ts), Yoga's answer is a head without
+ * a body, and this module writes the stream itself to Node's response:
+ * Yoga's head, then each event as one frame built once for every SSE reader
+ * of the same result, written straight from the bus's dispatch. One timer
+ * pings every stream. The stream ends as Yoga's does: an error as a `next`
+ * event, then `complete`, or cut off when the reader goes or stops reading.
+ * Every other answer (queries, refusals, streams the bus does not push) is
+ * Yoga's, sent as its adapter sends it.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { sendNodeResponse } from '@whatwg-node/server';
+import type { ExecutionResult } from 'graphql';
+import { type Plugin, isAsyncIterable } from 'graphql-yoga';
+import type { LiveConnection, LiveOutlet } from '../context.js';
+import type { Logger } from '../logger.js';
+import type { CounterCell } from '../observability/metric-families.js';
+import type { EndReason } from '../observability/metrics.js';
+import { withoutHttpHints } from './error-hints.js';
+import { textInterner } from './text-interner.js';
+
+/** As Yoga's: a comment line, often enough for proxies that drop connections idle for 30 s or more. */
+export const SSE_PING_MS = 12_000;
+const PING = Buffer.from(':\n\n');
+const COMPLETE = Buffer.from('event: complete\ndata:\n\n');
+/** Yoga's head for an SSE answer (its plugins add theirs: CORS, the request id…). */
+const HEAD = { 'content-type': 'text/event-stream', connection: 'keep-alive', 'cache-control': 'no-cache', 'content-encoding': 'none' };
+
+/** Whether a request at /graphql asks for a distinct-connections stream (graphql-sse's single-connection mode carries a token). */
+export function wantsDistinctStream(request: Request): boolean {
+  if (!(request.headers.get('accept') ?? '').includes('text/event-stream')) return false;
+  return !request.headers.has('x-graphql-event-stream-token') && !new URL(request.url).searchParams.has('token');
+}
+
+type WithStringify = ExecutionResult & { stringify?: (value: unknown) => string };
+const frames = new WeakMap<ExecutionResult, Buffer>();
+/** Frames built (tests count them: one per result, whatever the readers). */
+export const sseFrameStats = { frames: 0 };
+
+/**
+ * `event: next` with the result's JSON, as Yoga writes it (without the
+ * errors' HTTP hints, through the result's own stringify when it has one):
+ * a shared result's frame is built once for all its readers.
+ */
+function frameOf(result: ExecutionResult): Buffer {
+  let frame = frames.get(result);
+  if (!frame) {
+    const written = withoutHttpHints(result);
+    const json = (result as WithStringify).stringify?.(written) ?? JSON.stringify(written);
+    frame = Buffer.from(`event: next\ndata: ${json}\n\n`);
+    sseFrameStats.frames++;
+    frames.set(result, frame);
+  }
+  return frame;
+}
+
+/** Yoga's request handling keeps the parameters (in a closure of its own) as long as the stream lives: their query text is shared. */
+const intern = textInterner();
+
+/** What Yoga puts in an HTTP operation's context. */
+export interface RequestContext {
+  request?: Request | undefined;
+  params?: unknown;
+}
+
+interface Owner {
+  readonly maxBufferBytes: number;
+  readonly delivered: CounterCell | null;
+}
+
+/** One reader's stream: its connection (in the operation's context) and its outlet. */
+class SseStream implements LiveConnection, LiveOutlet {
+  endReason: EndReason | null = null;
+  taken = false;
+  /** Once the stream's iterator has settled for good. */
+  finished = false;
+
+  constructor(
+    readonly res: ServerResponse,
+    private readonly owner: Owner,
+    /** The operation's context, which lives as long as the stream: it lets go of Yoga's request once the stream is open. */
+    private context: RequestContext | null,
+  ) {}
+
+  get kind(): 'sse' {
+    return 'sse';
+  }
+
+  get outlet(): LiveOutlet {
+    return this;
+  }
+
+  attached(): void {
+    this.taken = true;
+  }
+
+  write(result: ExecutionResult, flushed?: () => void): boolean {
+    const { res } = this;
+    if (res.destroyed || res.writableEnded) {
+      flushed?.();
+      return false;
+    }
+    // The reader is not reading: stop buffering for it. It resumes from its cursor when it comes back.
+    if (res.writableLength > this.owner.maxBufferBytes) {
+      this.close();
+      flushed?.();
+      return false;
+    }
+    if (this.owner.delivered) this.owner.delivered.value += 1;
+    if (flushed) res.write(frameOf(result), () => flushed());
+    else res.write(frameOf(result));
+    return true;
+  }
+
+  /** Cuts off a slow consumer: a reader whose buffer is full would never take a last event. */
+  close(): void {
+    this.endReason ??= 'slow_consumer';
+    this.res.destroy();
+  }
+
+  /**
+   * Once the head is written nothing reads the fetch-API request or the
+   * parameters again (the end's reason is known here); the context keeps
+   * them as long as the stream lives, so it drops them: their URL, headers
+   * and query text are a kilobyte or two per reader. Yoga keeps the
+   * parameters too: their query becomes the text every reader shares.
+   */
+  opened(): void {
+    const context = this.context;
+    this.context = null;
+    if (!context) return;
+    const params = context.params as { query?: unknown } | undefined;
+    if (typeof params?.query === 'string') params.query = intern(params.query);
+    context.request = undefined;
+    context.params = undefined;
+  }
+
+  ping(): void {
+    const { res } = this;
+    if (!res.destroyed && res.writableLength === 0) res.write(PING);
+  }
+}
+
+interface Held {
+  stream: SseStream;
+  iterator: AsyncIterator<ExecutionResult>;
+}
+
+export class SseStreams implements Owner {
+  /** Streams open now, for the pings. */
+  private readonly open = new Set<SseStream>();
+  /** Until its result is processed: the stream of each request that asked for one. */
+  private readonly pending = new WeakMap<Request, SseStream>();
+  /** Yoga's answers for streams written here. */
+  private readonly held = new WeakMap<Response, Held>();
+  private readonly pings: NodeJS.Timeout;
+  readonly plugin: Plugin;
+
+  constructor(
+    readonly maxBufferBytes: number,
+    readonly delivered: CounterCell | null,
+    private readonly log: Logger,
+  ) {
+    this.pings = setInterval(() => {
+      for (const stream of this.open) stream.ping();
+    }, SSE_PING_MS);
+    this.pings.unref();
+    this.plugin = {
+      // After Yoga's own processors: a stream that took its outlet gets a head without a body.
+      onResultProcess: ({ request, result, setResultProcessor }) => {
+        const stream = this.pending.get(request);
+        if (!stream) return;
+        this.pending.delete(request);
+        if (!stream.taken || !isAsyncIterable(result)) return;
+        setResultProcessor((iterable, fetchAPI) => {
+          const response = new fetchAPI.Response(null, { status: 200, headers: HEAD });
+          this.held.set(response, { stream, iterator: (iterable as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator]() });
+          return response;
+        }, 'text/event-stream');
+      },
+    };
+  }
+
+  /** Streams written from here, open now, and the bytes waiting in their sockets. */
+  stats(): { streams: number; bufferedBytes: number } {
+    let bufferedBytes = 0;
+    for (const stream of this.open) bufferedBytes += stream.res.writableLength;
+    return { streams: this.open.size, bufferedBytes };
+  }
+
+  /** The connection for the context (being built) of a request that wants a stream (wantsDistinctStream). */
+  connectionFor(request: Request, res: ServerResponse, context: RequestContext): LiveConnection {
+    const stream = new SseStream(res, this, context);
+    this.pending.set(request, stream);
+    return stream;
+  }
+
+  /** Answers a stream request through Yoga (`handle`): a stream that took its outlet is written from here, any other answer as Yoga's adapter sends it. */
+  async serve(req: IncomingMessage, res: ServerResponse, handle: () => Response | Promise<Response>): Promise<void> {
+    let response: Response;
+    try {
+      response = await handle();
+    } catch (error) {
+      this.log.error({ err: error, requestId: req.headers['x-request-id'] }, 'could not answer a stream request');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+      return;
+    }
+    const held = this.held.get(response);
+    if (!held) {
+      try {
+        await sendNodeResponse(response, res, req, true);
+      } catch (error) {
+        this.log.warn({ err: error, requestId: req.headers['x-request-id'] }, 'could not send an answer');
+        res.destroy();
+      }
+      return;
+    }
+    this.start(res, response, held);
+  }
+
+  private start(res: ServerResponse, response: Response, { stream, iterator }: Held) {
+    if (res.destroyed) {
+      stream.endReason ??= 'client_gone';
+      void iterator.return?.();
+      return;
+    }
+    const head: OutgoingHttpHeaders = {};
+    response.headers.forEach((value, name) => (head[name] = value));
+    res.writeHead(response.status, head);
+    // Always a first ping: some browsers do not report a stream open before its first bytes.
+    res.write(PING);
+    stream.opened();
+    this.open.add(stream);
+    res.on('close', () => {
+      this.open.delete(stream);
+      if (stream.finished) return;
+      stream.endReason ??= 'client_gone';
+      void iterator.return?.();
+    });
+    void this.pump(stream, iterator);
+  }
+
+  /** Waits for the stream's end (its events are written by the outlet); writes what the iterator still yields (an error, as Yoga makes it a result), then `complete`. */
+  private async pump(stream: SseStream, iterator: AsyncIterator<ExecutionResult>) {
+    const { res } = stream;
+    try {
+      for (;;) {
+        const { done, value } = await iterator.next();
+        if (value != null && !res.destroyed) res.write(frameOf(value));
+        if (done) break;
+      }
+      stream.finished = true;
+      if (!res.destroyed) res.end(COMPLETE);
+    } catch (error) {
+      stream.finished = true;
+      this.log.warn({ err: error, requestId: res.getHeader('x-request-id') }, 'an SSE stream failed');
+      res.destroy();
+    }
+  }
+
+  close(): void {
+    clearInterval(this.pings);
+  }
+}
