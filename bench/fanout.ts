@@ -271,7 +271,7 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResults> 
     };
     const floor = await runFloor('graphql-ws');
     const sseFloor = sse ? await runFloor('sse') : undefined;
-    return { subscribers: n, events, sources: options.sources ?? 1, messageBytes, api: (ws ?? sse)!, ...(sse ? { sse } : {}), floor, ...(sseFloor ? { sseFloor } : {}) };
+    return { subscribers: n, events, sources: options.sources ?? 1, messageBytes, api: (ws ?? sse)!, ...(ws && sse ? { sse } : {}), floor, ...(sseFloor ? { sseFloor } : {}) };
   } finally {
     await bare.stop();
     await clients.service.stop();

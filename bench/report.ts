@@ -334,9 +334,11 @@ export function renderMarkdown(report: BenchReport): string {
     }
     for (const a of sides) lines.push(`| ratio ${a.transport ?? 'graphql-ws'}/floor | | ${ratio(a.latency.p50, fanout.floor.latency.p50)} | ${ratio(a.latency.p99, fanout.floor.latency.p99)} | ${ratio(a.latency.max, fanout.floor.latency.max)} | | | | | |`);
     const sseFloor = fanout.sseFloor;
-    if (fanout.sse && sseFloor) {
-      const memory = oneMore(fanout.sse)! / (oneMore(sseFloor) ?? Number.NaN);
-      lines.push(`| ratio sse/bare SSE floor | | ${ratio(fanout.sse.latency.p50, sseFloor.latency.p50)} | ${ratio(fanout.sse.latency.p99, sseFloor.latency.p99)} | ${ratio(fanout.sse.latency.max, sseFloor.latency.max)} | | | | | ${Number.isFinite(memory) ? `${memory.toFixed(2)}×` : ''} |`);
+    // `sse` when both transports ran; the only side when SSE ran alone.
+    const sse = sides.find((a) => a.transport === 'sse');
+    if (sse && sseFloor) {
+      const memory = oneMore(sse)! / (oneMore(sseFloor) ?? Number.NaN);
+      lines.push(`| ratio sse/bare SSE floor | | ${ratio(sse.latency.p50, sseFloor.latency.p50)} | ${ratio(sse.latency.p99, sseFloor.latency.p99)} | ${ratio(sse.latency.max, sseFloor.latency.max)} | | | | | ${Number.isFinite(memory) ? `${memory.toFixed(2)}×` : ''} |`);
     }
     lines.push(
       '',

@@ -279,79 +279,21 @@ export class LiveBus {
       };
       return ended;
     }
-    const channel = this.channelFor(storyId);
-    const leave = () => {
-      channel.subscribers.delete(subscriber);
-      // Only if it is still this story's channel: a newer one may have replaced it meanwhile.
-      if (channel.subscribers.size === 0 && this.channels.get(storyId) === channel) this.channels.delete(storyId);
-    };
-    const subscriber = new Subscriber(this.options.maxQueue, this.handed, () => {
-      leave();
-      options.onOverflow?.();
-    });
-    channel.subscribers.add(subscriber);
+    return new StoryStream(this, this.channelFor(storyId), afterSeq, options.onOverflow);
+  }
 
-    let started: Promise<void> | null = null;
-    let delivered = 0;
-    let replay: AsyncGenerator<LiveEvent> | null = null;
-    const begin = () =>
-      (started ??= (async () => {
-        await channel.ready;
-        const upTo = channel.lastSeq;
-        delivered = afterSeq ?? upTo;
-        if (delivered < upTo) replay = this.replay(channel, delivered, upTo);
-      })());
-    let begun = false;
-    const done = (): IteratorResult<LiveEvent> => ({ done: true, value: undefined });
-    const iterator: LiveIterator = {
-      [Symbol.asyncIterator]: () => iterator,
-      live: (sink) => begun && replay === null && subscriber.goLive(sink, delivered),
-      begin: async () => {
-        try {
-          await begin();
-          begun = true;
-        } catch (error) {
-          leave();
-          throw error;
-        }
-      },
-      next: async () => {
-        try {
-          if (!begun) {
-            await begin();
-            begun = true;
-          }
-          if (replay) {
-            const replayed = await replay.next();
-            if (!replayed.done && !subscriber.closed) {
-              delivered = replayed.value.row.seq;
-              return replayed;
-            }
-            replay = null;
-          }
-          for (;;) {
-            const event = await subscriber.take();
-            if (!event) {
-              leave();
-              return done();
-            }
-            if (event.row.seq <= delivered) continue;
-            delivered = event.row.seq;
-            return { done: false, value: event };
-          }
-        } catch (error) {
-          leave();
-          throw error;
-        }
-      },
-      return: async () => {
-        subscriber.abandon();
-        leave();
-        await replay?.return(undefined);
-        return done();
-      },
-    };
-    return iterator;
+  /** A stream's subscriber leaves its story's channel; the channel goes with its last subscriber (see StoryStream). */
+  leave(channel: Channel, subscriber: Subscriber): void {
+    channel.subscribers.delete(subscriber);
+    // Only if it is still this story's channel: a newer one may have replaced it meanwhile.
+    if (channel.subscribers.size === 0 && this.channels.get(channel.storyId) === channel) this.channels.delete(channel.storyId);
+  }
+
+  /** A new subscriber of a channel (see StoryStream). */
+  join(channel: Channel, onOverflow: () => void): Subscriber {
+    const subscriber = new Subscriber(this.options.maxQueue, this.handed, onOverflow);
+    channel.subscribers.add(subscriber);
+    return subscriber;
   }
 
   private channelFor(storyId: number): Channel {
@@ -385,7 +327,8 @@ export class LiveBus {
     return channel;
   }
 
-  private async *replay(channel: Channel, afterSeq: number, upToSeq: number): AsyncGenerator<LiveEvent> {
+  /** The events of a channel after `afterSeq` up to `upToSeq`: from memory when it still holds them, else from the log (see StoryStream). */
+  async *replay(channel: Channel, afterSeq: number, upToSeq: number): AsyncGenerator<LiveEvent> {
     let from = afterSeq;
     const oldest = channel.recent[0];
     if (oldest && oldest.row.seq <= from + 1) {
@@ -530,5 +473,104 @@ export class LiveBus {
       for (const channel of this.channels.values()) this.catchUp(channel);
     }, 1_000);
     this.retryTimer.unref();
+  }
+}
+
+const DONE: IteratorResult<LiveEvent> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * One subscriber's stream of a story's events (LiveBus.subscribe): a replay
+ * after its cursor, then the live events, pulled or pushed once caught up.
+ * A class rather than closures: a reader holds one for hours, and thousands
+ * of readers hold thousands, so its methods live once, on the prototype.
+ */
+class StoryStream implements LiveIterator {
+  private readonly subscriber: Subscriber;
+  private started: Promise<void> | null = null;
+  private begun = false;
+  private delivered = 0;
+  private replaying: AsyncGenerator<LiveEvent> | null = null;
+
+  constructor(
+    private readonly bus: LiveBus,
+    private readonly channel: Channel,
+    private readonly afterSeq: number | null,
+    private readonly onOverflow: (() => void) | undefined,
+  ) {
+    this.subscriber = bus.join(channel, this.overflowed);
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  private readonly overflowed = () => {
+    this.leave();
+    this.onOverflow?.();
+  };
+
+  private leave() {
+    this.bus.leave(this.channel, this.subscriber);
+  }
+
+  /** Where the replay begins, once the channel knows its last event: once. */
+  private start(): Promise<void> {
+    return (this.started ??= (async () => {
+      await this.channel.ready;
+      const upTo = this.channel.lastSeq;
+      this.delivered = this.afterSeq ?? upTo;
+      if (this.delivered < upTo) this.replaying = this.bus.replay(this.channel, this.delivered, upTo);
+    })());
+  }
+
+  live(sink: LiveSink): boolean {
+    return this.begun && this.replaying === null && this.subscriber.goLive(sink, this.delivered);
+  }
+
+  async begin(): Promise<void> {
+    if (this.begun) return;
+    try {
+      await this.start();
+      this.begun = true;
+      // The settled promise is of no more use; a reader holds its stream for hours.
+      this.started = null;
+    } catch (error) {
+      this.leave();
+      throw error;
+    }
+  }
+
+  async next(): Promise<IteratorResult<LiveEvent>> {
+    try {
+      if (!this.begun) await this.begin();
+      if (this.replaying) {
+        const replayed = await this.replaying.next();
+        if (!replayed.done && !this.subscriber.closed) {
+          this.delivered = replayed.value.row.seq;
+          return replayed;
+        }
+        this.replaying = null;
+      }
+      for (;;) {
+        const event = await this.subscriber.take();
+        if (!event) {
+          this.leave();
+          return DONE;
+        }
+        if (event.row.seq <= this.delivered) continue;
+        this.delivered = event.row.seq;
+        return { done: false, value: event };
+      }
+    } catch (error) {
+      this.leave();
+      throw error;
+    }
+  }
+
+  async return(): Promise<IteratorResult<LiveEvent>> {
+    this.subscriber.abandon();
+    this.leave();
+    await this.replaying?.return(undefined);
+    return DONE;
   }
 }

@@ -8,7 +8,7 @@ import { limited } from '../../plugins/rate-limits.js';
 import { LIVE_OUTAGE_WAIT_MS, retryWhileUnavailable } from '../../db/outage.js';
 import { STORY_EVENT_KINDS, type StoryRow } from '../../db/schema.js';
 import { CLOSE_CODES, badUserInput, clientError, notFound } from '../../errors.js';
-import { type LiveIterator, SlowConsumerError } from '../../live/bus.js';
+import { type LiveIterator, type LiveSink, SlowConsumerError } from '../../live/bus.js';
 import { decodeEventCursor, encodeEventCursor } from '../../live/event-cursor.js';
 import { type LiveEvent, seqOfPublicEvent } from '../../live/load-events.js';
 import type { Context } from '../../context.js';
@@ -86,60 +86,96 @@ async function followedStory(ctx: Context, story: string | number) {
   return row;
 }
 
+const expiredError = () => clientError('UNAUTHENTICATED', 'Your token has expired: subscribe again with a fresh one.');
+
 /**
  * The story's events for this subscriber that pass `keep`. A subscriber
  * that falls too far behind is cut off (WebSocket close 4008) and resumes
  * from its cursor. Not an async generator, so that a departing subscriber
- * leaves the bus at once (see LiveBus.subscribe).
+ * leaves the bus at once (see LiveBus.subscribe). A class, as the bus's
+ * stream is: a reader holds one for hours, its methods live once.
  */
-function follow(ctx: Context, storyId: number, afterSeq: number | null, keep: (event: LiveEvent) => boolean): LiveIterator {
-  const source = ctx.live.subscribe(storyId, afterSeq, {
-    onOverflow: () => {
-      ctx.log.warn({ storyId }, 'cut off a slow subscriber');
-      ctx.connection?.close(CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
-    },
-  });
-  const expired = () => ctx.viewer.expiresAt !== undefined && Date.now() / 1000 >= ctx.viewer.expiresAt;
-  const expiredError = () => clientError('UNAUTHENTICATED', 'Your token has expired: subscribe again with a fresh one.');
-  const iterator: LiveIterator = {
-    [Symbol.asyncIterator]: () => iterator,
-    begin: () => source.begin(),
-    // Pushed once caught up: the same filter and token check, called by the bus for each event.
-    live: (sink) =>
-      source.live({
-        event(event) {
-          if (expired()) {
-            event.delivery?.done(false);
-            void source.return!();
-            sink.end(expiredError());
-          } else if (keep(event)) sink.event(event);
-          else event.delivery?.done(true);
-        },
-        end: (error) => sink.end(error),
-        get idle() {
-          return sink.idle;
-        },
-      }),
-    async next() {
-      try {
-        for (;;) {
-          const result = await source.next();
-          // Over SSE nothing else watches the token (a WebSocket is closed with 4403 when it runs out).
-          if (expired()) {
-            await source.return!();
-            throw expiredError();
-          }
-          if (result.done || keep(result.value)) return result;
+class FollowedStory implements LiveIterator, LiveSink {
+  private readonly source: LiveIterator;
+  /** Once pushed to: where the events that pass go. */
+  private sink: LiveSink | null = null;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly storyId: number,
+    afterSeq: number | null,
+    private readonly keep: (event: LiveEvent) => boolean,
+  ) {
+    this.source = ctx.live.subscribe(storyId, afterSeq, { onOverflow: () => this.overflowed() });
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  private overflowed() {
+    this.ctx.log.warn({ storyId: this.storyId }, 'cut off a slow subscriber');
+    this.ctx.connection?.close(CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
+  }
+
+  private expired() {
+    const { expiresAt } = this.ctx.viewer;
+    return expiresAt !== undefined && Date.now() / 1000 >= expiresAt;
+  }
+
+  begin(): Promise<void> {
+    return this.source.begin();
+  }
+
+  /** Pushed once caught up: the same filter and token check, called by the bus for each event (this is the bus's sink). */
+  live(sink: LiveSink): boolean {
+    this.sink = sink;
+    if (this.source.live(this)) return true;
+    this.sink = null;
+    return false;
+  }
+
+  event(event: LiveEvent): void {
+    const sink = this.sink!;
+    if (this.expired()) {
+      event.delivery?.done(false);
+      void this.source.return!();
+      sink.end(expiredError());
+    } else if (this.keep(event)) sink.event(event);
+    else event.delivery?.done(true);
+  }
+
+  end(error?: unknown): void {
+    this.sink!.end(error);
+  }
+
+  get idle(): boolean {
+    return this.sink!.idle;
+  }
+
+  async next(): Promise<IteratorResult<LiveEvent>> {
+    try {
+      for (;;) {
+        const result = await this.source.next();
+        // Over SSE nothing else watches the token (a WebSocket is closed with 4403 when it runs out).
+        if (this.expired()) {
+          await this.source.return!();
+          throw expiredError();
         }
-      } catch (error) {
-        if (error instanceof SlowConsumerError) throw clientError('SLOW_CONSUMER', error.message);
-        throw error;
+        if (result.done || this.keep(result.value)) return result;
       }
-    },
-    return: () => source.return!(),
-  };
-  return iterator;
+    } catch (error) {
+      if (error instanceof SlowConsumerError) throw clientError('SLOW_CONSUMER', error.message);
+      throw error;
+    }
+  }
+
+  return(): Promise<IteratorResult<LiveEvent>> {
+    return this.source.return!();
+  }
 }
+
+const follow = (ctx: Context, storyId: number, afterSeq: number | null, keep: (event: LiveEvent) => boolean): LiveIterator => new FollowedStory(ctx, storyId, afterSeq, keep);
 
 /**
  * The position in the story's whole log (editors' numbering) after which to
@@ -180,19 +216,26 @@ async function storyEventsFilter(ctx: Context, filter: { keyEventsOnly?: boolean
   const drafts = canSeeUnpublished(ctx.viewer);
   const mentioning = filter?.mentioning == null ? null : parseNodeId(String(filter.mentioning), 'filter.mentioning', ['Person', 'Place'] as const);
   const keyEventsOnly = filter?.keyEventsOnly ?? false;
+  if (!mentioning) return unmentionedFilters[Number(drafts) * 2 + Number(keyEventsOnly)]!;
   // Following a place follows the places inside it too (as of subscribing).
-  const places = mentioning?.typename === 'Place' ? await placeIdsInside(ctx, mentioning.id) : null;
-  const mentioned = (event: LiveEvent) =>
-    !mentioning || (places ? [...event.mentions.Place].some((id) => places.has(id)) : event.mentions[mentioning.typename].has(mentioning.id));
+  const places = mentioning.typename === 'Place' ? await placeIdsInside(ctx, mentioning.id) : null;
+  const mentioned = (event: LiveEvent) => (places ? [...event.mentions.Place].some((id) => places.has(id)) : event.mentions[mentioning.typename].has(mentioning.id));
+  return eventFilter(drafts, keyEventsOnly, mentioned);
+}
+
+function eventFilter(drafts: boolean, keyEventsOnly: boolean, mentioned: ((event: LiveEvent) => boolean) | null): (event: LiveEvent) => boolean {
   return (event) => {
     if (!event.row.public && !drafts) return false;
     if (event.row.entryId === null) return true; // about the story itself (status, title…): every follower needs it
     if (keyEventsOnly && !(event.entry?.keyEvent || event.row.kind === 'key_event_cleared')) return false;
     // A retraction still reaches those who follow its former mentions: they have the entry to take down.
-    if (!mentioned(event)) return false;
+    if (mentioned && !mentioned(event)) return false;
     return true;
   };
 }
+
+/** The filters without `mentioning`, shared by every subscriber (thousands hold one for hours): by drafts × keyEventsOnly. */
+const unmentionedFilters = [eventFilter(false, false, null), eventFilter(false, true, null), eventFilter(true, false, null), eventFilter(true, true, null)];
 
 const entryPublishedFilter = (event: LiveEvent) => event.row.kind === 'published' && event.row.public && event.entry !== null;
 
