@@ -360,15 +360,17 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult>, LiveSink {
 }
 
 export function useSharedEventExecution(tracing: Tracing | null = null): Plugin<Context> {
+  // One function for every subscription (envelop keeps the one it was given for as long as the stream runs).
+  const subscribe = async (args: ExecutionArgs) => {
+    const source = await createSourceEventStream(args);
+    if (!isAsyncIterable(source)) return source as ExecutionResult;
+    const outlet = (args.contextValue as Context).connection?.outlet;
+    if (outlet && isLiveIterator(source)) return new SharedStream(source, args, outlet, tracing);
+    return mapAsyncIterator(source as AsyncIterable<unknown>, (payload) => executeEvent(tracing, args, payload));
+  };
   return {
     onSubscribe({ setSubscribeFn }) {
-      setSubscribeFn(async (args) => {
-        const source = await createSourceEventStream(args);
-        if (!isAsyncIterable(source)) return source as ExecutionResult;
-        const outlet = (args.contextValue as Context).connection?.outlet;
-        if (outlet && isLiveIterator(source)) return new SharedStream(source, args, outlet, tracing);
-        return mapAsyncIterator(source as AsyncIterable<unknown>, (payload) => executeEvent(tracing, args, payload));
-      });
+      setSubscribeFn(subscribe);
     },
   };
 }

@@ -152,6 +152,12 @@ class SseStream implements LiveConnection, LiveOutlet {
   }
 }
 
+function headOf(response: Response): OutgoingHttpHeaders {
+  const head: OutgoingHttpHeaders = {};
+  response.headers.forEach((value, name) => (head[name] = value));
+  return head;
+}
+
 interface Held {
   stream: SseStream;
   iterator: AsyncIterator<ExecutionResult>;
@@ -236,20 +242,23 @@ export class SseStreams implements Owner {
       void iterator.return?.();
       return;
     }
-    const head: OutgoingHttpHeaders = {};
-    response.headers.forEach((value, name) => (head[name] = value));
-    res.writeHead(response.status, head);
+    res.writeHead(response.status, headOf(response));
     // Always a first ping: some browsers do not report a stream open before its first bytes.
     res.write(PING);
     stream.opened();
     this.open.add(stream);
-    res.on('close', () => {
+    this.watchClose(stream, iterator);
+    void this.pump(stream, iterator);
+  }
+
+  /** Apart, so that the listener (which lives as long as the stream) keeps only what it needs: not Yoga's response or head. */
+  private watchClose(stream: SseStream, iterator: AsyncIterator<ExecutionResult>) {
+    stream.res.on('close', () => {
       this.open.delete(stream);
       if (stream.finished) return;
       stream.endReason ??= 'client_gone';
       void iterator.return?.();
     });
-    void this.pump(stream, iterator);
   }
 
   /** Waits for the stream's end (its events are written by the outlet); writes what the iterator still yields (an error, as Yoga makes it a result), then `complete`. */
