@@ -25,7 +25,8 @@ export function capConnectionsPerAddress(server: Server, max: number, log: Logge
     }
     refusedSinceLog = 0;
     open.set(address, count + 1);
-    socket.once('close', () => {
+    // on(), not once() (whose wrappers would stay with every socket, a reader's for hours): a socket closes once.
+    socket.on('close', () => {
       const left = (open.get(address) ?? 1) - 1;
       if (left <= 0) open.delete(address);
       else open.set(address, left);

@@ -54,52 +54,83 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   });
   wsServer.options.handleProtocols = handleProtocols;
   wsServer.on('error', (err) => log.error({ err }, 'WebSocket server error'));
-  const socketLog = log;
 
   wsServer.on('connection', (socket, request) => {
     if (!serves(request)) return;
-    const requestId = String(request.headers['x-request-id']);
-    // Every line about this socket carries the request id of its upgrade; the child logger is made when a line is.
-    let child: Logger | null = null;
-    const log = () => (child ??= socketLog.child({ requestId }));
+    const adapter = new SocketAdapter(socket, String(request.headers['x-request-id']), log, closeSocket, intern);
     // on(), not once(): a socket closes once, and once() wraps every listener in two objects of its own, kept for
     // as long as the socket (hours, for a reader). The error handler ends the socket: a second error does nothing new.
-    socket.on('error', (err) => {
-      // ECONNRESET and the like: the peer is gone. Not worth more than a line.
-      log().warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'WebSocket error; closing the socket');
-      socket.terminate();
-    });
-    const closed = server.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) =>
-          new Promise<void>((resolve) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, (err) => {
-              if (err) log().debug({ err: { message: err.message, code: (err as { code?: string }).code } }, 'dropped a message to a closing WebSocket');
-              resolve();
-            });
-          }),
-        close: (code, reason) => (code === undefined ? socket.close() : closeSocket(socket, code, reason ?? '')),
-        onMessage: (handle) =>
-          socket.on('message', async (message) => {
-            try {
-              await handle(intern(String(message)));
-            } catch (err) {
-              // graphql-ws throws for messages a client must not send (`next` or `connection_ack` from a
-              // client, an unknown type): the client's fault, 4400, not the server's 4500.
-              if (err instanceof Error && PROTOCOL_ERROR.test(err.message)) {
-                log().debug({ reason: err.message }, 'closed a WebSocket for a protocol error');
-                closeSocket(socket, CloseCode.BadRequest, err.message.slice(0, 120));
-                return;
-              }
-              log().error({ err }, 'graphql-ws could not handle a message; closing the socket');
-              closeSocket(socket, CloseCode.InternalServerError, 'Internal server error');
-            }
-          }),
-      },
-      { socket, requestId, clientAddress: addressOf(request) } as SocketExtra & E,
-    );
+    socket.on('error', (err) => adapter.failed(err));
+    const closed = server.opened(adapter, { socket, requestId: adapter.requestId, clientAddress: addressOf(request) } as SocketExtra & E);
     socket.on('close', (code, reason) => void closed(code, String(reason)));
   });
+}
+
+/**
+ * The socket as graphql-ws sees it (its `send`, `close` and `onMessage`).
+ * A class rather than an object of closures: a reader's socket lives for
+ * hours, thousands of them at once, and the methods live once, on the
+ * prototype. Every line about the socket carries the request id of its
+ * upgrade; the child logger is made when a line is.
+ */
+class SocketAdapter {
+  private child: Logger | null = null;
+
+  constructor(
+    private readonly socket: WebSocket,
+    readonly requestId: string,
+    private readonly parentLog: Logger,
+    private readonly closeSocket: (socket: WebSocket, code: number, reason: string) => void,
+    private readonly intern: (text: string) => string,
+  ) {}
+
+  private get log(): Logger {
+    return (this.child ??= this.parentLog.child({ requestId: this.requestId }));
+  }
+
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+
+  send(data: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const { socket } = this;
+      if (socket.readyState !== socket.OPEN) return resolve();
+      socket.send(data, (err) => {
+        if (err) this.log.debug({ err: { message: err.message, code: (err as { code?: string }).code } }, 'dropped a message to a closing WebSocket');
+        resolve();
+      });
+    });
+  }
+
+  close(code?: number, reason?: string): void {
+    if (code === undefined) this.socket.close();
+    else this.closeSocket(this.socket, code, reason ?? '');
+  }
+
+  onMessage(handle: (data: string) => Promise<void>): void {
+    this.socket.on('message', (message) => void this.received(handle, String(message)));
+  }
+
+  private async received(handle: (data: string) => Promise<void>, message: string) {
+    try {
+      await handle(this.intern(message));
+    } catch (err) {
+      // graphql-ws throws for messages a client must not send (`next` or `connection_ack` from a
+      // client, an unknown type): the client's fault, 4400, not the server's 4500.
+      if (err instanceof Error && PROTOCOL_ERROR.test(err.message)) {
+        this.log.debug({ reason: err.message }, 'closed a WebSocket for a protocol error');
+        this.closeSocket(this.socket, CloseCode.BadRequest, err.message.slice(0, 120));
+        return;
+      }
+      this.log.error({ err }, 'graphql-ws could not handle a message; closing the socket');
+      this.closeSocket(this.socket, CloseCode.InternalServerError, 'Internal server error');
+    }
+  }
+
+  /** ECONNRESET and the like: the peer is gone. Not worth more than a line. */
+  failed(err: Error): void {
+    this.log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'WebSocket error; closing the socket');
+    this.socket.terminate();
+  }
 }

@@ -125,6 +125,21 @@ export function attachWebSockets(
   wsServer.on('headers', (headers, req) => headers.push(`x-request-id: ${String(req.headers['x-request-id'])}`));
   const unwatch = metrics?.onScrape(() => metrics.websocketConnections.set(wsServer.clients.size));
 
+  // Listeners shared by every socket (it is `this`), rather than closures made for each.
+  const addresses = new WeakMap<WebSocket, string>();
+  function ponged(this: WebSocket) {
+    alive.set(this, true);
+  }
+  function failed(error: Error & { code?: string }) {
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') metrics?.refused.websocketFrameBytes.inc();
+  }
+  function closed(this: WebSocket, code: number) {
+    if (!closedBy.has(this)) closedBy.set(this, { code, byServer: false });
+    const address = addresses.get(this)!;
+    const left = (perAddress.get(address) ?? 1) - 1;
+    if (left <= 0) perAddress.delete(address);
+    else perAddress.set(address, left);
+  }
   wsServer.on('connection', (socket, req) => {
     const retryMs = turnedAway.get(req);
     if (retryMs !== undefined) {
@@ -135,18 +150,12 @@ export function attachWebSockets(
     sendSharedBytes(socket);
     const address = clientAddress(req, limits.trustProxy);
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    addresses.set(socket, address);
     alive.set(socket, true);
-    socket.on('pong', () => alive.set(socket, true));
-    socket.on('error', (error: Error & { code?: string }) => {
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') metrics?.refused.websocketFrameBytes.inc();
-    });
+    socket.on('pong', ponged);
+    socket.on('error', failed);
     // on(), not once() (see src/transport/graphql-ws-server.ts): a WebSocket emits close once.
-    socket.on('close', (code) => {
-      if (!closedBy.has(socket)) closedBy.set(socket, { code, byServer: false });
-      const left = (perAddress.get(address) ?? 1) - 1;
-      if (left <= 0) perAddress.delete(address);
-      else perAddress.set(address, left);
-    });
+    socket.on('close', closed);
   });
 
   /** Every close the server decides goes through here, so that its subscriptions end for that reason. */
