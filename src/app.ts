@@ -150,12 +150,14 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     webhookRules,
     // Recorded only for answers the cache may keep: anonymous HTTP reads, not SSE streams, with the cache on.
     cacheScope: newCacheScope((config.responseCacheTtlMs > 0 || forEdge) && cacheable),
-    chargeReplay: (cost) => {
-      const wait = limits.replayCostPerMinute > 0 ? replays.take(viewer.subject ? `sub:${viewer.subject}` : `ip:${address}`, cost) : 0;
-      if (wait > 0) metrics?.refused.replay.inc();
-      return wait;
-    },
+    chargeReplay,
   });
+  // One function for every context (called as its method): a subscription's context lives as long as its reader.
+  function chargeReplay(this: Pick<Context, 'viewer' | 'clientAddress'>, cost: number): number {
+    const wait = limits.replayCostPerMinute > 0 ? replays.take(this.viewer.subject ? `sub:${this.viewer.subject}` : `ip:${this.clientAddress}`, cost) : 0;
+    if (wait > 0) metrics?.refused.replay.inc();
+    return wait;
+  }
 
   // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
   const responseCache = createResponseCache(database, {

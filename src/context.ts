@@ -70,5 +70,5 @@ export interface Context extends Access {
    * Takes `cost` from the caller's replay budget (REPLAY_COST_PER_MINUTE, per
    * token subject or address): 0 when allowed, else the seconds to wait.
    */
-  chargeReplay(cost: number): number;
+  chargeReplay(this: Pick<Context, 'viewer' | 'clientAddress'>, cost: number): number;
 }
