@@ -7,6 +7,7 @@
  * from the proxy, so the cap is left to it (TRUST_PROXY).
  */
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { CounterCell } from '../observability/metric-families.js';
 
@@ -26,11 +27,14 @@ export function capConnectionsPerAddress(server: Server, max: number, log: Logge
     refusedSinceLog = 0;
     open.set(address, count + 1);
     // on(), not once() (whose wrappers would stay with every socket, a reader's for hours): a socket closes once.
-    socket.on('close', () => {
-      const left = (open.get(address) ?? 1) - 1;
-      if (left <= 0) open.delete(address);
-      else open.set(address, left);
-    });
+    socket.on('close', closed);
   });
+  // One listener for every socket (its `this`): the address read above is kept by the socket itself.
+  function closed(this: Socket) {
+    const address = this.remoteAddress ?? 'unknown';
+    const left = (open.get(address) ?? 1) - 1;
+    if (left <= 0) open.delete(address);
+    else open.set(address, left);
+  }
   return { open: (address) => open.get(address) ?? 0 };
 }

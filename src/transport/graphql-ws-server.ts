@@ -58,12 +58,28 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   wsServer.on('connection', (socket, request) => {
     if (!serves(request)) return;
     const adapter = new SocketAdapter(socket, String(request.headers['x-request-id']), log, closeSocket, intern);
+    adapters.set(socket, adapter);
     // on(), not once(): a socket closes once, and once() wraps every listener in two objects of its own, kept for
     // as long as the socket (hours, for a reader). The error handler ends the socket: a second error does nothing new.
-    socket.on('error', (err) => adapter.failed(err));
-    const closed = server.opened(adapter, { socket, requestId: adapter.requestId, clientAddress: addressOf(request) } as SocketExtra & E);
-    socket.on('close', (code, reason) => void closed(code, String(reason)));
+    socket.on('error', socketFailed);
+    adapter.closed = server.opened(adapter, { socket, requestId: adapter.requestId, clientAddress: addressOf(request) } as SocketExtra & E);
+    socket.on('close', socketClosed);
   });
+}
+
+/** Each socket's adapter, for the listeners every socket shares (the socket is their `this`). */
+const adapters = new WeakMap<WebSocket, SocketAdapter>();
+
+function socketFailed(this: WebSocket, err: Error) {
+  adapters.get(this)?.failed(err);
+}
+
+function socketClosed(this: WebSocket, code: number, reason: Buffer) {
+  void adapters.get(this)?.closed?.(code, String(reason));
+}
+
+function socketMessage(this: WebSocket, message: unknown) {
+  void adapters.get(this)?.received(String(message));
 }
 
 /**
@@ -75,6 +91,10 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
  */
 class SocketAdapter {
   private child: Logger | null = null;
+  /** graphql-ws' handler of the socket's messages, once it listens. */
+  private handle: ((data: string) => Promise<void>) | null = null;
+  /** Tells graphql-ws the socket closed (what its `opened` returned). */
+  closed: ((code?: number, reason?: string) => Promise<void>) | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -109,12 +129,13 @@ class SocketAdapter {
   }
 
   onMessage(handle: (data: string) => Promise<void>): void {
-    this.socket.on('message', (message) => void this.received(handle, String(message)));
+    this.handle = handle;
+    this.socket.on('message', socketMessage);
   }
 
-  private async received(handle: (data: string) => Promise<void>, message: string) {
+  async received(message: string): Promise<void> {
     try {
-      await handle(this.intern(message));
+      await this.handle!(this.intern(message));
     } catch (err) {
       // graphql-ws throws for messages a client must not send (`next` or `connection_ack` from a
       // client, an unknown type): the client's fault, 4400, not the server's 4500.

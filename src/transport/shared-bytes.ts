@@ -15,7 +15,7 @@
  */
 import type { ExecutionResult } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 
 interface Serialised {
   json: string;
@@ -88,12 +88,16 @@ export function sharedNext<E extends { socket: WebSocket }>(inner?: OnNext<E>): 
   };
 }
 
-/** Makes a socket send the shared bytes in place of the stand-in `sharedNext` gave graphql-ws. */
-export function sendSharedBytes(socket: WebSocket): void {
-  // The prototype's method called on the socket, not a bound copy (a function and its name per socket, for hours).
-  const send = socket.send as (this: WebSocket, data: unknown, ...rest: unknown[]) => void;
-  socket.send = ((data: unknown, ...rest: unknown[]) => {
-    const waiting = pending.get(socket);
+/**
+ * The server's WebSocket class (the `WebSocket` option of ws' server): it
+ * sends the shared bytes in place of the stand-in `sharedNext` gave
+ * graphql-ws. A subclass, so that the method lives once on its prototype,
+ * not as a function per socket (a reader's, for hours).
+ */
+export class SharedBytesSocket extends WebSocket {
+  override send(data: unknown, ...rest: unknown[]): void {
+    const send = super.send as (this: WebSocket, data: unknown, ...rest: unknown[]) => void;
+    const waiting = pending.get(this);
     if (waiting?.size && typeof data === 'string' && data.endsWith(STAND_IN_END)) {
       // `{"id":"<id>","type":"next","payload":{}}`: the id as written, unless it needed escaping.
       const written = data.slice(STAND_IN_START.length, -STAND_IN_TAIL.length);
@@ -104,10 +108,10 @@ export function sendSharedBytes(socket: WebSocket): void {
         // A Buffer goes out as a binary frame unless told otherwise; graphql-ws clients expect text.
         const [first, second] = rest;
         return typeof first === 'function'
-          ? send.call(socket, message(serialised, id), { binary: false }, first)
-          : send.call(socket, message(serialised, id), { ...(first as object), binary: false }, second);
+          ? send.call(this, message(serialised, id), { binary: false }, first)
+          : send.call(this, message(serialised, id), { ...(first as object), binary: false }, second);
       }
     }
-    return send.call(socket, data, ...rest);
-  }) as WebSocket['send'];
+    return send.call(this, data, ...rest);
+  }
 }

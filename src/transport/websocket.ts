@@ -32,7 +32,7 @@ import { guardRequest } from '../input-guard.js';
 import { stripHttp } from './error-hints.js';
 import { clientAddress } from './http.js';
 import { serveGraphqlWs } from './graphql-ws-server.js';
-import { nextMessage, sendSharedBytes, sharedNext } from './shared-bytes.js';
+import { SharedBytesSocket, nextMessage, sharedNext } from './shared-bytes.js';
 import { type Admission, retryReason } from './admission.js';
 
 /** Shared messages are Buffers, which ws sends as binary frames unless told otherwise; graphql-ws clients expect text. */
@@ -105,6 +105,8 @@ export function attachWebSockets(
     server,
     path: '/graphql',
     maxPayload: limits.wsMaxPayloadBytes,
+    // Sends an event's shared bytes (src/transport/shared-bytes.ts).
+    WebSocket: SharedBytesSocket,
     verifyClient: (info, accept) => {
       // The upgrade is a request like any other: it gets an id (the client's, if sane), answered in
       // x-request-id and carried by every log line about the socket.
@@ -147,7 +149,6 @@ export function attachWebSockets(
       socket.close(CLOSE_CODES.tryAgainLater, retryReason(retryMs));
       return;
     }
-    sendSharedBytes(socket);
     const address = clientAddress(req, limits.trustProxy);
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     addresses.set(socket, address);
