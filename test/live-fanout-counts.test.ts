@@ -3,6 +3,7 @@
  * event is loaded from the log once per instance, and its selection is
  * executed once per distinct operation (document, variables, role).
  */
+import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { liveExecutionStats } from '../src/plugins/shared-event-execution.js';
@@ -188,5 +189,26 @@ describe('fan-out counts', () => {
     for (let i = 0; i < 200 && server.app.live.stats().subscribers > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(server.app.live.stats().subscribers).toBe(0);
     expect(server.app.sseReaders.stats().streams).toBe(0);
+  });
+
+  it('answers a stream it writes itself with the head Yoga gives: CORS, the request id, no caching', async () => {
+    const query = encodeURIComponent(`subscription ($story: ID!) { storyEvents(story: $story) { sequence } }`);
+    const variables = encodeURIComponent(JSON.stringify({ story: storyId }));
+    const streamsBefore = server.app.sseReaders.stats().streams;
+    const { headers, status, request } = await new Promise<{ headers: Record<string, unknown>; status: number; request: ReturnType<typeof get> }>((resolve, reject) => {
+      const request = get(`${server.url}/graphql?query=${query}&variables=${variables}`, { headers: { accept: 'text/event-stream', origin: 'https://news.example', 'x-request-id': 'held-stream-1' } }, (response) => {
+        resolve({ headers: response.headers, status: response.statusCode!, request });
+      });
+      request.on('error', reject);
+    });
+    expect(status).toBe(200);
+    expect(server.app.sseReaders.stats().streams).toBe(streamsBefore + 1);
+    expect(headers['content-type']).toBe('text/event-stream');
+    expect(headers['access-control-allow-origin']).toBeDefined();
+    expect(headers['x-request-id']).toBe('held-stream-1');
+    expect(String(headers['cache-control'])).toMatch(/no-store|no-cache/);
+    request.destroy();
+    for (let i = 0; i < 200 && server.app.sseReaders.stats().streams > streamsBefore; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(server.app.sseReaders.stats().streams).toBe(streamsBefore);
   });
 });

@@ -25,6 +25,8 @@ beforeAll(async () => {
     MAX_ALIASES: '50',
     // Pings would drop the stalled reader (it cannot answer) before the limits are tested.
     WS_PING_INTERVAL_MS: '600000',
+    // Subscriptions ended, by transport and reason.
+    METRICS_PORT: '0',
   });
   const created = await server.edit<{ createStory: { story: { id: string } } }>(`mutation { createStory(input: { slug: "slow", title: "Slow", language: "en", status: LIVE }) { story { id } } }`);
   storyId = created.data!.createStory.story.id;
@@ -81,6 +83,11 @@ describe('slow and dead consumers', () => {
   }, 120_000);
 
   it('cuts off an SSE reader that stops reading, holding bounded memory for it', async () => {
+    const endedSlow = async () => {
+      const line = (await server.app.metrics!.exposition()).split('\n').find((l) => l.startsWith('diretta_subscriptions_ended_total{') && l.includes('transport="sse"') && l.includes('reason="slow_consumer"'));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const slowBefore = await endedSlow();
     const bodies = Array.from({ length: 40 }, (_, i) => `b${i}: body`).join(' ');
     const query = encodeURIComponent(`subscription { storyEvents(story: "${storyId}") { cursor entry { ${bodies} } } }`);
     const { hostname, port } = new URL(server.url);
@@ -110,6 +117,7 @@ describe('slow and dead consumers', () => {
     socket.resume();
     await closed;
     expect(server.app.sseReaders.stats()).toEqual({ streams: 0, bufferedBytes: 0 });
+    expect((await endedSlow()) - slowBefore).toBe(1);
   }, 120_000);
 
   it('drops a peer that does not answer pings, and keeps one that does', async () => {

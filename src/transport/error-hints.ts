@@ -1,19 +1,22 @@
 /**
- * The HTTP hints Yoga's plugins attach to errors (`extensions.http`: a
- * status, headers) are for the server's HTTP answer; Yoga strips them from
- * what it writes. Results a transport writes itself (graphql-ws messages,
- * SSE events) lose them the same way.
+ * What Yoga's plugins attach to errors for the server, not the client: the
+ * HTTP hints (`extensions.http`: a status, headers) and the mark of an
+ * unexpected error (`extensions.unexpected`). Yoga strips them from what it
+ * writes; results a transport writes itself (graphql-ws messages, SSE
+ * events) lose them the same way.
  */
 import { GraphQLError } from 'graphql';
 
-export function stripHttp(error: GraphQLError): GraphQLError {
-  if (!error.extensions?.http) return error;
-  const { http: _http, ...extensions } = error.extensions;
+const internal = (error: GraphQLError) => error.extensions?.http !== undefined || error.extensions?.unexpected !== undefined;
+
+export function stripInternals(error: GraphQLError): GraphQLError {
+  if (!internal(error)) return error;
+  const { http: _http, unexpected: _unexpected, ...extensions } = error.extensions;
   return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions });
 }
 
-/** The result as it may be written: its errors without their HTTP hints (the very object when none has any). */
-export function withoutHttpHints<T extends { errors?: readonly GraphQLError[] | undefined }>(result: T): T {
-  if (!result.errors?.some((e) => e.extensions?.http)) return result;
-  return { ...result, errors: result.errors.map(stripHttp) };
+/** The result as it may be written: its errors without what is meant for the server (the very object when none has any). */
+export function withoutInternals<T extends { errors?: readonly GraphQLError[] | undefined }>(result: T): T {
+  if (!result.errors?.some(internal)) return result;
+  return { ...result, errors: result.errors.map(stripInternals) };
 }

@@ -37,7 +37,7 @@ import type { Limits } from '../config.js';
 import { guardRequest } from '../input-guard.js';
 import type { Logger } from '../logger.js';
 import { clientAddress } from './http.js';
-import { stripHttp, withoutHttpHints } from './error-hints.js';
+import { stripInternals, withoutInternals } from './error-hints.js';
 
 const TOKEN_HEADER = 'x-graphql-event-stream-token';
 const TOKEN_QUERY = 'token';
@@ -120,7 +120,7 @@ function guardedYoga(yoga: YogaLike): YogaLike {
         const enveloped = target.getEnveloped(initial);
         let refused: readonly GraphQLError[] | null = null;
         const guarded = guardRequest(initial.params?.query, initial.params?.variables);
-        if (guarded) refused = [stripHttp(guarded)];
+        if (guarded) refused = [stripInternals(guarded)];
         const refusedResult = () => ({ errors: refused!, data: null });
         return {
           ...enveloped,
@@ -130,14 +130,14 @@ function guardedYoga(yoga: YogaLike): YogaLike {
               return enveloped.parse(source);
             } catch (error) {
               if (!(error instanceof GraphQLError)) throw error;
-              refused = [stripHttp(withCode(error, 'GRAPHQL_PARSE_FAILED'))];
+              refused = [stripInternals(withCode(error, 'GRAPHQL_PARSE_FAILED'))];
               return PLACEHOLDER;
             }
           },
           validate: (schema: GraphQLSchema, document: DocumentNode) => {
             if (refused) return [];
             const errors: readonly GraphQLError[] = enveloped.validate(schema, document);
-            if (errors.length) refused = errors.map((e: GraphQLError) => stripHttp(withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
+            if (errors.length) refused = errors.map((e: GraphQLError) => stripInternals(withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
             return [];
           },
           execute: (args: ExecutionArgs) => (refused ? refusedResult() : enveloped.execute(args)),
@@ -167,7 +167,7 @@ export function singleConnectionStreams({ limits, log }: { limits: Pick<Limits, 
   const inner = useGraphQLSSE({
     endpoint: '/graphql',
     // Yoga strips the HTTP hints of errors (`extensions.http`) from what it writes; graphql-sse writes results as they are.
-    onNext: (_ctx, _req, result) => withoutHttpHints(result),
+    onNext: (_ctx, _req, result) => withoutInternals(result),
     authenticate(req) {
       if (req.method !== 'PUT') return tokenOf(req.raw) ?? undefined;
       const address = addresses.get(req.raw) ?? 'unknown';

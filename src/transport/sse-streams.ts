@@ -27,7 +27,7 @@ import type { LiveConnection, LiveOutlet } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { CounterCell } from '../observability/metric-families.js';
 import type { EndReason } from '../observability/metrics.js';
-import { withoutHttpHints } from './error-hints.js';
+import { withoutInternals } from './error-hints.js';
 import { textInterner } from './text-interner.js';
 
 /** As Yoga's: a comment line, often enough for proxies that drop connections idle for 30 s or more. */
@@ -50,13 +50,13 @@ export const sseFrameStats = { frames: 0 };
 
 /**
  * `event: next` with the result's JSON, as Yoga writes it (without the
- * errors' HTTP hints, through the result's own stringify when it has one):
+ * errors' internals, through the result's own stringify when it has one):
  * a shared result's frame is built once for all its readers.
  */
 function frameOf(result: ExecutionResult): Buffer {
   let frame = frames.get(result);
   if (!frame) {
-    const written = withoutHttpHints(result);
+    const written = withoutInternals(result);
     const json = (result as WithStringify).stringify?.(written) ?? JSON.stringify(written);
     frame = Buffer.from(`event: next\ndata: ${json}\n\n`);
     sseFrameStats.frames++;
@@ -107,7 +107,9 @@ class SseStream implements LiveConnection, LiveOutlet {
 
   write(result: ExecutionResult, flushed?: () => void): boolean {
     const { res } = this;
-    if (res.destroyed || res.writableEnded) {
+    if (res.destroyed || res.writableEnded || res.socket?.destroyed) {
+      // Its socket is gone, maybe before the response heard of it (its close comes after).
+      if (!res.writableEnded) this.endReason ??= 'client_gone';
       flushed?.();
       return false;
     }
@@ -168,8 +170,10 @@ export class SseStreams implements Owner {
   private readonly open = new Set<SseStream>();
   /** Until its result is processed: the stream of each request that asked for one. */
   private readonly pending = new WeakMap<Request, SseStream>();
-  /** Yoga's answers for streams written here. */
-  private readonly held = new WeakMap<Response, Held>();
+  /** Streams whose subscription took the outlet, by their response, until they are started. */
+  private readonly held = new WeakMap<ServerResponse, Held>();
+  /** Yoga's bodyless answers for them: a plugin could still replace the answer, and the stream is then let go. */
+  private readonly heads = new WeakSet<Response>();
   private readonly pings: NodeJS.Timeout;
   readonly plugin: Plugin;
 
@@ -191,7 +195,8 @@ export class SseStreams implements Owner {
         if (!stream.taken || !isAsyncIterable(result)) return;
         setResultProcessor((iterable, fetchAPI) => {
           const response = new fetchAPI.Response(null, { status: 200, headers: HEAD });
-          this.held.set(response, { stream, iterator: (iterable as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator]() });
+          this.held.set(stream.res, { stream, iterator: (iterable as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator]() });
+          this.heads.add(response);
           return response;
         }, 'text/event-stream');
       },
@@ -218,13 +223,14 @@ export class SseStreams implements Owner {
     try {
       response = await handle();
     } catch (error) {
+      this.letGo(res);
       this.log.error({ err: error, requestId: req.headers['x-request-id'] }, 'could not answer a stream request');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
       return;
     }
-    const held = this.held.get(response);
-    if (!held) {
+    if (!this.heads.has(response)) {
+      this.letGo(res);
       try {
         await sendNodeResponse(response, res, req, true);
       } catch (error) {
@@ -233,7 +239,18 @@ export class SseStreams implements Owner {
       }
       return;
     }
+    const held = this.held.get(res)!;
+    this.held.delete(res);
     this.start(res, response, held);
+  }
+
+  /** A subscription that took its outlet but whose answer is not the head written here: it ends (leaves the bus, frees its slot). */
+  private letGo(res: ServerResponse) {
+    const held = this.held.get(res);
+    if (!held) return;
+    this.held.delete(res);
+    held.stream.finished = true;
+    void held.iterator.return?.();
   }
 
   private start(res: ServerResponse, response: Response, { stream, iterator }: Held) {

@@ -29,7 +29,7 @@ import { countQueryLimits, endReasonOf } from '../plugins/request-metrics.js';
 import { requestIdFrom } from '../request-id.js';
 import { type Viewer, anonymousReader } from '../viewer.js';
 import { guardRequest } from '../input-guard.js';
-import { stripHttp } from './error-hints.js';
+import { stripInternals } from './error-hints.js';
 import { clientAddress } from './http.js';
 import { serveGraphqlWs } from './graphql-ws-server.js';
 import { SharedBytesSocket, nextMessage, sharedNext } from './shared-bytes.js';
@@ -39,7 +39,7 @@ import { type Admission, retryReason } from './admission.js';
 const AS_TEXT = Object.freeze({ binary: false });
 
 /** Errors as a WebSocket client receives them: with their code, without the HTTP hints Yoga's plugins attach for HTTP answers. */
-const socketErrors = (errors: readonly GraphQLError[]): GraphQLError[] => errors.map(stripHttp);
+const socketErrors = (errors: readonly GraphQLError[]): GraphQLError[] => errors.map(stripInternals);
 
 /** What a WebSocket operation hands the Yoga context factory. */
 export interface SocketContext {
