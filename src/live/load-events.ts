@@ -4,9 +4,10 @@
  * dispatch (once per instance per event) and for replays after a cursor.
  * The write side is ./append-event.ts.
  */
-import { and, asc, eq, gt, lte } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import { anyOf } from '../db/any-of.js';
 import type { Db } from '../db/client.js';
+import { prepared } from '../db/prepared.js';
 import { type Entry, entryColumns } from '../db/columns.js';
 import { type MentionableKind, mentionable } from '../db/mentionables.js';
 import { type EventSnapshot, type StoryEventRow, entries, storyEvents } from '../db/schema.js';
@@ -59,10 +60,13 @@ export async function loadEvents(db: Db, storyId: number, afterSeq: number, opti
 
 /** The position in the whole log of the story's public event number `publicSeq` (readers' numbering), or null. */
 export async function seqOfPublicEvent(db: Db, storyId: number, publicSeq: number): Promise<number | null> {
-  const [event] = await db
-    .select({ seq: storyEvents.seq })
-    .from(storyEvents)
-    .where(and(eq(storyEvents.storyId, storyId), eq(storyEvents.publicSeq, publicSeq), eq(storyEvents.public, true)));
+  // Built once: every reader that resumes from its cursor runs it (thousands at once after a restart).
+  const [event] = await prepared(db, 'seqOfPublicEvent', () =>
+    db
+      .select({ seq: storyEvents.seq })
+      .from(storyEvents)
+      .where(and(eq(storyEvents.storyId, sql.placeholder('storyId')), eq(storyEvents.publicSeq, sql.placeholder('publicSeq')), eq(storyEvents.public, true))),
+  ).execute({ storyId, publicSeq });
   return event?.seq ?? null;
 }
 
