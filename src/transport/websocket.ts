@@ -15,13 +15,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { type YogaServerInstance, isAsyncIterable } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, verifyToken } from '../auth/tokens.js';
 import type { Limits } from '../config.js';
-import type { Context, LiveOutlet } from '../context.js';
+import type { Context, LiveConnection, LiveOutlet } from '../context.js';
 import { CLOSE_CODES, clientError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EndReason, Metrics } from '../observability/metrics.js';
@@ -49,6 +49,52 @@ export interface SocketContext {
   connectionId: string;
   clientAddress: string;
   connection: NonNullable<Context['connection']>;
+}
+
+interface SocketOwner {
+  closeSocket(socket: WebSocket, code: number, reason: string): void;
+  cutOffIfNotReading(socket: WebSocket): boolean;
+  delivered: { value: number } | null;
+}
+
+/**
+ * A subscription's connection (its socket) and its outlet: where its live
+ * results are written, straight from the bus
+ * (src/plugins/shared-event-execution.ts), as graphql-ws' `next` message in
+ * shared bytes, after the same slow-consumer check as onNext. One object, its
+ * methods on the prototype: a reader keeps it for hours.
+ */
+class SocketSubscription implements LiveConnection, LiveOutlet {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly id: string,
+    private readonly owner: SocketOwner,
+  ) {}
+
+  get kind(): 'graphql-ws' {
+    return 'graphql-ws';
+  }
+
+  get outlet(): LiveOutlet {
+    return this;
+  }
+
+  close(code: number, reason: string): void {
+    this.owner.closeSocket(this.socket, code, reason);
+  }
+
+  /** False when the socket is gone or was just cut off: the stream ends. */
+  write(result: ExecutionResult, flushed?: () => void): boolean {
+    const { socket } = this;
+    if (socket.readyState !== socket.OPEN || this.owner.cutOffIfNotReading(socket)) {
+      flushed?.();
+      return false;
+    }
+    if (this.owner.delivered) this.owner.delivered.value += 1;
+    if (flushed) socket.send(nextMessage(result, this.id), AS_TEXT, () => flushed());
+    else socket.send(nextMessage(result, this.id), AS_TEXT);
+    return true;
+  }
 }
 
 type Extra = {
@@ -171,28 +217,7 @@ export function attachWebSockets(
     closeSocket(socket, CLOSE_CODES.slowConsumer, 'Slow consumer: resume from your last cursor');
     return true;
   };
-  /**
-   * Where a live subscription's results are written, straight from the bus
-   * (src/plugins/shared-event-execution.ts): graphql-ws' `next` message,
-   * shared bytes, after the same slow-consumer check as onNext below.
-   * False when the socket is gone or was just cut off: the stream ends.
-   */
-  const outletFor = (socket: WebSocket, id: string): LiveOutlet => ({
-    write(result, flushed) {
-      if (socket.readyState !== socket.OPEN) {
-        flushed?.();
-        return false;
-      }
-      if (cutOffIfNotReading(socket)) {
-        flushed?.();
-        return false;
-      }
-      if (deliveredOverWs) deliveredOverWs.value += 1;
-      if (flushed) socket.send(nextMessage(result, id), AS_TEXT, () => flushed());
-      else socket.send(nextMessage(result, id), AS_TEXT);
-      return true;
-    },
-  });
+  const sockets: SocketOwner = { closeSocket, cutOffIfNotReading, delivered: deliveredOverWs };
   const subscriptionEnded = (ctx: { extra: Extra & { socket: WebSocket } }, id: string) => {
     const subscription = ctx.extra.subscriptions?.get(id);
     if (!subscription) return;
@@ -275,7 +300,7 @@ export function attachWebSockets(
           requestId: randomUUID(),
           connectionId: ctx.extra.requestId,
           clientAddress: ctx.extra.clientAddress,
-          connection: { kind: 'graphql-ws', close: (code, reason) => closeSocket(socket, code, reason), outlet: outletFor(socket, id) },
+          connection: new SocketSubscription(socket, id, sockets),
         };
         // The operation's context is this very object once the plugins and the context factory have added to
         // it, and it lives as long as the subscription: only what they read (not graphql-ws' ctx, the socket
