@@ -224,7 +224,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       const viewer = token ? (await verifyToken(jwtSecret, token)).viewer : anonymousReader;
       const cacheable = viewer === anonymousReader && !request.headers.get('accept')?.includes('text/event-stream') && !request.headers.has('x-graphql-event-stream-token');
       const forEdge = request.method === 'GET' || initial.edge !== undefined;
-      const stream = initial.res && wantsDistinctStream(request) ? sseReaders.connectionFor(request, initial.res, initial) : null;
+      const stream = initial.res && wantsDistinctStream(request) ? sseReaders.connectionFor(initial.res, initial) : null;
       return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', stream, cacheable, forEdge);
     },
     plugins: [

@@ -83,6 +83,8 @@ interface Owner {
 class SseStream implements LiveConnection, LiveOutlet {
   endReason: EndReason | null = null;
   taken = false;
+  /** The subscription's stream (through envelop and Yoga), once Yoga's answer for it is the bare head. */
+  iterator: AsyncIterator<ExecutionResult> | null = null;
   /** Once the stream's iterator has settled for good. */
   finished = false;
 
@@ -160,19 +162,12 @@ function headOf(response: Response): OutgoingHttpHeaders {
   return head;
 }
 
-interface Held {
-  stream: SseStream;
-  iterator: AsyncIterator<ExecutionResult>;
-}
-
 export class SseStreams implements Owner {
   /** Streams open now, for the pings. */
   private readonly open = new Set<SseStream>();
-  /** Until its result is processed: the stream of each request that asked for one. */
-  private readonly pending = new WeakMap<Request, SseStream>();
-  /** Streams whose subscription took the outlet, by their response, until they are started. */
-  private readonly held = new WeakMap<ServerResponse, Held>();
-  /** Yoga's bodyless answers for them: a plugin could still replace the answer, and the stream is then let go. */
+  /** Until it is answered: the stream of each request that asked for one, by its response. */
+  private readonly pending = new WeakMap<ServerResponse, SseStream>();
+  /** Yoga's bodyless answers for streams written here: a plugin could still replace the answer, and the stream is then let go. */
   private readonly heads = new WeakSet<Response>();
   private readonly pings: NodeJS.Timeout;
   readonly plugin: Plugin;
@@ -188,14 +183,13 @@ export class SseStreams implements Owner {
     this.pings.unref();
     this.plugin = {
       // After Yoga's own processors: a stream that took its outlet gets a head without a body.
-      onResultProcess: ({ request, result, setResultProcessor }) => {
-        const stream = this.pending.get(request);
-        if (!stream) return;
-        this.pending.delete(request);
-        if (!stream.taken || !isAsyncIterable(result)) return;
+      onResultProcess: ({ result, setResultProcessor, serverContext }) => {
+        const { res } = serverContext as { res?: ServerResponse };
+        const stream = res ? this.pending.get(res) : undefined;
+        if (!stream?.taken || !isAsyncIterable(result)) return;
         setResultProcessor((iterable, fetchAPI) => {
+          stream.iterator = (iterable as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator]();
           const response = new fetchAPI.Response(null, { status: 200, headers: HEAD });
-          this.held.set(stream.res, { stream, iterator: (iterable as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator]() });
           this.heads.add(response);
           return response;
         }, 'text/event-stream');
@@ -211,9 +205,9 @@ export class SseStreams implements Owner {
   }
 
   /** The connection for the context (being built) of a request that wants a stream (wantsDistinctStream). */
-  connectionFor(request: Request, res: ServerResponse, context: RequestContext): LiveConnection {
+  connectionFor(res: ServerResponse, context: RequestContext): LiveConnection {
     const stream = new SseStream(res, this, context);
-    this.pending.set(request, stream);
+    this.pending.set(res, stream);
     return stream;
   }
 
@@ -223,14 +217,15 @@ export class SseStreams implements Owner {
     try {
       response = await handle();
     } catch (error) {
-      this.letGo(res);
+      this.letGo(this.answered(res));
       this.log.error({ err: error, requestId: req.headers['x-request-id'] }, 'could not answer a stream request');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
       return;
     }
-    if (!this.heads.has(response)) {
-      this.letGo(res);
+    const stream = this.answered(res);
+    if (!stream?.iterator || !this.heads.has(response)) {
+      this.letGo(stream);
       try {
         await sendNodeResponse(response, res, req, true);
       } catch (error) {
@@ -239,21 +234,23 @@ export class SseStreams implements Owner {
       }
       return;
     }
-    const held = this.held.get(res)!;
-    this.held.delete(res);
-    this.start(res, response, held);
+    this.start(stream, stream.iterator, response);
+  }
+
+  /** The request's stream, if it asked for one: it is answered now. */
+  private answered(res: ServerResponse): SseStream | undefined {
+    const stream = this.pending.get(res);
+    this.pending.delete(res);
+    return stream;
   }
 
   /** A subscription that took its outlet but whose answer is not the head written here: it ends (leaves the bus, frees its slot). */
-  private letGo(res: ServerResponse) {
-    const held = this.held.get(res);
-    if (!held) return;
-    this.held.delete(res);
-    held.stream.finished = true;
-    void held.iterator.return?.();
+  private letGo(stream: SseStream | undefined) {
+    void stream?.iterator?.return?.();
   }
 
-  private start(res: ServerResponse, response: Response, { stream, iterator }: Held) {
+  private start(stream: SseStream, iterator: AsyncIterator<ExecutionResult>, response: Response) {
+    const { res } = stream;
     if (res.destroyed) {
       stream.endReason ??= 'client_gone';
       void iterator.return?.();

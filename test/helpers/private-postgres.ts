@@ -48,7 +48,6 @@ export interface PrivatePostgres {
   destroy(): void;
 }
 
-
 function invocation(tool: string, args: string[]): [string, string[]] {
   const command = join(binDir!, tool);
   return asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];

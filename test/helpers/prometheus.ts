@@ -54,7 +54,6 @@ export interface Prometheus {
   stop(): Promise<void>;
 }
 
-
 export async function startPrometheus(targets: ScrapeTarget[]): Promise<Prometheus> {
   const reason = prometheusUnavailable();
   if (reason) throw new Error(`cannot start Prometheus: ${reason}`);

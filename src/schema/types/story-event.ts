@@ -175,8 +175,6 @@ class FollowedStory implements LiveIterator, LiveSink {
   }
 }
 
-const follow = (ctx: Context, storyId: number, afterSeq: number | null, keep: (event: LiveEvent) => boolean): LiveIterator => new FollowedStory(ctx, storyId, afterSeq, keep);
-
 /**
  * The position in the story's whole log (editors' numbering) after which to
  * resume. A reader's cursor counts public events: it resumes after the
@@ -271,7 +269,7 @@ builder.subscriptionFields((t) => ({
       const story = await followedStory(ctx, args.story);
       const from = await afterSeq(ctx, story, args.after);
       if (from !== null) chargeReplay(ctx, info, story.lastEventSeq - from);
-      return follow(ctx, story.id, from, await storyEventsFilter(ctx, args.filter));
+      return new FollowedStory(ctx, story.id, from, await storyEventsFilter(ctx, args.filter));
     },
     resolve: (event) => event,
   }),
@@ -281,7 +279,7 @@ builder.subscriptionFields((t) => ({
     args: { story: t.arg.id({ required: true, description: 'The story to follow.' }) },
     subscribe: async (_root, args, ctx) => {
       const story = await followedStory(ctx, args.story);
-      return follow(ctx, story.id, null, entryPublishedFilter);
+      return new FollowedStory(ctx, story.id, null, entryPublishedFilter);
     },
     resolve: (event) => event.entry!,
   }),
