@@ -22,8 +22,13 @@ export interface LiveOutlet {
    * stream ends.
    */
   write(result: ExecutionResult, flushed?: () => void): boolean;
-  /** Called when a subscription's stream takes the outlet: from then on its results are written here, not pulled. */
-  attached?(): void;
+  /**
+   * Called when a subscription's stream takes the outlet: from then on its
+   * results are written here, not pulled. `stream` is the subscription's own
+   * iterator, under envelop's: its one next() settles when the stream ends
+   * (rejected with the stream's error), and return() ends it.
+   */
+  attached?(stream: AsyncIterator<ExecutionResult>): void;
 }
 
 export interface LiveConnection {
@@ -34,6 +39,14 @@ export interface LiveConnection {
   outlet?: LiveOutlet;
   /** Why the server ended it, once it did (a WebSocket's reason is known from its close). */
   readonly endReason?: EndReason | null;
+  /**
+   * True when the transport writes the subscription's stream and ends it
+   * itself (an SSE stream whose outlet was taken): it then lets go of
+   * envelop's iterators around the stream, so their hooks never see its end,
+   * and calls `listener` once, with the reason, instead. False: the stream
+   * is pulled through envelop, whose onEnd hooks see its end.
+   */
+  whenEnded?(listener: (reason: EndReason) => void): boolean;
 }
 
 /**

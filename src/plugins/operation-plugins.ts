@@ -11,6 +11,7 @@ import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { countStatements } from '../db/statement-counter.js';
 import { isClientError } from '../errors.js';
 import { withInputField } from './input-field-names.js';
+import { isPushedStream } from './pushed-stream.js';
 
 /**
  * Runs execution inside a statement counter, so that `ctx.statements`
@@ -81,6 +82,19 @@ export function maskErrors(result: ExecutionResult, ctx: Context, document: Docu
   result.errors = errors.map((error) => withInputField(error, document, false));
 }
 
+/**
+ * What a subscription stream that fails midway (over SSE or a WebSocket)
+ * ends with: a client's error as it is; anything else logged under the
+ * subscription's request id, which the client is given instead. Exported
+ * for the SSE streams the transport ends itself (src/transport/sse-streams.ts).
+ */
+export function streamErrorFor(ctx: Pick<Context, 'log' | 'requestId'>, error: unknown): GraphQLError {
+  if (error instanceof GraphQLError && isClientError(error)) return error;
+  if (isDatabaseUnavailable(error)) ctx.log.warn({ err: error }, 'database unavailable: a subscription stream failed');
+  else ctx.log.error({ err: error }, 'internal error in a subscription stream');
+  return new GraphQLError(`Unexpected error. Quote request id ${ctx.requestId} when reporting it.`, { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ctx.requestId } });
+}
+
 /** maskErrors on every result, over HTTP, SSE and WebSocket. */
 export function useErrorMasking(): Plugin<Context> {
   const mask = maskErrors;
@@ -96,14 +110,12 @@ export function useErrorMasking(): Plugin<Context> {
       const ctx = args.contextValue as Context;
       return {
         onSubscribeResult(payload) {
+          if (isPushedStream(payload.result)) return undefined;
           return handleStreamOrSingleExecutionResult(payload, ({ result, args }) => mask(result as ExecutionResult, args.contextValue as Context, args.document as DocumentNode));
         },
-        // A stream that fails midway (over SSE or a WebSocket): logged under the subscription's request id, which the client is given.
         onSubscribeError({ error, setError }) {
-          if (error instanceof GraphQLError && isClientError(error)) return;
-          if (isDatabaseUnavailable(error)) ctx.log.warn({ err: error }, 'database unavailable: a subscription stream failed');
-          else ctx.log.error({ err: error }, 'internal error in a subscription stream');
-          setError(new GraphQLError(`Unexpected error. Quote request id ${ctx.requestId} when reporting it.`, { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ctx.requestId } }));
+          const shown = streamErrorFor(ctx, error);
+          if (shown !== error) setError(shown);
         },
       };
     },

@@ -14,6 +14,7 @@ import { clientError } from '../errors.js';
 import { NoNulInStrings, guardRequest } from '../input-guard.js';
 import { withInputField } from './input-field-names.js';
 import { type DeepestPath, maxDepthRule } from './depth.js';
+import { isPushedStream } from './pushed-stream.js';
 
 type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'responseBytes';
 
@@ -112,7 +113,7 @@ export function useNoSuggestions(): Plugin<Context> {
     onValidate: () => ({ result }) => withoutSuggestions(result),
     onExecute: () => ({ onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, strip) }),
     onSubscribe: () => ({
-      onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, strip),
+      onSubscribeResult: (payload) => (isPushedStream(payload.result) ? undefined : handleStreamOrSingleExecutionResult(payload, strip)),
       onSubscribeError: ({ error }) => {
         if (error instanceof GraphQLError) withoutSuggestions([error]);
       },

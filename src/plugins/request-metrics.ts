@@ -154,13 +154,14 @@ export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
           if (ctx.connection?.kind === 'graphql-ws' || !isAsyncIterable(result)) return undefined;
           const end = metrics.subscriptionStarted('sse', ctx.viewer.role);
           ended = end;
+          // A stream the transport writes and ends itself tells why it ended; its results are counted there (src/transport/sse-streams.ts).
+          if (ctx.connection?.whenEnded?.(end)) return undefined;
           const delivered = metrics.eventsDelivered('sse');
           return {
             // Results pulled through the stream; those pushed to an SSE outlet are counted there (src/transport/sse-streams.ts).
             onNext: () => delivered.inc(),
             // A stream ends when its reader goes (the request is aborted and its iterator returned) or the server ends it.
-            // A stream written from the bus knows why it ended, and has let go of its request.
-            onEnd: () => end(ctx.connection?.endReason ?? ((ctx as { request?: Request }).request?.signal.aborted ? 'client_gone' : 'complete')),
+            onEnd: () => end((ctx as { request?: Request }).request?.signal.aborted ? 'client_gone' : 'complete'),
           };
         },
         // A stream that fails does not reach onEnd.

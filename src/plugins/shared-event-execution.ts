@@ -35,6 +35,7 @@ import type { LiveIterator, LiveSink } from '../live/bus.js';
 import { type LiveEvent, isLiveEvent } from '../live/load-events.js';
 import type { Tracing } from '../observability/tracing.js';
 import { maskErrors } from './operation-plugins.js';
+import { PUSHED_STREAM } from './pushed-stream.js';
 
 /** Per event: per document, the shared result of each distinct operation. */
 const executionsOf = new WeakMap<LiveEvent, WeakMap<DocumentNode, Map<string, SharedResult>>>();
@@ -228,11 +229,16 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult>, LiveSink {
     private readonly tracing: Tracing | null,
   ) {
     liveExecutionStats.pushedStreams++;
-    outlet.attached?.();
+    outlet.attached?.(this);
   }
 
   [Symbol.asyncIterator]() {
     return this;
+  }
+
+  /** It yields nothing through envelop (its results are masked once, where they are shared): hooks that map each result skip it. */
+  get [PUSHED_STREAM](): true {
+    return true;
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {

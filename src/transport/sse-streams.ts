@@ -18,6 +18,16 @@
  * event, then `complete`, or cut off when the reader goes or stops reading.
  * Every other answer (queries, refusals, streams the bus does not push) is
  * Yoga's, sent as its adapter sends it.
+ *
+ * Once the head is written, the stream lets go of envelop's and Yoga's
+ * iterators around the subscription (a third of an idle reader's heap: their
+ * closures, the plugins' hooks and what those hold). Nothing would pass
+ * through them: the results are pushed, and the subscription's own
+ * iterator (the SharedStream) settles its one next() when it ends. So the
+ * end is told here instead: the plugins that count streams and free their
+ * slots (request metrics, the SSE limits) ask `whenEnded`, and a failed
+ * stream's error is masked as the plugins' onSubscribeError hooks mask it
+ * (`streamErrorFor`).
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { sendNodeResponse } from '@whatwg-node/server';
@@ -27,6 +37,8 @@ import type { LiveConnection, LiveOutlet } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { CounterCell } from '../observability/metric-families.js';
 import type { EndReason } from '../observability/metrics.js';
+import { streamErrorFor } from '../plugins/operation-plugins.js';
+import { endReasonOf } from '../plugins/request-metrics.js';
 import { withoutInternals } from './error-hints.js';
 import { textInterner } from './text-interner.js';
 
@@ -68,10 +80,12 @@ function frameOf(result: ExecutionResult): Buffer {
 /** Yoga's request handling keeps the parameters (in a closure of its own) as long as the stream lives: their query text is shared. */
 const intern = textInterner();
 
-/** What Yoga puts in an HTTP operation's context. */
+/** What Yoga puts in an HTTP operation's context, and what the stream reads of ours once it is built (to mask a failed stream's error). */
 export interface RequestContext {
   request?: Request | undefined;
   params?: unknown;
+  log?: Logger;
+  requestId?: string;
 }
 
 interface Owner {
@@ -82,17 +96,18 @@ interface Owner {
 /** One reader's stream: its connection (in the operation's context) and its outlet. */
 class SseStream implements LiveConnection, LiveOutlet {
   endReason: EndReason | null = null;
-  taken = false;
-  /** The subscription's stream (through envelop and Yoga), once Yoga's answer for it is the bare head. */
-  iterator: AsyncIterator<ExecutionResult> | null = null;
-  /** Once the stream's iterator has settled for good. */
+  /** The subscription's own iterator, once it took the outlet (src/plugins/shared-event-execution.ts). */
+  subscription: AsyncIterator<ExecutionResult> | null = null;
+  /** Once the stream has ended and told its listeners. */
   finished = false;
+  /** What wants to know when it ends (whenEnded): one listener, or several. */
+  private listeners: ((reason: EndReason) => void)[] | null = null;
 
   constructor(
     readonly res: ServerResponse,
     private readonly owner: Owner,
     /** The operation's context, which lives as long as the stream: it lets go of Yoga's request once the stream is open. */
-    private context: RequestContext | null,
+    readonly context: RequestContext,
   ) {}
 
   get kind(): 'sse' {
@@ -103,8 +118,28 @@ class SseStream implements LiveConnection, LiveOutlet {
     return this;
   }
 
-  attached(): void {
-    this.taken = true;
+  get taken(): boolean {
+    return this.subscription !== null;
+  }
+
+  attached(stream: AsyncIterator<ExecutionResult>): void {
+    this.subscription = stream;
+  }
+
+  whenEnded(listener: (reason: EndReason) => void): boolean {
+    if (!this.taken || this.finished) return false;
+    (this.listeners ??= []).push(listener);
+    return true;
+  }
+
+  /** Ends it once: the subscription leaves the bus (a no-op when it ended first), the listeners hear why. */
+  end(reason: EndReason): void {
+    if (this.finished) return;
+    this.finished = true;
+    void this.subscription?.return?.();
+    const listeners = this.listeners;
+    this.listeners = null;
+    for (const listener of listeners ?? []) listener(this.endReason ?? reason);
   }
 
   write(result: ExecutionResult, flushed?: () => void): boolean {
@@ -141,9 +176,7 @@ class SseStream implements LiveConnection, LiveOutlet {
    * parameters too: their query becomes the text every reader shares.
    */
   opened(): void {
-    const context = this.context;
-    this.context = null;
-    if (!context) return;
+    const { context } = this;
     const params = context.params as { query?: unknown } | undefined;
     if (typeof params?.query === 'string') params.query = intern(params.query);
     context.request = undefined;
@@ -187,8 +220,8 @@ export class SseStreams implements Owner {
         const { res } = serverContext as { res?: ServerResponse };
         const stream = res ? this.pending.get(res) : undefined;
         if (!stream?.taken || !isAsyncIterable(result)) return;
-        setResultProcessor((iterable, fetchAPI) => {
-          stream.iterator = (iterable as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator]();
+        // Envelop's and Yoga's iterable around the subscription is dropped: the stream is written and ended from here.
+        setResultProcessor((_iterable, fetchAPI) => {
           const response = new fetchAPI.Response(null, { status: 200, headers: HEAD });
           this.heads.add(response);
           return response;
@@ -224,7 +257,7 @@ export class SseStreams implements Owner {
       return;
     }
     const stream = this.answered(res);
-    if (!stream?.iterator || !this.heads.has(response)) {
+    if (!stream?.taken || !this.heads.has(response)) {
       this.letGo(stream);
       try {
         await sendNodeResponse(response, res, req, true);
@@ -234,7 +267,7 @@ export class SseStreams implements Owner {
       }
       return;
     }
-    this.start(stream, stream.iterator, response);
+    this.start(stream, response);
   }
 
   /** The request's stream, if it asked for one: it is answered now. */
@@ -246,14 +279,13 @@ export class SseStreams implements Owner {
 
   /** A subscription that took its outlet but whose answer is not the head written here: it ends (leaves the bus, frees its slot). */
   private letGo(stream: SseStream | undefined) {
-    void stream?.iterator?.return?.();
+    stream?.end(stream.res.destroyed ? 'client_gone' : 'complete');
   }
 
-  private start(stream: SseStream, iterator: AsyncIterator<ExecutionResult>, response: Response) {
+  private start(stream: SseStream, response: Response) {
     const { res } = stream;
     if (res.destroyed) {
-      stream.endReason ??= 'client_gone';
-      void iterator.return?.();
+      stream.end('client_gone');
       return;
     }
     res.writeHead(response.status, headOf(response));
@@ -261,36 +293,39 @@ export class SseStreams implements Owner {
     res.write(PING);
     stream.opened();
     this.open.add(stream);
-    this.watchClose(stream, iterator);
-    void this.pump(stream, iterator);
+    this.watchClose(stream);
+    // Its one next() settles when the stream ends: done, or rejected with the stream's error.
+    stream.subscription!.next().then(
+      () => this.completed(stream),
+      (error: unknown) => this.failed(stream, error),
+    );
   }
 
   /** Apart, so that the listener (which lives as long as the stream) keeps only what it needs: not Yoga's response or head. */
-  private watchClose(stream: SseStream, iterator: AsyncIterator<ExecutionResult>) {
+  private watchClose(stream: SseStream) {
     stream.res.on('close', () => {
       this.open.delete(stream);
-      if (stream.finished) return;
-      stream.endReason ??= 'client_gone';
-      void iterator.return?.();
+      stream.end('client_gone');
     });
   }
 
-  /** Waits for the stream's end (its events are written by the outlet); writes what the iterator still yields (an error, as Yoga makes it a result), then `complete`. */
-  private async pump(stream: SseStream, iterator: AsyncIterator<ExecutionResult>) {
+  private completed(stream: SseStream) {
     const { res } = stream;
+    if (!res.destroyed && !res.writableEnded) res.end(COMPLETE);
+    stream.end('complete');
+  }
+
+  /** As Yoga ends a stream that fails: the error (masked as the plugins mask it) as a result, then `complete`. */
+  private failed(stream: SseStream, error: unknown) {
+    const { res, context } = stream;
     try {
-      for (;;) {
-        const { done, value } = await iterator.next();
-        if (value != null && !res.destroyed) res.write(frameOf(value));
-        if (done) break;
-      }
-      stream.finished = true;
-      if (!res.destroyed) res.end(COMPLETE);
-    } catch (error) {
-      stream.finished = true;
-      this.log.warn({ err: error, requestId: res.getHeader('x-request-id') }, 'an SSE stream failed');
+      const shown = streamErrorFor({ log: context.log ?? this.log, requestId: context.requestId ?? String(res.getHeader('x-request-id')) }, error);
+      if (!res.destroyed && !res.writableEnded) res.end(Buffer.concat([frameOf({ errors: [shown] }), COMPLETE]));
+    } catch (failure) {
+      this.log.warn({ err: failure, requestId: res.getHeader('x-request-id') }, 'an SSE stream failed');
       res.destroy();
     }
+    stream.end(endReasonOf(error));
   }
 
   close(): void {
