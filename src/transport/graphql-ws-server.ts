@@ -133,9 +133,18 @@ class SocketAdapter {
     this.socket.on('message', socketMessage);
   }
 
-  async received(message: string): Promise<void> {
+  /**
+   * Interned before any frame takes it: graphql-ws' handler of a `subscribe`
+   * message (and this one's, around it) stays suspended for as long as the
+   * subscription runs, holding the text it was given.
+   */
+  received(message: string): Promise<void> {
+    return this.handled(this.intern(message));
+  }
+
+  private async handled(message: string): Promise<void> {
     try {
-      await this.handle!(this.intern(message));
+      await this.handle!(message);
     } catch (err) {
       // graphql-ws throws for messages a client must not send (`next` or `connection_ack` from a
       // client, an unknown type): the client's fault, 4400, not the server's 4500.

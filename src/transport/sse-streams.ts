@@ -176,7 +176,9 @@ class SseStream implements LiveConnection, LiveOutlet {
    * parameters too: their query becomes the text every reader shares.
    */
   opened(): void {
-    const { context } = this;
+    const { context, res } = this;
+    // Node's request keeps its URL as long as the stream lives: the query in it is the same text for every ticker.
+    if (res.req?.url !== undefined) res.req.url = intern(res.req.url);
     const params = context.params as { query?: unknown } | undefined;
     if (typeof params?.query === 'string') params.query = intern(params.query);
     context.request = undefined;
