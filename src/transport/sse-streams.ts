@@ -40,6 +40,7 @@ import type { EndReason } from '../observability/metrics.js';
 import { streamErrorFor } from '../plugins/operation-plugins.js';
 import { endReasonOf } from '../plugins/request-metrics.js';
 import { withoutInternals } from './error-hints.js';
+import { spreadSweep } from './spread-sweep.js';
 import { textInterner } from './text-interner.js';
 
 /** As Yoga's: a comment line, often enough for proxies that drop connections idle for 30 s or more. */
@@ -191,6 +192,8 @@ class SseStream implements LiveConnection, LiveOutlet {
   }
 }
 
+const pingStream = (stream: SseStream) => stream.ping();
+
 function headOf(response: Response): OutgoingHttpHeaders {
   const head: OutgoingHttpHeaders = {};
   response.headers.forEach((value, name) => (head[name] = value));
@@ -212,9 +215,7 @@ export class SseStreams implements Owner {
     readonly delivered: CounterCell | null,
     private readonly log: Logger,
   ) {
-    this.pings = setInterval(() => {
-      for (const stream of this.open) stream.ping();
-    }, SSE_PING_MS);
+    this.pings = setInterval(() => spreadSweep(this.open, pingStream), SSE_PING_MS);
     this.pings.unref();
     this.plugin = {
       // After Yoga's own processors: a stream that took its outlet gets a head without a body.

@@ -34,6 +34,7 @@ import { clientAddress } from './http.js';
 import { serveGraphqlWs } from './graphql-ws-server.js';
 import { SharedBytesSocket, nextMessage, sharedNext } from './shared-bytes.js';
 import { type Admission, retryReason } from './admission.js';
+import { spreadSweep } from './spread-sweep.js';
 
 /** Shared messages are Buffers, which ws sends as binary frames unless told otherwise; graphql-ws clients expect text. */
 const AS_TEXT = Object.freeze({ binary: false });
@@ -228,16 +229,16 @@ export function attachWebSockets(
     subscription.log.debug({ reason, ...(closed ? { closeCode: closed.code } : {}) }, 'subscription ended');
   };
 
-  const pings = setInterval(() => {
-    for (const socket of wsServer.clients) {
-      if (!alive.get(socket)) {
-        socket.terminate();
-        continue;
-      }
-      alive.set(socket, false);
-      socket.ping();
+  const pingOrDrop = (socket: WebSocket) => {
+    if (socket.readyState !== socket.OPEN) return;
+    if (!alive.get(socket)) {
+      socket.terminate();
+      return;
     }
-  }, limits.wsPingIntervalMs);
+    alive.set(socket, false);
+    socket.ping();
+  };
+  const pings = setInterval(() => spreadSweep(wsServer.clients, pingOrDrop), limits.wsPingIntervalMs);
   pings.unref();
 
   serveGraphqlWs<Record<string, unknown> | undefined, Extra>(
