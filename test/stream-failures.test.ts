@@ -35,6 +35,8 @@ beforeAll(async () => {
   firstCursor = (await ticker.waitFor(1))[0]!.storyEvents.cursor;
   ticker.close();
   await ticker.ended;
+  // One stream per address: the server must have seen this one go before the tests open theirs.
+  for (let i = 0; i < 200 && server.app.sseReaders.stats().streams > 0; i++) await new Promise((r) => setTimeout(r, 10));
   await publish('Two');
 });
 afterAll(async () => {

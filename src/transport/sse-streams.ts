@@ -92,6 +92,7 @@ export interface RequestContext {
 interface Owner {
   readonly maxBufferBytes: number;
   readonly delivered: CounterCell | null;
+  readonly log: Logger;
 }
 
 /** One reader's stream: its connection (in the operation's context) and its outlet. */
@@ -140,7 +141,14 @@ class SseStream implements LiveConnection, LiveOutlet {
     void this.subscription?.return?.();
     const listeners = this.listeners;
     this.listeners = null;
-    for (const listener of listeners ?? []) listener(this.endReason ?? reason);
+    for (const listener of listeners ?? []) {
+      // Each on its own: one that throws must not keep the next from freeing its slot.
+      try {
+        listener(this.endReason ?? reason);
+      } catch (error) {
+        this.owner.log.error({ err: error, requestId: this.context.requestId }, 'an SSE stream\'s end listener failed');
+      }
+    }
   }
 
   write(result: ExecutionResult, flushed?: () => void): boolean {
@@ -213,7 +221,7 @@ export class SseStreams implements Owner {
   constructor(
     readonly maxBufferBytes: number,
     readonly delivered: CounterCell | null,
-    private readonly log: Logger,
+    readonly log: Logger,
   ) {
     this.pings = setInterval(() => spreadSweep(this.open, pingStream), SSE_PING_MS);
     this.pings.unref();
@@ -298,10 +306,15 @@ export class SseStreams implements Owner {
     this.open.add(stream);
     this.watchClose(stream);
     // Its one next() settles when the stream ends: done, or rejected with the stream's error.
-    stream.subscription!.next().then(
-      () => this.completed(stream),
-      (error: unknown) => this.failed(stream, error),
-    );
+    stream.subscription!.next()
+      .then(
+        () => this.completed(stream),
+        (error: unknown) => this.failed(stream, error),
+      )
+      .catch((error: unknown) => {
+        this.log.error({ err: error, requestId: res.getHeader('x-request-id') }, 'could not end an SSE stream');
+        res.destroy();
+      });
   }
 
   /** Apart, so that the listener (which lives as long as the stream) keeps only what it needs: not Yoga's response or head. */
