@@ -101,22 +101,23 @@ describe('slow and dead consumers', () => {
     expect(server.app.sseReaders.stats().streams).toBe(1);
     socket.pause();
 
-    let mostBuffered = 0;
     let cutOff = false;
     const body = 'x'.repeat(19_000);
     for (let i = 0; i < 300 && !cutOff; i++) {
       const res = await server.edit(`mutation ($input: CreateEntryInput!) { createEntry(input: $input) { entry { id } } }`, { input: { story: storyId, headline: `Big SSE ${i}`, body } });
       expect(res.errors).toBeUndefined();
-      mostBuffered = Math.max(mostBuffered, server.app.sseReaders.stats().bufferedBytes);
       cutOff = server.app.live.stats().subscribers === 0;
     }
     expect(cutOff).toBe(true);
+    // Read by the server at each write: sampled between mutations, the frame that filled the buffer and the
+    // one that cut the reader off can come in one dispatch, and the stream be gone before the sample.
+    const mostBuffered = server.app.sseReaders.stats().mostBufferedBytes;
     expect(mostBuffered).toBeGreaterThan(0);
     // One frame may be in flight beyond the limit: the check runs before each write.
     expect(mostBuffered).toBeLessThanOrEqual(MAX_BUFFER + MESSAGE_BYTES);
     socket.resume();
     await closed;
-    expect(server.app.sseReaders.stats()).toEqual({ streams: 0, bufferedBytes: 0 });
+    expect(server.app.sseReaders.stats()).toMatchObject({ streams: 0, bufferedBytes: 0 });
     expect((await endedSlow()) - slowBefore).toBe(1);
   }, 120_000);
 

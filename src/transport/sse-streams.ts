@@ -93,6 +93,8 @@ interface Owner {
   readonly maxBufferBytes: number;
   readonly delivered: CounterCell | null;
   readonly log: Logger;
+  /** The most bytes a stream held in Node's buffer right after a write (the slow-consumer bound, for tests). */
+  mostBufferedBytes: number;
 }
 
 /** One reader's stream: its connection (in the operation's context) and its outlet. */
@@ -168,6 +170,7 @@ class SseStream implements LiveConnection, LiveOutlet {
     if (this.owner.delivered) this.owner.delivered.value += 1;
     if (flushed) res.write(frameOf(result), () => flushed());
     else res.write(frameOf(result));
+    if (res.writableLength > this.owner.mostBufferedBytes) this.owner.mostBufferedBytes = res.writableLength;
     return true;
   }
 
@@ -241,11 +244,17 @@ export class SseStreams implements Owner {
     };
   }
 
-  /** Streams written from here, open now, and the bytes waiting in their sockets. */
-  stats(): { streams: number; bufferedBytes: number } {
+  mostBufferedBytes = 0;
+
+  /**
+   * Streams written from here, open now, and the bytes waiting in their sockets; and the most one stream held
+   * right after a write, ever (a reader cut off within the same dispatch as the write that filled its buffer
+   * is gone before anyone can look).
+   */
+  stats(): { streams: number; bufferedBytes: number; mostBufferedBytes: number } {
     let bufferedBytes = 0;
     for (const stream of this.open) bufferedBytes += stream.res.writableLength;
-    return { streams: this.open.size, bufferedBytes };
+    return { streams: this.open.size, bufferedBytes, mostBufferedBytes: this.mostBufferedBytes };
   }
 
   /** The connection for the context (being built) of a request that wants a stream (wantsDistinctStream). */
