@@ -46,7 +46,7 @@ export function useSseLimits(limits: Pick<Limits, 'maxConnectionsPerAddress'>, m
           if (!(typeof result === 'object' && result !== null && Symbol.asyncIterator in result)) return done();
           streaming = true;
           // A stream the transport ends itself says so (src/transport/sse-streams.ts).
-          if (ctx.connection?.whenEnded?.(() => done())) return undefined;
+          if (ctx.connection?.whenEnded?.(done)) return undefined;
           return { onEnd: done };
         },
         onSubscribeError: done,

@@ -220,6 +220,7 @@ export class SseStreams implements Owner {
   private readonly heads = new WeakSet<Response>();
   private readonly pings: NodeJS.Timeout;
   readonly plugin: Plugin;
+  mostBufferedBytes = 0;
 
   constructor(
     readonly maxBufferBytes: number,
@@ -243,8 +244,6 @@ export class SseStreams implements Owner {
       },
     };
   }
-
-  mostBufferedBytes = 0;
 
   /**
    * Streams written from here, open now, and the bytes waiting in their sockets; and the most one stream held
