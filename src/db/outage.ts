@@ -20,6 +20,16 @@ export const LIVE_OUTAGE_WAIT_MS = 30_000;
  * outages and the seconds spent unavailable).
  */
 export class OutageLog {
+  /**
+   * How long after a recovery a failure still belongs to the outage that
+   * ended. A database just back answers some connections while others opened
+   * during its start-up are still being refused ("the database system is
+   * starting up"); a query that began a moment after the first success can
+   * be queued on one of those. Without this, one restart on a busy instance
+   * counted as two outages. A real new outage is still seen: by the next
+   * attempt that begins once this has passed.
+   */
+  static readonly SETTLE_MS = 1_000;
   private since: number | null = null;
   /** When the last outage ended: an attempt begun before then that fails belongs to that outage. */
   private recoveredAt = Number.NEGATIVE_INFINITY;
@@ -46,12 +56,13 @@ export class OutageLog {
 
   /**
    * An attempt begun at `startedAt` failed because the database could not be
-   * reached. If it began before the last recovery it is a straggler of that
-   * outage (a connect that was under way, a query sent just before), not a
-   * new one: a busy instance would otherwise log and count the outage twice.
+   * reached. If it began before the last recovery (or within SETTLE_MS after
+   * it) it is a straggler of that outage (a connect that was under way, a
+   * query sent just before), not a new one: a busy instance would otherwise
+   * log and count the outage twice.
    */
   unavailable(error: unknown, startedAt: number): void {
-    if (this.since !== null || startedAt < this.recoveredAt) return;
+    if (this.since !== null || startedAt < this.recoveredAt + OutageLog.SETTLE_MS) return;
     this.since = Date.now();
     this.metrics?.databaseUp.set(0);
     this.metrics?.databaseOutages.inc();
@@ -68,7 +79,7 @@ export class OutageLog {
     const startedAt = Date.now();
     try {
       const result = await work();
-      this.available();
+      this.available(startedAt);
       return result;
     } catch (error) {
       if (isDatabaseUnavailable(error)) this.unavailable(error, startedAt);
@@ -76,8 +87,13 @@ export class OutageLog {
     }
   }
 
-  available(): void {
-    if (this.since === null) return;
+  /**
+   * An attempt begun at `startedAt` succeeded. One begun before the outage
+   * did (a result already on its way when the server went down) is no sign
+   * that the database is back.
+   */
+  available(startedAt = Date.now()): void {
+    if (this.since === null || startedAt < this.since) return;
     const downMs = Date.now() - this.since;
     this.pastSeconds += downMs / 1000;
     this.since = null;
