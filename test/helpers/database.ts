@@ -15,7 +15,7 @@
  * outside vitest's global setup) a database starts empty, as before.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -42,6 +42,21 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * Where PGlite's data directories go: /dev/shm (memory) where there is one, else the temporary directory. A
+ * data directory is 40 MB in 1,100 files, copied from its template for every server of the pglite project and
+ * removed after it: on this machine's ext4 /tmp that cost 0.38 s of CPU a database (as much as starting the
+ * server on it), on tmpfs 0.09 s, and PGlite's own writes (its WAL, each commit's fsync) are cheaper there too.
+ */
+export const dataDirRoot = (() => {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+})();
+
 function templates(): DatabaseTemplates | null {
   try {
     return inject('databaseTemplates') ?? null;
@@ -58,7 +73,7 @@ export async function createTestDatabase(from: TemplateName = 'migrated'): Promi
   const template = templates()?.[from];
   if (databaseKind === 'pglite') {
     if (!template) return { url: undefined, dataDir: 'memory://', drop: async () => {} };
-    const dataDir = mkdtempSync(join(tmpdir(), 'diretta-test-'));
+    const dataDir = mkdtempSync(join(dataDirRoot, 'diretta-test-'));
     cpSync(template, dataDir, { recursive: true });
     return { url: undefined, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
   }

@@ -7,14 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { loadDemoStory } from '../../src/seed/load-demo.js';
-import { type DatabaseTemplates, createPostgresDatabase, databaseUrl, dropPostgresDatabase } from './database.js';
+import { type DatabaseTemplates, createPostgresDatabase, dataDirRoot, databaseUrl, dropPostgresDatabase } from './database.js';
 
 const log = pino({ level: 'silent' });
 
@@ -51,7 +50,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
   if (kind === 'pglite') {
-    const dir = mkdtempSync(join(tmpdir(), 'diretta-templates-'));
+    const dir = mkdtempSync(join(dataDirRoot, 'diretta-templates-'));
     const templates: DatabaseTemplates = { migrated: join(dir, 'migrated'), seeded: join(dir, 'seeded') };
     await prepare({ dataDir: templates.migrated }, false);
     cpSync(templates.migrated, templates.seeded, { recursive: true });
