@@ -13,6 +13,7 @@ import { demoStory } from '../src/seed/demo-story.js';
 import { ENTRIES_PER_LOAD, storyPageQuery } from '../src/site/page-data.js';
 import { freePort } from '../scripts/edge/processes.js';
 import { type RunningVarnish, startVarnish, varnishUnavailable } from '../scripts/edge/varnish.js';
+import { componentTestsRunHere } from './helpers/database.js';
 import { persistedUrl, publishEntry, storyId } from './helpers/edge.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { until } from './helpers/webhook-receiver.js';
@@ -20,7 +21,7 @@ import { until } from './helpers/webhook-receiver.js';
 const unavailable = varnishUnavailable();
 const slug = demoStory.slug;
 
-describe.skipIf(unavailable !== null)(`the edge: Varnish in front of the API${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describe.skipIf(unavailable !== null || !componentTestsRunHere)(`the edge: Varnish in front of the API${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let server: TestServer;
   let varnish: RunningVarnish;
   let story: string;

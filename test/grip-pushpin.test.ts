@@ -21,7 +21,7 @@ import { freePort } from '../scripts/edge/processes.js';
 import { browserUnavailable, launchBrowser } from './helpers/browser.js';
 import { publishEntry, storyId } from './helpers/edge.js';
 import { type HeldReader, readHeld } from './helpers/grip-reader.js';
-import { type TestDatabase, createTestDatabase, databaseKind } from './helpers/database.js';
+import { type TestDatabase, componentTestsRunHere, createTestDatabase, databaseKind } from './helpers/database.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { until } from './helpers/webhook-receiver.js';
 
@@ -44,7 +44,7 @@ const run = (from: number, count: number) => Array.from({ length: count }, (_, i
 const readerLines = (readers: HeldReader<TickerEvent>[]) =>
   readers.map((r, i) => `reader ${i}: status ${r.status}, ${r.raw.length} B, sequences ${JSON.stringify(sequences(r))}${r.endedBy ? `, ended: ${r.endedBy}` : ''}`);
 
-describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describe.skipIf(unavailable !== null || !componentTestsRunHere)(`GRIP: readers held by Pushpin${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let database: TestDatabase;
   let api: TestServer;
   let pushpin: RunningPushpin;
@@ -169,7 +169,7 @@ describe.skipIf(unavailable !== null)(`GRIP: readers held by Pushpin${unavailabl
   });
 });
 
-describe.skipIf(unavailable !== null)(`GRIP: Pushpin's readiness${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+describe.skipIf(unavailable !== null || !componentTestsRunHere)(`GRIP: Pushpin's readiness${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   it('is not taken as ready until it can hold a request: with its handler up but never connected to the proxy, start gives up', async () => {
     // As just after a start, before the handler has connected to the proxy's accept socket: the proxy answers
     // requests and the handler its control API (what the old readiness check asked), but every hold is refused

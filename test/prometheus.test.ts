@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/db/client.js';
+import { componentTestsRunHere } from './helpers/database.js';
 import { type Prometheus, prometheusUnavailable, startPrometheus } from './helpers/prometheus.js';
 import { type TestServer, startTestServer } from './helpers/server.js';
 import { type SseSubscription, sseSubscribe } from './helpers/sse.js';
@@ -23,7 +24,7 @@ const createEntry = 'mutation Publish($input: CreateEntryInput!) { createEntry(i
 const N = 7;
 const K = 4;
 
-describe.skipIf(unavailable)('Prometheus scraping a running instance', () => {
+describe.skipIf(unavailable || !componentTestsRunHere)('Prometheus scraping a running instance', () => {
   let server: TestServer;
   let prometheus: Prometheus;
   const clients: ReturnType<typeof wsClient>[] = [];

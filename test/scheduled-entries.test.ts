@@ -3,9 +3,6 @@
  * time, then published exactly once through the event log — by whichever
  * instance gets there first, after a restart too.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
@@ -61,11 +58,8 @@ async function countEvents(target: TestServer, globalId: string): Promise<number
 let firstCursor: string;
 
 beforeAll(async () => {
-  // PGlite on disk rather than memory://, so that an instance can restart on the same data.
-  if (databaseKind === 'pglite') {
-    const dataDir = await mkdtemp(join(tmpdir(), 'diretta-scheduled-'));
-    database = { url: undefined, dataDir, drop: () => rm(dataDir, { recursive: true, force: true }) };
-  } else database = await createTestDatabase();
+  // A database of the file's own (a PGlite one is a data directory), so that an instance can restart on the same data.
+  database = await createTestDatabase();
   server = await startTestServer({ SEED_DEMO: 'false' }, database);
   const story = await m<{ story: { id: string; eventCursor: string } }>(server, 'createStory', { slug: 'embargo', title: 'Embargo', language: 'it', status: 'LIVE' }, 'story { id eventCursor }');
   storyId = story.data!.story.id;

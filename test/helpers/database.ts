@@ -23,6 +23,14 @@ import { inject } from 'vitest';
 
 export const databaseKind = process.env.TEST_DATABASE_KIND === 'postgres' ? 'postgres' : 'pglite';
 
+/**
+ * Whether this project runs the tests whose subject is a component in front of the API (Varnish, Pushpin,
+ * Prometheus): once a run, on PostgreSQL when the suite has one (as such a deployment would), else on PGlite.
+ * What they check is what that component sees over HTTP; the database paths under it (purges, the GRIP
+ * publisher's outbox, the metrics) have tests of their own on both databases.
+ */
+export const componentTestsRunHere = databaseKind === (process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite');
+
 /** What a fresh database holds: nothing but the migrations, or also the demo story. */
 export type TemplateName = 'migrated' | 'seeded';
 
