@@ -12,18 +12,20 @@ const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 // PostgreSQL server when TEST_DATABASE_URL points at one (.ci/run does).
 // Fault tests (test/faults) restart or cut a PostgreSQL cluster of their own
 // (test/helpers/private-postgres.ts), never the server of TEST_DATABASE_URL:
-// they run once, in a project of their own.
+// they run once, in the postgres project when there is one (its workers go on
+// to them without starting again), else in a project of their own.
 const postgresUrl = process.env.TEST_DATABASE_URL;
 const faultTests = 'test/faults/**';
 
 // The order of the files. After a file, vitest keeps its worker for the next file in the queue only if that
 // file is of the same project (each project has its own environment); otherwise it ends the worker and
 // starts another, which imports everything again (seconds of CPU each). So each project's files come
-// together: postgres' (the benchmark smoke run, the longest file of all, is on it), the fault tests' (they
-// time PostgreSQL's restarts against the API's 5 s read wait: not in the first minutes, the busiest, with
-// the type check and the linter running beside), then pglite's. With the longest files of both projects
-// first, the projects alternated and a run started 16 workers where 9 do.
+// together: postgres' (the benchmark smoke run, the longest file of all, is on it) with the fault tests
+// last (they time PostgreSQL's restarts against the API's 5 s read wait: not in the first minutes, the
+// busiest, with the type check and the linter running beside), then pglite's. With the longest files of
+// both projects first, the projects alternated and a run started 16 workers where 9 do.
 const PROJECT_ORDER = ['postgres', 'faults', 'pglite'];
+const isFaultTest = (spec: TestSpecification) => spec.moduleId.includes('/test/faults/');
 // Within a project, the files that take longest (vitest's own timings, test-results/vitest.json) first, so
 // that none of them is left running alone at the end: vitest orders by the durations of the last run, but
 // its cache lives in node_modules/, which every `npm ci` empties.
@@ -40,7 +42,7 @@ class LongestFirst extends BaseSequencer {
     const sorted = await super.sort(files);
     return sorted
       .map((spec, order) => ({ spec, order }))
-      .sort((a, b) => projectRank(a.spec) - projectRank(b.spec) || lengthRank(a.spec) - lengthRank(b.spec) || a.order - b.order)
+      .sort((a, b) => projectRank(a.spec) - projectRank(b.spec) || Number(isFaultTest(a.spec)) - Number(isFaultTest(b.spec)) || lengthRank(a.spec) - lengthRank(b.spec) || a.order - b.order)
       .map(({ spec }) => spec);
   }
 }
@@ -65,9 +67,8 @@ export default defineConfig({
     projects: [
       { extends: true as const, test: { name: 'pglite', exclude: [...configDefaults.exclude, faultTests], env: { TEST_DATABASE_KIND: 'pglite' } } },
       ...(postgresUrl
-        ? [{ extends: true as const, test: { name: 'postgres', exclude: [...configDefaults.exclude, faultTests], env: { TEST_DATABASE_KIND: 'postgres' } } }]
-        : []),
-      { extends: true as const, test: { name: 'faults', include: [faultTests], env: { TEST_DATABASE_KIND: 'postgres' } } },
+        ? [{ extends: true as const, test: { name: 'postgres', env: { TEST_DATABASE_KIND: 'postgres' } } }]
+        : [{ extends: true as const, test: { name: 'faults', include: [faultTests], env: { TEST_DATABASE_KIND: 'postgres' } } }]),
     ],
   },
 });
