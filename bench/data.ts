@@ -4,7 +4,8 @@
  * realistic data set. At scale 1: 50 stories × 400 entries, 5,000 people,
  * 2,000 places, 40,000 quotes (2 per entry), 3 mentions per entry (2 people,
  * 1 place), and the event log that publishing those entries would have left
- * (one `published` event per entry, stories.last_event_seq in step).
+ * (one `published` event per entry, stories.last_event_seq and
+ * last_public_seq in step).
  *
  * Each story has a recurring cast drawn from the whole catalogue with a
  * skew, as real coverage does: a few people are in every story, most in one.
@@ -142,6 +143,8 @@ try {
         status: s % 10 === 9 ? 'ended' : 'live',
         coverage_start_at: new Date(start).toISOString(),
         last_event_seq: v.entriesPerStory,
+        // Every event here is public: readers' numbering (public_seq) is the log's own.
+        last_public_seq: v.entriesPerStory,
         created_at: new Date(start).toISOString(),
         updated_at: new Date(last).toISOString(),
       },
@@ -178,7 +181,7 @@ try {
       for (const speaker of [first, second]) {
         quoteRows.push({ id: ++quoteId, entry_id: id, speaker_id: speaker, text: sentence(language, 10 + int(12)), language, source: pick(sources), created_at: at, updated_at: at });
       }
-      eventRows.push({ id: ++eventId, story_id: storyId, seq: e + 1, kind: 'published', entry_id: id, public: true, actor: author, occurred_at: at });
+      eventRows.push({ id: ++eventId, story_id: storyId, seq: e + 1, public_seq: e + 1, kind: 'published', entry_id: id, public: true, actor: author, occurred_at: at });
     }
     await insert(sql, 'entries', entryRows);
     await insert(sql, 'entry_people', mentionRows, false);

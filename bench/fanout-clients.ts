@@ -16,6 +16,7 @@
 import { type ClientRequest, request } from 'node:http';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
+import { percentile } from './percentile.js';
 
 export type ClientCommand =
   | {
@@ -211,11 +212,6 @@ async function connect(command: Extract<ClientCommand, { cmd: 'connect' }>) {
   };
   await Promise.all(Array.from({ length: command.concurrency }, worker));
   send({ type: 'connected', ok, failed, ms: performance.now() - started, ...(firstError ? { firstError } : {}) });
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 function summarise(values: number[] | Float64Array): LatencySummary {

@@ -386,7 +386,8 @@ export function renderMarkdown(report: BenchReport): string {
   if (report.storm) {
     const st = report.storm;
     const s = st.summary;
-    lines.push(`## Reconnect storm: ${st.readers.toLocaleString('en')} readers, ${st.instances} instances behind haproxy`, '');
+    const spread = (st.proxies ?? 1) > 1 || (st.readerProcesses ?? 1) > 1 ? ` (${st.proxies ?? 1} haproxy processes, the readers in ${st.readerProcesses ?? 1} processes: one process may hold only so many open files here)` : '';
+    lines.push(`## Reconnect storm: ${st.readers.toLocaleString('en')} readers, ${st.instances} instances behind haproxy${spread}`, '');
     lines.push(
       `The desk publishes an entry every 500 ms throughout (${st.events} events). Readers follow the story through haproxy (leastconn, /ready checked every 500 ms) with \`after: <cursor>\` and resume after their last cursor, waiting as told when turned away (1013) and with full jitter otherwise. Admission control: LIVE_ADMISSION_RATE=${st.admission.rate}, LIVE_ADMISSION_BURST=${st.admission.burst}. First connection of all readers: ${st.connectSeconds.toFixed(1)} s.`,
       '',

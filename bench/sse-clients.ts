@@ -13,6 +13,7 @@
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
+import { percentile } from './percentile.js';
 
 export type SseCommand =
   | { cmd: 'connect'; port: number; path: string; n: number; sources: string[]; concurrency: number; headers?: Record<string, string> }
@@ -190,11 +191,6 @@ async function connect(command: Extract<SseCommand, { cmd: 'connect' }>) {
   await Promise.all(Array.from({ length: command.concurrency }, worker));
   target = ok;
   send({ type: 'connected', ok, failed, ms: performance.now() - started, ...(firstError ? { firstError } : {}) });
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 function summarise(values: number[]): LatencySummary {

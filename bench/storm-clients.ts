@@ -13,9 +13,15 @@
  */
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
+import { percentile } from './percentile.js';
 
 export type StormCommand =
-  | { cmd: 'connect'; url: string; n: number; story: string; after: string; concurrency: number; sources: number }
+  /**
+   * `n` readers, numbered from `indexBase` among all the storm's readers (several of these processes share a storm:
+   * one process may hold as many sockets as the open-files limit allows); reader i goes through `urls[i % urls.length]`
+   * (one haproxy can hold only so many) from 127.0.0.(1 + i % sources).
+   */
+  | { cmd: 'connect'; urls: string[]; n: number; indexBase: number; story: string; after: string; concurrency: number; sources: number }
   | { cmd: 'status' }
   | { cmd: 'summary'; lastSeq: number; firstSeq: number }
   | { cmd: 'close' };
@@ -46,7 +52,8 @@ export interface StormSummary {
 export type StormMessage =
   | { type: 'connected'; ok: number; failed: number; ms: number }
   | { type: 'status'; open: number; subscribed: number; disconnects: number; turnedAway: number }
-  | { type: 'summary'; summary: StormSummary }
+  /** With each disconnection's time to caught up (ms), for the storm to take percentiles over all its processes. */
+  | { type: 'summary'; summary: StormSummary; caughtUpMs: number[] }
   | { type: 'closed' };
 
 const send = (message: StormMessage) => process.stdout.write(`MSG ${JSON.stringify(message)}\n`);
@@ -95,8 +102,9 @@ function retryDelay(code: number, reason: string, attempt: number): number {
 
 function open(reader: Reader, onFirst?: (ok: boolean) => void) {
   const command = config!;
-  const localAddress = command.sources > 1 ? `127.0.0.${1 + (reader.index % command.sources)}` : undefined;
-  const socket = new WebSocket(command.url, 'graphql-transport-ws', { perMessageDeflate: false, localAddress });
+  const index = command.indexBase + reader.index;
+  const localAddress = command.sources > 1 ? `127.0.0.${1 + (index % command.sources)}` : undefined;
+  const socket = new WebSocket(command.urls[index % command.urls.length]!, 'graphql-transport-ws', { perMessageDeflate: false, localAddress });
   reader.socket = socket;
   reader.subscribed = false;
   let settled = false;
@@ -140,7 +148,9 @@ function open(reader: Reader, onFirst?: (ok: boolean) => void) {
     if (!Number.isFinite(seq)) return;
     const now = Date.now();
     const slot = seq - baseSeq;
-    if (slot >= 0 && slot < MAX_EVENTS) {
+    // At or before the cursor every reader started from: an event it already had (it follows from that cursor on).
+    if (slot <= 0) reader.duplicates++;
+    else if (slot < MAX_EVENTS) {
       if (Number.isNaN(committedAt[slot]!)) committedAt[slot] = Date.parse(OCCURRED.exec(text)?.[1] ?? '');
       if (!Number.isNaN(reader.receivedAt[slot]!)) reader.duplicates++;
       else reader.receivedAt[slot] = now;
@@ -203,11 +213,6 @@ async function connect(command: Extract<StormCommand, { cmd: 'connect' }>) {
   send({ type: 'connected', ok, failed, ms: performance.now() - started });
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 function summary(firstSeq: number, lastSeq: number) {
   let expected = 0;
   let received = 0;
@@ -257,6 +262,7 @@ function summary(firstSeq: number, lastSeq: number) {
   const sorted = Float64Array.from(caughtUp).sort();
   send({
     type: 'summary',
+    caughtUpMs: caughtUp,
     summary: {
       readers: readers.length,
       expected,

@@ -16,7 +16,8 @@
  * exits other than when told (a crash, out of memory) is reported.
  */
 import { mintToken } from '../src/auth/tokens.js';
-import { haproxyUnavailable, startHaproxy } from '../scripts/haproxy.js';
+import { hardOpenFiles, haproxyUnavailable, startHaproxy } from '../scripts/haproxy.js';
+import { percentile } from './percentile.js';
 import type { StormCommand, StormMessage, StormSummary } from './storm-clients.js';
 import { BENCH_JWT_SECRET, ClientChannel, PUBLISH, freePort, graphql, machineCpuTicks, rssBytes, sleep, startApi, startNode } from './services.js';
 
@@ -30,6 +31,9 @@ export interface StormOptions {
 export interface StormResults {
   readers: number;
   instances: number;
+  /** haproxy processes the readers were spread over, and reader processes (absent from older reports: one each). */
+  proxies?: number;
+  readerProcesses?: number;
   publishedPerSecond: number;
   events: number;
   connectSeconds: number;
@@ -82,17 +86,30 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
     });
   }, 1_000);
   // Set as they start, so that a failure anywhere stops whatever did start.
-  let proxyHandle: Awaited<ReturnType<typeof startHaproxy>> | null = null;
-  let readersHandle: ClientChannel<StormCommand, StormMessage> | null = null;
+  const proxyHandles: Awaited<ReturnType<typeof startHaproxy>>[] = [];
+  const readerHandles: ClientChannel<StormCommand, StormMessage>[] = [];
+  // A process may hold only so many descriptors (`ulimit -Hn`): haproxy two a reader (its side and the API's),
+  // a readers' process one. Past that, the readers spread over several of each, as a larger site runs several
+  // load balancers; each haproxy balances over all three instances.
+  const openFiles = hardOpenFiles();
+  const proxyCount = Math.ceil((n * 1.2) / Math.floor((openFiles - 200) / 2));
+  const readerProcessCount = Math.ceil(n / Math.floor((openFiles - 500) * 0.8));
   const phases: StormResults['phases'] = [];
   let published = 0;
   let publishing = true;
   let publisher: Promise<void> = Promise.resolve();
   try {
-    const proxy = await startHaproxy({ port: await freePort(), backends: ports, maxconn: Math.max(1_000, Math.ceil(n * 1.2)) });
-    proxyHandle = proxy;
-    const readers = new ClientChannel<StormCommand, StormMessage>(startNode('bench/storm-clients.ts', {}, { stdin: true }));
-    readersHandle = readers;
+    for (let i = 0; i < proxyCount; i++) proxyHandles.push(await startHaproxy({ port: await freePort(), backends: ports, maxconn: Math.max(1_000, Math.ceil((n * 1.2) / proxyCount)) }));
+    const proxy = proxyHandles[0]!;
+    for (let i = 0; i < readerProcessCount; i++) readerHandles.push(new ClientChannel<StormCommand, StormMessage>(startNode('bench/storm-clients.ts', {}, { stdin: true })));
+    // Each readers' process holds a slice of the readers: the same command to each, the answers added up.
+    const shares = readerHandles.map((_, i) => Math.floor(n / readerProcessCount) + (i < n % readerProcessCount ? 1 : 0));
+    const readers = {
+      status: async () => {
+        const all = await Promise.all(readerHandles.map((channel) => channel.request<'status'>({ cmd: 'status' })));
+        return all.reduce((a, b) => ({ type: 'status' as const, open: a.open + b.open, subscribed: a.subscribed + b.subscribed, disconnects: a.disconnects + b.disconnects, turnedAway: a.turnedAway + b.turnedAway }));
+      },
+    };
     const token = await mintToken(BENCH_JWT_SECRET, { role: 'editor', subject: 'bench-desk', expiresIn: 3600 });
     const found = await graphql<{ stories: { edges: { node: { id: string; slug: string } }[] } }>(proxy.url, '{ stories(first: 1, status: [LIVE]) { edges { node { id slug } } } }');
     const story = found.data?.stories.edges[0]?.node;
@@ -115,7 +132,7 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
     const settle = async (deadlineMs: number) => {
       const until = performance.now() + deadlineMs;
       for (;;) {
-        const status = await readers.request<'status'>({ cmd: 'status' });
+        const status = await readers.status();
         if (status.subscribed === n || performance.now() > until) return status;
         await sleep(500);
       }
@@ -123,7 +140,13 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
 
     let connectSeconds = 0;
     await phase(`${n} readers connect through haproxy`, async () => {
-      const connected = await readers.request<'connected'>({ cmd: 'connect', url: proxy.url.replace('http', 'ws') + '/graphql', n, story: story.id, after: startCursor, concurrency: 200, sources: options.sources });
+      const urls = proxyHandles.map((p) => `${p.url.replace('http', 'ws')}/graphql`);
+      const parts = await Promise.all(
+        readerHandles.map((channel, i) =>
+          channel.request<'connected'>({ cmd: 'connect', urls, n: shares[i]!, indexBase: shares.slice(0, i).reduce((a, b) => a + b, 0), story: story.id, after: startCursor, concurrency: Math.ceil(200 / readerProcessCount), sources: options.sources }),
+        ),
+      );
+      const connected = { ok: parts.reduce((a, p) => a + p.ok, 0), failed: parts.reduce((a, p) => a + p.failed, 0), ms: Math.max(...parts.map((p) => p.ms)) };
       const status = await settle(120_000);
       connectSeconds = connected.ms / 1000;
       log(`storm: ${connected.ok} admitted at first try, ${connected.failed} not, ${status.subscribed}/${n} subscribed; ${status.turnedAway} attempts turned away so far`);
@@ -142,14 +165,14 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
 
     await phase('SIGKILL instance 1; its readers come back through haproxy to the other two', async () => {
       const api = instances[0]!;
-      const before = await readers.request<'status'>({ cmd: 'status' });
+      const before = await readers.status();
       expectedExit.add(api.pid);
       // The bash wrapper of startNode execs node: its pid is node's.
       api.process.kill('SIGKILL');
       instances[0] = null;
       // Until its readers have noticed (haproxy closes their side), then until they are all back.
       for (let i = 0; i < 40; i++) {
-        const now = await readers.request<'status'>({ cmd: 'status' });
+        const now = await readers.status();
         if (now.disconnects > before.disconnects && now.subscribed === n) break;
         await sleep(250);
       }
@@ -179,13 +202,15 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
     // Let the last events reach everyone.
     await settle(30_000);
     await sleep(5_000);
-    const { summary } = await readers.request<'summary'>({ cmd: 'summary', firstSeq, lastSeq });
+    const summary = mergeSummaries(await Promise.all(readerHandles.map((channel) => channel.request<'summary'>({ cmd: 'summary', firstSeq, lastSeq }))));
     log(`storm: ${JSON.stringify(summary)}`);
     log(`storm: ${summary.lost} lost, ${summary.duplicates} duplicates, ${summary.outOfOrder} out of order of ${summary.expected}; ${summary.disconnects} disconnections, caught up p50 ${summary.caughtUp.p50} ms, p99 ${summary.caughtUp.p99} ms, max ${summary.caughtUp.max} ms, never ${summary.neverCaughtUp}`);
-    await readers.request<'closed'>({ cmd: 'close' });
+    await Promise.all(readerHandles.map((channel) => channel.request<'closed'>({ cmd: 'close' })));
     return {
       readers: n,
       instances: 3,
+      proxies: proxyCount,
+      readerProcesses: readerProcessCount,
       publishedPerSecond: 2,
       events: lastSeq - firstSeq + 1,
       connectSeconds,
@@ -199,12 +224,33 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
     publishing = false;
     await publisher.catch(() => {});
     clearInterval(sampler);
-    await readersHandle?.service.stop();
-    await proxyHandle?.stop();
+    for (const channel of readerHandles) await channel.service.stop();
+    for (const proxy of proxyHandles) await proxy.stop();
     for (const api of instances) {
       if (!api) continue;
       expectedExit.add(api.pid);
       await api.stop();
     }
   }
+}
+
+/** The readers' processes' summaries as one: counts added, percentiles over every disconnection of them all. */
+function mergeSummaries(parts: Extract<StormMessage, { type: 'summary' }>[]): StormSummary {
+  const sum = (key: Exclude<keyof StormSummary, 'caughtUp'>) => parts.reduce((total, part) => total + (part.summary[key] ?? 0), 0);
+  const sorted = Float64Array.from(parts.flatMap((part) => part.caughtUpMs)).sort();
+  return {
+    readers: sum('readers'),
+    expected: sum('expected'),
+    received: sum('received'),
+    lost: sum('lost'),
+    duplicates: sum('duplicates'),
+    outOfOrder: sum('outOfOrder'),
+    disconnects: sum('disconnects'),
+    turnedAway: sum('turnedAway'),
+    failedAttempts: sum('failedAttempts'),
+    refusedSubscriptions: sum('refusedSubscriptions'),
+    caughtUp: { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN },
+    stillAway: sum('stillAway'),
+    neverCaughtUp: sum('neverCaughtUp'),
+  };
 }

@@ -34,7 +34,7 @@ export function haproxyUnavailable(): string | null {
 }
 
 /** The hard limit on open files (`ulimit -Hn`). */
-function hardOpenFiles(): number {
+export function hardOpenFiles(): number {
   const out = spawnSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim();
   return out === 'unlimited' ? 1_048_576 : Number(out) || 1_024;
 }
