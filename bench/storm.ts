@@ -114,7 +114,17 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
     const found = await graphql<{ stories: { edges: { node: { id: string; slug: string } }[] } }>(proxy.url, '{ stories(first: 1, status: [LIVE]) { edges { node { id slug } } } }');
     const story = found.data?.stories.edges[0]?.node;
     if (!story) throw new Error('no live story to follow: run `npm run bench:data` first');
-    const cursor = async () => (await graphql<{ story: { eventCursor: string } }>(proxy.url, 'query ($slug: String!) { story(slug: $slug) { eventCursor } }', { slug: story.slug })).data!.story.eventCursor;
+    // Asked through haproxy, which answers 503 while every instance fails its checks (overloaded by a storm): asked again.
+    const cursor = async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return (await graphql<{ story: { eventCursor: string } }>(proxy.url, 'query ($slug: String!) { story(slug: $slug) { eventCursor } }', { slug: story.slug })).data!.story.eventCursor;
+        } catch (error) {
+          if (attempt >= 60) throw error;
+          await sleep(2_000);
+        }
+      }
+    };
     const seqOf = (c: string) => Number(Buffer.from(c, 'base64url').toString().split(':')[1]);
     const startCursor = await cursor();
     const firstSeq = seqOf(startCursor) + 1;
