@@ -97,6 +97,15 @@ export interface AppOptions {
   jwtSecret: string;
 }
 
+/**
+ * Connections the kernel holds for the server before it accepts them. Node's default, 511, overflows in a
+ * reconnect storm (thousands of readers of an instance that went away, arriving at once while the event loop
+ * is busy): the kernel drops the excess silently, a proxy in front times out connecting, and no reader is ever
+ * told when to come back. Held until accepted, each gets admission control's answer instead (accepted, or 1013
+ * with a retry hint). The kernel caps it at net.core.somaxconn (4096 on current Linux).
+ */
+const LISTEN_BACKLOG = 4096;
+
 export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<App> {
   const { limits } = config;
   // Before anything starts: a bad file of trusted documents stops the start-up with every problem listed.
@@ -400,7 +409,7 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     async listen() {
       url = await new Promise<string>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(config.port, config.host, () => {
+        server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
           const { port } = server.address() as AddressInfo;
           const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
           resolve(`http://${host}:${port}`);
