@@ -399,6 +399,15 @@ export function renderMarkdown(report: BenchReport): string {
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
       `| ${s.expected} | ${s.lost} | ${s.duplicates} | ${s.outOfOrder} | ${s.disconnects} | ${s.turnedAway} | ${s.failedAttempts} | ${s.refusedSubscriptions ?? '—'} | ${ms(s.caughtUp.p50)} | ${ms(s.caughtUp.p99)} | ${ms(s.caughtUp.max)} | ${s.stillAway} | ${s.neverCaughtUp} | ${st.crashes} | ${st.peakRssMiB.map((v) => `${v} MiB`).join(', ')} |`,
       '',
+      ...(s.failedBy && Object.keys(s.failedBy).length
+        ? [
+            `Failed attempts by cause: ${Object.entries(s.failedBy)
+              .sort((a, b) => b[1] - a[1])
+              .map(([cause, count]) => `${cause} ${count}`)
+              .join(', ')}.`,
+            '',
+          ]
+        : []),
       'Caught up: from the moment a reader lost its socket until it had received the last event committed before that moment (or was subscribed again, when it already had it).',
       '',
     );

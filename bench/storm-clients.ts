@@ -39,6 +39,8 @@ export interface StormSummary {
   turnedAway: number;
   /** Attempts that failed otherwise (refused, reset, closed before the subscription was up). */
   failedAttempts: number;
+  /** Those failed attempts by cause: the socket's error (`ECONNRESET`, `Unexpected server response: 503`…) or else its close code. Absent from older reports. */
+  failedBy?: Record<string, number>;
   /** Subscriptions answered with an `error` or ended with `complete`, after which the reader resumed. */
   refusedSubscriptions: number;
   /** Disconnection → caught up with everything committed before it, per disconnection (ms). */
@@ -80,6 +82,7 @@ let config: Extract<StormCommand, { cmd: 'connect' }> | null = null;
 let closing = false;
 let turnedAway = 0;
 let failedAttempts = 0;
+const failedBy: Record<string, number> = {};
 let disconnects = 0;
 /** Subscriptions the server refused or ended (an `error` or `complete`): the reader closes and resumes. */
 let refusedSubscriptions = 0;
@@ -113,7 +116,10 @@ function open(reader: Reader, onFirst?: (ok: boolean) => void) {
     settled = true;
     onFirst?.(ok);
   };
-  socket.on('error', () => {});
+  let failure: string | null = null;
+  socket.on('error', (error: Error & { code?: string }) => {
+    failure ??= error.code ?? error.message;
+  });
   socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
   socket.on('message', (data: Buffer) => {
     const text = data.toString();
@@ -165,7 +171,11 @@ function open(reader: Reader, onFirst?: (ok: boolean) => void) {
     reader.socket = null;
     reader.subscribed = false;
     if (code === 1013) turnedAway++;
-    else if (!wasSubscribed) failedAttempts++;
+    else if (!wasSubscribed) {
+      failedAttempts++;
+      const cause = failure ?? `close ${code}`;
+      failedBy[cause] = (failedBy[cause] ?? 0) + 1;
+    }
     settle(false);
     if (closing) return;
     if (wasSubscribed) {
@@ -273,6 +283,7 @@ function summary(firstSeq: number, lastSeq: number) {
       disconnects,
       turnedAway,
       failedAttempts,
+      failedBy,
       refusedSubscriptions,
       caughtUp: { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN },
       stillAway,

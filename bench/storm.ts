@@ -246,7 +246,7 @@ export async function runStorm(options: StormOptions): Promise<StormResults> {
 
 /** The readers' processes' summaries as one: counts added, percentiles over every disconnection of them all. */
 function mergeSummaries(parts: Extract<StormMessage, { type: 'summary' }>[]): StormSummary {
-  const sum = (key: Exclude<keyof StormSummary, 'caughtUp'>) => parts.reduce((total, part) => total + (part.summary[key] ?? 0), 0);
+  const sum = (key: Exclude<keyof StormSummary, 'caughtUp' | 'failedBy'>) => parts.reduce((total, part) => total + (part.summary[key] ?? 0), 0);
   const sorted = Float64Array.from(parts.flatMap((part) => part.caughtUpMs)).sort();
   return {
     readers: sum('readers'),
@@ -258,6 +258,10 @@ function mergeSummaries(parts: Extract<StormMessage, { type: 'summary' }>[]): St
     disconnects: sum('disconnects'),
     turnedAway: sum('turnedAway'),
     failedAttempts: sum('failedAttempts'),
+    failedBy: parts.reduce<Record<string, number>>((all, part) => {
+      for (const [cause, count] of Object.entries(part.summary.failedBy ?? {})) all[cause] = (all[cause] ?? 0) + count;
+      return all;
+    }, {}),
     refusedSubscriptions: sum('refusedSubscriptions'),
     caughtUp: { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN },
     stillAway: sum('stillAway'),
