@@ -51,6 +51,9 @@ export function haproxyConfig(port: number, backends: number[], maxconn: number)
     '  timeout connect 2s',
     '  timeout client 60s',
     '  timeout server 60s',
+    // A check is answered late by an instance busy with a storm; without this, haproxy allows it \`inter\` (500 ms),
+    // marks every busy instance down and turns every reader away with 503. A dead instance refuses at once.
+    '  timeout check 5s',
     // WebSockets and SSE streams: a reader stays for hours.
     '  timeout tunnel 1h',
     '  timeout client-fin 5s',
@@ -62,7 +65,7 @@ export function haproxyConfig(port: number, backends: number[], maxconn: number)
     'backend diretta',
     '  balance leastconn',
     '  option httpchk GET /ready',
-    '  default-server inter 500ms fall 2 rise 1',
+    '  default-server inter 500ms fall 3 rise 1',
     ...backends.map((backend, i) => `  server api${i + 1} 127.0.0.1:${backend} check`),
     '',
   ].join('\n');
