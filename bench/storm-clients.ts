@@ -13,7 +13,6 @@
  */
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
-import { percentile } from './percentile.js';
 
 export type StormCommand =
   /**
@@ -54,8 +53,8 @@ export interface StormSummary {
 export type StormMessage =
   | { type: 'connected'; ok: number; failed: number; ms: number }
   | { type: 'status'; open: number; subscribed: number; disconnects: number; turnedAway: number }
-  /** With each disconnection's time to caught up (ms), for the storm to take percentiles over all its processes. */
-  | { type: 'summary'; summary: StormSummary; caughtUpMs: number[] }
+  /** A process's counts, and each of its disconnections' time to caught up (ms): the storm takes percentiles over all its processes. */
+  | { type: 'summary'; summary: Omit<StormSummary, 'caughtUp'>; caughtUpMs: number[] }
   | { type: 'closed' };
 
 const send = (message: StormMessage) => process.stdout.write(`MSG ${JSON.stringify(message)}\n`);
@@ -269,7 +268,6 @@ function summary(firstSeq: number, lastSeq: number) {
       else caughtUp.push(Math.max(backAt, gotIt) - lostAt);
     }
   }
-  const sorted = Float64Array.from(caughtUp).sort();
   send({
     type: 'summary',
     caughtUpMs: caughtUp,
@@ -285,7 +283,6 @@ function summary(firstSeq: number, lastSeq: number) {
       failedAttempts,
       failedBy,
       refusedSubscriptions,
-      caughtUp: { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN },
       stillAway,
       neverCaughtUp,
     },
