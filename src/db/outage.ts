@@ -31,7 +31,7 @@ export class OutageLog {
    */
   static readonly SETTLE_MS = 1_000;
   private since: number | null = null;
-  /** When the last outage ended: an attempt begun before then that fails belongs to that outage. */
+  /** When the last outage ended: an attempt begun before then (or within SETTLE_MS after) that fails belongs to that outage. */
   private recoveredAt = Number.NEGATIVE_INFINITY;
   /** Seconds of the outages that ended. */
   private pastSeconds = 0;
