@@ -97,6 +97,7 @@ const envSchema = z.object({
   BATCHING_LIMIT: int(0, 100).default(0),
   WS_MAX_PAYLOAD_BYTES: int(1_024, 100 * 1024 * 1024).default(64 * 1024),
   WS_PING_INTERVAL_MS: int(100, 3_600_000).default(30_000),
+  WS_CONNECTION_INIT_TIMEOUT_MS: int(100, 600_000).default(10_000),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1, 10_000).default(50),
   MAX_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).default(100),
   MAX_HTTP_CONNECTIONS_PER_ADDRESS: int(1, 1_000_000).default(256),
@@ -277,6 +278,12 @@ export interface Limits {
   batchingLimit: number;
   wsMaxPayloadBytes: number;
   wsPingIntervalMs: number;
+  /**
+   * How long a new WebSocket may take to send connection_init (then 4408). graphql-ws waits 3 s; longer here
+   * because an instance busy with a reconnect storm reads the message late, and a socket closed for that comes
+   * straight back into the storm. Unauthenticated sockets that never send it stay bounded per address.
+   */
+  wsConnectionInitTimeoutMs: number;
   maxSubscriptionsPerConnection: number;
   maxConnectionsPerAddress: number;
   /** Open TCP connections (of any kind) per client address; not applied behind a trusted proxy. */
@@ -409,6 +416,7 @@ export function loadConfig(env: Record<string, string | undefined>, terminal = {
       batchingLimit: e.BATCHING_LIMIT,
       wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       wsPingIntervalMs: e.WS_PING_INTERVAL_MS,
+      wsConnectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
       maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
       maxHttpConnectionsPerAddress: e.MAX_HTTP_CONNECTIONS_PER_ADDRESS,

@@ -5,6 +5,8 @@ describe('loadConfig', () => {
   it('has defaults for everything', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ port: 4000, dataDir: './data', databaseUrl: undefined, seedDemo: true, graphiql: true, logFormat: 'json' });
+    // Longer than graphql-ws' own 3 s: a busy instance in a reconnect storm reads connection_init late.
+    expect(config.limits.wsConnectionInitTimeoutMs).toBe(10_000);
   });
 
   it('reports every problem at once', () => {

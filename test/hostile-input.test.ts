@@ -30,6 +30,8 @@ beforeAll(async () => {
   server = await startTestServer({
     MAX_BODY_BYTES: '16384',
     WS_MAX_PAYLOAD_BYTES: '8192',
+    // A second instead of the default 10 s, for the socket that never sends connection_init (4408 below).
+    WS_CONNECTION_INIT_TIMEOUT_MS: '1000',
     MAX_SUBSCRIPTIONS_PER_CONNECTION: '3',
     MAX_CONNECTIONS_PER_ADDRESS: '20',
     MAX_DEPTH: '12',

@@ -294,7 +294,9 @@ function preparedAndPatient(client: postgres.Sql, outage: OutageLog, pool: InFli
         const once = async <T>(work: () => PromiseLike<T>): Promise<T> => {
           if (pool) pool.count += 1;
           try {
-            return await traced(tracing, query, 'postgresql', work);
+            const result = await traced(tracing, query, 'postgresql', work);
+            outage.answered();
+            return result;
           } finally {
             if (pool) pool.count -= 1;
           }
@@ -386,6 +388,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     ping: () =>
       outage.observe(async () => {
         await client`select 1`;
+        outage.answered();
       }),
     async withStartupLock(fn) {
       // A client of its own with one connection, so that the session-level

@@ -35,6 +35,8 @@ export class OutageLog {
   private recoveredAt = Number.NEGATIVE_INFINITY;
   /** Seconds of the outages that ended. */
   private pastSeconds = 0;
+  /** When a statement last answered (see answered()). */
+  private answeredAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly log: Logger,
@@ -85,6 +87,20 @@ export class OutageLog {
       if (isDatabaseUnavailable(error)) this.unavailable(error, startedAt);
       throw error;
     }
+  }
+
+  /** A statement just answered: the database client says so, for answeredWithin. */
+  answered(): void {
+    this.answeredAt = Date.now();
+  }
+
+  /**
+   * Whether a statement answered within the last `ms` and no outage has
+   * begun since: evidence as good as a ping, without queueing one behind a
+   * busy pool (see /ready in src/app.ts).
+   */
+  answeredWithin(ms: number): boolean {
+    return this.since === null && Date.now() - this.answeredAt <= ms;
   }
 
   /**

@@ -243,6 +243,7 @@ export function attachWebSockets(
 
   serveGraphqlWs<Record<string, unknown> | undefined, Extra>(
     {
+      connectionInitWaitTimeout: limits.wsConnectionInitTimeoutMs,
       onConnect: async (ctx) => {
         const header = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         try {

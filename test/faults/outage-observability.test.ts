@@ -63,6 +63,10 @@ describe.skipIf(unavailable)('a database outage in the logs and the metrics', ()
     expect(during.value('diretta_database_up')).toBe(0);
     expect(during.value('diretta_database_outages_total')).toBe(1);
     expect(during.value('diretta_database_unavailable_seconds_total')).toBeGreaterThan(0.5);
+    // Readiness follows the outage, whatever answered just before it began.
+    const unready = await fetch(`${url}/ready`);
+    expect(unready.status).toBe(503);
+    expect(await unready.json()).toEqual({ status: 'unavailable', database: 'postgres' });
     await sleep(2_000);
     await scrape();
     await pg.start();
@@ -79,6 +83,7 @@ describe.skipIf(unavailable)('a database outage in the logs and the metrics', ()
 
     after = await scrape();
     expect(after.value('diretta_database_up')).toBe(1);
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
     expect(after.value('diretta_database_outages_total')).toBe(1);
     const seconds = after.value('diretta_database_unavailable_seconds_total');
     expect(seconds).toBeGreaterThan(3);
