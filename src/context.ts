@@ -56,9 +56,9 @@ export interface LiveConnection {
  * Mind its size: over HTTP, Yoga assigns these fields onto its own context
  * object (req, res, waitUntil, request, params), 18 properties in all today.
  * One more (a plugin's record, once) and V8 turns that object into a
- * dictionary-mode one, slowing every read of it by every plugin and
- * resolver: 5–9 % more CPU a request (docs/operations.md, Cost of the
- * metrics). A new field belongs in an existing one where it can.
+ * dictionary-mode one, whose every read by every plugin and resolver is a
+ * hash lookup (docs/operations.md, Cost of the metrics). A new field
+ * belongs in an existing one where it can.
  */
 export interface Context extends Access {
   live: LiveBus;
