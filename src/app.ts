@@ -15,7 +15,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { Metrics } from './observability/metrics.js';
 import { type Tracing, startTracing } from './observability/tracing.js';
 import { useOperationTracing } from './plugins/operation-tracing.js';
-import { useRequestMetrics } from './plugins/request-metrics.js';
+import { createRequestMetrics } from './plugins/request-metrics.js';
 import { type MetricsListener, bearsMetricsToken, isMetricsRequest, listenForMetrics, refuseMetrics, serveMetrics } from './transport/metrics-endpoint.js';
 import { LiveBus } from './live/bus.js';
 import { Scheduler } from './editing/scheduled.js';
@@ -169,7 +169,10 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
   }
 
   // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
+  // Every GraphQL request's duration and outcome: the response cache reports HTTP requests' (src/plugins/request-metrics.ts says why).
+  const requestMetrics = metrics ? createRequestMetrics(metrics) : null;
   const responseCache = createResponseCache(database, {
+    requests: requestMetrics?.http ?? null,
     ttlMs: config.responseCacheTtlMs,
     searchTtlMs: config.responseCacheSearchTtlMs,
     maxBytes: config.responseCacheMaxBytes,
@@ -237,8 +240,8 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
       return makeContext(viewer, requestId, initial.req ? clientAddress(initial.req, limits.trustProxy) : 'unknown', stream, cacheable, forEdge);
     },
     plugins: [
-      // First: every request, including those the plugins below refuse or answer from the cache.
-      ...(metrics ? [useRequestMetrics(metrics)] : []),
+      // First: the WebSocket operations' timing, and the names of the operations the plugins below execute.
+      ...(requestMetrics ? [requestMetrics.plugin] : []),
       // Then graphql-sse's single-connection mode: it answers its requests itself, before the plugins below read `params` (which it has none of).
       sseStreams.plugin,
       useInputGuard(),

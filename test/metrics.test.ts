@@ -126,6 +126,27 @@ describe('requests', () => {
       await server.stop();
     }
   });
+
+  it('times the answers the response cache gives, by the name sent, apart from the execution that stored them', async () => {
+    const server = await startTestServer({ SEED_DEMO: 'false', METRICS_PORT: '0', RESPONSE_CACHE_TTL_MS: '60000' });
+    try {
+      const query = 'query Cached { stories(first: 1) { pageInfo { hasNextPage } } }';
+      // Three at once: one computes the answer, the others get it from the cache (having waited for it, or not).
+      for (const response of await Promise.all([0, 1, 2].map(() => server.gql(query)))) expect(response.errors).toBeUndefined();
+      for (let i = 0; i < 2; i++) expect((await server.gql(query)).errors).toBeUndefined();
+      // An editor's read is never answered from the cache.
+      expect((await server.edit(query)).errors).toBeUndefined();
+      const metrics = parseExposition((await scrape(server.app.metricsUrl!)).text);
+      const requests = 'diretta_graphql_request_duration_seconds_count';
+      expect(metrics.value(requests, { operation: 'Cached', type: 'query', outcome: 'cached' })).toBe(4);
+      expect(metrics.value(requests, { operation: 'Cached', type: 'query', outcome: 'ok' })).toBe(2);
+      expect(metrics.value(requests)).toBe(6);
+      expect(metrics.value('diretta_response_cache_hits_total')).toBe(4);
+      expect(metrics.value('diretta_graphql_request_duration_seconds_bucket', { outcome: 'cached', le: '+Inf' })).toBe(4);
+    } finally {
+      await server.stop();
+    }
+  });
 });
 
 describe('what the metrics say', () => {

@@ -5,17 +5,23 @@
  * ones are counted by src/transport/websocket.ts, which sees their sockets).
  *
  * Over HTTP a request is timed from its parameters to its result, and
- * classified once, in Yoga's onExecutionResult, which every request reaches:
+ * classified once, when its result comes, which every request reaches:
  * answered from the response cache, refused while parsing or validating,
- * refused or answered by execution. Over WebSocket there is no such hook:
- * an operation is timed around its execution.
+ * refused or answered by execution. Over WebSocket an operation is timed
+ * around its execution.
+ *
+ * The HTTP requests' two moments are reported by the response cache
+ * (`HttpRequestObserver`, called from its onParams and onExecutionResult),
+ * not by hooks of this plugin's own: Yoga runs every plugin's onParams and
+ * onExecutionResult for every request, each through its own payload,
+ * closures and promise plumbing, which on a cached read (~150 µs) cost more
+ * than the timing itself. The cache's hooks run for every HTTP request
+ * anyway, and a hit is timed there without a record at all.
  *
  * Why not @graphql-yoga/plugin-prometheus (envelop's): it labels series with
  * the operation name the client sends, unbounded; it misses the answers the
  * response cache gives before parsing; and prom-client's observe() builds a
  * label string on every call (see src/observability/metric-families.ts).
- * This plugin goes first, so that refusals by the plugins after it still
- * pass through its hooks.
  */
 import { type DocumentNode, type ExecutionResult, type GraphQLError, getOperationAST } from 'graphql';
 import { type Plugin, isAsyncIterable } from 'graphql-yoga';
@@ -33,22 +39,22 @@ interface HttpRequest {
 }
 
 /**
- * Where HTTP requests' records are kept while they run: a Map keyed by the request, each record removed in
- * onExecutionResult. Not a property on the operation's context: Yoga then assigns our context's fields onto
+ * Where HTTP requests' records are kept while they run: a Map keyed by the request, each record removed when
+ * its result comes. Not a property on the operation's context: Yoga then assigns our context's fields onto
  * that object, and one property more turned every executed request's context into one of V8's dictionary-mode
  * objects (%HasFastProperties false with metrics on, true off), whose every read by every plugin and resolver is
- * a hash lookup. Not a WeakMap either: its entries cost the garbage
- * collector a few microseconds a request. A request that never reaches onExecutionResult (a plugin before it
- * threw) would leave its record behind: records older than a minute are dropped while the map is large.
+ * a hash lookup. Not a WeakMap either: its entries cost the garbage collector a few microseconds a request. A
+ * request whose result never comes (a hook before it threw) would leave its record behind: records older than a
+ * minute are dropped while the map is large. A request answered from the response cache has no record at all.
  */
 export class RunningRequests {
   private readonly records = new Map<Request, HttpRequest>();
   private static readonly SWEEP_ABOVE = 10_000;
   private static readonly STALE_MS = 60_000;
 
-  start(request: Request, params: HttpRequest['params']): void {
+  start(request: Request, params: HttpRequest['params'], started = performance.now()): void {
     if (this.records.size >= RunningRequests.SWEEP_ABOVE) this.sweep();
-    this.records.set(request, { started: performance.now(), operation: null, type: 'unknown', params });
+    this.records.set(request, { started, operation: null, type: 'unknown', params });
   }
 
   get(request: Request | undefined): HttpRequest | undefined {
@@ -136,14 +142,37 @@ export function endReasonOf(error: unknown): EndReason {
 
 const errorsOf = (result: unknown) => (result && typeof result === 'object' && 'errors' in result ? (result as ExecutionResult).errors : undefined);
 
-export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
+/** The parameters of an HTTP request as sent. */
+export type SentParams = HttpRequest['params'];
+
+/**
+ * What the response cache (src/plugins/response-cache.ts) reports of each HTTP request, from the hooks it runs
+ * for every one of them. `started` is the performance.now() at which the request's parameters were read.
+ */
+export interface HttpRequestObserver {
+  /** Answered from the cache at once: observed now, nothing kept. */
+  cached(params: SentParams, started: number): void;
+  /** To be answered by the plugins and execution: its record is kept until its result. */
+  started(request: Request, params: SentParams, started: number): void;
+  /** Its result, whoever gave it (a request answered from the cache has no record: nothing to do). */
+  finished(request: Request, result: unknown): void;
+}
+
+export interface RequestMetrics {
+  /** The WebSocket operations' timing, and the operation's name and type for HTTP requests that get that far. */
+  plugin: Plugin<Context>;
+  /** For the response cache to call (see the module's comment). */
+  http: HttpRequestObserver;
+}
+
+export function createRequestMetrics(metrics: Metrics): RequestMetrics {
   const { operations } = metrics;
   const running = new RunningRequests();
   /** A request that never reached execution (answered from the cache, refused before it): named as sent. */
-  const sentName = (params: HttpRequest['params']) => params.operationName ?? (params.query ? leadingOperationName(params.query) : undefined);
+  const sentName = (params: SentParams) => params.operationName ?? (params.query ? leadingOperationName(params.query) : undefined);
 
   /** An operation over WebSocket: timed around its execution (or subscription set-up) here. */
-  const overSocket = (args: { document: DocumentNode; operationName?: string | null | undefined }, done: (result: unknown) => void) => {
+  const overSocket = (args: { document: DocumentNode; operationName?: string | null | undefined }) => {
     const started = performance.now();
     const { name, type } = operationOf(args.document, args.operationName);
     const operation = operations.admit(name);
@@ -151,14 +180,31 @@ export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
       const errors = errorsOf(result);
       countQueryLimits(metrics, errors);
       operations.observe(operation, type, outcomeOf(errors), (performance.now() - started) / 1000);
-      done(result);
     };
   };
 
-  return {
-    onParams({ params, request }) {
-      running.start(request, params);
+  const http: HttpRequestObserver = {
+    cached(params, started) {
+      operations.observe(operations.known(sentName(params)), 'query', 'cached', (performance.now() - started) / 1000);
     },
+    started(request, params, started) {
+      running.start(request, params, started);
+    },
+    finished(httpRequest, result) {
+      const request = running.end(httpRequest);
+      if (!request) return;
+      const seconds = (performance.now() - request.started) / 1000;
+      if (isAsyncIterable(result)) {
+        operations.observe(request.operation ?? operations.known(sentName(request.params)), 'subscription', 'ok', seconds);
+        return;
+      }
+      const errors = errorsOf(result);
+      if (errors) countQueryLimits(metrics, errors);
+      operations.observe(request.operation ?? operations.known(sentName(request.params)), request.type, outcomeOf(errors), seconds);
+    },
+  };
+
+  const plugin: Plugin<Context> = {
     onExecute({ args }) {
       const request = running.get((args.contextValue as MaybeHttp).request);
       if (request) {
@@ -167,7 +213,7 @@ export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
         request.type = type;
         return undefined;
       }
-      const finish = overSocket(args, () => {});
+      const finish = overSocket(args);
       return { onExecuteDone: ({ result }) => finish(result) };
     },
     onSubscribe({ args }) {
@@ -179,7 +225,7 @@ export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
         request.operation = operations.admit(name);
         request.type = 'subscription';
       } else {
-        finish = overSocket(args, () => {});
+        finish = overSocket(args);
       }
       // Set once an SSE stream starts: ends its subscription, once, with a reason.
       let ended: ((reason: EndReason) => void) | null = null;
@@ -204,23 +250,6 @@ export function useRequestMetrics(metrics: Metrics): Plugin<Context> {
         onSubscribeError: ({ error }) => ended?.(endReasonOf(error)),
       };
     },
-    onExecutionResult({ result, request: httpRequest }) {
-      const request = running.end(httpRequest);
-      if (!request) return;
-      const seconds = (performance.now() - request.started) / 1000;
-      if (isAsyncIterable(result)) {
-        operations.observe(request.operation ?? operations.known(sentName(request.params)), 'subscription', 'ok', seconds);
-        return;
-      }
-      const errors = errorsOf(result);
-      if (errors) countQueryLimits(metrics, errors);
-      if (!request.operation && !errors?.length) {
-        // A result nobody executed and without errors: the response cache's.
-        operations.observe(operations.known(sentName(request.params)), 'query', 'cached', seconds);
-        return;
-      }
-      operations.observe(request.operation ?? operations.known(sentName(request.params)), request.type, outcomeOf(errors), seconds);
-    },
   };
+  return { plugin, http };
 }
-

@@ -58,10 +58,11 @@
  * identical misses in parallel; this one keeps the bytes and runs a miss once.
  */
 import { type ExecutionResult, Kind, getOperationAST } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.js';
 import type { Context } from '../context.js';
 import type { Database } from '../db/client.js';
+import type { HttpRequestObserver } from './request-metrics.js';
 import { EVENTS_CHANNEL } from '../live/append-event.js';
 import type { LiveEvent } from '../live/load-events.js';
 import { CATALOG_CHANNEL } from '../loaders/catalog-matcher.js';
@@ -84,6 +85,11 @@ export interface ResponseCacheOptions {
   maxEntryBytes?: number;
   /** The thresholds of the expensive-query rate limit. */
   limits: Pick<Limits, 'rateLimitExpensive' | 'expensiveQueryItems'>;
+  /**
+   * Told when each HTTP request's parameters are read and when its result comes, with metrics on
+   * (src/plugins/request-metrics.ts): these hooks run for every request, and a hit is timed here at no more cost.
+   */
+  requests?: HttpRequestObserver | null;
 }
 
 interface Entry {
@@ -199,6 +205,7 @@ function usedVariables(query: string, variables: Record<string, unknown> | undef
 
 export function createResponseCache(database: Database, options: ResponseCacheOptions): ResponseCache {
   const enabled = options.ttlMs > 0;
+  const requests = options.requests ?? null;
   const maxEntries = options.maxEntries ?? 1_000;
   // Bounded by bytes, not only by count: a thousand answers of a few MB each would be gigabytes.
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
@@ -296,18 +303,20 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     }
   };
 
-  const serve = (request: Request, entry: Entry, setResult: (result: ExecutionResult) => void) => {
+  /** Serves a stored answer: true when now, false when after the rate limits (an expensive query's). */
+  const serve = (request: Request, entry: Entry, setResult: (result: ExecutionResult) => void): boolean => {
     counts.hits++;
     if (entry.expensive) {
       lateHits.set(request, entry);
-      return;
+      return false;
     }
     served.set(request, entry);
     setResult(entry.result);
+    return true;
   };
 
   /** This request computes the key's answer; others asking meanwhile wait for it (or get the stale one). */
-  const compute = (request: Request, key: string) => {
+  const compute = (request: Request, key: string): false => {
     let done!: () => void;
     const flight = new Promise<void>((resolve) => (done = resolve));
     inFlight.set(key, flight);
@@ -323,6 +332,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
         done();
       },
     });
+    return false;
   };
 
   const finish = (request: Request) => {
@@ -333,6 +343,37 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     return waiting;
   };
 
+  /**
+   * Answers from the cache if it can: true when it did, now. Otherwise the request goes on (to compute the
+   * answer, wait for another request computing it, or answer after the rate limits): false. A promise only
+   * when it waits for an identical request in flight.
+   */
+  const answer = (request: Request, params: GraphQLParams, setResult: (result: ExecutionResult) => void): boolean | Promise<boolean> => {
+    if (!enabled || typeof params.query !== 'string' || request.headers.has('authorization') || batched.has(request)) return false;
+    // Refused by the input guard (which Yoga does not let stop the other onParams hooks): never stringified.
+    if (inspectVariables(params.variables) !== null) return false;
+    const key = `${params.operationName ?? ''}\u0000${JSON.stringify(usedVariables(params.query, params.variables))}\u0000${params.query}`;
+    // A shared cache refreshing after a purge asks for an answer computed now (`Cache-Control: no-cache`):
+    // this instance may not have heard the event's NOTIFY yet, and what it keeps may be what was purged.
+    if (wantsFreshAnswer(request.headers.get('cache-control'), request.headers.get('pragma'))) return compute(request, key);
+    const stored = entries.get(key);
+    const entry = stored?.kind === 'answer' ? stored : undefined;
+    if (entry && entry.expiresAt > Date.now()) return serve(request, entry, setResult);
+    if (entry) {
+      // Expired (invalidation removes entries, expiry does not): one request refreshes it, the others
+      // meanwhile get the answer that is a few milliseconds older than the refresh.
+      if (inFlight.has(key)) return serve(request, entry, setResult);
+      return compute(request, key);
+    }
+    const flight = inFlight.get(key);
+    // The same query is being answered right now: wait for that answer rather than run it again.
+    if (flight) return flight.then(() => {
+      const answered = entries.get(key);
+      return answered?.kind === 'answer' ? serve(request, answered, setResult) : compute(request, key);
+    });
+    return compute(request, key);
+  };
+
   const plugin: Plugin<Context> = {
     onRequestParse({ request }) {
       return {
@@ -341,32 +382,15 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
         },
       };
     },
-    async onParams({ request, params, setResult }) {
-      if (!enabled || typeof params.query !== 'string' || request.headers.has('authorization') || batched.has(request)) return;
-      // Refused by the input guard (which Yoga does not let stop the other onParams hooks): never stringified.
-      if (inspectVariables(params.variables) !== null) return;
-      const key = `${params.operationName ?? ''}\u0000${JSON.stringify(usedVariables(params.query, params.variables))}\u0000${params.query}`;
-      // A shared cache refreshing after a purge asks for an answer computed now (`Cache-Control: no-cache`):
-      // this instance may not have heard the event's NOTIFY yet, and what it keeps may be what was purged.
-      if (wantsFreshAnswer(request.headers.get('cache-control'), request.headers.get('pragma'))) return compute(request, key);
-      const stored = entries.get(key);
-      let entry = stored?.kind === 'answer' ? stored : undefined;
-      if (entry && entry.expiresAt > Date.now()) return serve(request, entry, setResult);
-      if (entry) {
-        // Expired (invalidation removes entries, expiry does not): one request refreshes it, the others
-        // meanwhile get the answer that is a few milliseconds older than the refresh.
-        if (inFlight.has(key)) return serve(request, entry, setResult);
-        return compute(request, key);
-      }
-      const flight = inFlight.get(key);
-      if (flight) {
-        // The same query is being answered right now: wait for that answer rather than run it again.
-        await flight;
-        const answered = entries.get(key);
-        entry = answered?.kind === 'answer' ? answered : undefined;
-        if (entry) return serve(request, entry, setResult);
-      }
-      return compute(request, key);
+    onParams({ request, params, setResult }) {
+      const started = requests ? performance.now() : 0;
+      const report = (answered: boolean): void => {
+        if (!requests) return;
+        if (answered) requests.cached(params, started);
+        else requests.started(request, params, started);
+      };
+      const answered = answer(request, params, setResult);
+      return typeof answered === 'boolean' ? report(answered) : answered.then(report);
     },
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
@@ -392,6 +416,7 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
       return undefined;
     },
     onExecutionResult({ request, result }) {
+      requests?.finished(request, result);
       const waiting = finish(request);
       if (!waiting || !waiting.cacheable || !result || Symbol.asyncIterator in result) return;
       const scope = waiting.scope;
