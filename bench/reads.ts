@@ -29,6 +29,11 @@ export interface ReadOptions {
    * Held below what the CPU answers, both servers do the same work at the same pace, and their CPU per request is
    * compared without the scheduler's share deciding it (a server given less CPU batches more, and pays less a request).
    */
+  /**
+   * Rounds of alternated windows per pair (--metrics-windows): each pair's two servers are loaded one at a time, at
+   * full speed, in windows off, on, on, off of --duration seconds each, and their throughputs compared. Unset, side by side.
+   */
+  metricsWindows?: number;
   metricsPairRate?: number | undefined;
   /** Seconds between two scrapes of a server with metrics (default 1; Prometheus' own default is 15). */
   scrapeIntervalSeconds?: number;
@@ -58,6 +63,11 @@ export interface MetricsCost {
   scrapes: number;
   /** Requests a second each server of a pair was held to (--metrics-pair-rate), if any: then only the CPU per request is compared. */
   pairRate?: number;
+  /**
+   * Rounds of alternated windows per pair (--metrics-windows), if any: then each pair was loaded one server at a
+   * time at full speed, in windows off, on, on, off, instead of side by side; `sideBySide` holds those pairs.
+   */
+  windows?: number;
   /** Whether the two servers ran on one CPU and the load generator on another (taskset), rather than all on every CPU. */
   pinned: boolean;
 }
@@ -193,6 +203,51 @@ function leaves(value: unknown): unknown[] {
   return [value];
 }
 
+type PairResult = readonly [off: LoadResult, on: LoadResult, cpuMs: readonly [off: number, on: number]];
+
+/** The two servers loaded at the same time for one run; each one's CPU time over it. */
+async function sideBySide(off: Api, on: Api, job: (server: Api) => LoadJob): Promise<PairResult> {
+  const before = [cpuMs(off.pid), cpuMs(on.pid)] as const;
+  const [offResult, onResult] = await runSideBySide([job(off), job(on)]);
+  return [offResult!, onResult!, [cpuMs(off.pid) - before[0], cpuMs(on.pid) - before[1]]];
+}
+
+/**
+ * The two servers loaded one at a time, `rounds` times in windows off, on, on, off (each after a second of the same
+ * load): a machine whose speed drifts over minutes, as this shared one does, drifts alike for both within a round.
+ * Each server's windows summed into one result (requests, and req/s over the time measured).
+ */
+async function alternateWindows(off: Api, on: Api, rounds: number, seconds: number, job: (server: Api, seconds: number) => LoadJob): Promise<PairResult> {
+  const measured = new Map<Api, { results: LoadResult[]; cpuMs: number }>([
+    [off, { results: [], cpuMs: 0 }],
+    [on, { results: [], cpuMs: 0 }],
+  ]);
+  for (let round = 0; round < rounds; round++) {
+    for (const server of [off, on, on, off]) {
+      await runLoad(job(server, 1));
+      const before = cpuMs(server.pid);
+      const result = await runLoad(job(server, seconds));
+      const entry = measured.get(server)!;
+      entry.cpuMs += cpuMs(server.pid) - before;
+      entry.results.push(result);
+    }
+  }
+  const summed = (results: LoadResult[]): LoadResult => {
+    const requests = results.reduce((sum, r) => sum + r.requests, 0);
+    return {
+      requests,
+      requestsPerSecond: requests / (results.length * seconds),
+      p50: median(results.map((r) => r.p50)),
+      p99: Math.max(...results.map((r) => r.p99)),
+      max: Math.max(...results.map((r) => r.max)),
+      errors: results.reduce((sum, r) => sum + r.errors, 0),
+      non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+      timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
+    };
+  };
+  return [summed(measured.get(off)!.results), summed(measured.get(on)!.results), [measured.get(off)!.cpuMs, measured.get(on)!.cpuMs]];
+}
+
 export async function runReads(options: ReadOptions): Promise<ReadResults> {
   const { log } = options;
   const targets = await readTargets(options.databaseUrl);
@@ -315,7 +370,8 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
             sideBySidePerCpuRatio: Number.NaN,
             scrapes: 0,
             pinned,
-            ...(options.metricsPairRate ? { pairRate: options.metricsPairRate } : {}),
+            ...(options.metricsPairRate && !options.metricsWindows ? { pairRate: options.metricsPairRate } : {}),
+            ...(options.metricsWindows ? { windows: options.metricsWindows } : {}),
           };
           const scrapesBefore = scrapers.get(on)!.answered;
           // The server without metrics has just run this operation (warm-up and run above): its twin gets as much first.
@@ -348,10 +404,11 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
               });
               // A fresh pair gets as much load before it is measured as the twins got (the first runs above).
               const warmup = pairOff === off ? options.warmupSeconds : 2 * (options.warmupSeconds + options.durationSeconds);
-              if (warmup > 0) await runSideBySide([job(pairOff, warmup), job(pairOn, warmup)]);
-              const cpuBefore = [cpuMs(pairOff.pid), cpuMs(pairOn.pid)] as const;
-              const [offResult, onResult] = await runSideBySide([job(pairOff, options.durationSeconds), job(pairOn, options.durationSeconds)]);
-              const cpu = [cpuMs(pairOff.pid) - cpuBefore[0], cpuMs(pairOn.pid) - cpuBefore[1]] as const;
+              if (warmup > 0 && options.metricsWindows) for (const server of [pairOff, pairOn]) await runLoad({ ...job(server, warmup), overallRate: options.rateCap });
+              else if (warmup > 0) await runSideBySide([job(pairOff, warmup), job(pairOn, warmup)]);
+              const [offResult, onResult, cpu] = options.metricsWindows
+                ? await alternateWindows(pairOff, pairOn, options.metricsWindows, options.durationSeconds, (server, seconds) => ({ ...job(server, seconds), overallRate: options.rateCap }))
+                : await sideBySide(pairOff, pairOn, (server) => job(server, options.durationSeconds));
               const run = {
                 off: offResult!,
                 on: onResult!,
@@ -360,7 +417,7 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
               };
               cost.sideBySide.push(run);
               log(
-                `reads: ${operation.name}, cache ${cache}, side by side on one CPU: off ${run.off.requestsPerSecond.toFixed(0)} req/s, on ${run.on.requestsPerSecond.toFixed(0)} req/s (${run.ratio.toFixed(3)}; per CPU second ${run.perCpuRatio.toFixed(3)})`,
+                `reads: ${operation.name}, cache ${cache}, ${options.metricsWindows ? 'alternated windows' : 'side by side'} on one CPU: off ${run.off.requestsPerSecond.toFixed(0)} req/s, on ${run.on.requestsPerSecond.toFixed(0)} req/s (${run.ratio.toFixed(3)}; per CPU second ${run.perCpuRatio.toFixed(3)})`,
               );
               if (pairOff !== off) await retirePair([pairOff, pairOn]);
             }

@@ -19,6 +19,8 @@
  *   --metrics-pairs N   pairs of server processes (off, on) run side by side on one CPU, per operation (default 3)
  *   --metrics-pair-rate N  hold each server of a side-by-side pair to N req/s (below what one CPU answers for both):
  *                     the pair then compares CPU per request at the same pace, which the scheduler's share cannot sway
+ *   --metrics-windows N  instead of side by side, load each pair's servers one at a time at full speed, N rounds of
+ *                     windows off, on, on, off (--duration s each): their throughputs compared (what #25's target names)
  *   --rates A,B,C     newsroom, edge-reads: entries a second the desk publishes, one run each (default 0,1,4)
  *   --rate-cap N      reads, newsroom, edge-reads: hold each run's reads to N requests a second (the test suite's smoke
  *                     run: it checks that every path answers, not how fast; the report says so); 0, as fast as answered
@@ -62,6 +64,7 @@ const { values, positionals } = parseArgs({
     'metrics-rounds': { type: 'string', default: '2' },
     'metrics-pairs': { type: 'string', default: '3' },
     'metrics-pair-rate': { type: 'string', default: '0' },
+    'metrics-windows': { type: 'string', default: '0' },
     'scrape-interval': { type: 'string', default: '1' },
     rates: { type: 'string', default: '0,1,4' },
     'rate-cap': { type: 'string', default: '0' },
@@ -115,6 +118,7 @@ if (what === 'reads' || what === 'all') {
     metricsRounds: Math.max(1, positive('metrics-rounds', values['metrics-rounds'])),
     metricsPairs: Math.max(1, positive('metrics-pairs', values['metrics-pairs'])),
     metricsPairRate: positive('metrics-pair-rate', values['metrics-pair-rate']) || undefined,
+    metricsWindows: positive('metrics-windows', values['metrics-windows']) || undefined,
     scrapeIntervalSeconds: Math.max(1, positive('scrape-interval', values['scrape-interval'])),
     log,
   });
