@@ -34,6 +34,8 @@ export interface ReadOptions {
    * full speed, in windows off, on, on, off of --duration seconds each, and their throughputs compared. Unset, side by side.
    */
   metricsWindows?: number;
+  /** Only these read operations (--operations); unset, all of them. */
+  operations?: readonly string[];
   metricsPairRate?: number | undefined;
   /** Seconds between two scrapes of a server with metrics (default 1; Prometheus' own default is 15). */
   scrapeIntervalSeconds?: number;
@@ -251,7 +253,7 @@ async function alternateWindows(off: Api, on: Api, rounds: number, seconds: numb
 export async function runReads(options: ReadOptions): Promise<ReadResults> {
   const { log } = options;
   const targets = await readTargets(options.databaseUrl);
-  const operations = readOperations(targets);
+  const operations = readOperations(targets).filter((o) => !options.operations || options.operations.includes(o.name));
   log(`reads: ${targets.stories.length} stories, ${targets.people.length} people with 50+ quotes, ${targets.terms.length} search terms`);
 
   const api = await startApi({ databaseUrl: options.databaseUrl, port: await freePort() });

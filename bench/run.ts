@@ -19,6 +19,7 @@
  *   --metrics-pairs N   pairs of server processes (off, on) run side by side on one CPU, per operation (default 3)
  *   --metrics-pair-rate N  hold each server of a side-by-side pair to N req/s (below what one CPU answers for both):
  *                     the pair then compares CPU per request at the same pace, which the scheduler's share cannot sway
+ *   --operations A,B  reads: only these operations ("story page", "person page", "search"); default all
  *   --metrics-windows N  instead of side by side, load each pair's servers one at a time at full speed, N rounds of
  *                     windows off, on, on, off (--duration s each): their throughputs compared (what #25's target names)
  *   --rates A,B,C     newsroom, edge-reads: entries a second the desk publishes, one run each (default 0,1,4)
@@ -65,6 +66,7 @@ const { values, positionals } = parseArgs({
     'metrics-pairs': { type: 'string', default: '3' },
     'metrics-pair-rate': { type: 'string', default: '0' },
     'metrics-windows': { type: 'string', default: '0' },
+    operations: { type: 'string' },
     'scrape-interval': { type: 'string', default: '1' },
     rates: { type: 'string', default: '0,1,4' },
     'rate-cap': { type: 'string', default: '0' },
@@ -76,6 +78,15 @@ if (!['reads', 'newsroom', 'fanout', 'edge-reads', 'edge', 'storm', 'all'].inclu
   throw new Error('usage: npm run bench -- [reads|newsroom|fanout|edge-reads|edge|storm|all] [--subscribers N] [--duration S] [--rates 0,1,4] …');
 }
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/diretta_bench';
+const READ_OPERATIONS = ['story page', 'person page', 'search'];
+/** --operations: names from the list, comma-separated; unset, every read operation. */
+const readOperationNames = (value: string | undefined): string[] | undefined => {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.find((name) => !READ_OPERATIONS.includes(name));
+  if (unknown !== undefined || names.length === 0) throw new Error(`--operations takes read operations, comma-separated: ${READ_OPERATIONS.join(', ')}`);
+  return names;
+};
 const positive = (name: string, value: string | undefined) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} takes a whole number`);
@@ -119,6 +130,7 @@ if (what === 'reads' || what === 'all') {
     metricsPairs: Math.max(1, positive('metrics-pairs', values['metrics-pairs'])),
     metricsPairRate: positive('metrics-pair-rate', values['metrics-pair-rate']) || undefined,
     metricsWindows: positive('metrics-windows', values['metrics-windows']) || undefined,
+    operations: readOperationNames(values.operations),
     scrapeIntervalSeconds: Math.max(1, positive('scrape-interval', values['scrape-interval'])),
     log,
   });
