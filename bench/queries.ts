@@ -5,8 +5,11 @@
  * applies its visibility rules, which the benchmark data never trips: it has
  * no drafts).
  */
+/** The read operations' names, in the order they are run (and picked by --operations). */
+export const READ_OPERATION_NAMES = ['story page', 'person page', 'search'] as const;
+
 export interface ReadOperation {
-  name: 'story page' | 'person page' | 'search';
+  name: (typeof READ_OPERATION_NAMES)[number];
   diretta: string;
   postgraphile: string;
   /** Variables for request i (the load rotates over them). */

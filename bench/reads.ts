@@ -35,7 +35,7 @@ export interface ReadOptions {
    */
   metricsWindows?: number;
   /** Only these read operations (--operations); unset, all of them. */
-  operations?: readonly string[];
+  operations?: readonly ReadOperation['name'][];
   metricsPairRate?: number | undefined;
   /** Seconds between two scrapes of a server with metrics (default 1; Prometheus' own default is 15). */
   scrapeIntervalSeconds?: number;

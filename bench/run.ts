@@ -45,6 +45,7 @@ import { runEdgeReads } from './edge-reads.js';
 import { runFanout } from './fanout.js';
 import { runStorm } from './storm.js';
 import { runNewsroom } from './newsroom.js';
+import { READ_OPERATION_NAMES, type ReadOperation } from './queries.js';
 import { runReads } from './reads.js';
 import { type BenchReport, describeEnvironment, renderMarkdown, targets } from './report.js';
 import { ROOT } from './services.js';
@@ -78,13 +79,12 @@ if (!['reads', 'newsroom', 'fanout', 'edge-reads', 'edge', 'storm', 'all'].inclu
   throw new Error('usage: npm run bench -- [reads|newsroom|fanout|edge-reads|edge|storm|all] [--subscribers N] [--duration S] [--rates 0,1,4] …');
 }
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/diretta_bench';
-const READ_OPERATIONS = ['story page', 'person page', 'search'];
-/** --operations: names from the list, comma-separated; unset, every read operation. */
-const readOperationNames = (value: string | undefined): string[] | undefined => {
+/** --operations: names from READ_OPERATION_NAMES, comma-separated; unset, every read operation. */
+const readOperationNames = (value: string | undefined): ReadOperation['name'][] | undefined => {
   if (value === undefined) return undefined;
   const names = value.split(',').map((name) => name.trim());
-  const unknown = names.find((name) => !READ_OPERATIONS.includes(name));
-  if (unknown !== undefined || names.length === 0) throw new Error(`--operations takes read operations, comma-separated: ${READ_OPERATIONS.join(', ')}`);
+  const known = (name: string): name is ReadOperation['name'] => (READ_OPERATION_NAMES as readonly string[]).includes(name);
+  if (!names.every(known)) throw new Error(`--operations takes read operations, comma-separated: ${READ_OPERATION_NAMES.join(', ')}`);
   return names;
 };
 const positive = (name: string, value: string | undefined) => {

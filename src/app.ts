@@ -168,9 +168,9 @@ export async function buildApp({ config, log, jwtSecret }: AppOptions): Promise<
     return wait;
   }
 
-  // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
   // Every GraphQL request's duration and outcome: the response cache reports HTTP requests' (src/plugins/request-metrics.ts says why).
   const requestMetrics = metrics ? createRequestMetrics(metrics) : null;
+  // Public reads answered from memory until the next story event (src/plugins/response-cache.ts).
   const responseCache = createResponseCache(database, {
     requests: requestMetrics?.http ?? null,
     ttlMs: config.responseCacheTtlMs,
