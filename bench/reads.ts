@@ -29,6 +29,7 @@ export interface ReadOptions {
    * Held below what the CPU answers, both servers do the same work at the same pace, and their CPU per request is
    * compared without the scheduler's share deciding it (a server given less CPU batches more, and pays less a request).
    */
+  metricsPairRate?: number | undefined;
   /**
    * Rounds of alternated windows per pair (--metrics-windows): each pair's two servers are loaded one at a time, at
    * full speed, in windows off, on, on, off of --duration seconds each, and their throughputs compared. Unset, side by side.
@@ -36,7 +37,6 @@ export interface ReadOptions {
   metricsWindows?: number;
   /** Only these read operations (--operations); unset, all of them. */
   operations?: readonly ReadOperation['name'][];
-  metricsPairRate?: number | undefined;
   /** Seconds between two scrapes of a server with metrics (default 1; Prometheus' own default is 15). */
   scrapeIntervalSeconds?: number;
   log: (message: string) => void;
@@ -412,10 +412,10 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
                 ? await alternateWindows(pairOff, pairOn, options.metricsWindows, options.durationSeconds, (server, seconds) => ({ ...job(server, seconds), overallRate: options.rateCap }))
                 : await sideBySide(pairOff, pairOn, (server) => job(server, options.durationSeconds));
               const run = {
-                off: offResult!,
-                on: onResult!,
-                ratio: onResult!.requestsPerSecond / offResult!.requestsPerSecond,
-                perCpuRatio: onResult!.requests / cpu[1] / (offResult!.requests / cpu[0]),
+                off: offResult,
+                on: onResult,
+                ratio: onResult.requestsPerSecond / offResult.requestsPerSecond,
+                perCpuRatio: onResult.requests / cpu[1] / (offResult.requests / cpu[0]),
               };
               cost.sideBySide.push(run);
               log(

@@ -194,13 +194,14 @@ export function createRequestMetrics(metrics: Metrics): RequestMetrics {
       const request = running.end(httpRequest);
       if (!request) return;
       const seconds = (performance.now() - request.started) / 1000;
+      const operation = request.operation ?? operations.known(sentName(request.params));
       if (isAsyncIterable(result)) {
-        operations.observe(request.operation ?? operations.known(sentName(request.params)), 'subscription', 'ok', seconds);
+        operations.observe(operation, 'subscription', 'ok', seconds);
         return;
       }
       const errors = errorsOf(result);
       if (errors) countQueryLimits(metrics, errors);
-      operations.observe(request.operation ?? operations.known(sentName(request.params)), request.type, outcomeOf(errors), seconds);
+      operations.observe(operation, request.type, outcomeOf(errors), seconds);
     },
   };
 

@@ -374,6 +374,13 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     return compute(request, key);
   };
 
+  /** Tells the metrics (when on) whether the request was answered from the cache now or goes on. */
+  const report = (request: Request, params: GraphQLParams, started: number, answered: boolean): void => {
+    if (!requests) return;
+    if (answered) requests.cached(params, started);
+    else requests.started(request, params, started);
+  };
+
   const plugin: Plugin<Context> = {
     onRequestParse({ request }) {
       return {
@@ -384,13 +391,10 @@ export function createResponseCache(database: Database, options: ResponseCacheOp
     },
     onParams({ request, params, setResult }) {
       const started = requests ? performance.now() : 0;
-      const report = (answered: boolean): void => {
-        if (!requests) return;
-        if (answered) requests.cached(params, started);
-        else requests.started(request, params, started);
-      };
       const answered = answer(request, params, setResult);
-      return typeof answered === 'boolean' ? report(answered) : answered.then(report);
+      // No closure on the usual, synchronous path: this hook runs for every request.
+      if (typeof answered === 'boolean') return report(request, params, started, answered);
+      return answered.then((now) => report(request, params, started, now));
     },
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
