@@ -7,7 +7,7 @@ import postgres from 'postgres';
 import type { Socket } from 'node:net';
 import type { LoadCommand, LoadJob, LoadMessage, LoadResult } from './load.js';
 import { type ReadOperation, type ReadTargets, readOperations } from './queries.js';
-import { ClientChannel, type Service, cpuMs, freePort, graphql, pinToCpus, startApi, startNode, unpin, waitForLine } from './services.js';
+import { type Api, ClientChannel, type Service, cpuMs, freePort, graphql, pinToCpus, startApi, startNode, startTwinApis, unpin, waitForLine } from './services.js';
 
 export interface ReadOptions {
   databaseUrl: string;
@@ -35,6 +35,14 @@ export interface ReadOptions {
    * full speed, in windows off, on, on, off of --duration seconds each, and their throughputs compared. Unset, side by side.
    */
   metricsWindows?: number;
+  /**
+   * Each pair's two servers as two apps in one process (bench/twin-api.ts; --metrics-in-process, with
+   * --metrics-windows): they share that process's luck, which between two processes differs by more than the
+   * few per cent compared. Every pair is then a fresh such process (the twins are two processes).
+   */
+  metricsInProcess?: boolean;
+  /** Neither server of a pair has metrics (--metrics-control): how far apart two identical servers measure. */
+  metricsControl?: boolean;
   /** Only these read operations (--operations); unset, all of them. */
   operations?: readonly ReadOperation['name'][];
   /** Seconds between two scrapes of a server with metrics (default 1; Prometheus' own default is 15). */
@@ -70,6 +78,10 @@ export interface MetricsCost {
    * time at full speed, in windows off, on, on, off, instead of side by side; `sideBySide` holds those pairs.
    */
   windows?: number;
+  /** Whether each pair's two servers were two apps in one process (--metrics-in-process). */
+  inProcess?: boolean;
+  /** Whether neither server of a pair had metrics (--metrics-control): the method's own spread. */
+  control?: boolean;
   /** Whether the two servers ran on one CPU and the load generator on another (taskset), rather than all on every CPU. */
   pinned: boolean;
 }
@@ -163,7 +175,6 @@ export async function startPostGraphile(databaseUrl: string): Promise<Service & 
   return Object.assign(service, { url: url! });
 }
 
-type Api = Awaited<ReturnType<typeof startApi>>;
 
 let loadGenerator: ClientChannel<LoadCommand, LoadMessage> | null = null;
 
@@ -298,9 +309,15 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
   const extraServers = new Set<Api>();
   const startPair = async (cache: 'on' | 'off'): Promise<readonly [Api, Api]> => {
     const cacheEnv: Record<string, string> = cache === 'off' ? { RESPONSE_CACHE_TTL_MS: '0' } : {};
+    const onEnv = options.metricsControl ? cacheEnv : { ...cacheEnv, ...(await metricsEnv()) };
+    if (options.metricsInProcess) {
+      const [pairOff, pairOn] = await startTwinApis(options.databaseUrl, [cacheEnv, onEnv]);
+      for (const server of [pairOff, pairOn]) extraServers.add(compared(server));
+      return [pairOff, pairOn];
+    }
     const pairOff = compared(await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: cacheEnv }));
     extraServers.add(pairOff);
-    const pairOn = compared(await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: { ...cacheEnv, ...(await metricsEnv()) } }));
+    const pairOn = compared(await startApi({ databaseUrl: options.databaseUrl, port: await freePort(), env: onEnv }));
     extraServers.add(pairOn);
     return [pairOff, pairOn];
   };
@@ -374,6 +391,8 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
             pinned,
             ...(options.metricsPairRate && !options.metricsWindows ? { pairRate: options.metricsPairRate } : {}),
             ...(options.metricsWindows ? { windows: options.metricsWindows } : {}),
+            ...(options.metricsInProcess ? { inProcess: true } : {}),
+            ...(options.metricsControl ? { control: true } : {}),
           };
           const scrapesBefore = scrapers.get(on)!.answered;
           // The server without metrics has just run this operation (warm-up and run above): its twin gets as much first.
@@ -392,7 +411,9 @@ export async function runReads(options: ReadOptions): Promise<ReadResults> {
             // Side by side: the twins above, then fresh pairs of the same two servers (one process may simply run
             // faster than another for the whole of its life, whatever its settings: more pairs, less of that luck).
             for (let pairIndex = 0; pairIndex < Math.max(1, options.metricsPairs ?? 1); pairIndex++) {
-              const [pairOff, pairOn] = pairIndex === 0 ? ([off, on] as const) : await startPair(cache);
+              // The twins themselves are a pair of processes, one of them with metrics: a fresh pair whenever the pairs must be otherwise.
+              const twinsServe = pairIndex === 0 && !options.metricsInProcess && !options.metricsControl;
+              const [pairOff, pairOn] = twinsServe ? ([off, on] as const) : await startPair(cache);
               if (![pairOff.pid, pairOn.pid].every((pid) => pinToCpus(pid, '0'))) {
                 if (pairOff !== off) await retirePair([pairOff, pairOn]);
                 continue;

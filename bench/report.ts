@@ -162,7 +162,8 @@ export function targets(report: BenchReport): Target[] {
       });
     }
     const scrapes = scrapeInterval(reads.scrapeIntervalSeconds);
-    for (const cost of reads.metrics ?? []) {
+    // A control pair has metrics on neither side: the method's spread, shown beside the figures, not a target.
+    for (const cost of (reads.metrics ?? []).filter((c) => !c.control)) {
       const alternated = `alternated ${num(Math.min(...cost.on.map((r) => r.requestsPerSecond)))}–${num(Math.max(...cost.on.map((r) => r.requestsPerSecond)))} vs ${num(Math.min(...cost.off.map((r) => r.requestsPerSecond)))}–${num(Math.max(...cost.off.map((r) => r.requestsPerSecond)))} req/s (medians ${ratio(cost.ratio, 1)})`;
       const sideBySide = cost.sideBySide.length > 0;
       list.push({
@@ -170,7 +171,7 @@ export function targets(report: BenchReport): Target[] {
           !sideBySide
             ? ''
             : cost.windows
-              ? ` (pairs on one CPU, loaded one at a time at full speed in ${cost.windows} rounds of windows off, on, on, off: throughput, median of the pairs)`
+              ? ` (pairs${cost.inProcess ? ' of apps in one process' : ''} on one CPU, loaded one at a time at full speed in ${cost.windows} rounds of windows off, on, on, off: throughput, median of the pairs)`
               : cost.pairRate
                 ? ` (side by side on one CPU, each held to ${num(cost.pairRate)} req/s: requests per CPU second, median of the pairs)`
                 : ' (side by side on one CPU: req/s and requests per CPU second, medians of the pairs)'
@@ -287,20 +288,28 @@ export function renderMarkdown(report: BenchReport): string {
       if (reads.metrics.some((c) => c.sideBySide.length > 0)) {
         lines.push(
           '',
-          reads.metrics.some((c) => c.windows)
+          reads.metrics.some((c) => c.inProcess)
+            ? '**Pairs of apps in one process** (what the target is checked on): fresh processes, each serving the two servers, pinned to CPU 0. Per pair: req/s off / on, their ratio, and the ratio of requests per CPU second (the process\'s user and system time in each one\'s windows, from /proc):'
+            : reads.metrics.some((c) => c.windows)
             ? '**Pairs of fresh processes** (what the target is checked on): the twins above, then fresh processes of the two servers, both pinned to CPU 0. Per pair: req/s off / on, their ratio, and the ratio of requests per CPU second each was given (its user and system time in its windows, from /proc):'
             : '**Side by side** (what the target is checked on). Pairs of the two servers (the twins above, then fresh processes), each pair loaded at the same time on CPU 0 (the scheduler gives each about half of it) with the same connections: whatever slows the machine during a run slows both alike, which alternated runs cannot promise. Per pair: req/s off / on, their ratio, and the ratio of requests per CPU second each was given (its user and system time in the run, from /proc):',
           '',
-          '| operation | cache | pairs: off / on req/s (on/off; per CPU second) | on/off (median) | per CPU second (median) |',
-          '| --- | --- | --- | ---: | ---: |',
         );
         const windows = reads.metrics.find((c) => c.windows)?.windows;
-        if (windows) lines.push('', `Here the two servers of each pair were not loaded together but one at a time, at full speed, in ${windows} rounds of windows off, on, on, off (--metrics-windows; each window after a second of the same load), and each server's windows summed: its req/s is its throughput, and this shared machine's drift over minutes falls alike on both within a round.`);
+        if (windows) lines.push(`Here the two servers of each pair were not loaded together but one at a time, at full speed, in ${windows} rounds of windows off, on, on, off (--metrics-windows; each window after a second of the same load), and each server's windows summed: its req/s is its throughput, and this shared machine's drift over minutes falls alike on both within a round.`, '');
+        if (reads.metrics.some((c) => c.inProcess)) {
+          lines.push(
+            "Here each pair's two servers were two apps in one process (--metrics-in-process, bench/twin-api.ts), each pair a fresh process (the alternated runs above are of two processes): two processes of the same program can run at different speeds for their whole lives, by more than the few per cent compared, and two apps in one process share that luck. What is process-wide runs under both: prom-client's default collectors (the garbage collector's observer, the event-loop monitor), which the app with metrics turns on.",
+            '',
+          );
+        }
+        if (reads.metrics.some((c) => c.control)) lines.push('Rows marked *control* had metrics on neither side (--metrics-control): how far apart two identical servers measure by this method.', '');
         const paced = reads.metrics.find((c) => c.pairRate)?.pairRate;
-        if (paced) lines.push('', `Here each server of a pair was held to ${num(paced)} req/s (--metrics-pair-rate), below what the CPU answers for both: the two do the same work at the same pace, and the per CPU second ratio compares their CPU per request, which the scheduler's share cannot sway (a server given less of the CPU batches more requests per turn of its event loop, and pays less for each).`);
+        if (paced) lines.push(`Here each server of a pair was held to ${num(paced)} req/s (--metrics-pair-rate), below what the CPU answers for both: the two do the same work at the same pace, and the per CPU second ratio compares their CPU per request, which the scheduler's share cannot sway (a server given less of the CPU batches more requests per turn of its event loop, and pays less for each).`, '');
+        lines.push('| operation | cache | pairs: off / on req/s (on/off; per CPU second) | on/off (median) | per CPU second (median) |', '| --- | --- | --- | ---: | ---: |');
         for (const c of reads.metrics) {
           const runs = c.sideBySide.map((r) => `${num(r.off.requestsPerSecond)} / ${num(r.on.requestsPerSecond)} (${r.ratio.toFixed(3)}; ${r.perCpuRatio.toFixed(3)})`).join(', ');
-          lines.push(`| ${c.operation} | ${c.cache} | ${runs} | ${ratio(c.sideBySideRatio, 1)} | ${ratio(c.sideBySidePerCpuRatio, 1)} |`);
+          lines.push(`| ${c.operation}${c.control ? ' (*control*)' : ''} | ${c.cache} | ${runs} | ${ratio(c.sideBySideRatio, 1)} | ${ratio(c.sideBySidePerCpuRatio, 1)} |`);
         }
       }
     }

@@ -19,6 +19,9 @@
  *   --metrics-pairs N   pairs of server processes (off, on) run side by side on one CPU, per operation (default 3)
  *   --metrics-pair-rate N  hold each server of a side-by-side pair to N req/s (below what one CPU answers for both):
  *                     the pair then compares CPU per request at the same pace, which the scheduler's share cannot sway
+ *   --metrics-in-process  with --metrics-windows: each pair's two servers are two apps in one process
+ *                     (bench/twin-api.ts), which share the luck two processes do not; the twins included
+ *   --metrics-control  neither server of a pair has metrics: the method's own spread, to read the others against
  *   --operations A,B  reads: only these operations ("story page", "person page", "search"); default all
  *   --metrics-windows N  instead of side by side, load each pair's servers one at a time at full speed, N rounds of
  *                     windows off, on, on, off (--duration s each): their throughputs compared (what #25's target names)
@@ -67,6 +70,8 @@ const { values, positionals } = parseArgs({
     'metrics-pairs': { type: 'string', default: '3' },
     'metrics-pair-rate': { type: 'string', default: '0' },
     'metrics-windows': { type: 'string', default: '0' },
+    'metrics-in-process': { type: 'boolean', default: false },
+    'metrics-control': { type: 'boolean', default: false },
     operations: { type: 'string' },
     'scrape-interval': { type: 'string', default: '1' },
     rates: { type: 'string', default: '0,1,4' },
@@ -117,6 +122,10 @@ const report: BenchReport = { environment: await describeEnvironment(databaseUrl
 if (report.environment.scale.entries === 0) throw new Error('the database has no entries: run `npm run bench:data` first');
 log(`on ${databaseUrl.replace(/\/\/[^@]*@/, '//')}: ${report.environment.scale.entries} entries`);
 
+if (values['metrics-in-process'] && !(positive('metrics-windows', values['metrics-windows']) > 0)) {
+  // Side by side, two apps in one process share its CPU time: what each was given cannot be told apart.
+  throw new Error('--metrics-in-process needs --metrics-windows');
+}
 if (what === 'reads' || what === 'all') {
   report.reads = await runReads({
     databaseUrl,
@@ -130,6 +139,8 @@ if (what === 'reads' || what === 'all') {
     metricsPairs: Math.max(1, positive('metrics-pairs', values['metrics-pairs'])),
     metricsPairRate: positive('metrics-pair-rate', values['metrics-pair-rate']) || undefined,
     metricsWindows: positive('metrics-windows', values['metrics-windows']) || undefined,
+    metricsInProcess: values['metrics-in-process'],
+    metricsControl: values['metrics-control'],
     operations: readOperationNames(values.operations),
     scrapeIntervalSeconds: Math.max(1, positive('scrape-interval', values['scrape-interval'])),
     log,

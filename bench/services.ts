@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../scripts/edge/processes.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BENCH_JWT_SECRET = 'diretta-benchmark-secret-at-least-32-characters';
@@ -185,11 +186,11 @@ export interface ApiOptions {
  * protection against abusive clients opened up: a benchmark is one client
  * address opening 10,000 sockets and thousands of requests a second.
  */
-export async function startApi(options: ApiOptions): Promise<Service & { url: string; metricsUrl: string | null }> {
-  const api = startNode('src/main.ts', {
-    DATABASE_URL: options.databaseUrl,
+/** The environment every benchmarked API runs with (see startApi), `env` over it. */
+function apiEnv(databaseUrl: string, env: Record<string, string> | undefined): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
     JWT_SECRET: BENCH_JWT_SECRET,
-    PORT: String(options.port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
@@ -202,8 +203,16 @@ export async function startApi(options: ApiOptions): Promise<Service & { url: st
     MAX_HTTP_CONNECTIONS_PER_ADDRESS: '1000000',
     RATE_LIMIT_MUTATIONS: '0',
     RATE_LIMIT_EXPENSIVE: '0',
-    ...options.env,
-  }, { nodeArgs: [...API_NODE_ARGS, ...(options.nodeArgs ?? (process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []))] });
+    ...env,
+  };
+}
+
+const apiNodeArgs = (nodeArgs: string[] | undefined) => [...API_NODE_ARGS, ...(nodeArgs ?? (process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []))];
+
+export type Api = Service & { url: string; metricsUrl: string | null };
+
+export async function startApi(options: ApiOptions): Promise<Api> {
+  const api = startNode('src/main.ts', { ...apiEnv(options.databaseUrl, options.env), PORT: String(options.port) }, { nodeArgs: apiNodeArgs(options.nodeArgs) });
   const url = `http://127.0.0.1:${options.port}`;
   try {
     await waitForHttp(`${url}/ready`, options.startTimeoutMs);
@@ -215,8 +224,28 @@ export async function startApi(options: ApiOptions): Promise<Service & { url: st
   return Object.assign(api, { url, metricsUrl: metricsPort ? `http://127.0.0.1:${metricsPort}` : null });
 }
 
+/**
+ * Two APIs in one process (bench/twin-api.ts), with startApi's environment and each its own `env` over it:
+ * two Api handles that share the process (its pid, its CPU time); stopping either stops both.
+ */
+export async function startTwinApis(databaseUrl: string, envs: readonly [Record<string, string>, Record<string, string>]): Promise<readonly [Api, Api]> {
+  const ports = [await freePort(), await freePort()] as const;
+  const host = startNode('bench/twin-api.ts', { ...apiEnv(databaseUrl, {}), TWIN_PORTS: ports.join(','), TWIN_ENVS: JSON.stringify(envs) }, { nodeArgs: apiNodeArgs(undefined) });
+  try {
+    await waitForLine(host, /TWINS READY/);
+  } catch (error) {
+    await host.stop();
+    throw new Error(`the twin APIs did not start: ${(error as Error).message}`);
+  }
+  const handle = (index: 0 | 1): Api => {
+    const metricsPort = envs[index].METRICS_PORT;
+    return { ...host, url: `http://127.0.0.1:${ports[index]}`, metricsUrl: metricsPort ? `http://127.0.0.1:${metricsPort}` : null };
+  };
+  return [handle(0), handle(1)];
+}
+
 /** A free TCP port on the loopback interface: the edge scripts' own. */
-export { freePort } from '../scripts/edge/processes.js';
+export { freePort };
 
 export async function graphql<T = Record<string, unknown>>(
   url: string,
