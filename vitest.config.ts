@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { relative } from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
@@ -26,23 +28,22 @@ const faultTests = 'test/faults/**';
 // both projects first, the projects alternated and a run started 16 workers where 9 do.
 const PROJECT_ORDER = ['postgres', 'faults', 'pglite'];
 const isFaultTest = (spec: TestSpecification) => spec.moduleId.includes('/test/faults/');
-// Within a project, the files that take longest (vitest's own timings, test-results/vitest.json) first, so
-// that none of them is left running alone at the end: vitest orders by the durations of the last run, but
-// its cache lives in node_modules/, which every `npm ci` empties.
-const LONGEST = ['test/bench-smoke.test.ts', 'test/live-exactly-once.test.ts', 'test/prometheus.test.ts', 'test/live-faults.test.ts', 'test/edge-varnish.test.ts'];
-/** The index of the first entry of `list` that matches (the list's length when none does). */
-const position = (list: readonly string[], matches: (entry: string) => boolean) => {
-  const i = list.findIndex(matches);
-  return i < 0 ? list.length : i;
+// Within a project, the files that take longest first, so that none of them is left running alone at the end. The
+// durations are committed (test/durations.json, written by `npm run test:durations` from vitest's own timings of a
+// whole run): vitest orders by its timings too, but keeps them in node_modules/, which every `npm ci` empties, and a
+// clean clone (CI) then started the files by size, 40 s slower than a second run. A file not listed (a new one) first.
+const durations = JSON.parse(readFileSync(new URL('test/durations.json', import.meta.url), 'utf8')) as Record<string, number>;
+const duration = (spec: TestSpecification) => durations[`${spec.project.name}:${relative(spec.project.config.root, spec.moduleId)}`] ?? Number.POSITIVE_INFINITY;
+const projectRank = (spec: TestSpecification) => {
+  const i = PROJECT_ORDER.indexOf(spec.project.name);
+  return i < 0 ? PROJECT_ORDER.length : i;
 };
-const projectRank = (spec: TestSpecification) => position(PROJECT_ORDER, (name) => name === spec.project.name);
-const lengthRank = (spec: TestSpecification) => position(LONGEST, (path) => spec.moduleId.includes(`/${path}`));
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     return sorted
       .map((spec, order) => ({ spec, order }))
-      .sort((a, b) => projectRank(a.spec) - projectRank(b.spec) || Number(isFaultTest(a.spec)) - Number(isFaultTest(b.spec)) || lengthRank(a.spec) - lengthRank(b.spec) || a.order - b.order)
+      .sort((a, b) => projectRank(a.spec) - projectRank(b.spec) || Number(isFaultTest(a.spec)) - Number(isFaultTest(b.spec)) || duration(b.spec) - duration(a.spec) || a.order - b.order)
       .map(({ spec }) => spec);
   }
 }
