@@ -175,7 +175,6 @@ export async function startPostGraphile(databaseUrl: string): Promise<Service & 
   return Object.assign(service, { url: url! });
 }
 
-
 let loadGenerator: ClientChannel<LoadCommand, LoadMessage> | null = null;
 
 /** Runs one load job in the run's load generator (bench/load.ts), started the first time. */

@@ -19,8 +19,8 @@
  *   --metrics-pairs N   pairs of server processes (off, on) run side by side on one CPU, per operation (default 3)
  *   --metrics-pair-rate N  hold each server of a side-by-side pair to N req/s (below what one CPU answers for both):
  *                     the pair then compares CPU per request at the same pace, which the scheduler's share cannot sway
- *   --metrics-in-process  with --metrics-windows: each pair's two servers are two apps in one process
- *                     (bench/twin-api.ts), which share the luck two processes do not; the twins included
+ *   --metrics-in-process  with --metrics-windows: each pair's two servers are two apps in one fresh process
+ *                     (bench/twin-api.ts), which share the luck two processes do not
  *   --metrics-control  neither server of a pair has metrics: the method's own spread, to read the others against
  *   --operations A,B  reads: only these operations ("story page", "person page", "search"); default all
  *   --metrics-windows N  instead of side by side, load each pair's servers one at a time at full speed, N rounds of

@@ -181,11 +181,6 @@ export interface ApiOptions {
   startTimeoutMs?: number;
 }
 
-/**
- * The API as it runs in production, plus statement reporting, with every
- * protection against abusive clients opened up: a benchmark is one client
- * address opening 10,000 sockets and thousands of requests a second.
- */
 /** The environment every benchmarked API runs with (see startApi), `env` over it. */
 function apiEnv(databaseUrl: string, env: Record<string, string> | undefined): Record<string, string> {
   return {
@@ -211,6 +206,11 @@ const apiNodeArgs = (nodeArgs: string[] | undefined) => [...API_NODE_ARGS, ...(n
 
 export type Api = Service & { url: string; metricsUrl: string | null };
 
+/**
+ * The API as it runs in production, plus statement reporting, with every
+ * protection against abusive clients opened up: a benchmark is one client
+ * address opening 10,000 sockets and thousands of requests a second.
+ */
 export async function startApi(options: ApiOptions): Promise<Api> {
   const api = startNode('src/main.ts', { ...apiEnv(options.databaseUrl, options.env), PORT: String(options.port) }, { nodeArgs: apiNodeArgs(options.nodeArgs) });
   const url = `http://127.0.0.1:${options.port}`;
