@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'bench/node_modules/', 'data/', 'drizzle/', 'bench/results/', 'public/vendor/'] },
+  { ignores: ['node_modules/', 'bench/node_modules/', 'data/', 'drizzle/', 'bench/results/', 'public/vendor/', '**/.bundle/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -51,7 +51,7 @@ import { runNewsroom } from './newsroom.js';
 import { READ_OPERATION_NAMES, type ReadOperation } from './queries.js';
 import { runReads } from './reads.js';
 import { type BenchReport, describeEnvironment, renderMarkdown, targets } from './report.js';
-import { ROOT } from './services.js';
+import { ROOT, bundleChildScripts } from './services.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -97,6 +97,9 @@ const positive = (name: string, value: string | undefined) => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} takes a whole number`);
   return n;
 };
+
+// The test suite's smoke run: children from bundles, not through tsx (see bundleChildScripts).
+if (process.env.BENCH_BUNDLED === '1') await bundleChildScripts();
 
 const started = performance.now();
 const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${message}`);

@@ -4,7 +4,10 @@
  * answers; nothing is measured, so the load need not burn the cores the
  * rest of the suite shares), a few dozen subscribers. Asserts that the
  * report is produced with sane numbers and that no message is lost; never
- * timings (they belong to `npm run bench` on a quiet machine).
+ * timings (they belong to `npm run bench` on a quiet machine). The
+ * benchmark's children (the API, PostGraphile, the load generator…) run
+ * from bundles of their scripts (BENCH_BUNDLED, bench/services.ts), not
+ * through tsx: the same code, at half the CPU per start.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -36,7 +39,7 @@ describe.runIf(databaseKind === 'postgres' && benchInstalled)('benchmark smoke r
   });
 
   it('generates data, runs both benchmarks and writes the report', async () => {
-    const env = { ...process.env, DATABASE_URL: database.url! };
+    const env = { ...process.env, DATABASE_URL: database.url!, BENCH_BUNDLED: '1' };
     const data = await run('node', ['--import', 'tsx', 'bench/data.ts', '--scale', '0.01'], { env });
     expect(data.stdout).toMatch(/done: 2 stories × 20 entries/);
 
@@ -116,7 +119,7 @@ describe.runIf(databaseKind === 'postgres' && benchInstalled)('benchmark smoke r
   }, 300_000);
 
   it.skipIf(varnishUnavailable() !== null)(`runs edge-reads through a real Varnish${varnishUnavailable() ? ` (skipped: ${varnishUnavailable()})` : ''}`, async () => {
-    const env = { ...process.env, DATABASE_URL: database.url! };
+    const env = { ...process.env, DATABASE_URL: database.url!, BENCH_BUNDLED: '1' };
     await run('node', ['--import', 'tsx', 'bench/data.ts', '--scale', '0.01'], { env });
     const bench = await run('node', ['--import', 'tsx', 'bench/run.ts', 'edge-reads', '--duration', '1', '--warmup', '0', '--rates', '0,1', '--connections', '10', '--rate-cap', '200', '--out', out], {
       env,
