@@ -98,6 +98,11 @@ const positive = (name: string, value: string | undefined) => {
   return n;
 };
 
+if (values['metrics-in-process'] && positive('metrics-windows', values['metrics-windows']) === 0) {
+  // Side by side, two apps in one process share its CPU time: what each was given cannot be told apart.
+  throw new Error('--metrics-in-process needs --metrics-windows');
+}
+
 // The test suite's smoke run: children from bundles, not through tsx (see bundleChildScripts).
 if (process.env.BENCH_BUNDLED === '1') await bundleChildScripts();
 
@@ -125,10 +130,6 @@ const report: BenchReport = { environment: await describeEnvironment(databaseUrl
 if (report.environment.scale.entries === 0) throw new Error('the database has no entries: run `npm run bench:data` first');
 log(`on ${databaseUrl.replace(/\/\/[^@]*@/, '//')}: ${report.environment.scale.entries} entries`);
 
-if (values['metrics-in-process'] && !(positive('metrics-windows', values['metrics-windows']) > 0)) {
-  // Side by side, two apps in one process share its CPU time: what each was given cannot be told apart.
-  throw new Error('--metrics-in-process needs --metrics-windows');
-}
 if (what === 'reads' || what === 'all') {
   report.reads = await runReads({
     databaseUrl,
